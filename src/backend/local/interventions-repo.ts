@@ -1,0 +1,193 @@
+/**
+ * Reading and writing intervention rows. Every status change goes through
+ * `compareAndSet`: an UPDATE guarded by the status and version the caller read,
+ * so two racing actions from one starting state can never both succeed.
+ */
+import { randomBytes } from "node:crypto";
+import type { Channel, DetailedIntervention, Provenance, QualityChecks, Status } from "../../api/schemas.js";
+import { InvalidInputError } from "../../errors.js";
+import type { ListPage, ListQuery } from "../types.js";
+import type { Db } from "./store.js";
+
+export interface InterventionRow {
+  seq: number;
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  playbook_id: string;
+  status: Status;
+  channel: Channel;
+  subject: string | null;
+  message_body: string;
+  reasoning: string;
+  confidence: number;
+  planned_at: string;
+  approved_at: string | null;
+  sent_at: string | null;
+  delivered_at: string | null;
+  rolled_back_at: string | null;
+  flagged: number;
+  flag_reason: string | null;
+  quality_checks: string | null;
+  reject_reason: string | null;
+  rollback_reason: string | null;
+  suppress_reason: string | null;
+  origin: string;
+  provenance: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+/** `int_` + 20 random lowercase alphanumerics (domain.md). */
+export function newInterventionId(): string {
+  const bytes = randomBytes(20);
+  let id = "int_";
+  for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
+  return id;
+}
+
+export function toIntervention(row: InterventionRow): DetailedIntervention {
+  return {
+    id: row.id,
+    user_id: row.user_id,
+    playbook_id: row.playbook_id,
+    status: row.status,
+    channel: row.channel,
+    message_body: row.message_body,
+    reasoning: row.reasoning,
+    confidence: row.confidence,
+    planned_at: row.planned_at,
+    approved_at: row.approved_at,
+    sent_at: row.sent_at,
+    delivered_at: row.delivered_at,
+    flagged: row.flagged === 1,
+    flag_reason: row.flag_reason,
+    quality_checks: row.quality_checks ? (JSON.parse(row.quality_checks) as QualityChecks) : null,
+    version: row.version,
+    provenance: row.provenance ? (JSON.parse(row.provenance) as Provenance) : null,
+    reject_reason: row.reject_reason,
+    rollback_reason: row.rollback_reason,
+    origin: row.origin,
+  };
+}
+
+export function findRow(db: Db, tenantId: string, id: string): InterventionRow | undefined {
+  return db.prepare("SELECT * FROM interventions WHERE id = ? AND tenant_id = ?").get(id, tenantId) as
+    | InterventionRow
+    | undefined;
+}
+
+/** Cursor: the seq of the last row of the page, opaque to callers. */
+function encodeCursor(seq: number): string {
+  return Buffer.from(`s:${seq}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^s:(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!match) {
+    throw new InvalidInputError(
+      "cursor is not one this server issued.",
+      "Pass the next_cursor value from the previous list_interventions page unchanged, or omit it to start over.",
+    );
+  }
+  return Number(match[1]);
+}
+
+/** Newest first. Each filter is an equality on an indexed column, so a page is a range scan. */
+export function listRows(db: Db, tenantId: string, query: ListQuery): ListPage {
+  const where = ["tenant_id = @tenant_id"];
+  const params: Record<string, unknown> = { tenant_id: tenantId, limit: query.limit + 1 };
+  if (query.status !== undefined) (where.push("status = @status"), (params.status = query.status));
+  if (query.user_id !== undefined) (where.push("user_id = @user_id"), (params.user_id = query.user_id));
+  if (query.channel !== undefined) (where.push("channel = @channel"), (params.channel = query.channel));
+  if (query.flagged !== undefined) (where.push("flagged = @flagged"), (params.flagged = query.flagged ? 1 : 0));
+  if (query.cursor !== undefined) (where.push("seq < @before"), (params.before = decodeCursor(query.cursor)));
+  const rows = db
+    .prepare(`SELECT * FROM interventions WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT @limit`)
+    .all(params) as InterventionRow[];
+  const hasMore = rows.length > query.limit;
+  const page = hasMore ? rows.slice(0, query.limit) : rows;
+  return {
+    interventions: page.map(toIntervention),
+    next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.seq) : null,
+  };
+}
+
+export type NewIntervention = Omit<
+  InterventionRow,
+  | "seq"
+  | "approved_at"
+  | "sent_at"
+  | "delivered_at"
+  | "rolled_back_at"
+  | "reject_reason"
+  | "rollback_reason"
+  | "suppress_reason"
+  | "version"
+  | "updated_at"
+> &
+  Partial<Pick<InterventionRow, "approved_at" | "sent_at" | "delivered_at" | "rolled_back_at" | "reject_reason" | "rollback_reason" | "suppress_reason">>;
+
+export function insertRow(db: Db, row: NewIntervention): void {
+  db.prepare(
+    `INSERT INTO interventions (id, tenant_id, user_id, playbook_id, status, channel, subject, message_body, reasoning,
+       confidence, planned_at, approved_at, sent_at, delivered_at, rolled_back_at, flagged, flag_reason, quality_checks,
+       reject_reason, rollback_reason, suppress_reason, origin, provenance, created_at, updated_at)
+     VALUES (@id, @tenant_id, @user_id, @playbook_id, @status, @channel, @subject, @message_body, @reasoning,
+       @confidence, @planned_at, @approved_at, @sent_at, @delivered_at, @rolled_back_at, @flagged, @flag_reason,
+       @quality_checks, @reject_reason, @rollback_reason, @suppress_reason, @origin, @provenance, @created_at, @created_at)`,
+  ).run({
+    approved_at: null,
+    sent_at: null,
+    delivered_at: null,
+    rolled_back_at: null,
+    reject_reason: null,
+    rollback_reason: null,
+    suppress_reason: null,
+    ...row,
+  });
+}
+
+/** Columns a transition may set besides status, version and updated_at. */
+export type RowChanges = Partial<
+  Pick<
+    InterventionRow,
+    | "approved_at"
+    | "sent_at"
+    | "delivered_at"
+    | "rolled_back_at"
+    | "flagged"
+    | "flag_reason"
+    | "reject_reason"
+    | "rollback_reason"
+    | "suppress_reason"
+    | "message_body"
+    | "subject"
+    | "channel"
+    | "planned_at"
+  >
+> & { status?: Status };
+
+/**
+ * Applies `changes` only if the row is still at `expected` (status and version).
+ * Returns false when someone else changed it first.
+ */
+export function compareAndSet(
+  db: Db,
+  expected: Pick<InterventionRow, "id" | "status" | "version">,
+  changes: RowChanges,
+  now: string,
+): boolean {
+  const columns = Object.keys(changes);
+  const assignments = columns.map((c) => `${c} = @${c}`);
+  const result = db
+    .prepare(
+      `UPDATE interventions SET ${[...assignments, "version = version + 1", "updated_at = @now"].join(", ")}
+       WHERE id = @id AND status = @expected_status AND version = @expected_version`,
+    )
+    .run({ ...changes, now, id: expected.id, expected_status: expected.status, expected_version: expected.version });
+  return result.changes === 1;
+}

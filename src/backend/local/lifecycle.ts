@@ -1,0 +1,36 @@
+/**
+ * The status machine of domain.md: which action is allowed from which status,
+ * and where it leads. Pure data and functions; the store applies them with a
+ * compare-and-set.
+ */
+import type { Status } from "../../api/schemas.js";
+import { IllegalTransitionError } from "../../errors.js";
+
+export type Action = "approve" | "pause" | "reject" | "rollback";
+
+interface Rule {
+  from: readonly Status[];
+  to: Status;
+}
+
+export const TRANSITIONS: Readonly<Record<Action, Rule>> = {
+  approve: { from: ["planned", "paused"], to: "approved" },
+  pause: { from: ["planned", "approved"], to: "paused" },
+  reject: { from: ["planned", "paused", "approved"], to: "rejected" },
+  rollback: { from: ["sent", "delivered"], to: "rolled_back" },
+};
+
+export const TERMINAL: ReadonlySet<Status> = new Set(["rejected", "failed", "suppressed", "rolled_back"]);
+
+export type TransitionPlan = { kind: "noop" } | { kind: "move"; to: Status };
+
+/**
+ * What `action` does to an intervention in `current`: nothing (already there),
+ * a move, or an IllegalTransitionError naming the allowed statuses.
+ */
+export function planTransition(action: Action, id: string, current: Status): TransitionPlan {
+  const rule = TRANSITIONS[action];
+  if (current === rule.to) return { kind: "noop" };
+  if (rule.from.includes(current)) return { kind: "move", to: rule.to };
+  throw new IllegalTransitionError(action, id, current, rule.from);
+}

@@ -1,0 +1,149 @@
+/**
+ * Schema migrations of the local store, applied in order inside one transaction
+ * each; `PRAGMA user_version` records the last one applied. Append new entries;
+ * never edit one that has shipped.
+ *
+ * Every table carries `tenant_id`: the REST server gives test keys their own
+ * data set ('test') beside the live one ('live'), in the same file.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the domain
+  `
+  CREATE TABLE tenants (
+    id                  TEXT PRIMARY KEY,
+    name                TEXT NOT NULL,
+    kill_switch_active  INTEGER NOT NULL DEFAULT 0,
+    shadow_mode         INTEGER NOT NULL DEFAULT 0,
+    product_description TEXT NOT NULL DEFAULT '',
+    tone_guidelines     TEXT NOT NULL DEFAULT '',
+    things_to_mention   TEXT NOT NULL DEFAULT '[]',
+    things_to_avoid     TEXT NOT NULL DEFAULT '[]',
+    webhook_url         TEXT,
+    webhook_secret      TEXT,
+    escalation_threshold REAL NOT NULL DEFAULT 0.6,
+    created_at          TEXT NOT NULL
+  );
+
+  CREATE TABLE customers (
+    tenant_id        TEXT NOT NULL REFERENCES tenants(id),
+    id               TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    email            TEXT NOT NULL,
+    company          TEXT,
+    role             TEXT,
+    team_size        INTEGER,
+    locale           TEXT NOT NULL DEFAULT 'en',
+    lifecycle_stage  TEXT NOT NULL,
+    activation_score REAL NOT NULL,
+    engagement_score REAL NOT NULL,
+    expansion_score  REAL NOT NULL,
+    health           REAL NOT NULL,
+    risk_level       TEXT NOT NULL,
+    opted_out        INTEGER NOT NULL DEFAULT 0,
+    paused           INTEGER NOT NULL DEFAULT 0,
+    last_activity_at TEXT,
+    churned_at       TEXT,
+    created_at       TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  );
+
+  CREATE TABLE playbooks (
+    tenant_id         TEXT NOT NULL REFERENCES tenants(id),
+    id                TEXT NOT NULL,
+    name              TEXT NOT NULL,
+    status            TEXT NOT NULL,
+    lifecycle_area    TEXT NOT NULL,
+    entry_conditions  TEXT NOT NULL,
+    exit_conditions   TEXT NOT NULL,
+    constraints       TEXT NOT NULL,
+    strategy_hints    TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    status_changed_at TEXT NOT NULL,
+    success_rate      REAL,
+    PRIMARY KEY (tenant_id, id)
+  );
+
+  CREATE TABLE interventions (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL UNIQUE,
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    user_id         TEXT NOT NULL,
+    playbook_id     TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN
+                      ('planned','approved','paused','rejected','sent','delivered','failed','suppressed','rolled_back')),
+    channel         TEXT NOT NULL CHECK (channel IN ('email','in_app','webhook')),
+    subject         TEXT,
+    message_body    TEXT NOT NULL,
+    reasoning       TEXT NOT NULL,
+    confidence      REAL NOT NULL,
+    planned_at      TEXT NOT NULL,
+    approved_at     TEXT,
+    sent_at         TEXT,
+    delivered_at    TEXT,
+    rolled_back_at  TEXT,
+    flagged         INTEGER NOT NULL DEFAULT 0,
+    flag_reason     TEXT,
+    quality_checks  TEXT,
+    reject_reason   TEXT,
+    rollback_reason TEXT,
+    suppress_reason TEXT,
+    origin          TEXT NOT NULL DEFAULT 'manual',
+    provenance      TEXT,
+    version         INTEGER NOT NULL DEFAULT 1,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    FOREIGN KEY (tenant_id, user_id) REFERENCES customers(tenant_id, id),
+    FOREIGN KEY (tenant_id, playbook_id) REFERENCES playbooks(tenant_id, id)
+  );
+  -- Pages are newest first by seq; each filter has an index ending in seq so a
+  -- filtered page is an index range scan whatever the table size.
+  CREATE INDEX interventions_by_tenant  ON interventions (tenant_id, seq);
+  CREATE INDEX interventions_by_status  ON interventions (tenant_id, status, seq);
+  CREATE INDEX interventions_by_user    ON interventions (tenant_id, user_id, seq);
+  CREATE INDEX interventions_by_flagged ON interventions (tenant_id, flagged, seq);
+  CREATE INDEX interventions_by_channel ON interventions (tenant_id, channel, seq);
+  CREATE INDEX interventions_due        ON interventions (status, planned_at);
+
+  CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    intervention_id TEXT NOT NULL REFERENCES interventions(id),
+    channel         TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('delivery','retraction')),
+    attempt         INTEGER NOT NULL,
+    outcome         TEXT NOT NULL,
+    detail          TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+  );
+  CREATE INDEX deliveries_by_intervention ON deliveries (intervention_id, id);
+
+  CREATE TABLE inbox (
+    intervention_id TEXT PRIMARY KEY REFERENCES interventions(id),
+    tenant_id       TEXT NOT NULL,
+    user_id         TEXT NOT NULL,
+    subject         TEXT,
+    body            TEXT NOT NULL,
+    delivered_at    TEXT NOT NULL,
+    withdrawn_at    TEXT
+  );
+  CREATE INDEX inbox_by_user ON inbox (tenant_id, user_id);
+
+  -- Append-only and hash-chained: each row's hash covers its content and the
+  -- previous row's hash, so an edit anywhere breaks every later link.
+  CREATE TABLE audit_log (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at              TEXT NOT NULL,
+    tenant_id       TEXT NOT NULL,
+    event           TEXT NOT NULL,
+    intervention_id TEXT,
+    actor           TEXT NOT NULL,
+    detail          TEXT NOT NULL,
+    prev_hash       TEXT NOT NULL,
+    hash            TEXT NOT NULL
+  );
+  CREATE INDEX audit_by_intervention ON audit_log (intervention_id, seq);
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  `,
+];

@@ -1,0 +1,74 @@
+/**
+ * The one interface both backends implement: the eight API operations plus the
+ * get-by-id the guard and triage need. `buildServer` never knows which it holds.
+ */
+import type {
+  Channel,
+  CreateRequest,
+  CreateResponse,
+  DetailedIntervention,
+  DryRunRequest,
+  DryRunResponse,
+  FlagResponse,
+  Status,
+  StatusResponse,
+} from "../api/schemas.js";
+
+export interface ListQuery {
+  /** Page size, 1..500. */
+  limit: number;
+  /** Opaque cursor from a previous page's `next_cursor`. */
+  cursor?: string;
+  status?: Status;
+  user_id?: string;
+  channel?: Channel;
+  flagged?: boolean;
+}
+
+export interface ListPage {
+  interventions: DetailedIntervention[];
+  /** Pass back as `cursor` for the next page; null when this is the last page. */
+  next_cursor: string | null;
+}
+
+/**
+ * Preconditions for a guarded action (approve, rollback). The local backend
+ * checks them and runs `consumeApproval` inside the same transaction as the
+ * transition, so an approval is spent exactly when the change commits.
+ */
+export interface GuardedActionOptions {
+  /** Refuse unless the intervention still hashes to this (content unchanged since approval). */
+  expectedHash?: string;
+  /** Marks the approval used; throws to abort the transition. */
+  consumeApproval?: () => void;
+  /** Who released it, for the audit log (never taken from the agent). */
+  actor?: string;
+}
+
+export type BackendMode = "local" | "api-live" | "api-test";
+
+export interface InterventionsBackend {
+  readonly mode: BackendMode;
+  list(query: ListQuery): Promise<ListPage>;
+  get(id: string): Promise<DetailedIntervention>;
+  create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse>;
+  approve(id: string, options?: GuardedActionOptions): Promise<StatusResponse>;
+  pause(id: string, context?: OperationContext): Promise<StatusResponse>;
+  reject(id: string, reason: string, context?: OperationContext): Promise<StatusResponse>;
+  rollback(id: string, reason: string | undefined, options?: GuardedActionOptions): Promise<StatusResponse>;
+  flag(id: string, reason: string, context?: OperationContext): Promise<FlagResponse>;
+  dryRun(request: DryRunRequest, context?: OperationContext): Promise<DryRunResponse>;
+  /** Cheap reachability check for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Per-call context from the MCP request: how the writer may reach the client's
+ * model, cancellation and progress. Backends that do not write ignore it.
+ */
+export interface OperationContext {
+  writer?: import("../writer/types.js").WriterCallContext;
+  /** Who is calling, for the audit log: 'agent:<client name>', 'rest:<key label>', … */
+  actor?: string;
+}

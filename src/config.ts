@@ -1,0 +1,259 @@
+/**
+ * Flags and environment → one typed, frozen Config. This is the only module
+ * that reads the environment (it is handed `env`, never `process.env` itself),
+ * and it fails fast, naming the bad value and the accepted ones.
+ */
+import { homedir, platform } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError } from "./errors.js";
+
+export const TOOL_NAMES = [
+  "list_interventions",
+  "get_intervention",
+  "create_intervention",
+  "approve_intervention",
+  "pause_intervention",
+  "reject_intervention",
+  "rollback_intervention",
+  "flag_intervention",
+  "dry_run_intervention",
+] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+export const COMMANDS = ["serve", "api", "approvals", "audit", "seed", "help", "version"] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export type LlmProvider = "auto" | "openai" | "sampling" | "template";
+export type ApprovalPolicy = "elicit" | "deny";
+export type KeyMode = "live" | "test";
+
+export type BackendConfig =
+  | { kind: "local" }
+  | { kind: "api"; apiUrl: string; apiKey: string; keyMode: KeyMode };
+
+export interface Config {
+  command: Command;
+  /** Positional arguments after the command (e.g. `approvals approve ID`). */
+  args: string[];
+  transport: "stdio" | "http";
+  http: {
+    host: string;
+    port: number;
+    /** Bearer token for the MCP HTTP endpoint; required off loopback. */
+    token: string | undefined;
+    allowedOrigins: string[];
+  };
+  backend: BackendConfig;
+  dataDir: string;
+  /** SQLite file of the local store (also holds approvals and the audit log). */
+  dbPath: string;
+  outboxDir: string;
+  seed: number;
+  llm: {
+    provider: LlmProvider;
+    openaiApiKey: string | undefined;
+    openaiBaseUrl: string | undefined;
+    model: string;
+    timeoutMs: number;
+    judge: boolean;
+  };
+  approval: { policy: ApprovalPolicy; ttlMs: number };
+  readOnly: boolean;
+  /** Allow-list of tools; undefined means all. */
+  tools: ToolName[] | undefined;
+  logLevel: string;
+  /** `retivo-mcp api` */
+  restServer: { host: string; port: number; keys: string[]; ratePerMinute: number };
+}
+
+export type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || host.startsWith("127.");
+}
+
+/** Where the embedded store lives when RETIVO_DB is not set. */
+export function defaultDataDir(env: Env): string {
+  const home = env.HOME ?? env.USERPROFILE ?? homedir();
+  switch (platform()) {
+    case "darwin":
+      return join(home, "Library", "Application Support", "retivo-mcp");
+    case "win32":
+      return join(env.APPDATA ?? join(home, "AppData", "Roaming"), "retivo-mcp");
+    default:
+      return join(env.XDG_DATA_HOME ?? join(home, ".local", "share"), "retivo-mcp");
+  }
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(", ")}; got '${value}'.`);
+}
+
+function port(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`${name} must be a port number 0..65535; got '${value}'.`);
+  }
+  return n;
+}
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer; got '${value}'.`);
+  return n;
+}
+
+function bool(name: string, value: string | boolean | undefined): boolean {
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  const v = value.toLowerCase();
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["0", "false", "no", "off", ""].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false; got '${value}'.`);
+}
+
+export function keyModeOf(key: string): KeyMode {
+  if (key.startsWith("rt_live_")) return "live";
+  if (key.startsWith("rt_test_")) return "test";
+  throw new ConfigError(
+    "RETIVO_API_KEY must start with rt_live_ (production) or rt_test_ (testing). " +
+      "Copy the key from your Retivo settings, or unset it to use the local store.",
+  );
+}
+
+function parseToolList(value: string): ToolName[] {
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new ConfigError("--tools needs at least one tool name.");
+  for (const name of names) oneOf("--tools entry", name, TOOL_NAMES);
+  return names as ToolName[];
+}
+
+/** Parse argv (without node and script) and the environment into a frozen Config. */
+export function parseConfig(argv: readonly string[], env: Env): Readonly<Config> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        http: { type: "boolean" },
+        stdio: { type: "boolean" },
+        host: { type: "string" },
+        port: { type: "string" },
+        db: { type: "string" },
+        seed: { type: "string" },
+        llm: { type: "string" },
+        approval: { type: "string" },
+        "read-only": { type: "boolean" },
+        tools: { type: "string" },
+        "log-level": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+    });
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}. Run 'retivo-mcp help' for the options.`);
+  }
+  const { values, positionals } = parsed;
+  const [first, ...rest] = positionals;
+  let command: Command = values.help ? "help" : values.version ? "version" : "serve";
+  if (first !== undefined) command = oneOf("command", first, COMMANDS);
+
+  const dataDir = env.RETIVO_DATA_DIR ?? defaultDataDir(env);
+  const dbPath = values.db ?? env.RETIVO_DB ?? join(dataDir, "retivo.db");
+
+  const apiKey = env.RETIVO_API_KEY?.trim() || undefined;
+  // `api` serves the local store itself; its own clients' keys are RETIVO_API_KEYS.
+  const backend: BackendConfig =
+    apiKey && command !== "api"
+      ? {
+          kind: "api",
+          apiUrl: (env.RETIVO_API_URL ?? "https://retivo.ai").replace(/\/+$/, ""),
+          apiKey,
+          keyMode: keyModeOf(apiKey),
+        }
+      : { kind: "local" };
+  if (backend.kind === "api") {
+    try {
+      const url = new URL(backend.apiUrl);
+      if (!["http:", "https:"].includes(url.protocol)) throw new Error();
+    } catch {
+      throw new ConfigError(`RETIVO_API_URL must be an http(s) URL; got '${backend.apiUrl}'.`);
+    }
+  }
+
+  const transport = values.http || bool("RETIVO_HTTP", env.RETIVO_HTTP) ? "http" : "stdio";
+  const defaultPort = command === "api" ? "3000" : "8080";
+  const host = values.host ?? (command === "api" ? env.RETIVO_API_HOST : env.RETIVO_MCP_HOST) ?? "127.0.0.1";
+  const portValue = port("--port", values.port ?? (command === "api" ? env.RETIVO_API_PORT : env.RETIVO_MCP_PORT) ?? defaultPort);
+  const token = env.RETIVO_MCP_TOKEN?.trim() || undefined;
+  if (command === "serve" && transport === "http" && !isLoopbackHost(host) && !token) {
+    throw new ConfigError(
+      `Refusing to serve MCP over HTTP on ${host} without a token: set RETIVO_MCP_TOKEN (a long random string) or bind to 127.0.0.1.`,
+    );
+  }
+
+  const restKeys = (env.RETIVO_API_KEYS ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
+  for (const key of restKeys) {
+    if (!key.startsWith("rt_live_") && !key.startsWith("rt_test_")) {
+      throw new ConfigError("Every key in RETIVO_API_KEYS must start with rt_live_ or rt_test_.");
+    }
+  }
+
+  const toolsValue = values.tools ?? env.RETIVO_TOOLS;
+  const logLevel = oneOf("LOG_LEVEL", values["log-level"] ?? env.LOG_LEVEL ?? "info", LOG_LEVELS);
+
+  const config: Config = {
+    command,
+    args: rest,
+    transport,
+    http: {
+      host,
+      port: portValue,
+      token,
+      allowedOrigins: (env.RETIVO_ALLOWED_ORIGINS ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    backend,
+    dataDir,
+    dbPath,
+    outboxDir: env.RETIVO_OUTBOX ?? join(dataDir, "outbox"),
+    seed: positiveInt("--seed", values.seed ?? env.RETIVO_SEED ?? "42"),
+    llm: {
+      provider: oneOf("RETIVO_LLM", values.llm ?? env.RETIVO_LLM ?? "auto", ["auto", "openai", "sampling", "template"] as const),
+      openaiApiKey: env.OPENAI_API_KEY?.trim() || undefined,
+      openaiBaseUrl: env.OPENAI_BASE_URL?.trim() || undefined,
+      model: env.RETIVO_LLM_MODEL ?? "gpt-4o-mini",
+      timeoutMs: positiveInt("RETIVO_LLM_TIMEOUT_MS", env.RETIVO_LLM_TIMEOUT_MS ?? "20000"),
+      judge: bool("RETIVO_LLM_JUDGE", env.RETIVO_LLM_JUDGE),
+    },
+    approval: {
+      policy: oneOf("RETIVO_APPROVAL", values.approval ?? env.RETIVO_APPROVAL ?? "elicit", ["elicit", "deny"] as const),
+      ttlMs: positiveInt("RETIVO_APPROVAL_TTL_SECONDS", env.RETIVO_APPROVAL_TTL_SECONDS ?? "600") * 1000,
+    },
+    readOnly: bool("--read-only", values["read-only"]) || bool("RETIVO_READ_ONLY", env.RETIVO_READ_ONLY),
+    tools: toolsValue === undefined ? undefined : parseToolList(toolsValue),
+    logLevel,
+    restServer: {
+      host,
+      port: portValue,
+      keys: restKeys,
+      ratePerMinute: positiveInt("RETIVO_API_RATE_PER_MINUTE", env.RETIVO_API_RATE_PER_MINUTE ?? "600"),
+    },
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,102 @@
+/**
+ * The small error vocabulary. Handlers throw these; one boundary (tools/result.ts
+ * for MCP, rest/errors.ts for REST) turns them into results. Every message says
+ * what happened and what to do next, because the reader is often an LLM.
+ */
+export abstract class RetivoError extends Error {
+  abstract readonly code: string;
+  /** HTTP status the local REST server answers with. */
+  abstract readonly httpStatus: number;
+  constructor(
+    message: string,
+    /** What the caller should do next. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidInputError extends RetivoError {
+  readonly code = "invalid_input";
+  readonly httpStatus = 400;
+}
+
+export class NotFoundError extends RetivoError {
+  readonly code = "not_found";
+  readonly httpStatus = 404;
+}
+
+/** An action not allowed from the intervention's current status. */
+export class IllegalTransitionError extends RetivoError {
+  readonly code = "illegal_transition";
+  readonly httpStatus = 409;
+  constructor(
+    readonly action: string,
+    readonly id: string,
+    readonly current: string,
+    readonly allowedFrom: readonly string[],
+  ) {
+    super(
+      `Cannot ${action} ${id}: its status is '${current}', and ${action} is allowed only from ${allowedFrom
+        .map((s) => `'${s}'`)
+        .join(", ")}.`,
+      "Call list_interventions or get_intervention to see its current state before acting again.",
+    );
+  }
+}
+
+/** The intervention changed between reading and writing (lost a race or edited since approval). */
+export class ConflictError extends RetivoError {
+  readonly code = "conflict";
+  readonly httpStatus = 409;
+}
+
+/** A guarded action that a human did not (or not validly) approve. */
+export class ApprovalRefusedError extends RetivoError {
+  readonly code = "approval_refused";
+  readonly httpStatus = 403;
+}
+
+export class ReadOnlyError extends RetivoError {
+  readonly code = "read_only";
+  readonly httpStatus = 403;
+}
+
+export class AuthError extends RetivoError {
+  readonly code = "unauthorized";
+  readonly httpStatus = 401;
+}
+
+export class ForbiddenError extends RetivoError {
+  readonly code = "forbidden";
+  readonly httpStatus = 403;
+}
+
+export class RateLimitedError extends RetivoError {
+  readonly code = "rate_limited";
+  readonly httpStatus = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    hint?: string,
+  ) {
+    super(message, hint);
+  }
+}
+
+/** The remote API failed, timed out or answered something we could not read. */
+export class UpstreamError extends RetivoError {
+  readonly code = "upstream_error";
+  readonly httpStatus = 502;
+}
+
+export class ConfigError extends RetivoError {
+  readonly code = "config_error";
+  readonly httpStatus = 500;
+}
+
+/** One line for a human or an LLM: the message, then the hint. */
+export function describeError(error: RetivoError): string {
+  return error.hint ? `${error.message} ${error.hint}` : error.message;
+}

@@ -1,0 +1,66 @@
+/**
+ * The writer: turns grounded facts about one customer and one playbook into the
+ * end user's message and the operator's reasoning. Providers (openai, sampling,
+ * template) implement `Writer`; everything they return is data, checked by
+ * quality.ts before it is stored.
+ */
+import type { Channel, Provenance } from "../api/schemas.js";
+import type { BrandContext, Offer } from "../backend/local/catalog.js";
+
+/** Only what a message may use. No email address, no company internals. */
+export interface WriterInput {
+  purpose: "intervention" | "dry_run";
+  channel: Channel;
+  customer: {
+    first_name: string;
+    locale: string;
+    lifecycle_stage: string;
+    activation_score: number;
+    engagement_score: number;
+    expansion_score: number;
+    health: number;
+    risk_level: string;
+    days_since_last_activity: number | null;
+    days_since_churn: number | null;
+  };
+  playbook: {
+    id: string;
+    name: string;
+    lifecycle_area: string;
+    tone: string | null;
+  };
+  /** The only offers the message may mention, by id. */
+  offers: Offer[];
+  brand: BrandContext;
+  /** Stable per intervention, so the template provider varies its wording deterministically. */
+  variation_key: string;
+}
+
+export interface WriterOutput {
+  subject: string | null;
+  message_body: string;
+  reasoning: string;
+  confidence: number;
+  offer_ids: string[];
+  provenance: Provenance;
+}
+
+/** How the writer may reach the connected client's own model (MCP sampling). */
+export type SamplingFn = (request: {
+  systemPrompt: string;
+  userPrompt: string;
+  maxTokens: number;
+}) => Promise<string>;
+
+/** Per-call context from the MCP request that triggered the write. */
+export interface WriterCallContext {
+  /** Present when the client declared the sampling capability. */
+  sampling?: SamplingFn;
+  signal?: AbortSignal;
+  /** Progress for long generations (MCP progress notifications). */
+  progress?: (message: string) => void;
+}
+
+export interface Writer {
+  write(input: WriterInput, context?: WriterCallContext): Promise<WriterOutput>;
+}
