@@ -33,15 +33,16 @@ export interface ListPage {
 
 /**
  * Preconditions for a guarded action (approve, rollback). The local backend
- * checks them and runs `consumeApproval` inside the same transaction as the
- * transition, so an approval is spent exactly when the change commits.
+ * runs `verify` and `consumeApproval` inside the same transaction as the
+ * transition, so an approval is spent exactly when the change commits and
+ * never for a different version of the intervention.
  */
 export interface GuardedActionOptions {
-  /** Refuse unless the intervention still hashes to this (content unchanged since approval). */
-  expectedHash?: string;
+  /** Throws (ConflictError) when `current` is not what the human approved. */
+  verify?: (current: DetailedIntervention) => void;
   /** Marks the approval used; throws to abort the transition. */
   consumeApproval?: () => void;
-  /** Who released it, for the audit log (never taken from the agent). */
+  /** Who released it, for the audit log (never taken from the agent's arguments). */
   actor?: string;
 }
 

@@ -1,0 +1,264 @@
+/**
+ * LocalBackend: the eight operations over the embedded SQLite store, behaving
+ * as domain.md fixes. Every change is one IMMEDIATE transaction: read, check
+ * the status machine, compare-and-set, audit. Nothing is half-applied.
+ */
+import type {
+  CreateRequest,
+  CreateResponse,
+  DetailedIntervention,
+  DryRunRequest,
+  DryRunResponse,
+  FlagResponse,
+  StatusResponse,
+} from "../../api/schemas.js";
+import { ConflictError, InvalidInputError, NotFoundError } from "../../errors.js";
+import type { Logger } from "../../log.js";
+import type { Writer } from "../../writer/types.js";
+import type {
+  BackendMode,
+  GuardedActionOptions,
+  InterventionsBackend,
+  ListPage,
+  ListQuery,
+  OperationContext,
+} from "../types.js";
+import { appendAudit } from "./audit.js";
+import { getCustomer, getPlaybook, getTenant } from "./catalog.js";
+import { decide } from "./decide.js";
+import {
+  compareAndSet,
+  findRow,
+  insertRow,
+  listRows,
+  newInterventionId,
+  toIntervention,
+  type InterventionRow,
+  type RowChanges,
+} from "./interventions-repo.js";
+import { planTransition, type Action } from "./lifecycle.js";
+import { retractInTransaction } from "./retract.js";
+import type { Db } from "./store.js";
+import { writerInputFor } from "./writer-input.js";
+import { writeChecked } from "../../writer/index.js";
+
+export interface LocalBackendOptions {
+  db: Db;
+  /** 'live' for the MCP server; the REST server also serves 'test' to test keys. */
+  tenantId: string;
+  writer: Writer;
+  logger: Logger;
+  /** Called after a rollback commits, to retract what the channel can (webhook events). */
+  onRolledBack?: (intervention: DetailedIntervention) => void;
+  now?: () => Date;
+}
+
+const SYSTEM_ACTOR = "system";
+
+export class LocalBackend implements InterventionsBackend {
+  readonly mode: BackendMode = "local";
+  private readonly db: Db;
+  private readonly tenantId: string;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: LocalBackendOptions) {
+    this.db = options.db;
+    this.tenantId = options.tenantId;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async list(query: ListQuery): Promise<ListPage> {
+    return listRows(this.db, this.tenantId, query);
+  }
+
+  async get(id: string): Promise<DetailedIntervention> {
+    return toIntervention(this.requireRow(id));
+  }
+
+  async create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse> {
+    const customer = getCustomer(this.db, this.tenantId, request.user_id);
+    if (!customer) {
+      throw new NotFoundError(
+        `No customer with user_id '${request.user_id}'.`,
+        "Use a user_id from list_interventions or the retivo://customers resource.",
+      );
+    }
+    const playbook = getPlaybook(this.db, this.tenantId, request.playbook_id);
+    if (!playbook) {
+      throw new NotFoundError(
+        `No playbook with id '${request.playbook_id}'.`,
+        "Use a playbook_id from dry_run_intervention or the retivo://playbooks resource.",
+      );
+    }
+    if (playbook.status !== "active") {
+      throw new InvalidInputError(`Playbook '${playbook.name}' is ${playbook.status}, not active.`, "Choose an active playbook.");
+    }
+    if (!playbook.constraints.channels.includes(request.channel)) {
+      throw new InvalidInputError(
+        `Playbook '${playbook.name}' does not allow channel '${request.channel}'.`,
+        `Use one of: ${playbook.constraints.channels.join(", ")}.`,
+      );
+    }
+    const tenant = getTenant(this.db, this.tenantId)!;
+    const id = newInterventionId();
+    const now = this.now();
+    // The LLM call happens outside the transaction: a slow model must not hold the write lock.
+    const written = await writeChecked(
+      this.options.writer,
+      writerInputFor({ customer, playbook, tenant, channel: request.channel, purpose: "intervention", variationKey: id, now }),
+      context?.writer,
+    );
+    const createdAt = this.now().toISOString();
+    this.db
+      .transaction(() => {
+        insertRow(this.db, {
+          id,
+          tenant_id: this.tenantId,
+          user_id: customer.id,
+          playbook_id: playbook.id,
+          status: "planned",
+          channel: request.channel,
+          subject: written.output.subject,
+          message_body: written.output.message_body,
+          reasoning: written.output.reasoning,
+          confidence: written.output.confidence,
+          planned_at: createdAt,
+          flagged: written.flagged ? 1 : 0,
+          flag_reason: written.flag_reason,
+          quality_checks: JSON.stringify(written.quality_checks),
+          origin: "manual",
+          provenance: JSON.stringify(written.output.provenance),
+          created_at: createdAt,
+        });
+        appendAudit(this.db, {
+          tenant_id: this.tenantId,
+          event: "created",
+          intervention_id: id,
+          actor: context?.actor ?? SYSTEM_ACTOR,
+          detail: { channel: request.channel, playbook_id: playbook.id, flagged: written.flagged },
+        });
+      })
+      .immediate();
+    return { id, status: "planned", channel: request.channel, planned_at: createdAt };
+  }
+
+  async approve(id: string, options: GuardedActionOptions = {}): Promise<StatusResponse> {
+    return this.transition("approve", id, (now) => ({ approved_at: now }), options);
+  }
+
+  async pause(id: string, context?: OperationContext): Promise<StatusResponse> {
+    return this.transition("pause", id, () => ({}), { actor: context?.actor });
+  }
+
+  async reject(id: string, reason: string, context?: OperationContext): Promise<StatusResponse> {
+    return this.transition("reject", id, () => ({ reject_reason: reason }), { actor: context?.actor }, { reason });
+  }
+
+  async rollback(id: string, reason: string | undefined, options: GuardedActionOptions = {}): Promise<StatusResponse> {
+    const result = await this.transition(
+      "rollback",
+      id,
+      (now) => ({ rolled_back_at: now, rollback_reason: reason ?? null }),
+      options,
+      { reason: reason ?? null },
+      (row) => retractInTransaction(this.db, row, this.now()),
+    );
+    if (result.moved) this.options.onRolledBack?.(toIntervention(this.requireRow(id)));
+    return { id: result.id, status: result.status };
+  }
+
+  async flag(id: string, reason: string, context?: OperationContext): Promise<FlagResponse> {
+    this.db
+      .transaction(() => {
+        const row = this.requireRow(id);
+        if (row.flagged === 1 && row.flag_reason === reason) return;
+        // An approved message that has not gone out must not leave without a fresh approval.
+        const changes: RowChanges = { flagged: 1, flag_reason: reason };
+        if (row.status === "approved") changes.status = "paused";
+        this.casOrConflict(row, changes);
+        appendAudit(this.db, {
+          tenant_id: this.tenantId,
+          event: "flagged",
+          intervention_id: id,
+          actor: context?.actor ?? SYSTEM_ACTOR,
+          detail: { reason, from: row.status, to: changes.status ?? row.status },
+        });
+      })
+      .immediate();
+    return { id, flagged: true };
+  }
+
+  async dryRun(request: DryRunRequest, context?: OperationContext): Promise<DryRunResponse> {
+    const now = this.now();
+    const outcome = decide(this.db, this.tenantId, request, now);
+    const { customer, playbook, channel } = outcome;
+    if (outcome.response.decision.action !== "intervene" || !customer || !playbook || !channel) return outcome.response;
+    const tenant = getTenant(this.db, this.tenantId)!;
+    const written = await writeChecked(
+      this.options.writer,
+      writerInputFor({ customer, playbook, tenant, channel, purpose: "dry_run", variationKey: `${customer.id}:${playbook.id}`, now }),
+      context?.writer,
+    );
+    return {
+      ...outcome.response,
+      decision: { ...outcome.response.decision, reasoning: written.output.reasoning },
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
+  }
+
+  async close(): Promise<void> {
+    // The store is owned by whoever opened it (the runtime); nothing to release here.
+  }
+
+  private requireRow(id: string): InterventionRow {
+    const row = findRow(this.db, this.tenantId, id);
+    if (!row) {
+      throw new NotFoundError(`No intervention with id '${id}'.`, "Use an id returned by list_interventions.");
+    }
+    return row;
+  }
+
+  private casOrConflict(row: InterventionRow, changes: RowChanges): void {
+    if (!compareAndSet(this.db, row, changes, this.now().toISOString())) {
+      throw new ConflictError(`${row.id} changed while this action ran.`, "Read it again and retry if still wanted.");
+    }
+  }
+
+  /**
+   * One status change as a single IMMEDIATE transaction: the guard's checks,
+   * the approval's consumption, the compare-and-set, side effects and the audit
+   * row all commit together or not at all.
+   */
+  private async transition(
+    action: Action,
+    id: string,
+    changesAt: (now: string) => RowChanges,
+    options: GuardedActionOptions,
+    auditDetail: Record<string, unknown> = {},
+    sideEffect?: (row: InterventionRow) => void,
+  ): Promise<StatusResponse & { moved: boolean }> {
+    return this.db
+      .transaction(() => {
+        const row = this.requireRow(id);
+        const plan = planTransition(action, id, row.status);
+        if (plan.kind === "noop") return { id, status: row.status, moved: false };
+        options.verify?.(toIntervention(row));
+        options.consumeApproval?.();
+        const now = this.now().toISOString();
+        this.casOrConflict(row, { ...changesAt(now), status: plan.to });
+        sideEffect?.(row);
+        appendAudit(this.db, {
+          tenant_id: this.tenantId,
+          event: plan.to,
+          intervention_id: id,
+          actor: options.actor ?? SYSTEM_ACTOR,
+          detail: { from: row.status, to: plan.to, version: row.version + 1, ...auditDetail },
+        });
+        return { id, status: plan.to, moved: true };
+      })
+      .immediate();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * What a rollback can undo, per channel (domain.md): in-app messages leave the
+ * inbox; an email cannot be unsent, so its retraction is recorded; a webhook
+ * receiver gets a signed retraction event (sent after commit by the dispatcher).
+ */
+import type { InterventionRow } from "./interventions-repo.js";
+import type { Db } from "./store.js";
+
+export function recordDelivery(
+  db: Db,
+  entry: { intervention_id: string; channel: string; kind: "delivery" | "retraction"; attempt: number; outcome: string; detail: string },
+  now: Date,
+): void {
+  db.prepare(
+    `INSERT INTO deliveries (intervention_id, channel, kind, attempt, outcome, detail, created_at)
+     VALUES (@intervention_id, @channel, @kind, @attempt, @outcome, @detail, @created_at)`,
+  ).run({ ...entry, created_at: now.toISOString() });
+}
+
+/** Runs inside the rollback's transaction. */
+export function retractInTransaction(db: Db, row: InterventionRow, now: Date): void {
+  const base = { intervention_id: row.id, channel: row.channel, kind: "retraction" as const, attempt: 1 };
+  switch (row.channel) {
+    case "in_app":
+      db.prepare("UPDATE inbox SET withdrawn_at = ? WHERE intervention_id = ? AND withdrawn_at IS NULL").run(now.toISOString(), row.id);
+      recordDelivery(db, { ...base, outcome: "withdrawn", detail: "removed from the user's in-app inbox" }, now);
+      break;
+    case "email":
+      recordDelivery(db, { ...base, outcome: "recorded", detail: "email cannot be unsent; the retraction is recorded" }, now);
+      break;
+    case "webhook":
+      recordDelivery(db, { ...base, outcome: "pending", detail: "signed retraction event queued for the webhook endpoint" }, now);
+      break;
+  }
+}
+
+export interface DeliveryRow {
+  id: number;
+  intervention_id: string;
+  channel: string;
+  kind: "delivery" | "retraction";
+  attempt: number;
+  outcome: string;
+  detail: string;
+  created_at: string;
+}
+
+export function deliveriesOf(db: Db, interventionId: string): DeliveryRow[] {
+  return db.prepare("SELECT * FROM deliveries WHERE intervention_id = ? ORDER BY id").all(interventionId) as DeliveryRow[];
+}

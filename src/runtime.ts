@@ -1,0 +1,85 @@
+/**
+ * Wires one process: the store, the backend (local or HTTP), the writer, the
+ * guard and the dispatcher. Transports call `newServer()` once per MCP session;
+ * everything else is shared by the sessions of the process.
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Config } from "./config.js";
+import type { InterventionsBackend } from "./backend/types.js";
+import { LocalBackend } from "./backend/local/index.js";
+import { Dispatcher } from "./backend/local/dispatch.js";
+import { ensureSeeded } from "./backend/local/seed.js";
+import { openStore, type Db } from "./backend/local/store.js";
+import { HttpBackend } from "./backend/http.js";
+import { createGuard } from "./guard/index.js";
+import type { ApprovalGuard } from "./guard/types.js";
+import type { Logger } from "./log.js";
+import { buildServer } from "./server.js";
+import { createWriter } from "./writer/index.js";
+import type { Writer } from "./writer/types.js";
+
+export const LIVE_TENANT = "live";
+
+export interface Runtime {
+  config: Readonly<Config>;
+  logger: Logger;
+  /** The local store, or in API mode the file that holds approvals and the audit log. */
+  db: Db;
+  backend: InterventionsBackend;
+  writer: Writer;
+  guard: ApprovalGuard;
+  /** Present in local mode only. */
+  dispatcher: Dispatcher | undefined;
+  newServer(): McpServer;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  writer?: Writer;
+  dispatcher?: Partial<ConstructorParameters<typeof Dispatcher>[0]>;
+  /** Skip the background dispatcher loop (tests drive `dispatcher.runOnce()`). */
+  startDispatcher?: boolean;
+}
+
+export async function openRuntime(config: Readonly<Config>, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const db = openStore(config.dbPath);
+  const writer = overrides.writer ?? createWriter(config.llm, logger);
+  let backend: InterventionsBackend;
+  let dispatcher: Dispatcher | undefined;
+  if (config.backend.kind === "api") {
+    backend = new HttpBackend({ ...config.backend, logger });
+    logger.info({ mode: backend.mode, url: config.backend.apiUrl }, `using the Retivo API (${config.backend.keyMode} key)`);
+  } else {
+    const seeded = ensureSeeded(db, LIVE_TENANT, config.seed);
+    if (seeded) logger.info({ db: config.dbPath }, "seeded an empty store with demo data");
+    dispatcher = new Dispatcher({ db, logger, outboxDir: config.outboxDir, ...overrides.dispatcher });
+    const activeDispatcher = dispatcher;
+    backend = new LocalBackend({
+      db,
+      tenantId: LIVE_TENANT,
+      writer,
+      logger,
+      onRolledBack: (intervention) => activeDispatcher.retract(intervention.id),
+    });
+    if (overrides.startDispatcher !== false) dispatcher.start();
+    logger.info({ db: config.dbPath }, "using the local store");
+  }
+  const guard = createGuard({ db, config, logger, backendMode: backend.mode });
+  const runtime: Runtime = {
+    config,
+    logger,
+    db,
+    backend,
+    writer,
+    guard,
+    dispatcher,
+    newServer: () => buildServer({ backend, guard, writer, logger, config, db }),
+    async close() {
+      await dispatcher?.stop();
+      await guard.close?.();
+      await backend.close();
+      db.close();
+    },
+  };
+  return runtime;
+}
