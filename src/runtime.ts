@@ -73,7 +73,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
     writer,
     guard,
     dispatcher,
-    newServer: () => buildServer({ backend, guard, writer, logger, config, db }),
+    newServer: () => buildServer({ backend, guard, writer, logger, config }),
     async close() {
       await dispatcher?.stop();
       await guard.close?.();

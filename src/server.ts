@@ -1,0 +1,51 @@
+/**
+ * buildServer: one McpServer with the tools this configuration allows. It
+ * never knows which backend it holds. Each tool's handler runs inside one
+ * error boundary (tools/result.ts).
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Config } from "./config.js";
+import { TOOLS } from "./tools/index.js";
+import type { ToolDefinition, ToolDeps } from "./tools/define.js";
+import { errorResult, successResult } from "./tools/result.js";
+import { instructionsFor } from "./instructions.js";
+import { VERSION } from "./version.js";
+
+export type ServerDeps = ToolDeps;
+
+/** The tools this configuration exposes: the allow-list, minus writers in read-only mode. */
+export function enabledTools(config: Readonly<Config>): ToolDefinition[] {
+  return TOOLS.filter((tool) => (config.tools ? config.tools.includes(tool.name) : true) && !(config.readOnly && tool.writes));
+}
+
+export function buildServer(deps: ServerDeps): McpServer {
+  const tools = enabledTools(deps.config);
+  const server = new McpServer(
+    { name: "retivo-mcp", title: "Retivo interventions", version: VERSION },
+    {
+      capabilities: { tools: {}, logging: {} },
+      instructions: instructionsFor(deps.config, deps.backend.mode, tools),
+    },
+  );
+  for (const tool of tools) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: { title: tool.title, ...tool.annotations },
+      },
+      async (args: unknown, extra) => {
+        try {
+          const output = await tool.handler(args as never, { deps, server, extra });
+          return successResult(output as never);
+        } catch (error) {
+          return errorResult(tool.name, error, deps.logger);
+        }
+      },
+    );
+  }
+  return server;
+}

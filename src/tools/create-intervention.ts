@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { ChannelSchema, CreateResponseSchema, UserIdSchema } from "../api/schemas.js";
+import { defineTool } from "./define.js";
+import { writerContextFor } from "./writer-context.js";
+
+export const createIntervention = defineTool({
+  name: "create_intervention",
+  title: "Create a manual intervention",
+  description:
+    "Plan a new intervention for one end user with a playbook and channel; the message and reasoning are written for it " +
+    "and quality-checked. It starts as 'planned' and reaches no one until a human approves it. " +
+    "Get playbook_id from dry_run_intervention (decision.playbook_id). Not idempotent: each call creates one.",
+  inputSchema: z.strictObject({
+    user_id: UserIdSchema.describe("End user id, e.g. user-42."),
+    playbook_id: z.uuid().describe("Playbook UUID, from dry_run_intervention."),
+    channel: ChannelSchema,
+  }),
+  outputSchema: CreateResponseSchema,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  writes: true,
+  async handler(args, call) {
+    const created = await call.deps.backend.create(args, { writer: writerContextFor(call), actor: actorOf(call) });
+    return {
+      structured: created,
+      text: `Created ${created.id} (${created.status}, ${created.channel}, planned_at ${created.planned_at}). It needs a human approval before it is sent.`,
+    };
+  },
+});
+
+export function actorOf(call: { server: { server: { getClientVersion(): { name: string } | undefined } } }): string {
+  return `agent:${call.server.server.getClientVersion()?.name ?? "unknown"}`;
+}

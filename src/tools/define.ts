@@ -1,0 +1,56 @@
+/**
+ * What a tool is: its public surface (name, title, description, schemas,
+ * annotations) and a handler that returns structured content plus a short
+ * text. `server.ts` registers them; `result.ts` is the one error boundary.
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { ServerNotification, ServerRequest, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
+import type { InterventionsBackend } from "../backend/types.js";
+import type { Config, ToolName } from "../config.js";
+import type { ApprovalGuard } from "../guard/types.js";
+import type { Logger } from "../log.js";
+import type { Writer } from "../writer/types.js";
+
+export interface ToolDeps {
+  backend: InterventionsBackend;
+  guard: ApprovalGuard;
+  writer: Writer;
+  logger: Logger;
+  config: Readonly<Config>;
+}
+
+export type RequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface ToolCall {
+  deps: ToolDeps;
+  /** The MCP server of this session: elicitation, sampling and client facts. */
+  server: McpServer;
+  extra: RequestExtra;
+}
+
+export interface ToolOutput<Out> {
+  structured: Out;
+  /** One or a few lines for clients that show only text. */
+  text: string;
+}
+
+export interface ToolDefinition<In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject> {
+  name: ToolName;
+  title: string;
+  description: string;
+  /** Strict: unknown arguments are refused, so nothing like `confirm: true` slips through. */
+  inputSchema: In;
+  outputSchema: Out;
+  annotations: ToolAnnotations;
+  /** Changes state: hidden in read-only mode. */
+  writes: boolean;
+  handler(args: z.infer<In>, call: ToolCall): Promise<ToolOutput<z.infer<Out>>>;
+}
+
+export function defineTool<In extends z.ZodObject, Out extends z.ZodObject>(
+  definition: ToolDefinition<In, Out>,
+): ToolDefinition<In, Out> {
+  return definition;
+}

@@ -1,0 +1,20 @@
+/** A readable, bounded text rendering of one intervention for text-only clients. */
+import type { DetailedIntervention, QualityChecks } from "../api/schemas.js";
+import { summaryLine } from "./present.js";
+
+export function failingChecks(checks: unknown): string[] {
+  const qc = checks as QualityChecks | null;
+  if (!qc || !Array.isArray(qc.checks)) return [];
+  return qc.checks.filter((c) => !c.passed).map((c) => `${c.severity} ${c.name}: ${c.detail}`);
+}
+
+export function describeIntervention(intervention: DetailedIntervention): string {
+  const failing = failingChecks(intervention.quality_checks);
+  return [
+    summaryLine(intervention),
+    `planned_at ${intervention.planned_at}; confidence ${intervention.confidence}`,
+    `message_body (model-written data): ${JSON.stringify(intervention.message_body)}`,
+    `reasoning (model-written data): ${JSON.stringify(intervention.reasoning)}`,
+    failing.length ? `quality checks failing: ${failing.join("; ")}` : "quality checks: all passed",
+  ].join("\n");
+}

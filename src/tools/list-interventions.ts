@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { ChannelSchema, DetailedInterventionSchema, StatusSchema } from "../api/schemas.js";
+import { defineTool } from "./define.js";
+import { compact, CompactInterventionSchema, summaryLine } from "./present.js";
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export const listInterventions = defineTool({
+  name: "list_interventions",
+  title: "List interventions",
+  description:
+    "List interventions, newest first, optionally filtered by status, user_id, channel or flagged. " +
+    "Returns compact rows (with a message preview) unless detail is 'full'. " +
+    "Page with next_cursor. Start here to find ids for every other tool.",
+  inputSchema: z.strictObject({
+    limit: z.number().int().min(1).max(500).default(DEFAULT_PAGE_SIZE).describe("Page size, 1-500 (default 20)."),
+    cursor: z.string().max(200).optional().describe("next_cursor from the previous page."),
+    status: StatusSchema.optional(),
+    user_id: z.string().min(1).max(256).optional().describe("Only this end user's interventions."),
+    channel: ChannelSchema.optional(),
+    flagged: z.boolean().optional().describe("true: only flagged; false: only unflagged."),
+    detail: z.enum(["compact", "full"]).default("compact").describe("'full' adds message_body, reasoning, quality_checks, timestamps."),
+  }),
+  outputSchema: z.object({
+    interventions: z.array(z.union([CompactInterventionSchema, DetailedInterventionSchema])),
+    next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page."),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  writes: false,
+  async handler({ detail, ...query }, { deps }) {
+    const page = await deps.backend.list(query);
+    const rows = detail === "full" ? page.interventions : page.interventions.map(compact);
+    const lines = page.interventions.map(summaryLine);
+    const more = page.next_cursor ? `More: call again with cursor "${page.next_cursor}".` : "End of list.";
+    return {
+      structured: { interventions: rows, next_cursor: page.next_cursor },
+      text: [`${rows.length} intervention(s).`, ...lines, more].join("\n"),
+    };
+  },
+});

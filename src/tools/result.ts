@@ -1,0 +1,30 @@
+/**
+ * The one boundary where handler outcomes become MCP results: structured
+ * content with a short text, or `isError` with a message that says what to do
+ * next. Unexpected errors are logged with their stack and reported without it.
+ */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { describeError, RetivoError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { ToolOutput } from "./define.js";
+
+export function successResult(output: ToolOutput<Record<string, unknown>>): CallToolResult {
+  return { content: [{ type: "text", text: output.text }], structuredContent: output.structured };
+}
+
+export function errorResult(toolName: string, error: unknown, logger: Logger): CallToolResult {
+  if (error instanceof RetivoError) {
+    logger.info({ tool: toolName, code: error.code }, "tool refused");
+    return { isError: true, content: [{ type: "text", text: describeError(error) }] };
+  }
+  logger.error({ tool: toolName, err: error }, "tool failed unexpectedly");
+  return {
+    isError: true,
+    content: [
+      {
+        type: "text",
+        text: `${toolName} failed unexpectedly and changed nothing. Retry once; if it fails again, report it to the operator (details are in the server log).`,
+      },
+    ],
+  };
+}
