@@ -4,7 +4,7 @@
  * template) implement `Writer`; everything they return is data, checked by
  * quality.ts before it is stored.
  */
-import type { Channel, Provenance } from "../api/schemas.js";
+import type { Channel, Provenance, QualityCheck, QualityChecks } from "../api/schemas.js";
 import type { BrandContext, Offer } from "../backend/local/catalog.js";
 
 /** Only what a message may use. No email address, no company internals. */
@@ -45,12 +45,22 @@ export interface WriterOutput {
   provenance: Provenance;
 }
 
-/** How the writer may reach the connected client's own model (MCP sampling). */
+/** What a sampling call returns: the text, and the model when the client names it. */
+export interface SamplingReply {
+  text: string;
+  model?: string;
+}
+
+/**
+ * How the writer may reach the connected client's own model (MCP sampling).
+ * Returning a bare string is allowed; returning `{ text, model }` lets the
+ * provenance name the client's model.
+ */
 export type SamplingFn = (request: {
   systemPrompt: string;
   userPrompt: string;
   maxTokens: number;
-}) => Promise<string>;
+}) => Promise<string | SamplingReply>;
 
 /** Per-call context from the MCP request that triggered the write. */
 export interface WriterCallContext {
@@ -62,5 +72,19 @@ export interface WriterCallContext {
 }
 
 export interface Writer {
+  /**
+   * Never rejects because a provider failed: providers fall back to the template
+   * and say so in `provenance.fallback_reason`. Programming errors still throw.
+   */
   write(input: WriterInput, context?: WriterCallContext): Promise<WriterOutput>;
+  /** Optional LLM review; whatever it returns is recorded as `warn` only. */
+  judge?(output: WriterOutput, input: WriterInput, context?: WriterCallContext): Promise<QualityCheck[]>;
+}
+
+/** What the backend stores for one written message: `writeChecked` in index.ts. */
+export interface CheckedWriting {
+  output: WriterOutput;
+  quality_checks: QualityChecks;
+  flagged: boolean;
+  flag_reason: string | null;
 }

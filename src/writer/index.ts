@@ -1,0 +1,119 @@
+/**
+ * The writer the rest of the server sees. It picks a provider per call
+ * (RETIVO_LLM), caches model drafts, and turns any provider failure into the
+ * template's message with `provenance.fallback_reason`: a tool call never fails
+ * because a model did. Programming errors are not provider failures and throw.
+ */
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import { draftCacheKey, LruCache } from "./cache.js";
+import { chatPromptFor } from "./chat-prompt.js";
+import { judgeMessage } from "./judge.js";
+import { ProviderFailure } from "./model-draft.js";
+import { createOpenAiWriter } from "./openai.js";
+import { flagFromChecks, runQualityChecks } from "./quality.js";
+import { createSamplingWriter } from "./sampling.js";
+import { writeFromTemplate } from "./template.js";
+import type { CheckedWriting, Writer, WriterCallContext, WriterInput, WriterOutput } from "./types.js";
+
+export { CHECK, CHANNEL_LIMITS, flagFromChecks, runQualityChecks } from "./quality.js";
+export type { CheckedWriting, Writer, WriterCallContext, WriterInput, WriterOutput } from "./types.js";
+
+export interface WriterOptions {
+  /** The openai SDK's retries per request (default 2). */
+  maxRetries?: number;
+  cacheSize?: number;
+  /** Per sampling request; default three times `timeoutMs`, since the client may ask its user first. */
+  samplingTimeoutMs?: number;
+}
+
+/** The model name recorded for sampling until the client names its own. */
+const SAMPLING_MODEL = "client-model";
+
+type Choice = "openai" | "sampling" | "template" | { unavailable: "openai" | "sampling"; reason: string };
+
+export function createWriter(config: Config["llm"], logger: Logger, options: WriterOptions = {}): Writer {
+  const log = logger.child({ component: "writer" });
+  const openai =
+    config.openaiApiKey || config.openaiBaseUrl
+      ? createOpenAiWriter({
+          apiKey: config.openaiApiKey,
+          baseURL: config.openaiBaseUrl,
+          model: config.model,
+          timeoutMs: config.timeoutMs,
+          maxRetries: options.maxRetries,
+          logger: log,
+        })
+      : undefined;
+  const sampling = createSamplingWriter({ timeoutMs: options.samplingTimeoutMs ?? config.timeoutMs * 3, logger: log });
+  const cache = new LruCache<Promise<WriterOutput>>(options.cacheSize);
+
+  function choose(context: WriterCallContext | undefined): Choice {
+    switch (config.provider) {
+      case "template":
+        return "template";
+      case "openai":
+        return openai ? "openai" : { unavailable: "openai", reason: "neither OPENAI_API_KEY nor OPENAI_BASE_URL is set" };
+      case "sampling":
+        return context?.sampling ? "sampling" : { unavailable: "sampling", reason: "the MCP client did not declare the sampling capability" };
+      case "auto":
+        return openai ? "openai" : context?.sampling ? "sampling" : "template";
+    }
+  }
+
+  function fallback(input: WriterInput, provider: string, reason: string): WriterOutput {
+    log.warn({ provider, reason }, "writer fell back to the template");
+    const output = writeFromTemplate(input);
+    return { ...output, provenance: { ...output.provenance, fallback_reason: `${provider}: ${reason}`, attempted_provider: provider } };
+  }
+
+  async function viaModel(provider: "openai" | "sampling", input: WriterInput, context: WriterCallContext | undefined) {
+    const model = provider === "openai" ? config.model : SAMPLING_MODEL;
+    const key = draftCacheKey({ provider, model, promptHash: chatPromptFor(input).hash, input });
+    const cached = cache.get(key);
+    try {
+      if (cached) {
+        const output = await cached;
+        log.debug({ provider }, "writer cache hit");
+        return { ...output, offer_ids: [...output.offer_ids], provenance: { ...output.provenance, cache: "hit" } };
+      }
+      const pending = provider === "openai" ? openai!.write(input, context) : sampling.write(input, context);
+      cache.set(key, pending);
+      return await pending;
+    } catch (error) {
+      cache.delete(key);
+      if (error instanceof ProviderFailure) return fallback(input, provider, error.message);
+      throw error;
+    }
+  }
+
+  return {
+    async write(input, context) {
+      const choice = choose(context);
+      if (choice === "template") return writeFromTemplate(input);
+      if (typeof choice === "object") return fallback(input, choice.unavailable, choice.reason);
+      return viaModel(choice, input, context);
+    },
+    async judge(output, input, context) {
+      if (!config.judge) return [];
+      const choice = choose(context);
+      if (choice === "openai") return judgeMessage((c) => openai!.askJson(c, context?.signal), output, input, log);
+      if (choice === "sampling") return judgeMessage((c) => sampling.askJson(context!.sampling!, c), output, input, log);
+      return [];
+    },
+  };
+}
+
+/**
+ * Write, then check: what the backend stores. Judge checks are forced to `warn`
+ * here as well, so no judge can flag an intervention.
+ */
+export async function writeChecked(writer: Writer, input: WriterInput, context?: WriterCallContext): Promise<CheckedWriting> {
+  const output = await writer.write(input, context);
+  const quality_checks = runQualityChecks(output, input);
+  if (writer.judge) {
+    const advice = await writer.judge(output, input, context);
+    quality_checks.checks.push(...advice.map((c) => ({ ...c, severity: "warn" as const })));
+  }
+  return { output, quality_checks, ...flagFromChecks(quality_checks) };
+}

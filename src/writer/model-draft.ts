@@ -1,0 +1,111 @@
+/**
+ * What every model provider shares: the answer schema, parsing a reply into a
+ * draft, and the single repair attempt that feeds validation and quality
+ * failures back to the model. A provider only supplies `ask`.
+ */
+import { z } from "zod";
+import { chatPromptFor, repairRequest } from "./chat-prompt.js";
+import { failingErrors, runQualityChecks } from "./quality.js";
+import type { WriterInput, WriterOutput } from "./types.js";
+
+/** Sent as the JSON schema: strict mode wants every key present, so `subject` is nullable, not optional. */
+export const ModelAnswerSchema = z.object({
+  subject: z.string().nullable().describe("email subject line; null for other channels"),
+  message_body: z.string().min(1),
+  reasoning: z.string().min(1),
+  confidence: z.number().min(0).max(1),
+  offer_ids: z.array(z.string()),
+});
+
+/** What we accept back: JSON-mode and sampling models may leave `subject` or `offer_ids` out. */
+const LenientAnswerSchema = ModelAnswerSchema.extend({
+  subject: z.string().nullish(),
+  offer_ids: z.array(z.string()).default([]),
+});
+
+export type ModelAnswer = z.infer<typeof ModelAnswerSchema>;
+
+/** A failure of the model or its transport: the writer falls back to the template. Bugs are not these. */
+export class ProviderFailure extends Error {
+  override name = "ProviderFailure";
+}
+
+export interface Conversation {
+  system: string;
+  turns: { role: "user" | "assistant"; content: string }[];
+}
+
+export interface ModelReply {
+  content: string | null;
+  refusal?: string | null;
+  model: string;
+}
+
+export type AskModel = (conversation: Conversation, attempt: number) => Promise<ModelReply>;
+
+type Parsed = { ok: true; answer: ModelAnswer } | { ok: false; problems: string[] };
+
+/** Models wrap JSON in prose or code fences; take the outermost object. */
+function extractJson(content: string): string {
+  const start = content.indexOf("{");
+  const end = content.lastIndexOf("}");
+  return start >= 0 && end > start ? content.slice(start, end + 1) : content;
+}
+
+export function parseAnswer(content: string): Parsed {
+  let json: unknown;
+  try {
+    json = JSON.parse(extractJson(content));
+  } catch (error) {
+    return { ok: false, problems: [`the answer is not valid JSON (${(error as Error).message})`] };
+  }
+  const result = LenientAnswerSchema.safeParse(json);
+  if (!result.success) {
+    return { ok: false, problems: result.error.issues.map((i) => `${i.path.join(".") || "answer"}: ${i.message}`) };
+  }
+  return { ok: true, answer: { ...result.data, subject: result.data.subject ?? null } };
+}
+
+function judgeReply(reply: ModelReply, input: WriterInput): Parsed {
+  if (reply.refusal) throw new ProviderFailure(`the model refused: ${reply.refusal.slice(0, 200)}`);
+  if (!reply.content?.trim()) return { ok: false, problems: ["the answer was empty"] };
+  const parsed = parseAnswer(reply.content);
+  if (!parsed.ok) return parsed;
+  const answer = input.channel === "email" ? parsed.answer : { ...parsed.answer, subject: null };
+  const failures = failingErrors(runQualityChecks(answer, input));
+  return failures.length ? { ok: false, problems: failures.map((c) => `${c.name}: ${c.detail}`) } : { ok: true, answer };
+}
+
+/**
+ * One attempt, and at most one repair. Returns a draft that passes every error
+ * check, or throws ProviderFailure naming what was wrong.
+ */
+export async function draftWithRepair(ask: AskModel, input: WriterInput, provider: string): Promise<WriterOutput> {
+  const prompt = chatPromptFor(input);
+  const conversation: Conversation = { system: prompt.system, turns: [{ role: "user", content: prompt.user }] };
+  let reply = await ask(conversation, 1);
+  let verdict = judgeReply(reply, input);
+  let repairReason: string | undefined;
+  if (!verdict.ok) {
+    repairReason = verdict.problems.join("; ").slice(0, 300);
+    conversation.turns.push(
+      { role: "assistant", content: reply.content ?? "" },
+      { role: "user", content: repairRequest(verdict.problems) },
+    );
+    reply = await ask(conversation, 2);
+    const second = judgeReply(reply, input);
+    if (!second.ok) {
+      throw new ProviderFailure(`the answer still failed after one repair: ${second.problems.join("; ").slice(0, 300)}`);
+    }
+    verdict = second;
+  }
+  const { answer } = verdict;
+  return {
+    subject: answer.subject ?? null,
+    message_body: answer.message_body,
+    reasoning: answer.reasoning,
+    confidence: answer.confidence,
+    offer_ids: answer.offer_ids,
+    provenance: { provider, model: reply.model, prompt_id: prompt.id, prompt_hash: prompt.hash, ...(repairReason ? { repair_reason: repairReason } : {}) },
+  };
+}
