@@ -1,0 +1,133 @@
+/**
+ * The eight Interventions API operations (plus our get-by-id extension) as
+ * REST handlers over a backend. Inputs are parsed with the contract's own
+ * schemas; the caller's key label is the actor in the audit log, because on
+ * this server the caller is the operator and approve/rollback are their acts.
+ */
+import { z } from "zod";
+import {
+  CreateRequestSchema,
+  DryRunRequestSchema,
+  FlagRequestSchema,
+  InterventionIdSchema,
+  ListQueryWireSchema,
+  RejectRequestSchema,
+  RollbackRequestSchema,
+} from "../api/schemas.js";
+import type { InterventionsBackend } from "../backend/types.js";
+import { InvalidInputError } from "../errors.js";
+import type { RestKey } from "./keys.js";
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 500;
+
+export interface RouteContext {
+  backend: InterventionsBackend;
+  key: RestKey;
+  id: string;
+  query: URLSearchParams;
+  /** Reads the JSON body on demand (undefined when empty). */
+  body: () => Promise<unknown>;
+}
+
+export interface Route {
+  method: "GET" | "POST" | "PUT";
+  /** Matched against the path; the one capture group, if any, is the intervention id. */
+  pattern: RegExp;
+  handle: (context: RouteContext) => Promise<{ status: number; body: unknown }>;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : what}: ${issue.message}`)
+    .join("; ");
+  throw new InvalidInputError(`Invalid ${what}: ${problems}.`, "See GET /api/openapi.json for the request shapes.");
+}
+
+const ok = (body: unknown, status = 200) => ({ status, body });
+const actorOf = (key: RestKey) => `rest:${key.label}`;
+const idOf = (context: RouteContext) => parse(InterventionIdSchema, context.id, "intervention id");
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: "GET",
+    pattern: /^\/api\/interventions$/,
+    async handle({ backend, query }) {
+      const wire = parse(ListQueryWireSchema, { limit: query.get("limit") ?? undefined }, "query");
+      const limit = wire.limit === undefined ? DEFAULT_LIST_LIMIT : Number(wire.limit);
+      if (limit < 1 || limit > MAX_LIST_LIMIT) {
+        throw new InvalidInputError(`Invalid query: limit must be between 1 and ${MAX_LIST_LIMIT}; got ${wire.limit}.`);
+      }
+      const page = await backend.list({ limit });
+      return ok({ interventions: page.interventions });
+    },
+  },
+  {
+    method: "POST",
+    pattern: /^\/api\/interventions$/,
+    async handle({ backend, key, body }) {
+      const request = parse(CreateRequestSchema, await body(), "body");
+      return ok(await backend.create(request, { actor: actorOf(key) }), 201);
+    },
+  },
+  {
+    method: "POST",
+    pattern: /^\/api\/interventions\/dry-run$/,
+    async handle({ backend, key, body }) {
+      const request = parse(DryRunRequestSchema, await body(), "body");
+      return ok(await backend.dryRun(request, { actor: actorOf(key) }));
+    },
+  },
+  {
+    // Our documented extension: the API itself has no get-by-id.
+    method: "GET",
+    pattern: /^\/api\/interventions\/([^/]+)$/,
+    async handle(context) {
+      return ok(await context.backend.get(idOf(context)));
+    },
+  },
+  {
+    method: "PUT",
+    pattern: /^\/api\/interventions\/([^/]+)\/approve$/,
+    async handle(context) {
+      return ok(await context.backend.approve(idOf(context), { actor: actorOf(context.key) }));
+    },
+  },
+  {
+    method: "PUT",
+    pattern: /^\/api\/interventions\/([^/]+)\/pause$/,
+    async handle(context) {
+      return ok(await context.backend.pause(idOf(context), { actor: actorOf(context.key) }));
+    },
+  },
+  {
+    method: "PUT",
+    pattern: /^\/api\/interventions\/([^/]+)\/reject$/,
+    async handle(context) {
+      const id = idOf(context);
+      const { reason } = parse(RejectRequestSchema, await context.body(), "body");
+      return ok(await context.backend.reject(id, reason, { actor: actorOf(context.key) }));
+    },
+  },
+  {
+    method: "PUT",
+    pattern: /^\/api\/interventions\/([^/]+)\/rollback$/,
+    async handle(context) {
+      const id = idOf(context);
+      // The body may be `{}` or absent: the reason is optional.
+      const { reason } = parse(RollbackRequestSchema, (await context.body()) ?? {}, "body");
+      return ok(await context.backend.rollback(id, reason, { actor: actorOf(context.key) }));
+    },
+  },
+  {
+    method: "PUT",
+    pattern: /^\/api\/interventions\/([^/]+)\/flag$/,
+    async handle(context) {
+      const id = idOf(context);
+      const { reason } = parse(FlagRequestSchema, await context.body(), "body");
+      return ok(await context.backend.flag(id, reason, { actor: actorOf(context.key) }));
+    },
+  },
+];

@@ -1,0 +1,168 @@
+/**
+ * `retivo-mcp api`: the Retivo Interventions REST API served over the local
+ * store, for users without a Retivo account and for our own contract tests.
+ * Live keys see tenant 'live'; test keys see tenant 'test', whose deliveries
+ * the dispatcher only simulates. Loopback by default (config.restServer.host).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Config } from "../config.js";
+import { Dispatcher, type DispatcherOptions } from "../backend/local/dispatch.js";
+import { LocalBackend } from "../backend/local/index.js";
+import { ensureSeeded } from "../backend/local/seed.js";
+import { openStore, type Db } from "../backend/local/store.js";
+import { AuthError, NotFoundError, RateLimitedError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { createWriter } from "../writer/index.js";
+import type { Writer } from "../writer/types.js";
+import { errorReply, MethodNotAllowedError } from "./errors.js";
+import { readJsonBody, sendJson } from "./io.js";
+import { generateTestKey, KeyRing, type RestKey } from "./keys.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { RateLimiter } from "./rate-limit.js";
+import { ROUTES, type Route } from "./routes.js";
+
+export interface RestServerOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  /** An open store to serve; when absent, config.dbPath is opened and closed with the server. */
+  db?: Db;
+  writer?: Writer;
+  now?: () => Date;
+  /** Overrides for the dispatcher (tests shorten intervals or drive runOnce themselves). */
+  dispatcher?: Partial<DispatcherOptions>;
+  /** Default true; tests that call `dispatcher.runOnce()` turn the polling loop off. */
+  startDispatcher?: boolean;
+}
+
+export interface RestServer {
+  url: string;
+  port: number;
+  /** Label and data set of every accepted key; the keys themselves are not kept here. */
+  keys: RestKey[];
+  /** The random rt_test_ key made because RETIVO_API_KEYS was empty, else undefined. */
+  generatedKey: string | undefined;
+  /** Delivers approved interventions (simulated for the test data set). */
+  dispatcher: Dispatcher;
+  close(): Promise<void>;
+}
+
+const TENANTS = ["live", "test"] as const;
+
+export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
+  const { config, logger } = options;
+  const ownsDb = options.db === undefined;
+  const db = options.db ?? openStore(config.dbPath);
+  const writer = options.writer ?? createWriter(config.llm, logger);
+  const generatedKey = config.restServer.keys.length === 0 ? generateTestKey() : undefined;
+  const keyRing = new KeyRing(generatedKey ? [generatedKey] : config.restServer.keys);
+  const limiter = new RateLimiter(config.restServer.ratePerMinute);
+
+  for (const tenant of TENANTS) {
+    if (ensureSeeded(db, tenant, config.seed)) logger.info({ tenant }, "seeded the data set with demo data");
+  }
+  const dispatcher = new Dispatcher({
+    db,
+    logger,
+    outboxDir: config.outboxDir,
+    simulate: (tenantId) => tenantId === "test",
+    now: options.now,
+    ...options.dispatcher,
+  });
+  const backends = new Map(
+    TENANTS.map((tenant) => [
+      tenant,
+      new LocalBackend({ db, tenantId: tenant, writer, logger, now: options.now, onRolledBack: (i) => dispatcher.retract(i.id) }),
+    ]),
+  );
+  const openApi = buildOpenApiDocument();
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const started = Date.now();
+    let key: RestKey | undefined;
+    try {
+      const url = new URL(request.url ?? "/", "http://localhost");
+      if (url.pathname === "/api/openapi.json" && request.method === "GET") {
+        sendJson(response, 200, openApi);
+        return;
+      }
+      const { route, id } = matchRoute(request.method ?? "GET", url.pathname);
+      key = keyRing.authenticate(request.headers.authorization);
+      if (!key) {
+        request.resume();
+        throw new AuthError(
+          "Missing or unknown API key.",
+          "Send Authorization: Bearer <key> with a key from RETIVO_API_KEYS (or the rt_test_ key the server printed at start).",
+        );
+      }
+      const rate = limiter.take(key.label);
+      if (!rate.ok) {
+        request.resume();
+        throw new RateLimitedError(`Rate limit of ${config.restServer.ratePerMinute} requests a minute exceeded for this key.`, rate.retryAfterSeconds, `Retry after ${rate.retryAfterSeconds} s.`);
+      }
+      const result = await route.handle({
+        backend: backends.get(key.tenant)!,
+        key,
+        id,
+        query: url.searchParams,
+        body: () => readJsonBody(request),
+      });
+      sendJson(response, result.status, result.body);
+    } catch (error) {
+      const reply = errorReply(error, logger);
+      // A refused request may leave its body unread; closing the connection beats reading junk as the next request.
+      if (!request.complete) reply.headers.connection = "close";
+      sendJson(response, reply.status, reply.body, reply.headers);
+    } finally {
+      logger.debug({ method: request.method, path: request.url?.split("?")[0], status: response.statusCode, key: key?.label, ms: Date.now() - started }, "rest request");
+    }
+  };
+
+  const server = createServer((request, response) => void handle(request, response));
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.restServer.port, config.restServer.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  if (options.startDispatcher !== false) dispatcher.start();
+  const { port } = server.address() as AddressInfo;
+  const host = config.restServer.host.includes(":") ? `[${config.restServer.host}]` : config.restServer.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url, keys: keyRing.labels().map((k) => k.label) }, "Retivo REST API listening");
+
+  return {
+    url,
+    port,
+    keys: keyRing.labels(),
+    generatedKey,
+    dispatcher,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await dispatcher.stop();
+      if (ownsDb) db.close();
+    },
+  };
+}
+
+function matchRoute(method: string, path: string): { route: Route; id: string } {
+  const candidates = ROUTES.map((route) => ({ route, match: route.pattern.exec(path) })).filter((c) => c.match);
+  if (candidates.length === 0) throw new NotFoundError(`No such endpoint: ${method} ${path}.`, "See GET /api/openapi.json.");
+  const hit = candidates.find((c) => c.route.method === method);
+  if (!hit) {
+    const allow = [...new Set(candidates.map((c) => c.route.method))];
+    throw new MethodNotAllowedError(`${method} is not allowed on ${path}; use ${allow.join(" or ")}.`, allow);
+  }
+  let id = hit.match![1] ?? "";
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    // Left encoded: the id schema then refuses it with a 400.
+  }
+  return { route: hit.route, id };
+}
