@@ -146,4 +146,41 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   `,
+  // 2: human approval (src/guard). A request is bound to one action hash, one
+  // MCP session and one intervention; it is spent by setting consumed_at in the
+  // same transaction as the transition it allowed. Tokens are stored hashed.
+  `
+  CREATE TABLE approvals (
+    id               TEXT PRIMARY KEY,
+    tenant_id        TEXT NOT NULL,
+    action           TEXT NOT NULL CHECK (action IN ('approve','rollback')),
+    intervention_id  TEXT NOT NULL,
+    action_hash      TEXT NOT NULL,
+    facts            TEXT NOT NULL,
+    display          TEXT NOT NULL,
+    session_id       TEXT NOT NULL,
+    client_name      TEXT NOT NULL,
+    client_version   TEXT NOT NULL,
+    channel          TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired','void')),
+    page_token_hash  TEXT NOT NULL,
+    failed_attempts  INTEGER NOT NULL DEFAULT 0,
+    created_at       TEXT NOT NULL,
+    expires_at       TEXT NOT NULL,
+    decided_at       TEXT,
+    decided_by       TEXT,
+    answer           TEXT,
+    note             TEXT,
+    consumed_at      TEXT
+  );
+  CREATE INDEX approvals_by_intervention ON approvals (intervention_id, action, session_id, status);
+  CREATE INDEX approvals_open ON approvals (status, expires_at);
+
+  -- Operator settings of the guard (the passphrase's scrypt hash and salt).
+  CREATE TABLE guard_settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];

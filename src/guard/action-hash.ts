@@ -1,0 +1,64 @@
+/**
+ * What a human approves, reduced to the facts that decide what will happen,
+ * and its hash. The hash is recomputed from a fresh read at execution time, so
+ * an edit of the message, status, version or flag after the human answered
+ * makes the approval worthless.
+ */
+import { createHash } from "node:crypto";
+import type { DetailedIntervention } from "../api/schemas.js";
+import { canonicalJson } from "../canonical.js";
+import type { GuardedAction } from "./types.js";
+
+/** Exactly the fields DESIGN.md lists; nothing the agent controls besides `reason`. */
+export interface ActionFacts {
+  action: GuardedAction;
+  intervention_id: string;
+  /** Null in API mode when the remote API does not report a version. */
+  version: number | null;
+  status: string;
+  user_id: string;
+  channel: string;
+  message_body: string;
+  planned_at: string;
+  flagged: boolean;
+  reason: string | null;
+}
+
+/** Shown to the human beside the facts; not hashed because it cannot change what is sent. */
+export interface DisplayFacts {
+  reasoning: string;
+  confidence: number;
+  flag_reason: string | null;
+  quality_checks: unknown;
+  subject: string | null;
+}
+
+export function actionFactsOf(action: GuardedAction, intervention: DetailedIntervention, reason?: string): ActionFacts {
+  return {
+    action,
+    intervention_id: intervention.id,
+    version: intervention.version ?? null,
+    status: intervention.status,
+    user_id: intervention.user_id,
+    channel: intervention.channel,
+    message_body: intervention.message_body,
+    planned_at: intervention.planned_at,
+    flagged: intervention.flagged,
+    reason: reason ?? null,
+  };
+}
+
+export function displayFactsOf(intervention: DetailedIntervention): DisplayFacts {
+  const subject = (intervention as { subject?: unknown }).subject;
+  return {
+    reasoning: intervention.reasoning,
+    confidence: intervention.confidence,
+    flag_reason: intervention.flag_reason,
+    quality_checks: intervention.quality_checks ?? null,
+    subject: typeof subject === "string" ? subject : null,
+  };
+}
+
+export function actionHash(facts: ActionFacts): string {
+  return createHash("sha256").update(canonicalJson(facts)).digest("hex");
+}

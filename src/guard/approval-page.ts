@@ -1,0 +1,173 @@
+/**
+ * The local approval page: `GET /approvals/<id>?token=…` shows the request and
+ * changes nothing; `POST /approvals/<id>` with the one-time token, a CSRF
+ * token, and (when set) the operator passphrase records the human's answer.
+ * Only loopback peers with a loopback Host header are served, which also
+ * defeats DNS rebinding; cross-site posts are refused by Origin and CSRF.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Db } from "../backend/local/store.js";
+import type { Logger } from "../log.js";
+import { approvalFormPage, messagePage } from "./approval-page-html.js";
+import { factsOf, getApproval, isExpired, tokenHash, type ApprovalRow } from "./approvals-store.js";
+import { describeRequest } from "./describe.js";
+import { answerApproval } from "./human-answer.js";
+import { hasPassphrase } from "./passphrase.js";
+
+export type ApprovalPageHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface ApprovalPageOptions {
+  db: Db;
+  logger: Logger;
+  /** Called after a human answered on the page (the URL channel sends elicitation-complete). */
+  onAnswered?: (approvalId: string) => void;
+  now?: () => Date;
+}
+
+export const APPROVAL_PATH_PREFIX = "/approvals/";
+const MAX_BODY_BYTES = 16 * 1024;
+
+export function approvalPageUrl(baseUrl: string, approvalId: string, pageToken: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}${APPROVAL_PATH_PREFIX}${encodeURIComponent(approvalId)}?token=${encodeURIComponent(pageToken)}`;
+}
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const plain = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return plain === "::1" || plain.startsWith("127.");
+}
+
+function isLoopbackHostHeader(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]!;
+  return name === "localhost" || name === "[::1]" || name.startsWith("127.");
+}
+
+function send(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": "no-store",
+    // The token is in the URL: never leak it in a Referer, never render in a frame.
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  });
+  res.end(html);
+}
+
+function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  return new Promise((resolve) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(undefined);
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(new URLSearchParams(Buffer.concat(chunks).toString("utf8"))));
+    req.on("error", () => resolve(undefined));
+  });
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createApprovalPageHandler(options: ApprovalPageOptions): ApprovalPageHandler {
+  const { db, logger } = options;
+  const now = options.now ?? (() => new Date());
+  // CSRF tokens are derived, not stored: valid only in this process, for one request and token.
+  const csrfKey = randomBytes(32);
+  const csrfFor = (row: ApprovalRow) => createHmac("sha256", csrfKey).update(`${row.id}\n${row.page_token_hash}`).digest("base64url");
+
+  /** The request the URL names, if the token matches it; undefined otherwise (answered as 404). */
+  const authorizedRow = (id: string, token: string | null): ApprovalRow | undefined => {
+    const row = token ? getApproval(db, id) : undefined;
+    return row && token && sameSecret(row.page_token_hash, tokenHash(token)) ? row : undefined;
+  };
+
+  const show = (res: ServerResponse, row: ApprovalRow, token: string) => {
+    if (row.status !== "pending") return send(res, 409, messagePage("Already answered", `This request is ${row.status}. Nothing changed.`));
+    if (isExpired(row, now())) return send(res, 410, messagePage("Expired", "This request expired. Ask the agent to try again."));
+    const { facts, display } = factsOf(row);
+    const description = describeRequest({
+      approvalId: row.id,
+      facts,
+      display,
+      client: { name: row.client_name, version: row.client_version },
+      expiresAt: row.expires_at,
+      actionHash: row.action_hash,
+    });
+    send(res, 200, approvalFormPage({ description, flagged: facts.flagged, flagReason: display.flag_reason, passphraseRequired: hasPassphrase(db), token, csrf: csrfFor(row), action: facts.action }));
+  };
+
+  const decide = async (req: IncomingMessage, res: ServerResponse, id: string) => {
+    const origin = req.headers.origin;
+    if ((origin && origin !== "null" && new URL(origin).host !== req.headers.host) || req.headers["sec-fetch-site"] === "cross-site") {
+      return send(res, 403, messagePage("Refused", "Cross-site request refused. Nothing changed."));
+    }
+    if (!String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
+      return send(res, 415, messagePage("Refused", "Expected a form submission. Nothing changed."));
+    }
+    const form = await readForm(req);
+    if (!form) return send(res, 400, messagePage("Refused", "Unreadable form. Nothing changed."));
+    const row = authorizedRow(id, form.get("token"));
+    if (!row) return send(res, 404, messagePage("Not found", "Unknown or invalid approval link. Nothing changed."));
+    const csrf = form.get("csrf");
+    if (!csrf || !sameSecret(csrf, csrfFor(row))) {
+      logger.warn({ approvalId: id }, "approval page POST without a valid CSRF token");
+      return send(res, 403, messagePage("Refused", "Missing or invalid CSRF token: reload the approval page. Nothing changed."));
+    }
+    const decision = form.get("decision");
+    if (decision !== "approve" && decision !== "deny") return send(res, 400, messagePage("Refused", "Choose approve or deny."));
+    const outcome = await answerApproval(
+      db,
+      id,
+      {
+        approve: decision === "approve",
+        via: "page",
+        answer: decision,
+        note: form.get("note"),
+        acknowledgedFlag: form.get("ack_flag") === "yes",
+        passphrase: form.get("passphrase") ?? undefined,
+      },
+      now(),
+    );
+    if (!outcome.ok) {
+      const status = outcome.reason === "expired" ? 410 : outcome.reason === "not_pending" ? 409 : 403;
+      if (outcome.reason === "passphrase_locked") options.onAnswered?.(id);
+      return send(res, status, messagePage("Not approved", outcome.message));
+    }
+    options.onAnswered?.(id);
+    const text = decision === "approve" ? "Approved. Return to your MCP client: the agent's call will now go ahead." : "Denied. Nothing will change.";
+    send(res, 200, messagePage(decision === "approve" ? "Approved" : "Denied", text));
+  };
+
+  return (req, res) => {
+    if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackHostHeader(req.headers.host)) {
+      return send(res, 403, messagePage("Refused", "The approval page answers only on loopback (127.0.0.1)."));
+    }
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const id = url.pathname.startsWith(APPROVAL_PATH_PREFIX) ? decodeURIComponent(url.pathname.slice(APPROVAL_PATH_PREFIX.length)) : "";
+    if (!/^apr_[A-Za-z0-9_-]+$/.test(id)) return send(res, 404, messagePage("Not found", "No such approval page."));
+    if (req.method === "GET" || req.method === "HEAD") {
+      const token = url.searchParams.get("token");
+      const row = authorizedRow(id, token);
+      return row && token ? show(res, row, token) : send(res, 404, messagePage("Not found", "Unknown or invalid approval link."));
+    }
+    if (req.method === "POST") {
+      decide(req, res, id).catch((error: unknown) => {
+        logger.error({ err: error }, "approval page failed");
+        if (!res.headersSent) send(res, 500, messagePage("Error", "Something failed; nothing was approved."));
+      });
+      return;
+    }
+    res.writeHead(405, { allow: "GET, POST" }).end();
+  };
+}

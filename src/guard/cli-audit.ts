@@ -1,0 +1,43 @@
+/**
+ * `retivo-mcp audit …`: reading the append-only log and verifying its hash
+ * chain. `verify` exits 1 on a broken chain so scripts and CI can rely on it.
+ */
+import { auditTrail, recentAudit, verifyAuditChain, type AuditRow } from "../backend/local/audit.js";
+import { openStore } from "../backend/local/store.js";
+import type { Config } from "../config.js";
+import { writeLine, type CommandIo } from "./cli-io.js";
+
+const USAGE = `Usage: retivo-mcp audit <command>
+  list [N]                the N most recent events (default 50)
+  list INTERVENTION_ID    every event of one intervention
+  verify                  check the hash chain; exit code 1 if it is broken`;
+
+function formatRow(row: AuditRow): string {
+  return `${row.seq}  ${row.at}  ${row.event}  ${row.intervention_id ?? "-"}  ${row.actor}  ${row.detail}`;
+}
+
+export async function runAuditCommand(config: Readonly<Config>, args: string[], io: CommandIo): Promise<number> {
+  const [sub = "list", target] = args;
+  if (sub !== "list" && sub !== "verify") {
+    writeLine(sub === "help" ? io.stdout : io.stderr, USAGE);
+    return sub === "help" ? 0 : 2;
+  }
+  const db = openStore(config.dbPath);
+  try {
+    if (sub === "verify") {
+      const verdict = verifyAuditChain(db);
+      if (verdict.ok) {
+        writeLine(io.stdout, `Audit chain intact: ${verdict.rows} rows verified.`);
+        return 0;
+      }
+      writeLine(io.stderr, `Audit chain BROKEN at row ${verdict.brokenAt}: ${verdict.why}.`);
+      return 1;
+    }
+    const rows = target === undefined || /^\d+$/.test(target) ? recentAudit(db, Number(target ?? 50)) : auditTrail(db, target);
+    if (rows.length === 0) writeLine(io.stdout, "No audit events.");
+    for (const row of rows) writeLine(io.stdout, formatRow(row));
+    return 0;
+  } finally {
+    db.close();
+  }
+}

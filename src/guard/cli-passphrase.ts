@@ -1,0 +1,45 @@
+/**
+ * `retivo-mcp approvals passphrase`: sets or changes the operator passphrase,
+ * typed twice without echo. Changing it requires the current one, so an agent
+ * that can reach a terminal cannot simply replace it.
+ */
+import type { Db } from "../backend/local/store.js";
+import { Prompter, PromptAborted, writeLine, type CommandIo } from "./cli-io.js";
+import { checkPassphrase, hasPassphrase, MIN_PASSPHRASE_LENGTH, setPassphrase } from "./passphrase.js";
+
+export async function runPassphraseCommand(db: Db, io: CommandIo, onSet: (replaced: boolean) => void): Promise<number> {
+  if (!io.isTTY) {
+    writeLine(io.stderr, "Refusing: 'approvals passphrase' needs an interactive terminal, so the passphrase is typed by a human and never echoed.");
+    return 2;
+  }
+  const prompter = new Prompter(io);
+  try {
+    const replacing = hasPassphrase(db);
+    if (replacing && !(await checkPassphrase(db, await prompter.line("Current operator passphrase: ", { hidden: true })))) {
+      writeLine(io.stderr, "Wrong passphrase; nothing changed.");
+      return 1;
+    }
+    const first = await prompter.line(`New operator passphrase (at least ${MIN_PASSPHRASE_LENGTH} characters): `, { hidden: true });
+    if (!first || first.length < MIN_PASSPHRASE_LENGTH) {
+      writeLine(io.stderr, `Too short; nothing changed. Use at least ${MIN_PASSPHRASE_LENGTH} characters.`);
+      return 1;
+    }
+    if ((await prompter.line("Repeat it: ", { hidden: true })) !== first) {
+      writeLine(io.stderr, "The two entries differ; nothing changed.");
+      return 1;
+    }
+    await setPassphrase(db, first);
+    onSet(replacing);
+    writeLine(
+      io.stdout,
+      "Operator passphrase set. Every approval now needs it, on the approval page or in 'retivo-mcp approvals approve'; in-client forms no longer approve on their own.",
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof PromptAborted)) throw error;
+    writeLine(io.stderr, `${error.message} Nothing changed.`);
+    return 1;
+  } finally {
+    prompter.close();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The `pending_approval` result for clients that cannot ask the human
+ * themselves. The instructions are written for the human, to be shown by the
+ * agent verbatim; nothing in them lets the agent approve by itself.
+ */
+import type { ApprovalRow } from "./approvals-store.js";
+import type { PendingApproval } from "./types.js";
+
+const TOOL_OF = { approve: "approve_intervention", rollback: "rollback_intervention" } as const;
+
+export function pendingApprovalFor(row: ApprovalRow, approvalUrl: string | null): PendingApproval {
+  const what = row.action === "approve" ? `approve (release) ${row.intervention_id}` : `roll back ${row.intervention_id}`;
+  const where = approvalUrl
+    ? `run \`retivo-mcp approvals approve ${row.id}\` in your own terminal, or open ${approvalUrl} in your browser; both ask for the operator passphrase`
+    : `run \`retivo-mcp approvals approve ${row.id}\` in your own terminal (not through the agent); it shows the exact message and asks you to confirm`;
+  return {
+    status: "pending_approval",
+    approval_id: row.id,
+    action: row.action,
+    intervention_id: row.intervention_id,
+    expires_at: row.expires_at,
+    instructions:
+      `A human must approve this before it happens. To ${what}, ${where}. ` +
+      `Then ask the agent to call ${TOOL_OF[row.action]} for ${row.intervention_id} again. ` +
+      `The request expires at ${row.expires_at}; to refuse, run \`retivo-mcp approvals deny ${row.id}\` or let it expire.`,
+    approval_url: approvalUrl,
+  };
+}
