@@ -27,6 +27,12 @@ export function instructionsFor(config: Readonly<Config>, mode: BackendMode, too
     );
   }
   if (names.has("pause_intervention")) lines.push("pause_intervention and flag_intervention are always safe when in doubt.");
+  lines.push(
+    mode === "local"
+      ? "Resources: retivo://interventions/{id} (with audit trail), retivo://customers/{user_id}, retivo://playbooks[/{id}], retivo://settings (kill switch, shadow mode, brand)."
+      : "Resources: retivo://interventions/{id} only; customers, playbooks and settings are not available through the Retivo API.",
+    "Prompts: triage_flagged, review_pending, explain_intervention, rollback_review.",
+  );
   if (config.readOnly) lines.push("Read-only mode: no tool here changes anything.");
   return lines.join("\n");
 }

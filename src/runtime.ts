@@ -11,6 +11,7 @@ import { Dispatcher } from "./backend/local/dispatch.js";
 import { ensureSeeded } from "./backend/local/seed.js";
 import { openStore, type Db } from "./backend/local/store.js";
 import { HttpBackend } from "./backend/http.js";
+import { ReadOnlyBackend } from "./backend/read-only.js";
 import { createGuard } from "./guard/index.js";
 import type { ApprovalGuard } from "./guard/types.js";
 import type { Logger } from "./log.js";
@@ -64,6 +65,9 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
     if (overrides.startDispatcher !== false) dispatcher.start();
     logger.info({ db: config.dbPath }, "using the local store");
   }
+  // Read-only is enforced here as well as by hiding write tools, so no path
+  // (a future tool, a resource, a prompt) can change anything by mistake.
+  if (config.readOnly) backend = new ReadOnlyBackend(backend);
   const guard = createGuard({ db, config, logger, backendMode: backend.mode });
   const runtime: Runtime = {
     config,
@@ -73,7 +77,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
     writer,
     guard,
     dispatcher,
-    newServer: () => buildServer({ backend, guard, writer, logger, config }),
+    newServer: () => buildServer({ backend, guard, writer, logger, config, store: { db, tenantId: LIVE_TENANT } }),
     async close() {
       await dispatcher?.stop();
       await guard.close?.();

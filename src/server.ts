@@ -1,7 +1,9 @@
 /**
  * buildServer: one McpServer with the tools this configuration allows. It
  * never knows which backend it holds. Each tool's handler runs inside one
- * error boundary (tools/result.ts).
+ * error boundary (tools/result.ts), whose failures also reach the client as
+ * MCP log messages at the level the client asked for. Resources and prompts
+ * register themselves (resources/, prompts/).
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Config } from "./config.js";
@@ -9,6 +11,9 @@ import { TOOLS } from "./tools/index.js";
 import type { ToolDefinition, ToolDeps } from "./tools/define.js";
 import { errorResult, successResult } from "./tools/result.js";
 import { instructionsFor } from "./instructions.js";
+import { logToolErrorToClient } from "./client-log.js";
+import { registerPrompts } from "./prompts/index.js";
+import { registerResources } from "./resources/index.js";
 import { VERSION } from "./version.js";
 
 export type ServerDeps = ToolDeps;
@@ -42,10 +47,13 @@ export function buildServer(deps: ServerDeps): McpServer {
           const output = await tool.handler(args as never, { deps, server, extra });
           return successResult(output as never);
         } catch (error) {
+          logToolErrorToClient(server, tool.name, error, extra.sessionId);
           return errorResult(tool.name, error, deps.logger);
         }
       },
     );
   }
+  registerResources(server, deps);
+  registerPrompts(server, deps, tools.map((tool) => tool.name));
   return server;
 }

@@ -7,6 +7,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
+import type { Db } from "../backend/local/store.js";
 import type { InterventionsBackend } from "../backend/types.js";
 import type { Config, ToolName } from "../config.js";
 import type { ApprovalGuard } from "../guard/types.js";
@@ -19,6 +20,12 @@ export interface ToolDeps {
   writer: Writer;
   logger: Logger;
   config: Readonly<Config>;
+  /**
+   * The process's SQLite file, for resources and prompts (tools go through the
+   * backend): in local mode the store itself, in API mode only approvals and
+   * the audit log. Absent in servers built without a runtime.
+   */
+  store?: { db: Db; tenantId: string };
 }
 
 export type RequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -1,0 +1,27 @@
+/**
+ * Every MCP resource this server offers. Interventions work in both modes;
+ * customers, playbooks and settings exist only over the local store (the
+ * remote API has no endpoints for them), so in API mode they are not
+ * registered at all rather than registered and failing.
+ */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { ToolDeps } from "../tools/define.js";
+import { registerCustomerResources } from "./customers.js";
+import { registerInterventionResources } from "./interventions.js";
+import { localStore } from "./lookups.js";
+import { registerPlaybookResources } from "./playbooks.js";
+import { registerSettingsResource } from "./settings.js";
+
+export function registerResources(server: McpServer, deps: ToolDeps): void {
+  registerInterventionResources(server, deps);
+  const store = localStore(deps);
+  if (!store) return;
+  registerCustomerResources(server, deps, store);
+  registerPlaybookResources(server, deps, store);
+  registerSettingsResource(server, store);
+}
+
+/** Whether the local-only resources are available, for the instructions. */
+export function hasLocalResources(deps: ToolDeps): boolean {
+  return localStore(deps) !== null;
+}
