@@ -50,6 +50,11 @@ export function brandVars(input: WriterInput): Record<string, string> {
   };
 }
 
+/** The channel prompt's variables: its limits and the rendered facts. */
+export function channelVars(input: WriterInput, facts: string): Record<string, string> {
+  return { max_chars: String(CHANNEL_LIMITS[input.channel]), max_subject_chars: String(SUBJECT_MAX), facts };
+}
+
 export function chatPromptFor(input: WriterInput): ChatPrompt {
   const system = loadPrompt("system");
   const facts = loadPrompt("facts");
@@ -58,36 +63,31 @@ export function chatPromptFor(input: WriterInput): ChatPrompt {
     id: `chat/${input.channel}`,
     hash: sha256Hex([system.hash, channel.hash, facts.hash].join(":")),
     system: render(system.text, brandVars(input), system.id),
-    user: render(
-      channel.text,
-      {
-        max_chars: String(CHANNEL_LIMITS[input.channel]),
-        max_subject_chars: String(SUBJECT_MAX),
-        facts: render(facts.text, factsVars(input), facts.id),
-      },
-      channel.id,
-    ),
+    user: render(channel.text, channelVars(input, render(facts.text, factsVars(input), facts.id)), channel.id),
   };
+}
+
+export function repairVars(problems: readonly string[]): Record<string, string> {
+  return { problems: problems.map((p) => `- ${p}`).join("\n") };
 }
 
 export function repairRequest(problems: readonly string[]): string {
   const file = loadPrompt("repair");
-  return render(file.text, { problems: problems.map((p) => `- ${p}`).join("\n") }, file.id);
+  return render(file.text, repairVars(problems), file.id);
+}
+
+export function judgeVars(output: WriterOutput, input: WriterInput): Record<string, string> {
+  return {
+    lifecycle_stage: input.customer.lifecycle_stage,
+    playbook_name: input.playbook.name,
+    lifecycle_area: input.playbook.lifecycle_area,
+    tone_guidelines: brandVars(input).tone_guidelines!,
+    subject: output.subject ?? "(none)",
+    message_body: output.message_body,
+  };
 }
 
 export function judgeRequest(output: WriterOutput, input: WriterInput): { system: string; user: string } {
   const file = loadPrompt("judge");
-  const user = render(
-    file.text,
-    {
-      lifecycle_stage: input.customer.lifecycle_stage,
-      playbook_name: input.playbook.name,
-      lifecycle_area: input.playbook.lifecycle_area,
-      tone_guidelines: brandVars(input).tone_guidelines!,
-      subject: output.subject ?? "(none)",
-      message_body: output.message_body,
-    },
-    file.id,
-  );
-  return { system: "You are a careful reviewer. Answer with JSON only.", user };
+  return { system: "You are a careful reviewer. Answer with JSON only.", user: render(file.text, judgeVars(output, input), file.id) };
 }

@@ -25,7 +25,7 @@ const AREA_LABELS: Record<string, string> = {
 const OFFER_LEADS = ["An offer for you: ", "If it helps: ", "Available to you now: "];
 const MENTION_LEADS = ["Worth knowing: ", "In case you missed it: "];
 
-interface Variant {
+export interface Variant {
   subject: string | null;
   body: string;
 }
@@ -35,7 +35,7 @@ export function variationHash(key: string): number {
   return Number.parseInt(sha256Hex(key).slice(0, 8), 16);
 }
 
-function splitVariants(file: PromptFile, channel: string): Variant[] {
+export function splitVariants(file: PromptFile, channel: string): Variant[] {
   return file.text.split(/^---[ \t]*$/m).map((raw) => {
     const text = raw.trim();
     if (channel !== "email") return { subject: null, body: text };
@@ -87,13 +87,15 @@ export function templateConfidence(input: WriterInput): number {
   return Math.min(0.9, Math.max(0.3, Math.round(value * 100) / 100));
 }
 
-function reasoningFor(input: WriterInput, offer: Offer | null, hash: number): { text: string; file: PromptFile } {
-  const file = loadPrompt("templates/reasoning");
-  const variants = file.text.split(/^---[ \t]*$/m).map((v) => v.trim());
+/** The variables every message template may use. */
+export function messageVars(firstName: string, offerLine: string, mentionLine: string): Record<string, string> {
+  return { first_name: firstName, offer_line: offerLine, mention_line: mentionLine };
+}
+
+/** The variables of templates/reasoning.md: only facts from the input, so the reasoning stays grounded. */
+export function reasoningVars(input: WriterInput, offer: Offer | null): Record<string, string> {
   const c = input.customer;
-  const activity =
-    c.days_since_last_activity === null ? "no recorded activity" : `last active ${c.days_since_last_activity} days ago`;
-  const vars = {
+  return {
     playbook_name: input.playbook.name,
     lifecycle_area: AREA_LABELS[input.playbook.lifecycle_area] ?? input.playbook.lifecycle_area,
     first_name: c.first_name,
@@ -103,10 +105,19 @@ function reasoningFor(input: WriterInput, offer: Offer | null, hash: number): { 
     engagement_score: fmt(c.engagement_score),
     expansion_score: fmt(c.expansion_score),
     health: fmt(c.health),
-    activity,
+    activity: c.days_since_last_activity === null ? "no recorded activity" : `last active ${c.days_since_last_activity} days ago`,
     offer_note: offer ? `The message mentions the allowed offer ${offer.id}.` : "The message mentions no offer.",
   };
-  return { text: tidy(render(variants[hash % variants.length]!, vars, file.id)), file };
+}
+
+export function splitReasoningVariants(file: PromptFile): string[] {
+  return file.text.split(/^---[ \t]*$/m).map((v) => v.trim());
+}
+
+function reasoningFor(input: WriterInput, offer: Offer | null, hash: number): { text: string; file: PromptFile } {
+  const file = loadPrompt("templates/reasoning");
+  const variants = splitReasoningVariants(file);
+  return { text: tidy(render(variants[hash % variants.length]!, reasoningVars(input, offer), file.id)), file };
 }
 
 export function writeFromTemplate(input: WriterInput): WriterOutput {
@@ -134,7 +145,7 @@ export function writeFromTemplate(input: WriterInput): WriterOutput {
   let best: { output: WriterOutput; errors: number; warnings: number } | undefined;
   for (const option of options) {
     const variant = variants[option.index]!;
-    const vars = { first_name: name, offer_line: option.offer ? offerLine : "", mention_line: option.mention ? mentionLine : "" };
+    const vars = messageVars(name, option.offer ? offerLine : "", option.mention ? mentionLine : "");
     const chosenOffer = option.offer ? offer : null;
     const reasoning = reasoningFor(input, chosenOffer, hash);
     const output: WriterOutput = {

@@ -13,13 +13,13 @@ export const BRAND: WriterInput["brand"] = {
   things_to_avoid: ["guaranteed", "cheap", "act now"],
 };
 
-export const OFFERS = {
+export const OFFERS: Partial<Record<LifecycleArea, WriterInput["offers"]>> = {
   upsell: [{ id: "offer_annual_20", text: "20% off the first year of an annual plan" }],
   win_back: [
     { id: "offer_winback_month", text: "your next month free" },
     { id: "offer_winback_code", text: "code COMEBACK15 for 15% off three months" },
   ],
-} as const;
+};
 
 const STAGE_FOR: Record<LifecycleArea, string> = {
   onboarding: "onboarding",
@@ -61,7 +61,7 @@ export function fixtureInput(overrides: {
       lifecycle_area: area,
       tone: "friendly",
     },
-    offers: overrides.offers ?? [...((OFFERS as Record<string, WriterInput["offers"]>)[area] ?? [])],
+    offers: overrides.offers ?? [...(OFFERS[area] ?? [])],
     brand: { ...BRAND, ...overrides.brand },
     variation_key: overrides.key ?? "int_fixture0000000001",
   };
