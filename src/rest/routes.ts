@@ -14,6 +14,7 @@ import {
   RejectRequestSchema,
   RollbackRequestSchema,
 } from "../api/schemas.js";
+import type { StatusResponse } from "../api/schemas.js";
 import type { InterventionsBackend } from "../backend/types.js";
 import { InvalidInputError } from "../errors.js";
 import type { RestKey } from "./keys.js";
@@ -47,6 +48,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 }
 
 const ok = (body: unknown, status = 200) => ({ status, body });
+/** The wire answer of the four status actions is exactly `{ id, status }`, whatever the backend adds. */
+const statusReply = ({ id, status }: StatusResponse) => ok({ id, status });
 const actorOf = (key: RestKey) => `rest:${key.label}`;
 const idOf = (context: RouteContext) => parse(InterventionIdSchema, context.id, "intervention id");
 
@@ -69,7 +72,8 @@ export const ROUTES: readonly Route[] = [
     pattern: /^\/api\/interventions$/,
     async handle({ backend, key, body }) {
       const request = parse(CreateRequestSchema, await body(), "body");
-      return ok(await backend.create(request, { actor: actorOf(key) }), 201);
+      const { id, status, channel, planned_at } = await backend.create(request, { actor: actorOf(key) });
+      return ok({ id, status, channel, planned_at }, 201);
     },
   },
   {
@@ -92,14 +96,14 @@ export const ROUTES: readonly Route[] = [
     method: "PUT",
     pattern: /^\/api\/interventions\/([^/]+)\/approve$/,
     async handle(context) {
-      return ok(await context.backend.approve(idOf(context), { actor: actorOf(context.key) }));
+      return statusReply(await context.backend.approve(idOf(context), { actor: actorOf(context.key) }));
     },
   },
   {
     method: "PUT",
     pattern: /^\/api\/interventions\/([^/]+)\/pause$/,
     async handle(context) {
-      return ok(await context.backend.pause(idOf(context), { actor: actorOf(context.key) }));
+      return statusReply(await context.backend.pause(idOf(context), { actor: actorOf(context.key) }));
     },
   },
   {
@@ -108,7 +112,7 @@ export const ROUTES: readonly Route[] = [
     async handle(context) {
       const id = idOf(context);
       const { reason } = parse(RejectRequestSchema, await context.body(), "body");
-      return ok(await context.backend.reject(id, reason, { actor: actorOf(context.key) }));
+      return statusReply(await context.backend.reject(id, reason, { actor: actorOf(context.key) }));
     },
   },
   {
@@ -118,7 +122,7 @@ export const ROUTES: readonly Route[] = [
       const id = idOf(context);
       // The body may be `{}` or absent: the reason is optional.
       const { reason } = parse(RollbackRequestSchema, (await context.body()) ?? {}, "body");
-      return ok(await context.backend.rollback(id, reason, { actor: actorOf(context.key) }));
+      return statusReply(await context.backend.rollback(id, reason, { actor: actorOf(context.key) }));
     },
   },
   {
@@ -127,7 +131,8 @@ export const ROUTES: readonly Route[] = [
     async handle(context) {
       const id = idOf(context);
       const { reason } = parse(FlagRequestSchema, await context.body(), "body");
-      return ok(await context.backend.flag(id, reason, { actor: actorOf(context.key) }));
+      const { flagged } = await context.backend.flag(id, reason, { actor: actorOf(context.key) });
+      return ok({ id, flagged });
     },
   },
 ];

@@ -1,0 +1,52 @@
+/**
+ * What the shared contract cases need from a backend under test: the backend,
+ * ids that exist in its data set, and a way to run the dispatcher once (the
+ * only way an intervention reaches `delivered`).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Channel } from "../../src/api/schemas.js";
+import { CHANNELS } from "../../src/api/schemas.js";
+import type { InterventionsBackend } from "../../src/backend/types.js";
+import { getCustomer, listPlaybooks, searchCustomerIds } from "../../src/backend/local/catalog.js";
+import type { Db } from "../../src/backend/local/store.js";
+
+export interface ContractFixtures {
+  /** A customer who can receive messages (not opted out, not paused). */
+  userId: string;
+  /** An active playbook, and a channel it allows and one it does not. */
+  playbookId: string;
+  channel: Channel;
+  disallowedChannel: Channel | undefined;
+}
+
+export interface ContractHarness {
+  backend: InterventionsBackend;
+  fixtures: ContractFixtures;
+  /** Runs the dispatcher once: approved interventions that are due are sent and (simulated) delivered. */
+  deliverDue(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function fixturesFrom(db: Db, tenantId: string): ContractFixtures {
+  const userId = searchCustomerIds(db, tenantId, "", 500).find((id) => {
+    const customer = getCustomer(db, tenantId, id)!;
+    return !customer.opted_out && !customer.paused;
+  });
+  const playbook = listPlaybooks(db, tenantId, true).find((p) => p.constraints.channels.length < CHANNELS.length) ??
+    listPlaybooks(db, tenantId, true)[0];
+  if (!userId || !playbook) throw new Error(`the seeded '${tenantId}' data set has no deliverable customer or active playbook`);
+  return {
+    userId,
+    playbookId: playbook.id,
+    channel: playbook.constraints.channels[0]!,
+    disallowedChannel: CHANNELS.find((c) => !playbook.constraints.channels.includes(c)),
+  };
+}
+
+/** A fresh directory for one harness's SQLite file and outbox; removed on cleanup. */
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), "retivo-contract-"));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
