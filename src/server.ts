@@ -10,6 +10,7 @@ import type { Config } from "./config.js";
 import { TOOLS } from "./tools/index.js";
 import type { ToolDefinition, ToolDeps } from "./tools/define.js";
 import { errorResult, successResult } from "./tools/result.js";
+import { finishProgress } from "./tools/writer-context.js";
 import { instructionsFor } from "./instructions.js";
 import { logToolErrorToClient } from "./client-log.js";
 import { registerPrompts } from "./prompts/index.js";
@@ -45,8 +46,10 @@ export function buildServer(deps: ServerDeps): McpServer {
       async (args: unknown, extra) => {
         try {
           const output = await tool.handler(args as never, { deps, server, extra });
+          finishProgress(extra, `${tool.name} done`);
           return successResult(output as never);
         } catch (error) {
+          finishProgress(extra, `${tool.name} failed`);
           logToolErrorToClient(server, tool.name, error, extra.sessionId);
           return errorResult(tool.name, error, deps.logger);
         }

@@ -3,7 +3,36 @@
  * when the client declared it, cancellation, and progress notifications.
  */
 import type { WriterCallContext } from "../writer/types.js";
-import type { ToolCall } from "./define.js";
+import type { RequestExtra, ToolCall } from "./define.js";
+
+type Report = (message: string) => void;
+
+/**
+ * One monotonic progress counter per request, shared by everyone reporting on
+ * it (this context, the writer's providers, the final report in server.ts):
+ * MCP requires progress to increase within one progress token.
+ */
+const reporters = new WeakMap<RequestExtra, Report>();
+
+function reporterFor(extra: RequestExtra): Report | undefined {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return undefined;
+  let report = reporters.get(extra);
+  if (!report) {
+    let progress = 0;
+    report = (message) => {
+      progress += 1;
+      void extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress, message } }).catch(() => {});
+    };
+    reporters.set(extra, report);
+  }
+  return report;
+}
+
+/** The last progress report of a request that reported any, so clients can close their indicator. */
+export function finishProgress(extra: RequestExtra, message: string): void {
+  reporters.get(extra)?.(message);
+}
 
 export function writerContextFor({ server, extra }: ToolCall): WriterCallContext {
   const lowLevel = server.server;
@@ -17,13 +46,11 @@ export function writerContextFor({ server, extra }: ToolCall): WriterCallContext
       return result.content.type === "text" ? result.content.text : "";
     };
   }
-  const progressToken = extra._meta?.progressToken;
-  if (progressToken !== undefined) {
-    let progress = 0;
-    context.progress = (message) => {
-      progress += 1;
-      void extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress, message } }).catch(() => {});
-    };
+  const report = reporterFor(extra);
+  if (report) {
+    // Generation can take seconds (a model, the client's sampling); say it started before it does.
+    report("preparing the message: reading the customer, playbook and brand context");
+    context.progress = report;
   }
   return context;
 }
