@@ -55,6 +55,11 @@ export interface LocalBackendOptions {
 
 const SYSTEM_ACTOR = "system";
 
+/** The API's `{ id, status }`, without our internal bookkeeping. */
+function statusOf(result: { id: string; status: string }): StatusResponse {
+  return { id: result.id, status: result.status };
+}
+
 export class LocalBackend implements InterventionsBackend {
   readonly mode: BackendMode = "local";
   private readonly db: Db;
@@ -143,15 +148,15 @@ export class LocalBackend implements InterventionsBackend {
   }
 
   async approve(id: string, options: GuardedActionOptions = {}): Promise<StatusResponse> {
-    return this.transition("approve", id, (now) => ({ approved_at: now }), options);
+    return statusOf(await this.transition("approve", id, (now) => ({ approved_at: now }), options));
   }
 
   async pause(id: string, context?: OperationContext): Promise<StatusResponse> {
-    return this.transition("pause", id, () => ({}), { actor: context?.actor });
+    return statusOf(await this.transition("pause", id, () => ({}), { actor: context?.actor }));
   }
 
   async reject(id: string, reason: string, context?: OperationContext): Promise<StatusResponse> {
-    return this.transition("reject", id, () => ({ reject_reason: reason }), { actor: context?.actor }, { reason });
+    return statusOf(await this.transition("reject", id, () => ({ reject_reason: reason }), { actor: context?.actor }, { reason }));
   }
 
   async rollback(id: string, reason: string | undefined, options: GuardedActionOptions = {}): Promise<StatusResponse> {
@@ -164,7 +169,7 @@ export class LocalBackend implements InterventionsBackend {
       (row) => retractInTransaction(this.db, row, this.now()),
     );
     if (result.moved) this.options.onRolledBack?.(toIntervention(this.requireRow(id)));
-    return { id: result.id, status: result.status };
+    return statusOf(result);
   }
 
   async flag(id: string, reason: string, context?: OperationContext): Promise<FlagResponse> {
