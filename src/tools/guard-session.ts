@@ -7,8 +7,19 @@ import { randomUUID } from "node:crypto";
 import type { GuardSession } from "../guard/types.js";
 import type { ToolCall } from "./define.js";
 
-/** stdio has no session id: one process serves one client. */
-const PROCESS_SESSION_ID = `stdio-${randomUUID()}`;
+/**
+ * Transports without a session id (stdio, in-memory) get one per McpServer:
+ * each server instance serves exactly one client connection, so approvals
+ * still never cross from one client to another.
+ */
+const serverSessionIds = new WeakMap<object, string>();
+
+function sessionIdOf(server: ToolCall["server"], transportSessionId: string | undefined): string {
+  if (transportSessionId) return transportSessionId;
+  let id = serverSessionIds.get(server);
+  if (!id) serverSessionIds.set(server, (id = `local-${randomUUID()}`));
+  return id;
+}
 
 export function guardSessionFor({ server, extra }: ToolCall): GuardSession {
   const lowLevel = server.server;
@@ -17,7 +28,7 @@ export function guardSessionFor({ server, extra }: ToolCall): GuardSession {
   const supportsFormElicitation = !!elicitation && (elicitation.form !== undefined || elicitation.url === undefined);
   const client = lowLevel.getClientVersion();
   return {
-    sessionId: extra.sessionId ?? PROCESS_SESSION_ID,
+    sessionId: sessionIdOf(server, extra.sessionId),
     client: { name: client?.name ?? "unknown", version: client?.version ?? "unknown" },
     supportsFormElicitation,
     supportsUrlElicitation: !!elicitation?.url,
