@@ -48,8 +48,8 @@ export function writerContextFor({ server, extra }: ToolCall): WriterCallContext
   }
   const report = reporterFor(extra);
   if (report) {
-    // Generation can take seconds (a model, the client's sampling); say it started before it does.
-    report("preparing the message: reading the customer, playbook and brand context");
+    // Generation can take seconds (a model, the client's sampling): report the start before it happens.
+    report("reading the customer, playbook and brand context");
     context.progress = report;
   }
   return context;
