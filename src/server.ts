@@ -9,6 +9,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Config } from "./config.js";
 import { TOOLS } from "./tools/index.js";
 import type { ToolDefinition, ToolDeps } from "./tools/define.js";
+import { publishToolList } from "./tools/publish.js";
 import { errorResult, successResult } from "./tools/result.js";
 import { finishProgress } from "./tools/writer-context.js";
 import { instructionsFor } from "./instructions.js";
@@ -56,6 +57,7 @@ export function buildServer(deps: ServerDeps): McpServer {
       },
     );
   }
+  publishToolList(server, tools);
   registerResources(server, deps);
   registerPrompts(server, deps, tools.map((tool) => tool.name));
   return server;

@@ -37,9 +37,15 @@ export const InterventionIdSchema = z
   .regex(/^[A-Za-z0-9_-]+$/, "intervention ids look like int_abc123 (letters, digits, _ and -)");
 
 export const UserIdSchema = z.string().min(1).max(256);
+
+/** Any RFC 4122 layout; a short pattern keeps the published schemas small. */
+export const PlaybookIdSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, "playbook_id must be a UUID, e.g. from dry_run_intervention");
 export const ReasonSchema = z.string().trim().min(1).max(2000);
 
-const timestamp = z.string().describe("ISO-8601 UTC timestamp");
+/** ISO-8601 UTC with milliseconds; the `_at` names say so, which keeps the published schemas short. */
+const timestamp = z.string();
 const nullableTimestamp = timestamp.nullable();
 
 /** The shape domain.md fixes for `quality_checks`; the API itself leaves it untyped. */
@@ -93,11 +99,11 @@ export type Intervention = z.infer<typeof InterventionSchema>;
  * them out; consumers must treat every one as optional.
  */
 export const InterventionExtrasSchema = z.object({
-  version: z.number().int().optional().describe("bumped by every change; local store only"),
+  version: z.number().optional().describe("Bumped by every change (local store)."),
   provenance: ProvenanceSchema.nullable().optional(),
   reject_reason: z.string().nullable().optional(),
   rollback_reason: z.string().nullable().optional(),
-  origin: z.string().optional().describe("playbook, manual or recommendation"),
+  origin: z.string().optional(),
 });
 export const DetailedInterventionSchema = InterventionSchema.extend(InterventionExtrasSchema.shape);
 export type DetailedIntervention = z.infer<typeof DetailedInterventionSchema>;
@@ -112,7 +118,7 @@ export type ListResponse = z.infer<typeof ListResponseSchema>;
 /** 2. POST /api/interventions */
 export const CreateRequestSchema = z.object({
   user_id: UserIdSchema,
-  playbook_id: z.uuid(),
+  playbook_id: PlaybookIdSchema,
   channel: ChannelSchema,
 });
 export type CreateRequest = z.infer<typeof CreateRequestSchema>;
@@ -138,7 +144,7 @@ export type FlagResponse = z.infer<typeof FlagResponseSchema>;
 /** 8. POST /api/interventions/dry-run — playbook_id and channel are our documented extension. */
 export const DryRunRequestSchema = z.object({
   user_id: UserIdSchema,
-  playbook_id: z.uuid().optional(),
+  playbook_id: PlaybookIdSchema.optional(),
   channel: ChannelSchema.optional(),
 });
 export type DryRunRequest = z.infer<typeof DryRunRequestSchema>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ChannelSchema, CreateResponseSchema, UserIdSchema } from "../api/schemas.js";
+import { ChannelSchema, PlaybookIdSchema, CreateResponseSchema, UserIdSchema } from "../api/schemas.js";
 import { defineTool } from "./define.js";
 import { writerContextFor } from "./writer-context.js";
 
@@ -12,7 +12,7 @@ export const createIntervention = defineTool({
     "Get playbook_id from dry_run_intervention (decision.playbook_id). Not idempotent: each call creates one.",
   inputSchema: z.strictObject({
     user_id: UserIdSchema.describe("End user id, e.g. user-42."),
-    playbook_id: z.uuid().describe("Playbook UUID, from dry_run_intervention."),
+    playbook_id: PlaybookIdSchema.describe("Playbook UUID, from dry_run_intervention."),
     channel: ChannelSchema,
   }),
   outputSchema: CreateResponseSchema,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ChannelSchema, DryRunResponseSchema, UserIdSchema } from "../api/schemas.js";
+import { ChannelSchema, PlaybookIdSchema, DryRunResponseSchema, UserIdSchema } from "../api/schemas.js";
 import { defineTool } from "./define.js";
 import { writerContextFor } from "./writer-context.js";
 
@@ -11,7 +11,7 @@ export const dryRunIntervention = defineTool({
     "evaluated and the user's context. Persists nothing and sends nothing. Optionally pin a playbook_id or channel.",
   inputSchema: z.strictObject({
     user_id: UserIdSchema.describe("End user id, e.g. user-42."),
-    playbook_id: z.uuid().optional().describe("Evaluate only this playbook."),
+    playbook_id: PlaybookIdSchema.optional().describe("Evaluate only this playbook."),
     channel: ChannelSchema.optional(),
   }),
   outputSchema: DryRunResponseSchema,

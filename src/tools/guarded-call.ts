@@ -15,7 +15,7 @@ import { guardSessionFor } from "./guard-session.js";
 
 export const guardedResultSchema = z.object({
   id: z.string(),
-  status: z.string().describe("Status now; unchanged while approval is pending."),
+  status: z.string(),
   approval: z
     .object({
       status: z.literal("pending_approval"),
@@ -25,7 +25,7 @@ export const guardedResultSchema = z.object({
       approval_url: z.string().nullable(),
     })
     .optional()
-    .describe("Present when a human still has to approve."),
+    .describe("Present while a human still has to approve; status is then unchanged."),
 });
 export type GuardedResult = z.infer<typeof guardedResultSchema>;
 

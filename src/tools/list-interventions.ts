@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ChannelSchema, DetailedInterventionSchema, StatusSchema } from "../api/schemas.js";
+import { ChannelSchema, StatusSchema } from "../api/schemas.js";
 import { defineTool } from "./define.js";
 import { compact, CompactInterventionSchema, summaryLine } from "./present.js";
 
@@ -22,7 +22,8 @@ export const listInterventions = defineTool({
     detail: z.enum(["compact", "full"]).default("compact").describe("'full' adds message_body, reasoning, quality_checks, timestamps."),
   }),
   outputSchema: z.object({
-    interventions: z.array(z.union([CompactInterventionSchema, DetailedInterventionSchema])),
+    // Full rows carry every compact field too, so one loose row schema covers both shapes.
+    interventions: z.array(CompactInterventionSchema),
     next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page."),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
