@@ -100,11 +100,21 @@ function decodeCursor(cursor: string): number {
 export function listRows(db: Db, tenantId: string, query: ListQuery): ListPage {
   const where = ["tenant_id = @tenant_id"];
   const params: Record<string, unknown> = { tenant_id: tenantId, limit: query.limit + 1 };
-  if (query.status !== undefined) (where.push("status = @status"), (params.status = query.status));
-  if (query.user_id !== undefined) (where.push("user_id = @user_id"), (params.user_id = query.user_id));
-  if (query.channel !== undefined) (where.push("channel = @channel"), (params.channel = query.channel));
-  if (query.flagged !== undefined) (where.push("flagged = @flagged"), (params.flagged = query.flagged ? 1 : 0));
-  if (query.cursor !== undefined) (where.push("seq < @before"), (params.before = decodeCursor(query.cursor)));
+  const filters: [column: string, value: unknown][] = [
+    ["status", query.status],
+    ["user_id", query.user_id],
+    ["channel", query.channel],
+    ["flagged", query.flagged === undefined ? undefined : query.flagged ? 1 : 0],
+  ];
+  for (const [column, value] of filters) {
+    if (value === undefined) continue;
+    where.push(`${column} = @${column}`);
+    params[column] = value;
+  }
+  if (query.cursor !== undefined) {
+    where.push("seq < @before");
+    params.before = decodeCursor(query.cursor);
+  }
   const rows = db
     .prepare(`SELECT * FROM interventions WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT @limit`)
     .all(params) as InterventionRow[];
