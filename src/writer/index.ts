@@ -22,6 +22,8 @@ export type { CheckedWriting, Writer, WriterCallContext, WriterInput, WriterOutp
 export interface WriterOptions {
   /** The openai SDK's retries per request (default 2). */
   maxRetries?: number;
+  /** For one whole openai write, retries and repair included (default 45 s). */
+  totalBudgetMs?: number;
   cacheSize?: number;
   /** Per sampling request; default three times `timeoutMs`, since the client may ask its user first. */
   samplingTimeoutMs?: number;
@@ -42,6 +44,7 @@ export function createWriter(config: Config["llm"], logger: Logger, options: Wri
           model: config.model,
           timeoutMs: config.timeoutMs,
           maxRetries: options.maxRetries,
+          totalBudgetMs: options.totalBudgetMs,
           logger: log,
         })
       : undefined;

@@ -3,7 +3,7 @@
  * (OpenAI, Ollama, vLLM, llama.cpp). Structured output first; a server that
  * rejects `json_schema` gets JSON mode from then on, and zod validates either way.
  */
-import OpenAI, { APIConnectionTimeoutError, APIError, BadRequestError } from "openai";
+import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError, BadRequestError } from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import { zodResponseFormat } from "openai/helpers/zod";
 import type { Logger } from "../log.js";
@@ -19,8 +19,15 @@ export interface OpenAiWriterOptions {
   timeoutMs: number;
   /** The SDK's own retries of connection errors, 408/409/429 and 5xx. */
   maxRetries?: number;
+  /**
+   * For one whole write: attempts, retries and the repair. MCP clients commonly
+   * give up on a tool call after 60 s, so the template must answer well before.
+   */
+  totalBudgetMs?: number;
   logger: Logger;
 }
+
+export const DEFAULT_TOTAL_BUDGET_MS = 45_000;
 
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 const RESPONSE_FORMAT = zodResponseFormat(ModelAnswerSchema, "intervention_message");
@@ -63,6 +70,8 @@ export function createOpenAiWriter(options: OpenAiWriterOptions): OpenAiWriter {
   let jsonSchemaRejected = false;
 
   /** `jsonOnly` asks for any JSON object (the judge); otherwise the answer schema, when the server takes it. */
+  const totalBudgetMs = options.totalBudgetMs ?? Math.max(options.timeoutMs, DEFAULT_TOTAL_BUDGET_MS);
+
   async function complete(conversation: Conversation, attempt: number, signal: AbortSignal | undefined, jsonOnly = false) {
     const request: ChatCompletionCreateParamsNonStreaming = {
       model: options.model,
@@ -88,7 +97,8 @@ export function createOpenAiWriter(options: OpenAiWriterOptions): OpenAiWriter {
       return { completion, choice };
     } catch (error) {
       if (!(error instanceof APIError)) throw error;
-      const reason = describeOpenAiError(error, options.timeoutMs);
+      const outOfTime = error instanceof APIUserAbortError && signal?.reason instanceof DOMException && signal.reason.name === "TimeoutError";
+      const reason = outOfTime ? `gave up after the ${totalBudgetMs} ms budget for one message` : describeOpenAiError(error, options.timeoutMs);
       log.warn({ attempt, latency_ms: Math.round(performance.now() - started), error: reason }, "llm call failed");
       if (error instanceof BadRequestError && !jsonSchemaRejected && !jsonOnly) {
         // Many compatible servers know JSON mode but not JSON schema; remember it for later calls.
@@ -109,7 +119,8 @@ export function createOpenAiWriter(options: OpenAiWriterOptions): OpenAiWriter {
     model: options.model,
     async write(input: WriterInput, context?: WriterCallContext): Promise<WriterOutput> {
       context?.progress?.(`drafting the ${input.channel} message with ${options.model}`);
-      return draftWithRepair(ask(context?.signal), input, "openai");
+      const deadline = AbortSignal.timeout(totalBudgetMs);
+      return draftWithRepair(ask(context?.signal ? AbortSignal.any([context.signal, deadline]) : deadline), input, "openai");
     },
     async askJson(conversation, signal) {
       const { choice } = await complete(conversation, 1, signal, true);

@@ -131,6 +131,15 @@ describe("openai provider over a loopback chat-completions server", () => {
     expect(result.flagged).toBe(false);
   });
 
+  it("stops at the budget for one whole message, however many retries remain", async () => {
+    fake.setDefault("hang");
+    const started = performance.now();
+    const result = await writeChecked(writerFor({ timeoutMs: 5_000 }, { maxRetries: 2, totalBudgetMs: 300 }), input);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(fake.requests).toHaveLength(1);
+    expect(result.output.provenance.fallback_reason).toBe("openai: gave up after the 300 ms budget for one message");
+  });
+
   it("survives a 500 storm: the SDK retries, then the template answers", async () => {
     fake.setDefault(apiError(500, "upstream overloaded", { "retry-after-ms": "5" }));
     const result = await writeChecked(writerFor({}, { maxRetries: 2 }), input);
