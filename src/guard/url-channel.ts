@@ -6,11 +6,10 @@
  * human answers, the client gets `notifications/elicitation/complete`.
  */
 import type { Db } from "../backend/local/store.js";
-import { answerApproval } from "./human-answer.js";
-import { getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
-import type { ChannelOutcome } from "./form-channel.js";
+import { factsOf, getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
 import { headline } from "./describe.js";
-import { factsOf } from "./approvals-store.js";
+import type { ChannelOutcome } from "./form-channel.js";
+import { answerApproval } from "./human-answer.js";
 import type { GuardSession } from "./types.js";
 
 /** Completion notifiers by approval id, fired once when the human answers. */
@@ -38,8 +37,15 @@ const POLL_MS = 150;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { request } from "node:http";
 import { join, resolve } from "node:path";
 import type { ElicitRequest, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Runtime } from "../../src/runtime.js";
@@ -119,13 +120,20 @@ export async function openPage(url: string): Promise<{ status: number; html: str
   return { status: response.status, html, token: field("token"), csrf: field("csrf") };
 }
 
-export async function postPage(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; html: string }> {
+/** POSTs a form with node:http, which (unlike fetch) sends Host and Origin exactly as given. */
+export function postPage(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; html: string }> {
   const target = new URL(url);
-  target.search = "";
-  const response = await fetch(target, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-    body: new URLSearchParams(fields).toString(),
+  const body = new URLSearchParams(fields).toString();
+  return new Promise((resolvePromise, reject) => {
+    const req = request(
+      { host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body), ...headers } },
+      (res) => {
+        let html = "";
+        res.on("data", (c: Buffer) => (html += c.toString()));
+        res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, html }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
   });
-  return { status: response.status, html: await response.text() };
 }
