@@ -17,6 +17,7 @@ export type GuardAuditEvent =
   | "approval_expired"
   | "approval_voided"
   | "approval_executed"
+  | "approval_unused"
   | "approval_execution_failed"
   | "approval_passphrase_set";
 

@@ -53,8 +53,10 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const pages = new ApprovalPageHost(handler);
 
   // Refusal audits raised inside the backend's transaction must outlive its rollback.
-  const auditAfterRollback = (row: ApprovalRow, reason: string) =>
-    queueMicrotask(() => auditGuard(db, { event: "approval_refused", actor: "system:guard", approval: row, detail: { reason } }));
+  const auditAfterRollback = (row: ApprovalRow, interventionId: string, reason: string) =>
+    queueMicrotask(() =>
+      auditGuard(db, { event: "approval_refused", actor: "system:guard", interventionId, approval: row, detail: { reason, approved_for: row.intervention_id } }),
+    );
 
   const refuse = (row: ApprovalRow | undefined, request: GuardRequest, session: GuardSession, message: string): never => {
     auditGuard(db, {
@@ -73,7 +75,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       actor: `human:${via} (approval ${row.id}; requested by ${row.client_name} ${row.client_version})`,
       verify: (current) => {
         if (actionHash(actionFactsOf(request.action, current, request.reason)) === row.action_hash) return;
-        auditAfterRollback(row, "changed_since_approval");
+        auditAfterRollback(row, current.id, current.id === row.intervention_id ? "changed_since_approval" : "approval_for_another_intervention");
         throw new ApprovalRefusedError(
           `${current.id} changed since the human approved it (message, status, version or flag differ), so the approval no longer applies. Nothing changed.`,
           "Ask again: call the tool once more so the human sees the current version.",
@@ -81,7 +83,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       },
       consumeApproval: () => {
         if (consumeApprovalRow(db, row.id, now())) return;
-        auditAfterRollback(row, "approval_already_used_or_expired");
+        auditAfterRollback(row, row.intervention_id, "approval_already_used_or_expired");
         throw new ApprovalRefusedError(`Approval ${row.id} was already used or has expired. Nothing changed.`, "Call the tool again to ask the human anew.");
       },
     };
@@ -146,8 +148,10 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
     recordOutcome(approvalId, outcome) {
       const row = getApproval(db, approvalId);
       if (!row) return;
+      // A transition that turned out to be a no-op (another call got there first) spent nothing.
+      const executed = outcome.ok && row.consumed_at !== null;
       auditGuard(db, {
-        event: outcome.ok ? "approval_executed" : "approval_execution_failed",
+        event: executed ? "approval_executed" : outcome.ok ? "approval_unused" : "approval_execution_failed",
         actor: "system:guard",
         approval: row,
         detail: outcome.ok ? { status: outcome.status, decided_by: row.decided_by, note: row.note } : { error: outcome.error },
