@@ -1,0 +1,46 @@
+/**
+ * `retivo-mcp audit`: the trail of one intervention after a guarded call, and
+ * `audit verify` exiting 1 once a row was edited behind the log's back.
+ */
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { seededId, startHarness, type Harness } from "../support/harness.js";
+import { acceptConfirmed, cliEnv, requireBuiltCli, runCliPiped } from "./helpers.js";
+
+let h: Harness | undefined;
+beforeAll(requireBuiltCli);
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("audit CLI", () => {
+  it("lists an intervention's approval trail and verifies the chain", async () => {
+    h = await startHarness({ onElicit: acceptConfirmed });
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    await h.ok("approve_intervention", { intervention_id: id });
+
+    const listed = await runCliPiped(["audit", "list", id], cliEnv(h.dir));
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/approval_requested[\s\S]*approval_answered[\s\S]*approved[\s\S]*approval_executed/);
+    expect(listed.stdout).toContain('"client":"test-client 1.0.0"');
+
+    const verified = await runCliPiped(["audit", "verify"], cliEnv(h.dir));
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/Audit chain intact: \d+ rows verified/);
+  });
+
+  it("detects a tampered row: verify exits 1 and names the row", async () => {
+    h = await startHarness({ onElicit: acceptConfirmed });
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    await h.ok("approve_intervention", { intervention_id: id });
+    const { db } = h.runtime;
+    const answered = db.prepare("SELECT seq FROM audit_log WHERE intervention_id = ? AND event = 'approval_answered'").pluck().get(id) as number;
+    // Someone with write access to the file rewrites who answered.
+    db.exec("DROP TRIGGER audit_log_no_update");
+    db.prepare("UPDATE audit_log SET actor = 'human:cli' WHERE seq = ?").run(answered);
+
+    const verified = await runCliPiped(["audit", "verify"], cliEnv(h.dir));
+    expect(verified.code).toBe(1);
+    expect(verified.stderr).toContain(`Audit chain BROKEN at row ${answered}`);
+  });
+});
