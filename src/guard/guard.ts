@@ -12,7 +12,7 @@ import type { Config } from "../config.js";
 import { ApprovalRefusedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { actionFactsOf, actionHash, displayFactsOf } from "./action-hash.js";
-import { approvalPageUrl, createApprovalPageHandler, type ApprovalPageHandler } from "./approval-page.js";
+import { approvalPageUrl, createApprovalPageHandler } from "./approval-page.js";
 import { consumeApprovalRow, getApproval, insertApproval, openApprovalsFor, rotatePageToken, type ApprovalRow } from "./approvals-store.js";
 import { askByForm, pointByForm, type ChannelOutcome } from "./form-channel.js";
 import { agentActor, auditGuard, GUARD_TENANT } from "./guard-audit.js";
@@ -20,7 +20,7 @@ import { hasPassphrase } from "./passphrase.js";
 import { pendingApprovalFor } from "./pending.js";
 import { ApprovalPageHost } from "./page-server.js";
 import { keepIfUsable } from "./sweep.js";
-import type { ApprovalGuard, GuardDecision, GuardRequest, GuardSession } from "./types.js";
+import type { ApprovalGuard, ApprovalPageMount, GuardDecision, GuardRequest, GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
 
 export interface GuardDeps {
@@ -35,7 +35,7 @@ export interface GuardDeps {
 
 /** The guard plus its approval page, which an HTTP transport may mount. */
 export interface ApprovalGuardWithPage extends ApprovalGuard {
-  approvalPage: { handler: ApprovalPageHandler; mount(baseUrl: string): void; baseUrl(): Promise<string> };
+  approvalPage: ApprovalPageMount;
 }
 
 type Channel = "form" | "url" | "form_pointer" | "terminal";

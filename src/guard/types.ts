@@ -6,6 +6,7 @@
  * `pending_approval`), or throws ApprovalRefusedError. Re-entrant: calling the
  * tool again after a human approved elsewhere finds the approval and proceeds.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ElicitRequestFormParams, ElicitRequestURLParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import type { DetailedIntervention } from "../api/schemas.js";
 import type { GuardedActionOptions } from "../backend/types.js";
@@ -49,9 +50,22 @@ export type GuardDecision =
   | { kind: "approved"; approvalId: string; options: GuardedActionOptions; channel: string }
   | { kind: "pending"; pending: PendingApproval };
 
+/**
+ * The local approval page. An HTTP transport that listens on loopback serves
+ * `handler` for every path under /approvals/ and calls `mount` with its base
+ * URL; otherwise the guard starts its own loopback listener when first needed.
+ */
+export interface ApprovalPageMount {
+  handler(req: IncomingMessage, res: ServerResponse): void;
+  mount(baseUrl: string): void;
+  baseUrl(): Promise<string>;
+}
+
 export interface ApprovalGuard {
   authorize(request: GuardRequest, session: GuardSession): Promise<GuardDecision>;
   /** Records the outcome after the backend call (executed or failed). */
   recordOutcome(approvalId: string, outcome: { ok: true; status: string } | { ok: false; error: string }): void;
+  /** Present on the real guard: see ApprovalPageMount. */
+  approvalPage?: ApprovalPageMount;
   close?(): Promise<void>;
 }
