@@ -1,0 +1,113 @@
+/**
+ * Streamable HTTP throughput and latency with 1, 8 and 64 concurrent MCP
+ * sessions: our list_interventions against the bare server's no-op over the
+ * same transport. The load generator is the SDK's own Client in this
+ * process; each session calls in a closed loop, bounded by a time window and
+ * a call budget. Runs interleave the two servers so both see the same noise.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { memoryOf } from "./lib/proc.js";
+import { median, percentile, round } from "./lib/stats.js";
+
+export const CONCURRENCY = [1, 8, 64] as const;
+
+export interface HttpTarget {
+  label: string;
+  port: number;
+  pid: number;
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+export interface HttpPoint {
+  server: string;
+  sessions: number;
+  callsPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const WINDOW_MS = 3000;
+const WARMUP_MS = 500;
+const MAX_CALLS_PER_SESSION = 20_000;
+
+async function openSessions(target: HttpTarget, n: number): Promise<Client[]> {
+  const clients: Client[] = [];
+  for (let i = 0; i < n; i++) {
+    const client = new Client({ name: `retivo-load-${i}`, version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${target.port}/mcp`)));
+    clients.push(client);
+  }
+  return clients;
+}
+
+async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> {
+  const clients = await openSessions(target, sessions);
+  const latencies: number[] = [];
+  let errors = 0;
+  let measuring = false;
+  let completed = 0;
+  const warmupEnds = performance.now() + WARMUP_MS;
+  const ends = warmupEnds + WINDOW_MS;
+  try {
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let i = 0; i < MAX_CALLS_PER_SESSION && performance.now() < ends; i++) {
+          const start = performance.now();
+          measuring ||= start >= warmupEnds;
+          try {
+            const result = (await client.callTool({ name: target.tool, arguments: target.args })) as CallToolResult;
+            if (result.isError) errors++;
+          } catch {
+            errors++;
+          }
+          const end = performance.now();
+          if (start >= warmupEnds && end <= ends) {
+            latencies.push(end - start);
+            completed++;
+          }
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  }
+  return {
+    server: target.label,
+    sessions,
+    callsPerSec: round(completed / (WINDOW_MS / 1000), 0),
+    p50: round(percentile(latencies, 50), 2),
+    p99: round(percentile(latencies, 99), 2),
+    errors,
+  };
+}
+
+export interface HttpResults {
+  points: HttpPoint[];
+  peakRssMb: Record<string, number>;
+}
+
+export async function measureHttpLoad(targets: readonly HttpTarget[], rounds: number): Promise<HttpResults> {
+  const runs = new Map<string, HttpPoint[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const sessions of CONCURRENCY) {
+      for (const target of targets) {
+        const key = `${target.label}|${sessions}`;
+        runs.set(key, [...(runs.get(key) ?? []), await oneRun(target, sessions)]);
+      }
+    }
+  }
+  const points = [...runs.values()].map((list) => ({
+    server: list[0]!.server,
+    sessions: list[0]!.sessions,
+    callsPerSec: median(list.map((p) => p.callsPerSec)),
+    p50: median(list.map((p) => p.p50)),
+    p99: median(list.map((p) => p.p99)),
+    errors: list.reduce((sum, p) => sum + p.errors, 0),
+  }));
+  const peakRssMb = Object.fromEntries(targets.map((t) => [t.label, round(memoryOf(t.pid).peakMb, 1)]));
+  return { points, peakRssMb };
+}

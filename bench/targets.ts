@@ -1,0 +1,94 @@
+/** The targets of issue 8, each judged from figures measured in the same run. */
+import type { ColdStart } from "./cold-start.js";
+import type { HttpPoint } from "./http-load.js";
+import type { ListPoint } from "./list-scaling.js";
+import type { SurfaceSize } from "./surface.js";
+import type { ToolLatency } from "./tool-latency.js";
+import { round } from "./lib/stats.js";
+
+export interface Verdict {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface Figures {
+  coldStarts: ColdStart[];
+  latency: ToolLatency[];
+  list: ListPoint[];
+  http: HttpPoint[];
+  surface: SurfaceSize[];
+  idleRssMb: number;
+}
+
+/** A 100× larger store may cost at most this much more per page to count as flat. */
+const FLAT_RATIO = 2;
+
+export function judge(f: Figures): Verdict[] {
+  const verdicts: Verdict[] = [];
+  const cold = (label: string) => f.coldStarts.find((c) => c.label === label)?.medianMs;
+  const ours = cold("retivo-mcp");
+  const bare = cold("bare SDK");
+  if (ours !== undefined && bare !== undefined) {
+    const ratio = ours / bare;
+    verdicts.push({ target: "cold start ≤ 1.3× bare", measured: `${ours} ms vs ${bare} ms = ${round(ratio)}×`, pass: ratio <= 1.3 });
+  }
+
+  const noop = f.latency.find((l) => l.server === "bare" && l.tool === "noop");
+  for (const tool of ["get_intervention", "list_interventions"]) {
+    const ourCall = f.latency.find((l) => l.server === "ours" && l.tool === tool);
+    if (!noop || !ourCall) continue;
+    const ratio = ourCall.p50 / noop.p50;
+    verdicts.push({
+      target: `local tool call p50 ≤ 2× bare no-op (${tool}, stdio)`,
+      measured: `${ourCall.p50} ms vs ${noop.p50} ms = ${round(ratio)}×`,
+      pass: ratio <= 2,
+    });
+  }
+
+  const at = (size: number) => f.list.filter((p) => p.size === size);
+  const largest = Math.max(...f.list.map((p) => p.size));
+  const smallest = Math.min(...f.list.map((p) => p.size));
+  const worstFiltered = at(largest)
+    .filter((p) => p.filter !== "none")
+    .sort((a, b) => b.p50 - a.p50)[0];
+  if (worstFiltered) {
+    verdicts.push({
+      target: `filtered list at ${largest.toLocaleString("en")} rows p50 ≤ 5 ms (worst filter)`,
+      measured: `${worstFiltered.p50} ms (${worstFiltered.filter})`,
+      pass: worstFiltered.p50 <= 5,
+    });
+  }
+  const ratios = at(largest).map((big) => {
+    const small = at(smallest).find((p) => p.filter === big.filter)!;
+    return { filter: big.filter, ratio: big.p50 / small.p50 };
+  });
+  if (ratios.length > 0) {
+    const worst = ratios.sort((a, b) => b.ratio - a.ratio)[0]!;
+    verdicts.push({
+      target: `list cost flat: p50 at ${largest / 1000}k ≤ ${FLAT_RATIO}× p50 at ${smallest / 1000}k, every filter`,
+      measured: `worst ${round(worst.ratio)}× (${worst.filter})`,
+      pass: worst.ratio <= FLAT_RATIO,
+    });
+  }
+
+  const http = (server: string) => f.http.find((p) => p.server === server && p.sessions === 8);
+  const ourHttp = http("retivo-mcp");
+  const bareHttp = http("bare SDK");
+  if (ourHttp && bareHttp) {
+    const ratio = ourHttp.callsPerSec / bareHttp.callsPerSec;
+    verdicts.push({
+      target: "HTTP throughput, 8 sessions: list_interventions ≥ 0.7× bare no-op",
+      measured: `${ourHttp.callsPerSec} vs ${bareHttp.callsPerSec} calls/s = ${round(ratio)}×`,
+      pass: ratio >= 0.7,
+    });
+  }
+
+  verdicts.push({ target: "idle RSS ≤ 120 MB", measured: `${f.idleRssMb} MB`, pass: f.idleRssMb <= 120 });
+
+  const toolsList = f.surface.find((s) => s.what.startsWith("retivo-mcp tools/list"));
+  if (toolsList) {
+    verdicts.push({ target: "tools/list ≤ 3,000 tokens", measured: `${toolsList.tokens} tokens (${toolsList.bytes} bytes)`, pass: toolsList.tokens <= 3000 });
+  }
+  return verdicts;
+}
