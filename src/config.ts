@@ -43,6 +43,12 @@ export interface Config {
     /** Bearer token for the MCP HTTP endpoint; required off loopback. */
     token: string | undefined;
     allowedOrigins: string[];
+    /** Extra Host names accepted besides loopback and the bound host (RETIVO_ALLOWED_HOSTS). */
+    allowedHosts?: string[];
+    /** Cap on concurrent MCP sessions (RETIVO_MCP_MAX_SESSIONS). */
+    maxSessions?: number;
+    /** A session with no request for this long is closed (RETIVO_MCP_IDLE_TIMEOUT_SECONDS). */
+    idleTimeoutMs?: number;
   };
   backend: BackendConfig;
   dataDir: string;
@@ -227,6 +233,12 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean),
+      allowedHosts: (env.RETIVO_ALLOWED_HOSTS ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+      maxSessions: positiveInt("RETIVO_MCP_MAX_SESSIONS", env.RETIVO_MCP_MAX_SESSIONS ?? "64"),
+      idleTimeoutMs: positiveInt("RETIVO_MCP_IDLE_TIMEOUT_SECONDS", env.RETIVO_MCP_IDLE_TIMEOUT_SECONDS ?? "1800") * 1000,
     },
     backend,
     dataDir,

@@ -1,0 +1,182 @@
+/**
+ * The Streamable HTTP server: one node:http listener that routes
+ *   /healthz, /readyz  → probes (no Host, Origin or token check: orchestrators
+ *                        probe by IP and hold no token; they reveal no data)
+ *   /approvals/…       → the guard's approval page (Host/Origin checked; no
+ *                        bearer token, since the human's browser has none: the
+ *                        page carries its own one-time token and CSRF check)
+ *   /mcp               → MCP sessions (Host, Origin, then bearer token)
+ * Plain node:http rather than express: four routes do not need a framework,
+ * and the SDK's transport takes Node's request and response directly.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { isLoopbackHost } from "../../config.js";
+import { ConfigError } from "../../errors.js";
+import type { ApprovalPageMount } from "../../guard/types.js";
+import type { Runtime } from "../../runtime.js";
+import { DEFAULT_MAX_BODY_BYTES } from "./body.js";
+import { HEALTH_PATHS, healthHandler } from "./health.js";
+import { mcpEndpoint } from "./mcp-endpoint.js";
+import { JsonRpcCode, sendJson, sendJsonRpcError } from "./responses.js";
+import { accessPolicy, checkBearer, checkBrowserBoundary, type AccessDenial } from "./security.js";
+import { SessionRegistry } from "./sessions.js";
+import { DEFAULT_SHUTDOWN_DEADLINE_MS, gracefulShutdown } from "./shutdown.js";
+
+export const MCP_PATH = "/mcp";
+export const DEFAULT_MAX_SESSIONS = 64;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
+
+/** A handler mounted under a path prefix, behind the Host/Origin checks. */
+export interface HttpRoute {
+  prefix: string;
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+  /** Require the MCP bearer token too (default false: for pages a human opens in a browser). */
+  requireToken?: boolean;
+}
+
+export interface HttpServerOptions {
+  /** Defaults come from `runtime.config.http`. */
+  host?: string;
+  port?: number;
+  token?: string;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+  maxSessions?: number;
+  idleTimeoutMs?: number;
+  maxBodyBytes?: number;
+  /** How long shutdown waits for calls in flight (default 10 s). */
+  shutdownDeadlineMs?: number;
+  /** The guard's approval page; defaults to `runtime.guard.approvalPage`, `false` to not mount it. */
+  approvalPage?: ApprovalPageMount | false;
+  extraRoutes?: HttpRoute[];
+}
+
+export interface RunningHttpServer {
+  /** e.g. http://127.0.0.1:8080/mcp */
+  url: string;
+  host: string;
+  port: number;
+  sessionCount(): number;
+  /** Graceful shutdown, then `runtime.close()`. Idempotent. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+const APPROVAL_PREFIX = "/approvals/";
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1"; // loopback names always pass the Host check
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function deny(res: ServerResponse, denial: AccessDenial): void {
+  sendJsonRpcError(res, denial.status, JsonRpcCode.ServerError, denial.message, { headers: denial.headers });
+}
+
+export async function startHttpServer(runtime: Runtime, options: HttpServerOptions = {}): Promise<RunningHttpServer> {
+  const { config, logger } = runtime;
+  const host = options.host ?? config.http.host;
+  const token = options.token ?? config.http.token;
+  // parseConfig refuses this too; checked again because options can override both.
+  if (!isLoopbackHost(host) && !token) {
+    throw new ConfigError(`Refusing to serve MCP over HTTP on ${host} without a token: set RETIVO_MCP_TOKEN or bind to 127.0.0.1.`);
+  }
+  const maxSessions = options.maxSessions ?? config.http.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let draining = false;
+  const isDraining = () => draining;
+
+  const registry = new SessionRegistry({
+    newServer: () => runtime.newServer(),
+    logger,
+    maxSessions,
+    idleTimeoutMs: options.idleTimeoutMs ?? config.http.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    maxBodyBytes,
+  });
+  const mcp = mcpEndpoint({ registry, logger, maxBodyBytes, maxSessions, isDraining });
+  const secrets = [token, config.backend.kind === "api" ? config.backend.apiKey : undefined].filter((s): s is string => !!s);
+  const health = healthHandler({ backend: runtime.backend, secrets, isDraining });
+  const approvalPage = options.approvalPage === false ? undefined : (options.approvalPage ?? runtime.guard.approvalPage);
+  const canServeApprovalPage = isLoopbackHost(host) || host === "0.0.0.0" || host === "::";
+  const routes: HttpRoute[] = [...(options.extraRoutes ?? [])];
+  if (approvalPage && canServeApprovalPage) routes.push({ prefix: APPROVAL_PREFIX, handler: (req, res) => approvalPage.handler(req, res) });
+
+  // Filled in once the port is known (port 0 picks one).
+  let policy = accessPolicy({ boundHost: host, boundPort: 0, allowedHosts: [], allowedOrigins: [], token });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Lets keep-alive connections wind down while the server drains.
+    if (draining) res.setHeader("connection", "close");
+    const path = new URL(req.url ?? "/", "http://placeholder").pathname;
+    if (HEALTH_PATHS.has(path)) return health(req, res, path);
+    const boundary = checkBrowserBoundary(policy, req);
+    if (boundary) return deny(res, boundary);
+    const extra = routes.find((r) => path.startsWith(r.prefix));
+    if (extra) {
+      const denial = extra.requireToken ? checkBearer(policy, req.headers.authorization) : undefined;
+      if (denial) return deny(res, denial);
+      await extra.handler(req, res);
+      return;
+    }
+    if (path !== MCP_PATH) {
+      sendJson(res, 404, { error: `Not found: the MCP endpoint is ${MCP_PATH}.` });
+      return;
+    }
+    const denial = checkBearer(policy, req.headers.authorization);
+    if (denial) return deny(res, denial);
+    await mcp(req, res);
+  }
+
+  const httpServer = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url }, "HTTP request failed");
+      if (!res.headersSent) sendJsonRpcError(res, 500, -32603, "Internal error.");
+      else res.end();
+    });
+  });
+  // Bound slow uploads; responses (SSE streams) are not affected by these.
+  httpServer.headersTimeout = 20_000;
+  httpServer.requestTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(options.port ?? config.http.port, host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  policy = accessPolicy({
+    boundHost: host,
+    boundPort: port,
+    allowedHosts: options.allowedHosts ?? config.http.allowedHosts ?? [],
+    allowedOrigins: options.allowedOrigins ?? config.http.allowedOrigins,
+    token,
+  });
+  registry.startReaper();
+  const base = `http://${urlHost(host)}:${port}`;
+  if (approvalPage && canServeApprovalPage) approvalPage.mount(base);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${base}${MCP_PATH}`,
+    host,
+    port,
+    sessionCount: () => registry.size,
+    close(deadlineMs = options.shutdownDeadlineMs ?? DEFAULT_SHUTDOWN_DEADLINE_MS) {
+      closing ??= gracefulShutdown(
+        {
+          httpServer,
+          registry,
+          logger,
+          startDraining: () => {
+            draining = true;
+          },
+          closeRuntime: () => runtime.close(),
+        },
+        deadlineMs,
+      );
+      return closing;
+    },
+  };
+}
