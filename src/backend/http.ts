@@ -30,7 +30,7 @@ import { NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { ApiClient, type ApiClientOptions } from "./http/client.js";
 import type { RetryPolicy } from "./http/retry.js";
-import { describeWindow, pageFromWindow, windowSizeFor, type WindowedListPage } from "./http/window.js";
+import { pageFromWindow, windowSizeFor, type WindowedListPage } from "./http/window.js";
 import type { BackendMode, GuardedActionOptions, InterventionsBackend, ListQuery, OperationContext } from "./types.js";
 
 export interface HttpBackendOptions {
@@ -81,11 +81,10 @@ export class HttpBackend implements InterventionsBackend {
     const items = await this.fetchWindow(this.listWindow);
     const found = items.find((item) => item.id === id);
     if (found) return found;
-    const window = describeWindow(items.length, this.listWindow);
     throw new NotFoundError(
-      window.complete
-        ? `No intervention with id '${id}' (searched all ${items.length} interventions the Retivo API holds).`
-        : `No intervention with id '${id}' within the ${items.length} most recent interventions; the Retivo API lists no further back.`,
+      items.length < this.listWindow
+        ? `No intervention with id '${id}' among the ${items.length} interventions the Retivo API listed (asked for up to ${this.listWindow}).`
+        : `No intervention with id '${id}' within the ${items.length} most recent interventions; the Retivo API lists no further back, so an older one cannot be found through it.`,
       "Use an id returned by list_interventions.",
     );
   }

@@ -2,12 +2,16 @@
  * The `retivo-mcp api` subcommand: start the REST server, print a generated
  * test key once to stderr (stdout stays clean), and close on SIGINT/SIGTERM.
  */
-import type { Config } from "../config.js";
+import { isLoopbackHost, type Config } from "../config.js";
 import type { Logger } from "../log.js";
 import { startRestServer } from "./server.js";
 
 export async function runApiCommand(config: Readonly<Config>, logger: Logger): Promise<void> {
   const server = await startRestServer({ config, logger });
+  if (!isLoopbackHost(config.restServer.host)) {
+    // The approve and rollback endpoints release messages on a bearer key alone.
+    logger.warn({ host: config.restServer.host }, "the REST API listens beyond loopback; anyone with a key can approve and roll back");
+  }
   if (server.generatedKey) {
     process.stderr.write(
       `retivo-mcp api: no RETIVO_API_KEYS set; accepting this generated test key (test data set, deliveries simulated):\n` +

@@ -34,13 +34,15 @@ export function windowSizeFor(query: ListQuery, maxWindow: number): number {
 }
 
 export function describeWindow(scanned: number, requested: number): ListWindow {
+  // Fewer than asked means the end was reached, unless upstream caps `limit` below what we asked:
+  // we cannot tell the two apart, so the note says what was asked and what came back.
   const complete = scanned < requested;
   return {
     scanned,
     complete,
     note: complete
-      ? `Searched all ${scanned} interventions the Retivo API holds.`
-      : `Searched the ${scanned} most recent interventions (the Retivo API lists no further back); older ones were not searched.`,
+      ? `Searched all ${scanned} interventions the Retivo API listed (asked for up to ${requested}).`
+      : `Searched the ${scanned} most recent interventions only; the Retivo API lists no further back, so older ones were not searched.`,
   };
 }
 
