@@ -42,10 +42,6 @@ defineContractCases("LocalBackend", async () => {
   };
 }, {
   skip: {
-    // Known bug outside this suite's files: LocalBackend.transition returns its internal
-    // `moved` flag inside approve/pause/reject results (src/backend/local/index.ts).
-    // The REST server strips it, so the wire is exact; drop this skip once the backend is fixed.
-    "exact status response": "LocalBackend leaks `moved` into StatusResponse",
     // LocalBackend trusts its callers to have parsed `reason` with ReasonSchema (the MCP tools
     // and the REST server both do), so a blank reason reaching it directly is stored as given.
     // Over HTTP the REST server refuses it with a 400, which the HTTP half of this suite checks.
