@@ -12,22 +12,45 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export type BodyResult =
   | { ok: true; messages: JSONRPCMessage[]; parsed: unknown }
-  | { ok: false; status: number; code: number; message: string; id?: string | number | null };
+  | { ok: false; status: number; code: number; message: string; id?: string | number | null; closeConnection?: boolean };
 
 class BodyTooLarge extends Error {}
 
-async function readLimited(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+function readLimited(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    received += chunk.length;
-    // Stop reading at once: a client streaming gigabytes must not make us buffer them.
-    if (received > maxBytes) throw new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const stop = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) {
+        // Stop buffering at once, but leave the socket alone: the 413 must still reach
+        // the client; it is sent with `connection: close`, which drops the rest.
+        stop();
+        req.pause();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
 }
 
 function idOf(value: unknown): string | number | null {
@@ -44,7 +67,7 @@ export async function readJsonRpcBody(req: IncomingMessage, maxBytes: number): P
     raw = await readLimited(req, maxBytes);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
-      return { ok: false, status: 413, code: JsonRpcCode.ServerError, message: `Payload Too Large: the request body must not exceed ${maxBytes} bytes.` };
+      return { ok: false, status: 413, code: JsonRpcCode.ServerError, message: `Payload Too Large: the request body must not exceed ${maxBytes} bytes.`, closeConnection: true };
     }
     throw error;
   }

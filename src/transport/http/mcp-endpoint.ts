@@ -51,7 +51,10 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
     }
     const body = await readJsonRpcBody(req, deps.maxBodyBytes);
     if (!body.ok) {
-      sendJsonRpcError(res, body.status, body.code, body.message, { id: body.id ?? null });
+      sendJsonRpcError(res, body.status, body.code, body.message, {
+        id: body.id ?? null,
+        headers: body.closeConnection ? { connection: "close" } : {},
+      });
       return;
     }
     const hasRequests = body.messages.some(isJSONRPCRequest);
