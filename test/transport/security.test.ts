@@ -91,7 +91,7 @@ describe("Host and Origin (DNS rebinding)", () => {
     expect(nullOrigin.status).toBe(403);
 
     // Loopback Host and Origin, with any port, pass; so does no Origin at all.
-    for (const headers of [
+    for (const headers of <Array<Record<string, string>>>[
       { host: `localhost:${port}`, origin: `http://localhost:${port}` },
       { host: `127.0.0.1:${port}`, origin: "http://127.0.0.1:5173" },
       { host: `[::1]:${port}` },
