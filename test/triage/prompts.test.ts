@@ -92,6 +92,12 @@ describe("review_pending", () => {
     expect(times[0]).toBe(planned.oldest);
     expect(data.pending.every((r) => r.quality === "all passed" || Array.isArray(r.quality))).toBe(true);
   });
+
+  it("completes its channel and user_id arguments", async () => {
+    expect(await completeArg(h.client, "review_pending", "channel", "")).toEqual(["email", "in_app", "webhook"]);
+    const someUser = (h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' ORDER BY id LIMIT 1").get() as { id: string }).id;
+    expect(await completeArg(h.client, "review_pending", "user_id", someUser.slice(0, 3))).toContain(someUser);
+  });
 });
 
 describe("explain_intervention", () => {

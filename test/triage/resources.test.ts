@@ -1,8 +1,7 @@
 /**
  * Every resource and resource template through a real MCP client on the
  * seeded local store, their id completions, their not-found errors, what they
- * must never show (the webhook secret, customer emails), and which of them
- * exist in API mode.
+ * must never show (the webhook secret, customer emails). API mode: api-mode.test.ts.
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,6 +52,7 @@ describe("resource listing", () => {
       "retivo://playbooks/{id}",
     ]);
     expect(h.client.getServerCapabilities()?.completions).toBeDefined();
+    expect(h.client.getInstructions()).toContain("retivo://settings");
   });
 });
 
@@ -188,25 +188,6 @@ describe("retivo://settings", () => {
       expect((await readJson<{ kill_switch_active: boolean }>(h.client, "retivo://settings")).kill_switch_active).toBe(true);
     } finally {
       h.runtime.db.prepare("UPDATE tenants SET kill_switch_active = 0 WHERE id = 'live'").run();
-    }
-  });
-});
-
-describe("API mode", () => {
-  it("registers only the intervention template and says so in the instructions", async () => {
-    // Nothing is listening on this port: registration and listing must not need the API.
-    const api = await startHarness({ env: { RETIVO_API_KEY: "rt_test_triage", RETIVO_API_URL: "http://127.0.0.1:9" } });
-    try {
-      expect(api.runtime.backend.mode).toBe("api-test");
-      const { resourceTemplates } = await api.client.listResourceTemplates();
-      expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(["retivo://interventions/{id}"]);
-      const { resources } = await api.client.listResources();
-      expect(resources).toEqual([]);
-      expect(api.client.getInstructions()).toMatch(/customers, playbooks and settings are not available/);
-      const { prompts } = await api.client.listPrompts();
-      expect(prompts.map((p) => p.name).sort()).toEqual(["explain_intervention", "review_pending", "rollback_review", "triage_flagged"]);
-    } finally {
-      await api.close();
     }
   });
 });
