@@ -1,0 +1,452 @@
+/**
+ * The deterministic decision engine behind dry-run (domain.md, "Dry-run"). It
+ * also answers whether create may plan an intervention for a user, playbook
+ * and channel: the same call, with every field of the request given.
+ *
+ * Order: unknown_user → kill_switch → opt_out → user_paused (shadow mode is
+ * reported, never stops) → playbook matching (entry, then exit conditions) →
+ * channel_allowed → cooldown / frequency_cap (wait) → escalation. Playbook
+ * conditions are evaluated even when a gate fails, so `rules` and
+ * `matched_playbooks` show what would apply once the gate clears.
+ *
+ * It only reads: a dry-run persists nothing.
+ */
+import type Database from "better-sqlite3";
+import { CHANNELS, type Channel, type DryRunRequest, type DryRunResponse } from "../../api/schemas.js";
+import { NotFoundError } from "../../errors.js";
+import {
+  getCustomer,
+  getPlaybook,
+  getTenant,
+  listPlaybooks,
+  type Customer,
+  type Playbook,
+  type TenantSettings,
+} from "./catalog.js";
+import { countConditions, evaluateCondition, isEmptyGroup, userFacts, type UserFacts } from "./conditions.js";
+import type { Db } from "./store.js";
+
+export type DecisionAction = "intervene" | "skip" | "wait" | "escalate";
+
+export interface RuleResult {
+  passed: boolean;
+  detail: string;
+}
+
+export interface DecisionOutcome {
+  response: DryRunResponse;
+  tenant: TenantSettings;
+  /** Present when the user exists. */
+  customer?: Customer;
+  facts?: UserFacts;
+  /** The playbook the decision is about (intervene, wait, escalate, and some skips). */
+  playbook?: Playbook;
+  /** The channel the intervention would use; set for intervene, wait and escalate. */
+  channel?: Channel;
+}
+
+export interface PlaybookMatch {
+  playbook: Playbook;
+  /** How clearly the entry conditions held, 0..1 (conditions.ts). */
+  fit: number;
+  specificity: number;
+  entryDetail: string;
+}
+
+const HOUR_MS = 3_600_000;
+const WEEK_MS = 7 * 24 * HOUR_MS;
+const ESCALATING_RISK = new Set(["high", "critical"]);
+
+/**
+ * Confidence that the planned intervention is the right move, 0.05..0.95:
+ *
+ *   confidence = 0.15 + 0.35·fit + 0.35·signal + 0.15·track
+ *
+ * - fit: how clearly the entry conditions held (a threshold met exactly counts
+ *   0.5, a wide margin 1), so a borderline match is trusted less;
+ * - signal: mean of activation_score, engagement_score and health (each
+ *   clamped to 0..1) — a user who barely responds anymore is a weaker bet for an
+ *   automated message, which is what makes high-risk users escalate;
+ * - track: the playbook's success_rate, 0.5 when it has none yet.
+ *
+ * Clamped so the engine never claims certainty either way; rounded to two
+ * decimals so the same inputs always compare the same against the threshold.
+ */
+export function confidenceFor(playbook: Playbook, facts: UserFacts, fit: number): number {
+  const signal = (unit(facts.activation_score) + unit(facts.engagement_score) + unit(facts.health)) / 3;
+  const track = typeof playbook.success_rate === "number" ? unit(playbook.success_rate) : 0.5;
+  const raw = 0.15 + 0.35 * unit(fit) + 0.35 * signal + 0.15 * track;
+  return Math.round(Math.min(0.95, Math.max(0.05, raw)) * 100) / 100;
+}
+
+/** Entry conditions hold and exit conditions do not; records both rules. */
+export function matchPlaybook(playbook: Playbook, facts: UserFacts, rules: Record<string, RuleResult>): PlaybookMatch | undefined {
+  const label = uniqueLabel(rules, playbook);
+  const entry = evaluateCondition(playbook.entry_conditions, facts);
+  rules[`entry_conditions:${label}`] = { passed: entry.passed, detail: entry.detail };
+  if (!entry.passed) return undefined;
+  const exit = evaluateCondition(playbook.exit_conditions, facts);
+  rules[`exit_conditions:${label}`] = exit.passed
+    ? { passed: false, detail: `exit condition met: ${exit.detail}` }
+    : { passed: true, detail: isEmptyGroup(playbook.exit_conditions) ? "the playbook has no exit conditions" : `no exit condition met (${exit.detail})` };
+  if (exit.passed) return undefined;
+  return { playbook, fit: entry.fit, specificity: countConditions(playbook.entry_conditions), entryDetail: entry.detail };
+}
+
+/** Most specific first, then highest success rate, then name and id, so the choice never depends on row order. */
+export function rankMatches(matches: PlaybookMatch[]): PlaybookMatch[] {
+  return [...matches].sort(
+    (a, b) =>
+      b.specificity - a.specificity ||
+      (b.playbook.success_rate ?? -1) - (a.playbook.success_rate ?? -1) ||
+      byCodeUnits(a.playbook.name, b.playbook.name) ||
+      byCodeUnits(a.playbook.id, b.playbook.id),
+  );
+}
+
+// Not localeCompare: the order must not depend on the machine's locale.
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function decide(db: Db, tenantId: string, request: DryRunRequest, now: Date): DecisionOutcome {
+  const tenant = getTenant(db, tenantId);
+  if (!tenant) {
+    throw new NotFoundError(
+      `The local store has no tenant '${tenantId}'.`,
+      "Run `retivo-mcp seed` (or start the server once) to create the demo tenant, then retry.",
+    );
+  }
+  const rules: Record<string, RuleResult> = {
+    kill_switch: tenant.kill_switch_active
+      ? { passed: false, detail: "the tenant's kill switch is active: nothing is planned or sent" }
+      : { passed: true, detail: "kill switch is off" },
+    shadow_mode: tenant.shadow_mode
+      ? { passed: false, detail: "shadow mode is on: an intervention would be recorded and suppressed at dispatch, never sent" }
+      : { passed: true, detail: "shadow mode is off" },
+  };
+  const finish = decisionBuilder(tenant, rules);
+
+  const customer = getCustomer(db, tenantId, request.user_id);
+  if (!customer) {
+    return finish({ action: "skip", reason: "unknown_user", reasoning: explain.unknownUser(request.user_id) });
+  }
+  const facts = userFacts(customer, now);
+  rules.opt_out = customer.opted_out
+    ? { passed: false, detail: "the user opted out of messages" }
+    : { passed: true, detail: "the user has not opted out" };
+  rules.user_paused = customer.paused
+    ? { passed: false, detail: "the user is paused" }
+    : { passed: true, detail: "the user is not paused" };
+  const subject = { customer, facts };
+
+  const requested = request.playbook_id === undefined ? undefined : getPlaybook(db, tenantId, request.playbook_id);
+  const candidates =
+    request.playbook_id === undefined ? listPlaybooks(db, tenantId, true) : requested?.status === "active" ? [requested] : [];
+  const matches = rankMatches(
+    candidates.flatMap((playbook) => matchPlaybook(playbook, facts, rules) ?? []),
+  );
+  const matched = { ...subject, matchedCount: matches.length };
+
+  const gate = firstFailedGate(rules);
+  if (gate) return finish({ ...matched, action: "skip", reason: gate, reasoning: explain.gate(gate, customer.id, matches.length) });
+  if (request.playbook_id !== undefined && !requested) {
+    return finish({ ...matched, action: "skip", reason: "unknown_playbook", reasoning: explain.unknownPlaybook(request.playbook_id) });
+  }
+  if (requested && requested.status !== "active") {
+    return finish({ ...matched, playbook: requested, action: "skip", reason: "playbook_inactive", reasoning: explain.inactivePlaybook(requested) });
+  }
+  const chosen = matches[0];
+  if (!chosen) {
+    return finish({
+      ...matched,
+      action: "skip",
+      reason: "no_matching_playbook",
+      reasoning: explain.noMatch(customer, candidates, rules),
+    });
+  }
+
+  const playbook = chosen.playbook;
+  const confidence = confidenceFor(playbook, facts, chosen.fit);
+  const withPlaybook = { ...matched, playbook, confidence };
+  const choice = describeChoice(matches);
+
+  const channel = pickChannel(request.channel, playbook);
+  rules.channel_allowed = { passed: channel.allowed, detail: channel.detail };
+  if (!channel.allowed) {
+    return finish({ ...withPlaybook, action: "skip", reason: "channel_not_allowed", reasoning: explain.channelNotAllowed(playbook, channel.detail) });
+  }
+
+  const hold = evaluateHolds(db, tenantId, customer, playbook, now, rules);
+  const withChannel = { ...withPlaybook, channel: channel.value };
+  if (hold?.until === null) {
+    // max_per_week 0: waiting would never end, so this playbook cannot reach the user at all.
+    return finish({ ...withPlaybook, action: "skip", reason: "frequency_cap", reasoning: hold.reasoning });
+  }
+  if (hold) {
+    return finish({ ...withChannel, action: "wait", reason: `${hold.rule}_until:${hold.until}`, reasoning: hold.reasoning });
+  }
+
+  const escalates = ESCALATING_RISK.has(facts.risk_level) && confidence < tenant.escalation_threshold;
+  rules.escalation = escalates
+    ? { passed: false, detail: `risk_level ${facts.risk_level} with confidence ${confidence} < escalation threshold ${tenant.escalation_threshold}` }
+    : { passed: true, detail: explain.noEscalation(facts.risk_level, confidence, tenant.escalation_threshold) };
+  if (escalates) {
+    return finish({
+      ...withChannel,
+      action: "escalate",
+      reason: "high_risk_low_confidence",
+      reasoning: explain.escalate(customer, playbook, tenant.escalation_threshold),
+    });
+  }
+  return finish({
+    ...withChannel,
+    action: "intervene",
+    reason: "",
+    reasoning: explain.intervene(customer, chosen, choice, channel, tenant.shadow_mode),
+  });
+}
+
+// ------------------------------------------------------------------ gates
+
+const GATES: ReadonlyArray<[rule: string, reason: string]> = [
+  ["kill_switch", "kill_switch_active"],
+  ["opt_out", "opted_out"],
+  ["user_paused", "user_paused"],
+];
+
+function firstFailedGate(rules: Record<string, RuleResult>): string | undefined {
+  return GATES.find(([rule]) => rules[rule]?.passed === false)?.[1];
+}
+
+// ------------------------------------------------------------------ channel
+
+export type ChannelPick =
+  | { allowed: true; value: Channel; source: string; detail: string }
+  | { allowed: false; detail: string };
+
+function pickChannel(requested: Channel | undefined, playbook: Playbook): ChannelPick {
+  const allowed = allowedChannels(playbook);
+  const [candidate, source] =
+    requested !== undefined
+      ? [requested, "requested"]
+      : playbook.strategy_hints?.preferred_channel !== undefined
+        ? [playbook.strategy_hints.preferred_channel, "the playbook's preferred channel"]
+        : [allowed[0], "the playbook's first allowed channel"];
+  if (candidate === undefined) return { allowed: false, detail: `playbook "${playbook.name}" allows no channel` };
+  if (!allowed.includes(candidate)) {
+    return {
+      allowed: false,
+      detail: `${String(candidate)} (${source}) is not among the playbook's channels: ${allowed.join(", ") || "none"}`,
+    };
+  }
+  return { allowed: true, value: candidate, source, detail: `${candidate} (${source}) is among the playbook's channels: ${allowed.join(", ")}` };
+}
+
+function allowedChannels(playbook: Playbook): Channel[] {
+  const channels: unknown = playbook.constraints?.channels;
+  if (!Array.isArray(channels)) return [];
+  return channels.filter((c): c is Channel => (CHANNELS as readonly unknown[]).includes(c));
+}
+
+// ------------------------------------------------------------------ holds
+
+interface Hold {
+  rule: "cooldown" | "frequency_cap";
+  /** ISO time the hold lifts; null when it never does (max_per_week 0). */
+  until: string | null;
+  reasoning: string;
+}
+
+/** Records cooldown and frequency_cap; returns the hold that lasts longer, if any. */
+function evaluateHolds(
+  db: Db,
+  tenantId: string,
+  customer: Customer,
+  playbook: Playbook,
+  now: Date,
+  rules: Record<string, RuleResult>,
+): Hold | undefined {
+  const cooldownHours = nonNegative(playbook.constraints?.cooldown_hours, 0);
+  const maxPerWeek = nonNegative(playbook.constraints?.max_per_week, Number.POSITIVE_INFINITY);
+  const weekAgo = new Date(now.getTime() - WEEK_MS).toISOString();
+  const cooldownStart = new Date(now.getTime() - cooldownHours * HOUR_MS).toISOString();
+  const recent = interventionsCreatedSince(db, tenantId, customer.id, cooldownStart < weekAgo ? cooldownStart : weekAgo);
+  const holds: Hold[] = [];
+
+  const lastForPlaybook = recent.filter((r) => r.playbook_id === playbook.id && r.created_at > cooldownStart).at(-1);
+  if (lastForPlaybook && cooldownHours > 0) {
+    const last = lastForPlaybook.created_at;
+    const until = new Date(Date.parse(last) + cooldownHours * HOUR_MS).toISOString();
+    rules.cooldown = { passed: false, detail: `last intervention for this playbook created ${last}; cooldown_hours ${cooldownHours}, until ${until}` };
+    holds.push({ rule: "cooldown", until, reasoning: explain.cooldown(customer, playbook, cooldownHours, last) });
+  } else {
+    rules.cooldown = { passed: true, detail: `no intervention for this playbook within cooldown_hours ${cooldownHours}` };
+  }
+
+  const counted = recent.filter((r) => r.created_at > weekAgo && !UNCOUNTED_STATUSES.has(r.status)).map((r) => r.created_at);
+  const cap = Number.isFinite(maxPerWeek) ? String(maxPerWeek) : "none";
+  if (counted.length >= maxPerWeek) {
+    // The cap lifts when enough of this week's interventions age out to leave room for one more.
+    const freeing = counted[counted.length - maxPerWeek];
+    const until = freeing === undefined ? null : new Date(Date.parse(freeing) + WEEK_MS).toISOString();
+    rules.frequency_cap = {
+      passed: false,
+      detail: `${counted.length} interventions in the last 7 days; max_per_week ${cap}; ${until ? `until ${until}` : "never lifts"}`,
+    };
+    holds.push({ rule: "frequency_cap", until, reasoning: explain.frequencyCap(customer, playbook, maxPerWeek) });
+  } else {
+    rules.frequency_cap = { passed: true, detail: `${counted.length} interventions in the last 7 days; max_per_week ${cap}` };
+  }
+  return holds.reduce<Hold | undefined>((longest, hold) => (!longest || liftsLater(hold, longest) ? hold : longest), undefined);
+}
+
+function liftsLater(a: Hold, b: Hold): boolean {
+  if (a.until === null) return b.until !== null;
+  return b.until !== null && a.until > b.until;
+}
+
+/** Rejected and suppressed interventions never reached the user, so they do not count toward the cap. */
+const UNCOUNTED_STATUSES = new Set(["rejected", "suppressed"]);
+
+interface RecentIntervention {
+  playbook_id: string;
+  status: string;
+  created_at: string;
+}
+
+type RecentQuery = Database.Statement<[tenantId: string, userId: string, since: string], RecentIntervention>;
+const recentQueries = new WeakMap<Db, RecentQuery>();
+
+/** Oldest first. Walks the (tenant_id, user_id, seq) index: one user's rows, whatever the table size. */
+function interventionsCreatedSince(db: Db, tenantId: string, userId: string, since: string): RecentIntervention[] {
+  let statement = recentQueries.get(db);
+  if (!statement) {
+    statement = db.prepare<[string, string, string], RecentIntervention>(
+      `SELECT playbook_id, status, created_at FROM interventions
+       WHERE tenant_id = ? AND user_id = ? AND created_at > ? ORDER BY created_at, seq`,
+    );
+    recentQueries.set(db, statement);
+  }
+  return statement.all(tenantId, userId, since);
+}
+
+// ------------------------------------------------------------------ reasoning
+
+/**
+ * Operator-facing sentences. They quote only values found in the inputs
+ * (scores, thresholds, names, stored timestamps), never derived figures, so
+ * the grounded_reasoning check holds for them too.
+ */
+const explain = {
+  unknownUser: (userId: string) => `No customer with user_id "${userId}" exists in this store, so nothing would be planned.`,
+  gate(reason: string, userId: string, matchedCount: number): string {
+    const why =
+      reason === "kill_switch_active"
+        ? `The tenant's kill switch is active, so nothing would be planned for ${userId}.`
+        : reason === "opted_out"
+          ? `${userId} has opted out of messages, so nothing would be planned.`
+          : `${userId} is paused, so nothing would be planned.`;
+    return matchedCount > 0 ? `${why} Otherwise a playbook would apply; see rules.` : why;
+  },
+  unknownPlaybook: (id: string) => `No playbook with id ${id} exists for this tenant.`,
+  inactivePlaybook: (p: Playbook) => `Playbook "${p.name}" is ${p.status}; only active playbooks plan interventions.`,
+  noMatch(customer: Customer, candidates: Playbook[], rules: Record<string, RuleResult>): string {
+    const only = candidates.length === 1 ? candidates[0] : undefined;
+    if (only) {
+      const label = only.name;
+      const failure = rules[`entry_conditions:${label}`]?.passed === false ? rules[`entry_conditions:${label}`] : rules[`exit_conditions:${label}`];
+      return `"${only.name}" does not apply to ${customer.id}: ${failure?.detail ?? "its conditions do not hold"}.`;
+    }
+    return `No active playbook applies to ${customer.id} (stage ${customer.lifecycle_stage}, risk_level ${customer.risk_level}); see rules for each playbook's first failing condition.`;
+  },
+  channelNotAllowed: (p: Playbook, detail: string) => `"${p.name}" applies, but ${detail}.`,
+  cooldown: (c: Customer, p: Playbook, hours: number, last: string) =>
+    `"${p.name}" applies to ${c.id}, but its cooldown_hours of ${hours} has not passed since the last intervention for this user and playbook (created ${last}).`,
+  frequencyCap: (c: Customer, p: Playbook, maxPerWeek: number) =>
+    maxPerWeek === 0
+      ? `"${p.name}" applies to ${c.id}, but its max_per_week of 0 allows no interventions.`
+      : `"${p.name}" applies to ${c.id}, but the user has already reached the playbook's max_per_week of ${maxPerWeek} in the past week.`,
+  noEscalation: (risk: string, confidence: number, threshold: number) =>
+    ESCALATING_RISK.has(risk)
+      ? `risk_level ${risk}, but confidence ${confidence} >= escalation threshold ${threshold}`
+      : `risk_level ${risk} does not escalate`,
+  escalate: (c: Customer, p: Playbook, threshold: number) =>
+    `${c.id} is at ${c.risk_level} risk (health ${c.health}, engagement_score ${c.engagement_score}) and confidence in "${p.name}" is below the tenant's escalation threshold of ${threshold}; a human should handle this user directly.`,
+  intervene(c: Customer, chosen: PlaybookMatch, choice: string, channel: { value: Channel; source: string }, shadow: boolean): string {
+    const parts = [
+      `"${chosen.playbook.name}" applies to ${c.id} (stage ${c.lifecycle_stage}): ${chosen.entryDetail}.`,
+      choice,
+      `It would go by ${channel.value} (${channel.source}).`,
+      shadow ? "Shadow mode is on, so it would be recorded and suppressed at dispatch, not sent." : "",
+    ];
+    return parts.filter(Boolean).join(" ");
+  },
+};
+
+/** Says why the first of several matching playbooks won, by the tie-breaker that decided it. */
+function describeChoice(ranked: PlaybookMatch[]): string {
+  const [first, second] = ranked;
+  if (!first || !second) return "";
+  const others = ranked.slice(1).map((m) => `"${m.playbook.name}"`).join(", ");
+  if (first.specificity !== second.specificity) return `Chosen over ${others} as the most specific matching playbook.`;
+  const [a, b] = [first.playbook.success_rate, second.playbook.success_rate];
+  if (a !== b && a !== null) {
+    return `Chosen over ${others} for the highest success rate (${a}${b === null ? "" : ` vs ${b}`}).`;
+  }
+  return `Chosen over ${others}, equally specific with the same success rate, by name.`;
+}
+
+// ------------------------------------------------------------------ response
+
+interface Finish {
+  action: DecisionAction;
+  reason: string;
+  reasoning: string;
+  customer?: Customer;
+  facts?: UserFacts;
+  matchedCount?: number;
+  playbook?: Playbook;
+  channel?: Channel;
+  confidence?: number;
+}
+
+function decisionBuilder(tenant: TenantSettings, rules: Record<string, RuleResult>) {
+  return (f: Finish): DecisionOutcome => ({
+    response: {
+      dry_run: true,
+      decision: {
+        action: f.action,
+        playbook_id: f.playbook?.id ?? "",
+        channel: f.channel ?? "",
+        confidence: f.confidence ?? 0,
+        reasoning: f.reasoning,
+        reason: f.reason,
+      },
+      rules,
+      context: {
+        lifecycle_stage: f.customer?.lifecycle_stage ?? "unknown",
+        activation_score: f.customer?.activation_score ?? 0,
+        risk_level: f.customer?.risk_level ?? "unknown",
+        matched_playbooks: f.matchedCount ?? 0,
+      },
+    },
+    tenant,
+    ...(f.customer && { customer: f.customer }),
+    ...(f.facts && { facts: f.facts }),
+    ...(f.playbook && { playbook: f.playbook }),
+    ...(f.channel && { channel: f.channel }),
+  });
+}
+
+function uniqueLabel(rules: Record<string, RuleResult>, playbook: Playbook): string {
+  return `entry_conditions:${playbook.name}` in rules ? `${playbook.name} (${playbook.id})` : playbook.name;
+}
+
+function nonNegative(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+function unit(value: number): number {
+  return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
+}
