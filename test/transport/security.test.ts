@@ -18,10 +18,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-function hostOf(url: string): string {
-  return new URL(url).host;
-}
-
 describe("bearer token", () => {
   it("is required whenever RETIVO_MCP_TOKEN is set: missing or wrong → 401 with WWW-Authenticate", async () => {
     h = await startHttpHarness({ env: { RETIVO_MCP_TOKEN: TOKEN } });
