@@ -34,18 +34,39 @@ const WINDOW_MS = 3000;
 const WARMUP_MS = 500;
 const MAX_CALLS_PER_SESSION = 20_000;
 
-async function openSessions(target: HttpTarget, n: number): Promise<Client[]> {
-  const clients: Client[] = [];
-  for (let i = 0; i < n; i++) {
-    const client = new Client({ name: `retivo-load-${i}`, version: "1.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${target.port}/mcp`)));
-    clients.push(client);
+interface Session {
+  client: Client;
+  transport: StreamableHTTPClientTransport;
+}
+
+async function openSessions(target: HttpTarget, n: number): Promise<Session[]> {
+  const sessions: Session[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const client = new Client({ name: `retivo-load-${i}`, version: "1.0.0" });
+      const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${target.port}/mcp`));
+      await client.connect(transport);
+      sessions.push({ client, transport });
+    }
+  } catch (error) {
+    await closeSessions(sessions);
+    throw error;
   }
-  return clients;
+  return sessions;
+}
+
+/** DELETE each session (a client that only disconnects leaves it open until the server's idle timeout). */
+async function closeSessions(sessions: readonly Session[]): Promise<void> {
+  await Promise.all(
+    sessions.map(async ({ client, transport }) => {
+      await transport.terminateSession().catch(() => {});
+      await client.close().catch(() => {});
+    }),
+  );
 }
 
 async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> {
-  const clients = await openSessions(target, sessions);
+  const opened = await openSessions(target, sessions);
   const latencies: number[] = [];
   let errors = 0;
   let measuring = false;
@@ -54,7 +75,7 @@ async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> 
   const ends = warmupEnds + WINDOW_MS;
   try {
     await Promise.all(
-      clients.map(async (client) => {
+      opened.map(async ({ client }) => {
         for (let i = 0; i < MAX_CALLS_PER_SESSION && performance.now() < ends; i++) {
           const start = performance.now();
           measuring ||= start >= warmupEnds;
@@ -73,7 +94,7 @@ async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> 
       }),
     );
   } finally {
-    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    await closeSessions(opened);
   }
   return {
     server: target.label,

@@ -7,6 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -52,7 +53,7 @@ export async function measureListScaling(rounds: number, log: (line: string) => 
   try {
     // Opening a runtime once seeds the demo catalog (tenant, customers, playbooks).
     await (await openRuntime(config, silentLogger(), { startDispatcher: false })).close();
-    let stored = 0;
+    let stored = countInterventions(dbPath);
     for (const size of SIZES) {
       const started = performance.now();
       stored = bulkSeed(dbPath, { tenantId: "live", count: size - stored, mix: HISTORY_MIX, batch: `s${String(size).length}` });
@@ -63,6 +64,15 @@ export async function measureListScaling(rounds: number, log: (line: string) => 
     fixture.dispose();
   }
   return points;
+}
+
+function countInterventions(dbPath: string): number {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare("SELECT COUNT(*) FROM interventions WHERE tenant_id = 'live'").pluck().get() as number;
+  } finally {
+    db.close();
+  }
 }
 
 async function measureAt(config: ReturnType<typeof parseConfig>, size: number, rounds: number): Promise<ListPoint[]> {

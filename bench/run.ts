@@ -121,7 +121,7 @@ async function main(): Promise<void> {
             { label: "bare SDK", port: bareHttp.port, pid: bareHttp.child.pid!, tool: "noop", args: {} },
           ],
           HTTP_ROUNDS,
-        );
+        ).catch((e: Error) => (notes.push(`HTTP load failed: ${e.message}`), http));
         for (const [label, mb] of Object.entries(http.peakRssMb)) memory.push({ what: `${label} HTTP: peak after 1/8/64-session load (VmHWM)`, mb });
       }
     } finally {
