@@ -29,6 +29,8 @@ export interface ListPage {
   interventions: DetailedIntervention[];
   /** Pass back as `cursor` for the next page; null when this is the last page. */
   next_cursor: string | null;
+  /** Set when the backend could search only part of the data (the API's list window). */
+  window?: { scanned: number; complete: boolean; note: string };
 }
 
 /**
@@ -72,4 +74,6 @@ export interface OperationContext {
   writer?: import("../writer/types.js").WriterCallContext;
   /** Who is calling, for the audit log: 'agent:<client name>', 'rest:<key label>', … */
   actor?: string;
+  /** Dry-run only: also return the drafted message as `preview` (our extension of the API). */
+  preview?: boolean;
 }

@@ -192,6 +192,29 @@ describe("dry_run_intervention", () => {
     expect(h.runtime.db.prepare("SELECT total_changes() AS n").get()).toEqual(changesBefore);
   });
 
+  it("previews the exact message a create then makes, with its quality checks", async () => {
+    type DryRun = {
+      decision: { action: string; playbook_id: string; channel: string };
+      preview?: { source: string; message_body: string; quality_checks: { checks: unknown[] } };
+    };
+    let userId = "";
+    let result: DryRun | undefined;
+    for (let n = 1; n <= 200 && !result; n++) {
+      const candidate = await h.ok<DryRun>("dry_run_intervention", { user_id: `user-${n}`, preview: true });
+      if (candidate.decision.action === "intervene") [userId, result] = [`user-${n}`, candidate];
+    }
+    expect(result?.preview).toMatchObject({ source: "local_store", quality_checks: { checks: expect.any(Array) } });
+    const plain = await h.ok<DryRun>("dry_run_intervention", { user_id: userId });
+    expect(plain.preview).toBeUndefined();
+    const created = await h.ok<{ id: string }>("create_intervention", {
+      user_id: userId,
+      playbook_id: result!.decision.playbook_id,
+      channel: result!.decision.channel,
+    });
+    const { intervention } = await h.ok<{ intervention: { message_body: string } }>("get_intervention", { intervention_id: created.id });
+    expect(intervention.message_body).toBe(result!.preview!.message_body);
+  });
+
   it("skips unknown users with a machine-readable reason", async () => {
     const result = await h.ok<{ decision: { action: string; reason: string } }>("dry_run_intervention", { user_id: "ghost-user" });
     expect(result.decision).toMatchObject({ action: "skip", reason: "unknown_user" });

@@ -3,14 +3,15 @@
  * as domain.md fixes. Every change is one IMMEDIATE transaction: read, check
  * the status machine, compare-and-set, audit. Nothing is half-applied.
  */
-import type {
-  CreateRequest,
-  CreateResponse,
-  DetailedIntervention,
-  DryRunRequest,
-  DryRunResponse,
-  FlagResponse,
-  StatusResponse,
+import {
+  ReasonSchema,
+  type CreateRequest,
+  type CreateResponse,
+  type DetailedIntervention,
+  type DryRunRequest,
+  type DryRunResponse,
+  type FlagResponse,
+  type StatusResponse,
 } from "../../api/schemas.js";
 import { ConflictError, InvalidInputError, NotFoundError } from "../../errors.js";
 import type { Logger } from "../../log.js";
@@ -41,6 +42,7 @@ import { retractInTransaction } from "./retract.js";
 import type { Db } from "./store.js";
 import { writerInputFor } from "./writer-input.js";
 import { writeChecked } from "../../writer/index.js";
+import { draftPreview } from "../preview.js";
 
 export interface LocalBackendOptions {
   db: Db;
@@ -54,6 +56,23 @@ export interface LocalBackendOptions {
 }
 
 const SYSTEM_ACTOR = "system";
+
+/**
+ * Dry-run and create share the writer's variation key, so a previewed draft
+ * reads exactly like the intervention a create then makes.
+ */
+function draftKey(userId: string, playbookId: string, channel: string): string {
+  return `${userId}:${playbookId}:${channel}`;
+}
+
+/** Every caller validates reasons too; the store refuses a blank one whoever calls it. */
+function requireReason(action: string, reason: string): string {
+  const parsed = ReasonSchema.safeParse(reason);
+  if (!parsed.success) {
+    throw new InvalidInputError(`${action} needs a reason: a sentence of 1-2000 characters.`, "Say why, then call again.");
+  }
+  return parsed.data;
+}
 
 /** The API's `{ id, status }`, without our internal bookkeeping. */
 function statusOf(result: { id: string; status: string }): StatusResponse {
@@ -110,7 +129,7 @@ export class LocalBackend implements InterventionsBackend {
     // The LLM call happens outside the transaction: a slow model must not hold the write lock.
     const written = await writeChecked(
       this.options.writer,
-      writerInputFor({ customer, playbook, tenant, channel: request.channel, purpose: "intervention", variationKey: id, now }),
+      writerInputFor({ customer, playbook, tenant, channel: request.channel, purpose: "intervention", variationKey: draftKey(customer.id, playbook.id, request.channel), now }),
       context?.writer,
     );
     const createdAt = this.now().toISOString();
@@ -155,7 +174,8 @@ export class LocalBackend implements InterventionsBackend {
     return statusOf(await this.transition("pause", id, () => ({}), { actor: context?.actor }));
   }
 
-  async reject(id: string, reason: string, context?: OperationContext): Promise<StatusResponse> {
+  async reject(id: string, rawReason: string, context?: OperationContext): Promise<StatusResponse> {
+    const reason = requireReason("reject", rawReason);
     return statusOf(await this.transition("reject", id, () => ({ reject_reason: reason }), { actor: context?.actor }, { reason }));
   }
 
@@ -172,7 +192,8 @@ export class LocalBackend implements InterventionsBackend {
     return statusOf(result);
   }
 
-  async flag(id: string, reason: string, context?: OperationContext): Promise<FlagResponse> {
+  async flag(id: string, rawReason: string, context?: OperationContext): Promise<FlagResponse> {
+    const reason = requireReason("flag", rawReason);
     this.db
       .transaction(() => {
         const row = this.requireRow(id);
@@ -201,13 +222,15 @@ export class LocalBackend implements InterventionsBackend {
     const tenant = getTenant(this.db, this.tenantId)!;
     const written = await writeChecked(
       this.options.writer,
-      writerInputFor({ customer, playbook, tenant, channel, purpose: "dry_run", variationKey: `${customer.id}:${playbook.id}`, now }),
+      writerInputFor({ customer, playbook, tenant, channel, purpose: "dry_run", variationKey: draftKey(customer.id, playbook.id, channel), now }),
       context?.writer,
     );
-    return {
+    const response: DryRunResponse = {
       ...outcome.response,
       decision: { ...outcome.response.decision, reasoning: written.output.reasoning },
     };
+    if (context?.preview) response.preview = draftPreview(written, "local_store");
+    return response;
   }
 
   async ping(): Promise<void> {
