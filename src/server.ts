@@ -9,6 +9,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Config } from "./config.js";
 import { TOOLS } from "./tools/index.js";
 import type { ToolDefinition, ToolDeps } from "./tools/define.js";
+import { ANY_ARGUMENTS, parseArguments } from "./tools/arguments.js";
+import { guardSessionFor } from "./tools/guard-session.js";
 import { publishToolList } from "./tools/publish.js";
 import { errorResult, successResult } from "./tools/result.js";
 import { finishProgress } from "./tools/writer-context.js";
@@ -40,13 +42,19 @@ export function buildServer(deps: ServerDeps): McpServer {
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.inputSchema,
+        // Validation happens in the handler (tools/arguments.ts) so that refusals can be audited.
+        inputSchema: ANY_ARGUMENTS,
         outputSchema: tool.outputSchema,
-        annotations: { title: tool.title, ...tool.annotations },
+        annotations: tool.annotations,
       },
       async (args: unknown, extra) => {
         try {
-          const output = await tool.handler(args as never, { deps, server, extra });
+          const parsed = parseArguments(tool, args);
+          if (!parsed.ok) {
+            if (tool.guarded) deps.guard.recordRefusedArguments(tool.name, args, parsed.unknownKeys, guardSessionFor({ deps, server, extra }));
+            throw parsed.error;
+          }
+          const output = await tool.handler(parsed.value as never, { deps, server, extra });
           finishProgress(extra, `${tool.name} done`);
           return successResult(output as never);
         } catch (error) {

@@ -145,6 +145,18 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl) };
     },
 
+    recordRefusedArguments(toolName, args, unknownKeys, session) {
+      const given = args !== null && typeof args === "object" ? (args as Record<string, unknown>) : {};
+      const interventionId = typeof given.intervention_id === "string" ? given.intervention_id.slice(0, 64) : null;
+      auditGuard(db, {
+        event: "approval_refused",
+        actor: agentActor(session.client),
+        interventionId,
+        // Names only: the values an agent sends may be long or hostile, and prove nothing.
+        detail: { tool: toolName, reason: "invalid arguments", unknown_arguments: unknownKeys.slice(0, 20), session: session.sessionId },
+      });
+    },
+
     recordOutcome(approvalId, outcome) {
       const row = getApproval(db, approvalId);
       if (!row) return;

@@ -63,6 +63,11 @@ export interface ApprovalPageMount {
 
 export interface ApprovalGuard {
   authorize(request: GuardRequest, session: GuardSession): Promise<GuardDecision>;
+  /**
+   * Audits a guarded call refused for its arguments before reaching the guard:
+   * extra arguments there are attempts to approve on the human's behalf.
+   */
+  recordRefusedArguments(toolName: string, args: unknown, unknownKeys: string[], session: GuardSession): void;
   /** Records the outcome after the backend call (executed or failed). */
   recordOutcome(approvalId: string, outcome: { ok: true; status: string } | { ok: false; error: string }): void;
   /** Present on the real guard: see ApprovalPageMount. */

@@ -14,6 +14,7 @@ export const approveIntervention = defineTool({
   outputSchema: guardedResultSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   writes: true,
+  guarded: true,
   async handler({ intervention_id }, call) {
     return runGuarded("approve", "approved", intervention_id, undefined, call, (options) =>
       call.deps.backend.approve(intervention_id, options),

@@ -53,6 +53,8 @@ export interface ToolDefinition<In extends z.ZodObject = z.ZodObject, Out extend
   annotations: ToolAnnotations;
   /** Changes state: hidden in read-only mode. */
   writes: boolean;
+  /** Needs a human's approval (approve, rollback): refused arguments are audited as attempts. */
+  guarded?: boolean;
   handler(args: z.infer<In>, call: ToolCall): Promise<ToolOutput<z.infer<Out>>>;
 }
 

@@ -17,6 +17,7 @@ export const rollbackIntervention = defineTool({
   outputSchema: guardedResultSchema,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   writes: true,
+  guarded: true,
   async handler({ intervention_id, reason }, call) {
     return runGuarded("rollback", "rolled_back", intervention_id, reason, call, (options) =>
       call.deps.backend.rollback(intervention_id, reason, options),

@@ -41,9 +41,12 @@ describe("approval is never taken from the agent", () => {
       expect(result.isError, JSON.stringify(forged)).toBe(true);
     }
     expect(storedStatus(h.runtime, id)).toEqual(before);
-    // No argument ever reached the guard: one request, still pending, never answered.
+    // No argument ever reached the guard: one request, still pending, never answered…
     expect(approvalRows(h.runtime, id).map((r) => r.status)).toEqual(["pending"]);
-    expect(events(h.runtime, id)).toEqual(["approval_requested"]);
+    // …and every attempt is on record with the argument it tried.
+    expect(events(h.runtime, id)).toEqual(["approval_requested", ...Array(6).fill("approval_refused")]);
+    const tried = refusalsOf(h, id).map((e) => (e.detail.unknown_arguments as string[])[0]);
+    expect(tried).toEqual(["confirm", "approved", "token", "approver", "approval_id", "approval_id"]);
   });
 
   it("binds an approval to its session and its intervention: not usable by another client or on B", async () => {

@@ -1,0 +1,32 @@
+/**
+ * Argument validation, done here rather than by the SDK so that refusals can
+ * be audited: an agent that sends `confirm: true` or an `approval_id` to a
+ * guarded tool is trying to approve on a human's behalf, and the audit log
+ * must show it. Messages name each bad field and what it expects.
+ */
+import { z } from "zod";
+import { InvalidInputError } from "../errors.js";
+import type { ToolDefinition } from "./define.js";
+
+/** What the SDK sees: anything object-shaped; the real schema is applied by `parseArguments`. */
+export const ANY_ARGUMENTS = z.looseObject({});
+
+export interface RefusedArguments {
+  error: InvalidInputError;
+  /** Argument names the tool does not have (a forged `confirm`, `approved`, `approval_id`…). */
+  unknownKeys: string[];
+}
+
+export function parseArguments(tool: ToolDefinition, args: unknown): { ok: true; value: unknown } | ({ ok: false } & RefusedArguments) {
+  const parsed = tool.inputSchema.safeParse(args ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const unknownKeys = parsed.error.issues.flatMap((issue) => (issue.code === "unrecognized_keys" ? issue.keys : []));
+  const problems = parsed.error.issues.map((issue) => {
+    const field = issue.path.length ? issue.path.join(".") : "arguments";
+    return `${field}: ${issue.message}`;
+  });
+  const hint = unknownKeys.length
+    ? `Remove ${unknownKeys.map((k) => `'${k}'`).join(", ")}: ${tool.name} accepts only ${Object.keys(tool.inputSchema.shape).join(", ")}.`
+    : "Fix the arguments as described and call again; nothing was changed.";
+  return { ok: false, error: new InvalidInputError(`Invalid arguments for ${tool.name}: ${problems.join("; ")}.`, hint), unknownKeys };
+}
