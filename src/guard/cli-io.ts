@@ -44,8 +44,10 @@ export class Prompter {
     const stdin = this.io.stdin as RawCapable;
     const raw = options.hidden === true && typeof stdin.setRawMode === "function";
     if (options.hidden && !raw) throw new PromptAborted("Cannot read a passphrase without echo: stdin is not a terminal.");
-    this.io.stdout.write(prompt);
+    // Echo goes off before the prompt shows: a human (or a script) answering the
+    // prompt the instant it appears must never see the passphrase echoed.
     if (raw) stdin.setRawMode!(true);
+    this.io.stdout.write(prompt);
     try {
       let typed = "";
       for (;;) {
