@@ -32,8 +32,10 @@ export function guardSessionFor({ server, extra }: ToolCall): GuardSession {
     client: { name: client?.name ?? "unknown", version: client?.version ?? "unknown" },
     supportsFormElicitation,
     supportsUrlElicitation: !!elicitation?.url,
-    elicitForm: (params) => lowLevel.elicitInput({ ...params, mode: "form" }, { signal: extra.signal }),
-    elicitUrl: (params) => lowLevel.elicitInput(params, { signal: extra.signal }),
+    // relatedRequestId: over Streamable HTTP the question travels on the tool call's own
+    // response stream, so it reaches clients that never open the standalone GET stream.
+    elicitForm: (params) => lowLevel.elicitInput({ ...params, mode: "form" }, { signal: extra.signal, relatedRequestId: extra.requestId }),
+    elicitUrl: (params) => lowLevel.elicitInput(params, { signal: extra.signal, relatedRequestId: extra.requestId }),
     notifyUrlElicitationComplete: (elicitationId) => lowLevel.createElicitationCompletionNotifier(elicitationId)(),
     signal: extra.signal,
   };

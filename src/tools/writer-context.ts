@@ -41,9 +41,10 @@ export function writerContextFor({ server, extra }: ToolCall): WriterCallContext
     context.sampling = async ({ systemPrompt, userPrompt, maxTokens }) => {
       const result = await lowLevel.createMessage(
         { systemPrompt, maxTokens, messages: [{ role: "user", content: { type: "text", text: userPrompt } }] },
-        { signal: extra.signal },
+        { signal: extra.signal, relatedRequestId: extra.requestId },
       );
-      return result.content.type === "text" ? result.content.text : "";
+      // The client names the model it used: provenance records it.
+      return { text: result.content.type === "text" ? result.content.text : "", model: result.model };
     };
   }
   const report = reporterFor(extra);
