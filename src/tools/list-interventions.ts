@@ -25,6 +25,7 @@ export const listInterventions = defineTool({
     // Full rows carry every compact field too, so one loose row schema covers both shapes.
     interventions: z.array(CompactInterventionSchema),
     next_cursor: z.string().nullable().describe("Pass as cursor for the next page; null on the last page."),
+    note: z.string().optional().describe("Present when only part of the data could be searched."),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: false,
@@ -33,9 +34,11 @@ export const listInterventions = defineTool({
     const rows = detail === "full" ? page.interventions : page.interventions.map(compact);
     const lines = page.interventions.map(summaryLine);
     const more = page.next_cursor ? `More: call again with cursor "${page.next_cursor}".` : "End of list.";
+    // In API mode filters search only the newest interventions the API returns; say so.
+    const searched = page.window && !page.window.complete ? [page.window.note] : [];
     return {
-      structured: { interventions: rows, next_cursor: page.next_cursor },
-      text: [`${rows.length} intervention(s).`, ...lines, more].join("\n"),
+      structured: { interventions: rows, next_cursor: page.next_cursor, ...(searched.length ? { note: searched[0] } : {}) },
+      text: [`${rows.length} intervention(s).`, ...lines, more, ...searched].join("\n"),
     };
   },
 });

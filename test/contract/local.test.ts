@@ -40,11 +40,4 @@ defineContractCases("LocalBackend", async () => {
       dir.remove();
     },
   };
-}, {
-  skip: {
-    // LocalBackend trusts its callers to have parsed `reason` with ReasonSchema (the MCP tools
-    // and the REST server both do), so a blank reason reaching it directly is stored as given.
-    // Over HTTP the REST server refuses it with a 400, which the HTTP half of this suite checks.
-    "backend validates reason": "LocalBackend does not re-validate reject's reason; its callers do",
-  },
 });
