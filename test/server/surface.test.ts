@@ -73,6 +73,7 @@ describe("tool surface", () => {
     expect(props("create_intervention")).toEqual(["channel", "id", "planned_at", "status"]);
     expect(props("pause_intervention")).toEqual(["id", "status"]);
     expect(props("flag_intervention")).toEqual(["flagged", "id"]);
-    expect(props("dry_run_intervention")).toEqual(["context", "decision", "dry_run", "rules"]);
+    // preview is our documented extension of the dry-run answer.
+    expect(props("dry_run_intervention")).toEqual(["context", "decision", "dry_run", "preview", "rules"]);
   });
 });
