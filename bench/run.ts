@@ -119,10 +119,12 @@ async function main(): Promise<void> {
           [
             { label: "retivo-mcp", port: ourHttp.port, pid: ourHttp.child.pid!, tool: "list_interventions", args: {} },
             { label: "bare SDK", port: bareHttp.port, pid: bareHttp.child.pid!, tool: "noop", args: {} },
+            // Diagnostic: the same server and tool with a one-row page separates payload cost from per-request cost.
+            { label: "retivo-mcp (list, limit 1)", port: ourHttp.port, pid: ourHttp.child.pid!, tool: "list_interventions", args: { limit: 1 } },
           ],
           HTTP_ROUNDS,
         ).catch((e: Error) => (notes.push(`HTTP load failed: ${e.message}`), http));
-        for (const [label, mb] of Object.entries(http.peakRssMb)) memory.push({ what: `${label} HTTP: peak after 1/8/64-session load (VmHWM)`, mb });
+        for (const [label, mb] of Object.entries(http.peakRssMb)) if (!label.includes("limit 1")) memory.push({ what: `${label} HTTP: peak after 1/8/64-session load (VmHWM)`, mb });
       }
     } finally {
       await Promise.all([ourHttp?.stop(), bareHttp.stop()]);
