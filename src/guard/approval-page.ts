@@ -11,7 +11,7 @@ import type { Db } from "../backend/local/store.js";
 import type { Logger } from "../log.js";
 import { approvalFormPage, messagePage } from "./approval-page-html.js";
 import { factsOf, getApproval, isExpired, tokenHash, type ApprovalRow } from "./approvals-store.js";
-import { describeRequest } from "./describe.js";
+import { describeApprovalRow } from "./describe.js";
 import { answerApproval } from "./human-answer.js";
 import { hasPassphrase } from "./passphrase.js";
 
@@ -96,14 +96,7 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     if (row.status !== "pending") return send(res, 409, messagePage("Already answered", `This request is ${row.status}. Nothing changed.`));
     if (isExpired(row, now())) return send(res, 410, messagePage("Expired", "This request expired. Ask the agent to try again."));
     const { facts, display } = factsOf(row);
-    const description = describeRequest({
-      approvalId: row.id,
-      facts,
-      display,
-      client: { name: row.client_name, version: row.client_version },
-      expiresAt: row.expires_at,
-      actionHash: row.action_hash,
-    });
+    const description = describeApprovalRow(row);
     send(res, 200, approvalFormPage({ description, flagged: facts.flagged, flagReason: display.flag_reason, passphraseRequired: hasPassphrase(db), token, csrf: csrfFor(row), action: facts.action }));
   };
 

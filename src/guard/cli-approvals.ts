@@ -7,7 +7,7 @@
 import { openStore, type Db } from "../backend/local/store.js";
 import type { Config } from "../config.js";
 import { factsOf, getApproval, listOpenApprovals, type ApprovalRow } from "./approvals-store.js";
-import { describeRequest } from "./describe.js";
+import { describeApprovalRow } from "./describe.js";
 import { auditGuard } from "./guard-audit.js";
 import { answerApproval } from "./human-answer.js";
 import { Prompter, PromptAborted, writeLine, type CommandIo } from "./cli-io.js";
@@ -21,18 +21,6 @@ const USAGE = `Usage: retivo-mcp approvals <command>
   approve ID        approve it (interactive terminal only; asks the passphrase when set)
   deny ID [NOTE]    refuse it
   passphrase        set or change the operator passphrase (interactive terminal only)`;
-
-function describeRow(row: ApprovalRow): string {
-  const { facts, display } = factsOf(row);
-  return describeRequest({
-    approvalId: row.id,
-    facts,
-    display,
-    client: { name: row.client_name, version: row.client_version },
-    expiresAt: row.expires_at,
-    actionHash: row.action_hash,
-  });
-}
 
 function list(db: Db, io: CommandIo): number {
   sweepExpired(db);
@@ -60,7 +48,7 @@ async function approve(db: Db, row: ApprovalRow, io: CommandIo): Promise<number>
     writeLine(io.stderr, `Request ${row.id} is ${row.status}; nothing to approve.`);
     return 1;
   }
-  writeLine(io.stdout, describeRow(row));
+  writeLine(io.stdout, describeApprovalRow(row));
   writeLine(io.stdout);
   const { facts, display } = factsOf(row);
   const prompter = new Prompter(io);
@@ -124,7 +112,7 @@ export async function runApprovalsCommand(config: Readonly<Config>, args: string
         if (!row) return 1;
         if (sub === "show") {
           writeLine(io.stdout, `Status: ${row.status}${row.consumed_at ? ` (used ${row.consumed_at})` : ""}${row.decided_by ? `, answered by ${row.decided_by}` : ""}`);
-          writeLine(io.stdout, describeRow(row));
+          writeLine(io.stdout, describeApprovalRow(row));
           return 0;
         }
         return sub === "approve" ? await approve(db, row, io) : await deny(db, row, rest.join(" "), io);

@@ -4,6 +4,7 @@
  * is fenced and labelled: it is data to judge, never an instruction.
  */
 import type { ActionFacts, DisplayFacts } from "./action-hash.js";
+import { factsOf, type ApprovalRow } from "./approvals-store.js";
 
 export interface DescribedRequest {
   approvalId: string;
@@ -63,4 +64,17 @@ export function describeRequest(request: DescribedRequest): string {
     `Action hash: ${request.actionHash}`,
   );
   return lines.join("\n");
+}
+
+/** The description of a stored request, the same on the form, the page and in the CLI. */
+export function describeApprovalRow(row: ApprovalRow): string {
+  const { facts, display } = factsOf(row);
+  return describeRequest({
+    approvalId: row.id,
+    facts,
+    display,
+    client: { name: row.client_name, version: row.client_version },
+    expiresAt: row.expires_at,
+    actionHash: row.action_hash,
+  });
 }

@@ -8,7 +8,7 @@
 import type { ElicitRequestFormParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Db } from "../backend/local/store.js";
 import { factsOf, type ApprovalRow } from "./approvals-store.js";
-import { describeRequest } from "./describe.js";
+import { describeApprovalRow } from "./describe.js";
 import { answerApproval } from "./human-answer.js";
 import type { GuardSession } from "./types.js";
 
@@ -17,18 +17,6 @@ export type ChannelOutcome =
   | { kind: "refused"; message: string }
   /** No valid answer yet: the request stays open for the CLI or the page. */
   | { kind: "pending"; note?: string };
-
-function describedRow(row: ApprovalRow): string {
-  const { facts, display } = factsOf(row);
-  return describeRequest({
-    approvalId: row.id,
-    facts,
-    display,
-    client: { name: row.client_name, version: row.client_version },
-    expiresAt: row.expires_at,
-    actionHash: row.action_hash,
-  });
-}
 
 export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession): Promise<ChannelOutcome> {
   const { facts, display } = factsOf(row);
@@ -47,7 +35,7 @@ export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession)
   let result: ElicitResult;
   try {
     result = await session.elicitForm({
-      message: `${describedRow(row)}\n\nTick the confirm box and accept to approve. Decline to refuse.`,
+      message: `${describeApprovalRow(row)}\n\nTick the confirm box and accept to approve. Decline to refuse.`,
       requestedSchema: { type: "object", properties, required: ["confirm"] },
     });
   } catch (error) {
@@ -82,7 +70,7 @@ export async function pointByForm(db: Db, row: ApprovalRow, session: GuardSessio
   try {
     result = await session.elicitForm({
       message:
-        `${describedRow(row)}\n\nAn operator passphrase protects approvals on this server, so this form cannot approve. ` +
+        `${describeApprovalRow(row)}\n\nAn operator passphrase protects approvals on this server, so this form cannot approve. ` +
         `A human must approve with the passphrase: ${where}. Accept once you have done so; decline to refuse.`,
       requestedSchema: { type: "object", properties: {} },
     });

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../canonical.js";
-import type { Db } from "./store.js";
+import { prepared, type Db } from "./store.js";
 
 export interface AuditEvent {
   tenant_id: string;
@@ -39,7 +39,7 @@ function rowHash(prevHash: string, row: Omit<AuditRow, "seq" | "prev_hash" | "ha
 
 /** Appends one event; call inside the transaction of the change it records. */
 export function appendAudit(db: Db, event: AuditEvent, now = new Date()): void {
-  const last = db.prepare("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").get() as { hash: string } | undefined;
+  const last = prepared(db, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").get() as { hash: string } | undefined;
   const prevHash = last?.hash ?? GENESIS;
   const row = {
     at: now.toISOString(),
@@ -49,20 +49,19 @@ export function appendAudit(db: Db, event: AuditEvent, now = new Date()): void {
     actor: event.actor,
     detail: canonicalJson(event.detail ?? {}),
   };
-  db.prepare(
+  prepared(db, 
     `INSERT INTO audit_log (at, tenant_id, event, intervention_id, actor, detail, prev_hash, hash)
      VALUES (@at, @tenant_id, @event, @intervention_id, @actor, @detail, @prev_hash, @hash)`,
   ).run({ ...row, prev_hash: prevHash, hash: rowHash(prevHash, row) });
 }
 
 export function auditTrail(db: Db, interventionId: string): AuditRow[] {
-  return db
-    .prepare("SELECT * FROM audit_log WHERE intervention_id = ? ORDER BY seq")
+  return prepared(db, "SELECT * FROM audit_log WHERE intervention_id = ? ORDER BY seq")
     .all(interventionId) as AuditRow[];
 }
 
 export function recentAudit(db: Db, limit: number): AuditRow[] {
-  return (db.prepare("SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?").all(limit) as AuditRow[]).reverse();
+  return (prepared(db, "SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?").all(limit) as AuditRow[]).reverse();
 }
 
 export type ChainVerdict = { ok: true; rows: number } | { ok: false; rows: number; brokenAt: number; why: string };
@@ -70,7 +69,7 @@ export type ChainVerdict = { ok: true; rows: number } | { ok: false; rows: numbe
 export function verifyAuditChain(db: Db): ChainVerdict {
   let prevHash = GENESIS;
   let rows = 0;
-  for (const row of db.prepare("SELECT * FROM audit_log ORDER BY seq").iterate() as Iterable<AuditRow>) {
+  for (const row of prepared(db, "SELECT * FROM audit_log ORDER BY seq").iterate() as Iterable<AuditRow>) {
     rows++;
     if (row.prev_hash !== prevHash) {
       return { ok: false, rows, brokenAt: row.seq, why: "prev_hash does not match the previous row (a row was removed or inserted)" };

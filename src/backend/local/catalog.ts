@@ -3,7 +3,7 @@
  * customers and playbooks. Typed rows in, typed objects out.
  */
 import type { Channel } from "../../api/schemas.js";
-import type { Db } from "./store.js";
+import { prepared, type Db } from "./store.js";
 
 export const LIFECYCLE_STAGES = ["new", "onboarding", "active", "at_risk", "churned", "recovered"] as const;
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
@@ -110,37 +110,36 @@ function playbookFromRow(row: Row): Playbook {
 }
 
 export function getTenant(db: Db, tenantId: string): TenantSettings | undefined {
-  const row = db.prepare("SELECT * FROM tenants WHERE id = ?").get(tenantId) as Row | undefined;
+  const row = prepared(db, "SELECT * FROM tenants WHERE id = ?").get(tenantId) as Row | undefined;
   return row && tenantFromRow(row);
 }
 
 export function setKillSwitch(db: Db, tenantId: string, active: boolean): void {
-  db.prepare("UPDATE tenants SET kill_switch_active = ? WHERE id = ?").run(active ? 1 : 0, tenantId);
+  prepared(db, "UPDATE tenants SET kill_switch_active = ? WHERE id = ?").run(active ? 1 : 0, tenantId);
 }
 
 export function setShadowMode(db: Db, tenantId: string, active: boolean): void {
-  db.prepare("UPDATE tenants SET shadow_mode = ? WHERE id = ?").run(active ? 1 : 0, tenantId);
+  prepared(db, "UPDATE tenants SET shadow_mode = ? WHERE id = ?").run(active ? 1 : 0, tenantId);
 }
 
 export function setWebhook(db: Db, tenantId: string, url: string | null, secret: string | null): void {
-  db.prepare("UPDATE tenants SET webhook_url = ?, webhook_secret = ? WHERE id = ?").run(url, secret, tenantId);
+  prepared(db, "UPDATE tenants SET webhook_url = ?, webhook_secret = ? WHERE id = ?").run(url, secret, tenantId);
 }
 
 export function getCustomer(db: Db, tenantId: string, id: string): Customer | undefined {
-  const row = db.prepare("SELECT * FROM customers WHERE tenant_id = ? AND id = ?").get(tenantId, id) as Row | undefined;
+  const row = prepared(db, "SELECT * FROM customers WHERE tenant_id = ? AND id = ?").get(tenantId, id) as Row | undefined;
   return row && customerFromRow(row);
 }
 
 export function searchCustomerIds(db: Db, tenantId: string, prefix: string, limit = 20): string[] {
   return (
-    db
-      .prepare("SELECT id FROM customers WHERE tenant_id = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?")
+    prepared(db, "SELECT id FROM customers WHERE tenant_id = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?")
       .all(tenantId, prefix, prefix + "\uffff", limit) as { id: string }[]
   ).map((r) => r.id);
 }
 
 export function getPlaybook(db: Db, tenantId: string, id: string): Playbook | undefined {
-  const row = db.prepare("SELECT * FROM playbooks WHERE tenant_id = ? AND id = ?").get(tenantId, id) as Row | undefined;
+  const row = prepared(db, "SELECT * FROM playbooks WHERE tenant_id = ? AND id = ?").get(tenantId, id) as Row | undefined;
   return row && playbookFromRow(row);
 }
 
@@ -148,5 +147,5 @@ export function listPlaybooks(db: Db, tenantId: string, activeOnly = false): Pla
   const sql = activeOnly
     ? "SELECT * FROM playbooks WHERE tenant_id = ? AND status = 'active' ORDER BY name"
     : "SELECT * FROM playbooks WHERE tenant_id = ? ORDER BY name";
-  return (db.prepare(sql).all(tenantId) as Row[]).map(playbookFromRow);
+  return (prepared(db, sql).all(tenantId) as Row[]).map(playbookFromRow);
 }

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { request } from "undici";
 import type { Customer, TenantSettings } from "./catalog.js";
 import type { InterventionRow } from "./interventions-repo.js";
-import type { Db } from "./store.js";
+import { prepared, type Db } from "./store.js";
 
 export function deliverInApp(db: Db, row: InterventionRow, now: Date): void {
-  db.prepare(
+  prepared(db, 
     `INSERT OR IGNORE INTO inbox (intervention_id, tenant_id, user_id, subject, body, delivered_at)
      VALUES (?, ?, ?, ?, ?, ?)`,
   ).run(row.id, row.tenant_id, row.user_id, row.subject, row.message_body, now.toISOString());

@@ -11,7 +11,6 @@
  *
  * It only reads: a dry-run persists nothing.
  */
-import type Database from "better-sqlite3";
 import { CHANNELS, type Channel, type DryRunRequest, type DryRunResponse } from "../../api/schemas.js";
 import { NotFoundError } from "../../errors.js";
 import {
@@ -24,7 +23,7 @@ import {
   type TenantSettings,
 } from "./catalog.js";
 import { countConditions, evaluateCondition, isEmptyGroup, userFacts, type UserFacts } from "./conditions.js";
-import type { Db } from "./store.js";
+import { prepared, type Db } from "./store.js";
 
 export type DecisionAction = "intervene" | "skip" | "wait" | "escalate";
 
@@ -315,20 +314,13 @@ interface RecentIntervention {
   created_at: string;
 }
 
-type RecentQuery = Database.Statement<[tenantId: string, userId: string, since: string], RecentIntervention>;
-const recentQueries = new WeakMap<Db, RecentQuery>();
-
 /** Oldest first. Walks the (tenant_id, user_id, seq) index: one user's rows, whatever the table size. */
 function interventionsCreatedSince(db: Db, tenantId: string, userId: string, since: string): RecentIntervention[] {
-  let statement = recentQueries.get(db);
-  if (!statement) {
-    statement = db.prepare<[string, string, string], RecentIntervention>(
-      `SELECT playbook_id, status, created_at FROM interventions
-       WHERE tenant_id = ? AND user_id = ? AND created_at > ? ORDER BY created_at, seq`,
-    );
-    recentQueries.set(db, statement);
-  }
-  return statement.all(tenantId, userId, since);
+  return prepared(
+    db,
+    `SELECT playbook_id, status, created_at FROM interventions
+     WHERE tenant_id = ? AND user_id = ? AND created_at > ? ORDER BY created_at, seq`,
+  ).all(tenantId, userId, since) as RecentIntervention[];
 }
 
 // ------------------------------------------------------------------ reasoning

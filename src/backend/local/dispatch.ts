@@ -13,7 +13,7 @@ import { getCustomer, getTenant, type Customer, type TenantSettings } from "./ca
 import { deliverEmail, deliverInApp, postWebhook, webhookPayload } from "./channels.js";
 import { compareAndSet, findRow, type InterventionRow, type RowChanges } from "./interventions-repo.js";
 import { recordDelivery } from "./retract.js";
-import type { Db } from "./store.js";
+import { prepared, type Db } from "./store.js";
 
 export interface DispatcherOptions {
   db: Db;
@@ -64,8 +64,7 @@ export class Dispatcher {
 
   /** Dispatches everything due now and waits for it; returns how many it picked up. */
   async runOnce(): Promise<number> {
-    const due = this.options.db
-      .prepare("SELECT * FROM interventions WHERE status = 'approved' AND planned_at <= ? ORDER BY planned_at LIMIT 100")
+    const due = prepared(this.options.db, "SELECT * FROM interventions WHERE status = 'approved' AND planned_at <= ? ORDER BY planned_at LIMIT 100")
       .all(this.now().toISOString()) as InterventionRow[];
     let picked = 0;
     for (const row of due) {
@@ -82,13 +81,13 @@ export class Dispatcher {
 
   /** Sends the signed retraction event of a rolled-back webhook intervention. */
   retract(interventionId: string): void {
-    const row = this.options.db.prepare("SELECT * FROM interventions WHERE id = ?").get(interventionId) as InterventionRow | undefined;
+    const row = prepared(this.options.db, "SELECT * FROM interventions WHERE id = ?").get(interventionId) as InterventionRow | undefined;
     if (row?.channel !== "webhook") return;
     this.track(`${row.id}:retraction`, this.retractWebhook(row));
   }
 
   private rowsIn(status: string): InterventionRow[] {
-    return this.options.db.prepare("SELECT * FROM interventions WHERE status = ?").all(status) as InterventionRow[];
+    return prepared(this.options.db, "SELECT * FROM interventions WHERE status = ?").all(status) as InterventionRow[];
   }
 
   private track(key: string, work: Promise<void>): void {

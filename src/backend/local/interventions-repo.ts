@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Channel, DetailedIntervention, Provenance, QualityChecks, Status } from "../../api/schemas.js";
 import { InvalidInputError } from "../../errors.js";
 import type { ListPage, ListQuery } from "../types.js";
-import type { Db } from "./store.js";
+import { prepared, type Db } from "./store.js";
 
 export interface InterventionRow {
   seq: number;
@@ -75,7 +75,7 @@ export function toIntervention(row: InterventionRow): DetailedIntervention {
 }
 
 export function findRow(db: Db, tenantId: string, id: string): InterventionRow | undefined {
-  return db.prepare("SELECT * FROM interventions WHERE id = ? AND tenant_id = ?").get(id, tenantId) as
+  return prepared(db, "SELECT * FROM interventions WHERE id = ? AND tenant_id = ?").get(id, tenantId) as
     | InterventionRow
     | undefined;
 }
@@ -115,8 +115,7 @@ export function listRows(db: Db, tenantId: string, query: ListQuery): ListPage {
     where.push("seq < @before");
     params.before = decodeCursor(query.cursor);
   }
-  const rows = db
-    .prepare(`SELECT * FROM interventions WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT @limit`)
+  const rows = prepared(db, `SELECT * FROM interventions WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT @limit`)
     .all(params) as InterventionRow[];
   const hasMore = rows.length > query.limit;
   const page = hasMore ? rows.slice(0, query.limit) : rows;
@@ -142,7 +141,7 @@ export type NewIntervention = Omit<
   Partial<Pick<InterventionRow, "approved_at" | "sent_at" | "delivered_at" | "rolled_back_at" | "reject_reason" | "rollback_reason" | "suppress_reason">>;
 
 export function insertRow(db: Db, row: NewIntervention): void {
-  db.prepare(
+  prepared(db, 
     `INSERT INTO interventions (id, tenant_id, user_id, playbook_id, status, channel, subject, message_body, reasoning,
        confidence, planned_at, approved_at, sent_at, delivered_at, rolled_back_at, flagged, flag_reason, quality_checks,
        reject_reason, rollback_reason, suppress_reason, origin, provenance, created_at, updated_at)
@@ -193,8 +192,7 @@ export function compareAndSet(
 ): boolean {
   const columns = Object.keys(changes);
   const assignments = columns.map((c) => `${c} = @${c}`);
-  const result = db
-    .prepare(
+  const result = prepared(db, 
       `UPDATE interventions SET ${[...assignments, "version = version + 1", "updated_at = @now"].join(", ")}
        WHERE id = @id AND status = @expected_status AND version = @expected_version`,
     )

@@ -4,14 +4,14 @@
  * receiver gets a signed retraction event (sent after commit by the dispatcher).
  */
 import type { InterventionRow } from "./interventions-repo.js";
-import type { Db } from "./store.js";
+import { prepared, type Db } from "./store.js";
 
 export function recordDelivery(
   db: Db,
   entry: { intervention_id: string; channel: string; kind: "delivery" | "retraction"; attempt: number; outcome: string; detail: string },
   now: Date,
 ): void {
-  db.prepare(
+  prepared(db, 
     `INSERT INTO deliveries (intervention_id, channel, kind, attempt, outcome, detail, created_at)
      VALUES (@intervention_id, @channel, @kind, @attempt, @outcome, @detail, @created_at)`,
   ).run({ ...entry, created_at: now.toISOString() });
@@ -22,7 +22,7 @@ export function retractInTransaction(db: Db, row: InterventionRow, now: Date): v
   const base = { intervention_id: row.id, channel: row.channel, kind: "retraction" as const, attempt: 1 };
   switch (row.channel) {
     case "in_app":
-      db.prepare("UPDATE inbox SET withdrawn_at = ? WHERE intervention_id = ? AND withdrawn_at IS NULL").run(now.toISOString(), row.id);
+      prepared(db, "UPDATE inbox SET withdrawn_at = ? WHERE intervention_id = ? AND withdrawn_at IS NULL").run(now.toISOString(), row.id);
       recordDelivery(db, { ...base, outcome: "withdrawn", detail: "removed from the user's in-app inbox" }, now);
       break;
     case "email":
@@ -46,5 +46,5 @@ export interface DeliveryRow {
 }
 
 export function deliveriesOf(db: Db, interventionId: string): DeliveryRow[] {
-  return db.prepare("SELECT * FROM deliveries WHERE intervention_id = ? ORDER BY id").all(interventionId) as DeliveryRow[];
+  return prepared(db, "SELECT * FROM deliveries WHERE intervention_id = ? ORDER BY id").all(interventionId) as DeliveryRow[];
 }

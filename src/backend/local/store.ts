@@ -39,3 +39,18 @@ function migrate(db: Db): void {
     }).immediate();
   }
 }
+
+const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement, compiled once per connection and SQL text. Hot paths
+ * (every list, get and transition) would otherwise recompile the same SQL on
+ * every call.
+ */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let cache = statementCache.get(db);
+  if (!cache) statementCache.set(db, (cache = new Map()));
+  let statement = cache.get(sql);
+  if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}

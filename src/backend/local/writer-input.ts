@@ -6,12 +6,7 @@
 import type { Channel } from "../../api/schemas.js";
 import type { WriterInput } from "../../writer/types.js";
 import type { Customer, Playbook, TenantSettings } from "./catalog.js";
-
-const DAY_MS = 86_400_000;
-
-function daysSince(iso: string | null, now: Date): number | null {
-  return iso ? Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / DAY_MS)) : null;
-}
+import { userFacts } from "./conditions.js";
 
 export function writerInputFor(args: {
   customer: Customer;
@@ -29,14 +24,8 @@ export function writerInputFor(args: {
     customer: {
       first_name: customer.name.split(/\s+/)[0] ?? customer.name,
       locale: customer.locale,
-      lifecycle_stage: customer.lifecycle_stage,
-      activation_score: customer.activation_score,
-      engagement_score: customer.engagement_score,
-      expansion_score: customer.expansion_score,
-      health: customer.health,
-      risk_level: customer.risk_level,
-      days_since_last_activity: daysSince(customer.last_activity_at, now),
-      days_since_churn: daysSince(customer.churned_at, now),
+      // The same facts the decision engine judged, so reasoning cites numbers it saw.
+      ...userFacts(customer, now),
     },
     playbook: {
       id: playbook.id,
