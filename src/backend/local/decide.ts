@@ -9,7 +9,8 @@
  * conditions are evaluated even when a gate fails, so `rules` and
  * `matched_playbooks` show what would apply once the gate clears.
  *
- * It only reads: a dry-run persists nothing.
+ * It only reads: a dry-run persists nothing. The cooldown and frequency-cap
+ * rules live in holds.ts, the operator-facing sentences in decide-reasoning.ts.
  */
 import { CHANNELS, type Channel, type DryRunRequest, type DryRunResponse } from "../../api/schemas.js";
 import { NotFoundError } from "../../errors.js";
@@ -23,7 +24,9 @@ import {
   type TenantSettings,
 } from "./catalog.js";
 import { countConditions, evaluateCondition, isEmptyGroup, userFacts, type UserFacts } from "./conditions.js";
-import { prepared, type Db } from "./store.js";
+import { describeChoice, explain } from "./decide-reasoning.js";
+import { evaluateHolds } from "./holds.js";
+import type { Db } from "./store.js";
 
 export type DecisionAction = "intervene" | "skip" | "wait" | "escalate";
 
@@ -52,8 +55,6 @@ export interface PlaybookMatch {
   entryDetail: string;
 }
 
-const HOUR_MS = 3_600_000;
-const WEEK_MS = 7 * 24 * HOUR_MS;
 const ESCALATING_RISK = new Set(["high", "critical"]);
 
 /**
@@ -189,7 +190,7 @@ export function decide(db: Db, tenantId: string, request: DryRunRequest, now: Da
   const escalates = ESCALATING_RISK.has(facts.risk_level) && confidence < tenant.escalation_threshold;
   rules.escalation = escalates
     ? { passed: false, detail: `risk_level ${facts.risk_level} with confidence ${confidence} < escalation threshold ${tenant.escalation_threshold}` }
-    : { passed: true, detail: explain.noEscalation(facts.risk_level, confidence, tenant.escalation_threshold) };
+    : { passed: true, detail: explain.noEscalation(facts.risk_level, ESCALATING_RISK.has(facts.risk_level), confidence, tenant.escalation_threshold) };
   if (escalates) {
     return finish({
       ...withChannel,
@@ -248,147 +249,6 @@ function allowedChannels(playbook: Playbook): Channel[] {
   return channels.filter((c): c is Channel => (CHANNELS as readonly unknown[]).includes(c));
 }
 
-// ------------------------------------------------------------------ holds
-
-interface Hold {
-  rule: "cooldown" | "frequency_cap";
-  /** ISO time the hold lifts; null when it never does (max_per_week 0). */
-  until: string | null;
-  reasoning: string;
-}
-
-/** Records cooldown and frequency_cap; returns the hold that lasts longer, if any. */
-function evaluateHolds(
-  db: Db,
-  tenantId: string,
-  customer: Customer,
-  playbook: Playbook,
-  now: Date,
-  rules: Record<string, RuleResult>,
-): Hold | undefined {
-  const cooldownHours = nonNegative(playbook.constraints?.cooldown_hours, 0);
-  const maxPerWeek = nonNegative(playbook.constraints?.max_per_week, Number.POSITIVE_INFINITY);
-  const weekAgo = new Date(now.getTime() - WEEK_MS).toISOString();
-  const cooldownStart = new Date(now.getTime() - cooldownHours * HOUR_MS).toISOString();
-  const recent = interventionsCreatedSince(db, tenantId, customer.id, cooldownStart < weekAgo ? cooldownStart : weekAgo);
-  const holds: Hold[] = [];
-
-  const lastForPlaybook = recent.filter((r) => r.playbook_id === playbook.id && r.created_at > cooldownStart).at(-1);
-  if (lastForPlaybook && cooldownHours > 0) {
-    const last = lastForPlaybook.created_at;
-    const until = new Date(Date.parse(last) + cooldownHours * HOUR_MS).toISOString();
-    rules.cooldown = { passed: false, detail: `last intervention for this playbook created ${last}; cooldown_hours ${cooldownHours}, until ${until}` };
-    holds.push({ rule: "cooldown", until, reasoning: explain.cooldown(customer, playbook, cooldownHours, last) });
-  } else {
-    rules.cooldown = { passed: true, detail: `no intervention for this playbook within cooldown_hours ${cooldownHours}` };
-  }
-
-  const counted = recent.filter((r) => r.created_at > weekAgo && !UNCOUNTED_STATUSES.has(r.status)).map((r) => r.created_at);
-  const cap = Number.isFinite(maxPerWeek) ? String(maxPerWeek) : "none";
-  if (counted.length >= maxPerWeek) {
-    // The cap lifts when enough of this week's interventions age out to leave room for one more.
-    const freeing = counted[counted.length - maxPerWeek];
-    const until = freeing === undefined ? null : new Date(Date.parse(freeing) + WEEK_MS).toISOString();
-    rules.frequency_cap = {
-      passed: false,
-      detail: `${counted.length} interventions in the last 7 days; max_per_week ${cap}; ${until ? `until ${until}` : "never lifts"}`,
-    };
-    holds.push({ rule: "frequency_cap", until, reasoning: explain.frequencyCap(customer, playbook, maxPerWeek) });
-  } else {
-    rules.frequency_cap = { passed: true, detail: `${counted.length} interventions in the last 7 days; max_per_week ${cap}` };
-  }
-  return holds.reduce<Hold | undefined>((longest, hold) => (!longest || liftsLater(hold, longest) ? hold : longest), undefined);
-}
-
-function liftsLater(a: Hold, b: Hold): boolean {
-  if (a.until === null) return b.until !== null;
-  return b.until !== null && a.until > b.until;
-}
-
-/** Rejected and suppressed interventions never reached the user, so they do not count toward the cap. */
-const UNCOUNTED_STATUSES = new Set(["rejected", "suppressed"]);
-
-interface RecentIntervention {
-  playbook_id: string;
-  status: string;
-  created_at: string;
-}
-
-/** Oldest first. Walks the (tenant_id, user_id, seq) index: one user's rows, whatever the table size. */
-function interventionsCreatedSince(db: Db, tenantId: string, userId: string, since: string): RecentIntervention[] {
-  return prepared(
-    db,
-    `SELECT playbook_id, status, created_at FROM interventions
-     WHERE tenant_id = ? AND user_id = ? AND created_at > ? ORDER BY created_at, seq`,
-  ).all(tenantId, userId, since) as RecentIntervention[];
-}
-
-// ------------------------------------------------------------------ reasoning
-
-/**
- * Operator-facing sentences. They quote only values found in the inputs
- * (scores, thresholds, names, stored timestamps), never derived figures, so
- * the grounded_reasoning check holds for them too.
- */
-const explain = {
-  unknownUser: (userId: string) => `No customer with user_id "${userId}" exists in this store, so nothing would be planned.`,
-  gate(reason: string, userId: string, matchedCount: number): string {
-    const why =
-      reason === "kill_switch_active"
-        ? `The tenant's kill switch is active, so nothing would be planned for ${userId}.`
-        : reason === "opted_out"
-          ? `${userId} has opted out of messages, so nothing would be planned.`
-          : `${userId} is paused, so nothing would be planned.`;
-    return matchedCount > 0 ? `${why} Otherwise a playbook would apply; see rules.` : why;
-  },
-  unknownPlaybook: (id: string) => `No playbook with id ${id} exists for this tenant.`,
-  inactivePlaybook: (p: Playbook) => `Playbook "${p.name}" is ${p.status}; only active playbooks plan interventions.`,
-  noMatch(customer: Customer, candidates: Playbook[], rules: Record<string, RuleResult>): string {
-    const only = candidates.length === 1 ? candidates[0] : undefined;
-    if (only) {
-      const label = only.name;
-      const failure = rules[`entry_conditions:${label}`]?.passed === false ? rules[`entry_conditions:${label}`] : rules[`exit_conditions:${label}`];
-      return `"${only.name}" does not apply to ${customer.id}: ${failure?.detail ?? "its conditions do not hold"}.`;
-    }
-    return `No active playbook applies to ${customer.id} (stage ${customer.lifecycle_stage}, risk_level ${customer.risk_level}); see rules for each playbook's first failing condition.`;
-  },
-  channelNotAllowed: (p: Playbook, detail: string) => `"${p.name}" applies, but ${detail}.`,
-  cooldown: (c: Customer, p: Playbook, hours: number, last: string) =>
-    `"${p.name}" applies to ${c.id}, but its cooldown_hours of ${hours} has not passed since the last intervention for this user and playbook (created ${last}).`,
-  frequencyCap: (c: Customer, p: Playbook, maxPerWeek: number) =>
-    maxPerWeek === 0
-      ? `"${p.name}" applies to ${c.id}, but its max_per_week of 0 allows no interventions.`
-      : `"${p.name}" applies to ${c.id}, but the user has already reached the playbook's max_per_week of ${maxPerWeek} in the past week.`,
-  noEscalation: (risk: string, confidence: number, threshold: number) =>
-    ESCALATING_RISK.has(risk)
-      ? `risk_level ${risk}, but confidence ${confidence} >= escalation threshold ${threshold}`
-      : `risk_level ${risk} does not escalate`,
-  escalate: (c: Customer, p: Playbook, threshold: number) =>
-    `${c.id} is at ${c.risk_level} risk (health ${c.health}, engagement_score ${c.engagement_score}) and confidence in "${p.name}" is below the tenant's escalation threshold of ${threshold}; a human should handle this user directly.`,
-  intervene(c: Customer, chosen: PlaybookMatch, choice: string, channel: { value: Channel; source: string }, shadow: boolean): string {
-    const parts = [
-      `"${chosen.playbook.name}" applies to ${c.id} (stage ${c.lifecycle_stage}): ${chosen.entryDetail}.`,
-      choice,
-      `It would go by ${channel.value} (${channel.source}).`,
-      shadow ? "Shadow mode is on, so it would be recorded and suppressed at dispatch, not sent." : "",
-    ];
-    return parts.filter(Boolean).join(" ");
-  },
-};
-
-/** Says why the first of several matching playbooks won, by the tie-breaker that decided it. */
-function describeChoice(ranked: PlaybookMatch[]): string {
-  const [first, second] = ranked;
-  if (!first || !second) return "";
-  const others = ranked.slice(1).map((m) => `"${m.playbook.name}"`).join(", ");
-  if (first.specificity !== second.specificity) return `Chosen over ${others} as the most specific matching playbook.`;
-  const [a, b] = [first.playbook.success_rate, second.playbook.success_rate];
-  if (a !== b && a !== null) {
-    return `Chosen over ${others} for the highest success rate (${a}${b === null ? "" : ` vs ${b}`}).`;
-  }
-  return `Chosen over ${others}, equally specific with the same success rate, by name.`;
-}
-
 // ------------------------------------------------------------------ response
 
 interface Finish {
@@ -433,10 +293,6 @@ function decisionBuilder(tenant: TenantSettings, rules: Record<string, RuleResul
 
 function uniqueLabel(rules: Record<string, RuleResult>, playbook: Playbook): string {
   return `entry_conditions:${playbook.name}` in rules ? `${playbook.name} (${playbook.id})` : playbook.name;
-}
-
-function nonNegative(value: unknown, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 function unit(value: number): number {
