@@ -1,5 +1,5 @@
 /**
- * kill -9 in the middle of a burst of transitions, twice over on one
+ * kill -9 in the middle of a burst of transitions, three times over on one
  * store: after each restart the file is intact, every row is legal, every
  * transition the server acknowledged is there with its audit row, and the
  * audit chain verifies.
@@ -44,27 +44,47 @@ async function burstAndKill(round: number): Promise<Ack[]> {
     };
   });
   const acks: Ack[] = [];
-  const calls: Promise<void>[] = [];
+  const burst: (() => Promise<void>)[] = [];
+  let killed = false;
+  // Queues one call; its acknowledgement is recorded only from a successful result.
   const fire = (name: string, args: Record<string, unknown>, onOk: (structured: Record<string, unknown>) => Ack) =>
-    calls.push(
+    burst.push(() =>
       server.call(name, args).then(
-        (result) => void (!result.isError && acks.push(onOk(result.structuredContent as Record<string, unknown>))),
+        (result) => {
+          if (result.isError || killed) return;
+          acks.push(onOk(result.structuredContent as Record<string, unknown>));
+        },
         () => undefined, // cut off by the kill: not acknowledged, no claim made
       ),
     );
-  // Each planned row gets exactly one kind of change, so what survived is unambiguous.
-  planned.slice(0, 60).forEach((id, i) => {
+  // Each planned row gets exactly one kind of change, so what survived is unambiguous;
+  // creates need no target and keep the burst long whatever the seed holds.
+  const targets = planned.slice(0, 60);
+  for (let i = 0; i < Math.max(targets.length, 60); i++) {
+    const id = targets[i];
     const reason = `crash round ${round} #${i}`;
-    if (i % 3 === 0) fire("pause_intervention", { intervention_id: id }, () => ({ kind: "pause", id }));
-    else if (i % 3 === 1) fire("reject_intervention", { intervention_id: id, reason }, () => ({ kind: "reject", id, reason }));
-    else fire("flag_intervention", { intervention_id: id, reason }, () => ({ kind: "flag", id, reason }));
-    if (i % 4 === 0) fire("create_intervention", { user_id: user, playbook_id: playbook, channel }, (s) => ({ kind: "create", id: s.id as string }));
-  });
-  // Kill once part of the burst is acknowledged and the rest is still in flight.
-  const deadline = Date.now() + 10_000;
-  while (acks.length < 15 + round * 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    if (id !== undefined && i % 3 === 0) fire("pause_intervention", { intervention_id: id }, () => ({ kind: "pause", id }));
+    else if (id !== undefined && i % 3 === 1) fire("reject_intervention", { intervention_id: id, reason }, () => ({ kind: "reject", id, reason }));
+    else if (id !== undefined) fire("flag_intervention", { intervention_id: id, reason }, () => ({ kind: "flag", id, reason }));
+    fire("create_intervention", { user_id: user, playbook_id: playbook, channel }, (s) => ({ kind: "create", id: s.id as string }));
+  }
+  // Eight calls in flight at all times; the kill lands from inside the acknowledgement
+  // that crosses 40 % of the burst, so calls are in flight and more were never sent.
+  const killAt = Math.ceil(burst.length * 0.4);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (!killed && next < burst.length) {
+      await burst[next++]!();
+      if (!killed && acks.length >= killAt) {
+        killed = true;
+        server.kill9();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
   server.kill9();
-  await Promise.all(calls);
+  expect(acks.length).toBeGreaterThan(0);
+  expect(next, "the kill came after the whole burst was sent").toBeLessThan(burst.length);
   return [...acks];
 }
 
@@ -90,9 +110,9 @@ function checkStore(acks: Ack[]): void {
 }
 
 describe("crash consistency under kill -9", () => {
-  it("keeps every acknowledged transition and a verifiable store across two crashes", async () => {
+  it("keeps every acknowledged transition and a verifiable store across three crashes", async () => {
     const acknowledged: Ack[] = [];
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < 3; round++) {
       const acks = await burstAndKill(round);
       expect(acks.length).toBeGreaterThan(0);
       acknowledged.push(...acks);

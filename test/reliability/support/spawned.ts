@@ -47,7 +47,7 @@ export async function spawnServer(dir: string, options: { confirmApprovals?: boo
   return {
     client,
     pid,
-    call: (name, args) => client.callTool({ name, arguments: args }, undefined, { timeout: 20_000 }) as Promise<CallToolResult>,
+    call: (name, args) => client.callTool({ name, arguments: args }, undefined, { timeout: 10_000 }) as Promise<CallToolResult>,
     kill9,
     async close() {
       await client.close().catch(() => {});
