@@ -14,6 +14,8 @@ import { integrityCheck, interventionsDigest, illegalRows } from "./support/stor
 
 let h: Harness;
 let plausible: Record<string, Record<string, fc.Arbitrary<unknown>>>;
+/** Outcomes seen, so the suite proves it reached both the store and the refusals. */
+const outcomes = { ok: 0, error: 0 };
 
 beforeAll(async () => {
   h = await startHarness({ onElicit: acceptEverything });
@@ -61,6 +63,7 @@ describe("every tool survives hostile arguments", () => {
         fc.asyncProperty(hostileArgs(plausible[tool]!), async (args) => {
           const before = interventionsDigest(h.runtime.db);
           const result = (await h.client.callTool({ name: tool, arguments: args })) as CallToolResult;
+          outcomes[result.isError ? "error" : "ok"]++;
           if (result.isError) {
             const text = errorText(result);
             expect(text.trim().length, `empty error text for ${tool}`).toBeGreaterThan(10);
@@ -78,6 +81,8 @@ describe("every tool survives hostile arguments", () => {
   }
 
   it("leaves the store intact and every row legal", () => {
+    expect(outcomes.ok, "no hostile-argument call ever got through to the store").toBeGreaterThan(10);
+    expect(outcomes.error).toBeGreaterThan(100);
     expect(integrityCheck(h.runtime.db)).toBe("ok");
     expect(illegalRows(h.runtime.db)).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
