@@ -22,6 +22,7 @@ import {
   StatusResponseSchema,
 } from "../api/schemas.js";
 import { VERSION } from "../version.js";
+import { PASSPHRASE_HEADER } from "./operator.js";
 
 type Json = Record<string, unknown>;
 
@@ -78,11 +79,27 @@ const idParameter = {
   schema: jsonSchema(InterventionIdSchema, "input"),
 };
 
-function action(operationId: string, summary: string, body: ComponentName | undefined, success: ComponentName, bodyRequired = true): Json {
+/** Our extension: approve and rollback need the operator passphrase when the store has one. */
+const passphraseParameter = {
+  name: PASSPHRASE_HEADER,
+  in: "header",
+  required: false,
+  description: "Operator passphrase; required for approve and rollback when one is set (retivo-mcp approvals passphrase)",
+  schema: { type: "string" },
+};
+
+function action(
+  operationId: string,
+  summary: string,
+  body: ComponentName | undefined,
+  success: ComponentName,
+  bodyRequired = true,
+  operatorOnly = false,
+): Json {
   return {
     operationId,
     summary,
-    parameters: [idParameter],
+    parameters: operatorOnly ? [idParameter, passphraseParameter] : [idParameter],
     ...(body ? { requestBody: { required: bodyRequired, content: json(body) } } : {}),
     responses: responses({ code: "200", description: "Done (a repeat on an intervention already there changes nothing)", schema: success }, [
       "400",
@@ -139,11 +156,13 @@ export function buildOpenApiDocument(): Json {
           responses: responses({ code: "200", description: "The intervention", schema: "DetailedIntervention" }, ["400", "401", "404", "429"]),
         },
       },
-      "/api/interventions/{id}/approve": { put: action("approveIntervention", "Approve (planned or paused → approved)", undefined, "StatusResponse") },
+      "/api/interventions/{id}/approve": {
+        put: action("approveIntervention", "Approve (planned or paused → approved)", undefined, "StatusResponse", true, true),
+      },
       "/api/interventions/{id}/pause": { put: action("pauseIntervention", "Pause (planned or approved → paused)", undefined, "StatusResponse") },
       "/api/interventions/{id}/reject": { put: action("rejectIntervention", "Reject with a reason (terminal)", "RejectRequest", "StatusResponse") },
       "/api/interventions/{id}/rollback": {
-        put: action("rollbackIntervention", "Roll back a sent or delivered intervention", "RollbackRequest", "StatusResponse", false),
+        put: action("rollbackIntervention", "Roll back a sent or delivered intervention", "RollbackRequest", "StatusResponse", false, true),
       },
       "/api/interventions/{id}/flag": {
         put: action("flagIntervention", "Flag for review (an approved, unsent one is paused)", "FlagRequest", "FlagResponse"),

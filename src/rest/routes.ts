@@ -29,6 +29,8 @@ export interface RouteContext {
   query: URLSearchParams;
   /** Reads the JSON body on demand (undefined when empty). */
   body: () => Promise<unknown>;
+  /** Throws unless the caller presented the operator passphrase (when the store has one). */
+  requireOperator: () => Promise<void>;
 }
 
 export interface Route {
@@ -96,7 +98,9 @@ export const ROUTES: readonly Route[] = [
     method: "PUT",
     pattern: /^\/api\/interventions\/([^/]+)\/approve$/,
     async handle(context) {
-      return statusReply(await context.backend.approve(idOf(context), { actor: actorOf(context.key) }));
+      const id = idOf(context);
+      await context.requireOperator();
+      return statusReply(await context.backend.approve(id, { actor: actorOf(context.key) }));
     },
   },
   {
@@ -122,6 +126,7 @@ export const ROUTES: readonly Route[] = [
       const id = idOf(context);
       // The body may be `{}` or absent: the reason is optional.
       const { reason } = parse(RollbackRequestSchema, (await context.body()) ?? {}, "body");
+      await context.requireOperator();
       return statusReply(await context.backend.rollback(id, reason, { actor: actorOf(context.key) }));
     },
   },

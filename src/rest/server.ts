@@ -19,6 +19,7 @@ import { errorReply, MethodNotAllowedError } from "./errors.js";
 import { readJsonBody, sendJson } from "./io.js";
 import { generateTestKey, KeyRing, type RestKey } from "./keys.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { requireOperatorPassphrase } from "./operator.js";
 import { RateLimiter } from "./rate-limit.js";
 import { ROUTES, type Route } from "./routes.js";
 
@@ -106,6 +107,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         id,
         query: url.searchParams,
         body: () => readJsonBody(request),
+        requireOperator: () => requireOperatorPassphrase(db, request.headers),
       });
       sendJson(response, result.status, result.body);
     } catch (error) {

@@ -166,3 +166,29 @@ describe("rate limit", () => {
     }
   });
 });
+
+describe("operator passphrase", () => {
+  it("makes approve and rollback need it once the store has one; other actions do not", async () => {
+    const { setPassphrase } = await import("../../src/guard/passphrase.js");
+    await setPassphrase(t.db, "correct horse battery");
+    try {
+      const id = await createOne();
+      const missing = await t.call("PUT", `/api/interventions/${id}/approve`);
+      expect(missing.status).toBe(403);
+      expect(missing.body.error).toMatch(/operator passphrase/);
+      const wrong = await t.call("PUT", `/api/interventions/${id}/approve`, { headers: { "x-retivo-operator-passphrase": "guess" } });
+      expect(wrong.status).toBe(403);
+      const row = () => t.db.prepare("SELECT status FROM interventions WHERE id = ?").get(id) as { status: string };
+      expect(row().status).toBe("planned");
+      expect((await t.call("PUT", `/api/interventions/${id}/pause`)).status).toBe(200);
+      const right = await t.call("PUT", `/api/interventions/${id}/approve`, {
+        headers: { "x-retivo-operator-passphrase": "correct horse battery" },
+      });
+      expect(right.body).toEqual({ id, status: "approved" });
+      const delivered = t.db.prepare("SELECT id FROM interventions WHERE tenant_id = 'test' AND status = 'delivered' LIMIT 1").get() as { id: string };
+      expect((await t.call("PUT", `/api/interventions/${delivered.id}/rollback`, { body: {} })).status).toBe(403);
+    } finally {
+      t.db.prepare("DELETE FROM guard_settings").run();
+    }
+  });
+});
