@@ -1,7 +1,9 @@
 /**
  * The append-only, hash-chained audit log. Each row's hash is SHA-256 over the
  * previous hash and the row's canonical content, so `verifyAuditChain` finds
- * any edited, inserted or deleted row.
+ * any edited, inserted or deleted row. The chain's head (last seq and hash) is
+ * kept in `audit_head`, moved in the same transaction as every append, so a
+ * tail cut off the log is found too.
  */
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../canonical.js";
@@ -37,8 +39,19 @@ function rowHash(prevHash: string, row: Omit<AuditRow, "seq" | "prev_hash" | "ha
     .digest("hex");
 }
 
-/** Appends one event; call inside the transaction of the change it records. */
+/**
+ * Appends one event. Inside a transaction (the change it records) it is part of
+ * that transaction; outside one it takes its own IMMEDIATE transaction, so the
+ * read of the previous hash and the insert are one step even when another
+ * process (the CLI beside the server) appends at the same moment: without it
+ * both could link to the same previous row and fork the chain.
+ */
 export function appendAudit(db: Db, event: AuditEvent, now = new Date()): void {
+  if (db.inTransaction) appendInTransaction(db, event, now);
+  else db.transaction(() => appendInTransaction(db, event, now)).immediate();
+}
+
+function appendInTransaction(db: Db, event: AuditEvent, now: Date): void {
   const last = prepared(db, "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").get() as { hash: string } | undefined;
   const prevHash = last?.hash ?? GENESIS;
   const row = {
@@ -49,10 +62,13 @@ export function appendAudit(db: Db, event: AuditEvent, now = new Date()): void {
     actor: event.actor,
     detail: canonicalJson(event.detail ?? {}),
   };
-  prepared(db, 
+  const hash = rowHash(prevHash, row);
+  const { lastInsertRowid } = prepared(
+    db,
     `INSERT INTO audit_log (at, tenant_id, event, intervention_id, actor, detail, prev_hash, hash)
      VALUES (@at, @tenant_id, @event, @intervention_id, @actor, @detail, @prev_hash, @hash)`,
-  ).run({ ...row, prev_hash: prevHash, hash: rowHash(prevHash, row) });
+  ).run({ ...row, prev_hash: prevHash, hash });
+  prepared(db, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1").run(lastInsertRowid, hash);
 }
 
 export function auditTrail(db: Db, interventionId: string): AuditRow[] {
@@ -66,8 +82,21 @@ export function recentAudit(db: Db, limit: number): AuditRow[] {
 
 export type ChainVerdict = { ok: true; rows: number } | { ok: false; rows: number; brokenAt: number; why: string };
 
+/**
+ * Walks the chain from the genesis hash, then checks that it ends where
+ * `audit_head` says it does. The head catches accidental and naive truncation
+ * (deleting the last rows needs dropping the no-delete trigger first); someone
+ * who can rewrite the file at will can rewrite the head as well, and only a
+ * copy of the head kept elsewhere would catch that.
+ */
 export function verifyAuditChain(db: Db): ChainVerdict {
+  // One read transaction: the walk and the head come from the same snapshot.
+  return db.transaction(() => walkChain(db))();
+}
+
+function walkChain(db: Db): ChainVerdict {
   let prevHash = GENESIS;
+  let lastSeq = 0;
   let rows = 0;
   for (const row of prepared(db, "SELECT * FROM audit_log ORDER BY seq").iterate() as Iterable<AuditRow>) {
     rows++;
@@ -78,6 +107,16 @@ export function verifyAuditChain(db: Db): ChainVerdict {
       return { ok: false, rows, brokenAt: row.seq, why: "content does not match its hash (the row was edited)" };
     }
     prevHash = row.hash;
+    lastSeq = row.seq;
+  }
+  const head = prepared(db, "SELECT seq, hash FROM audit_head WHERE id = 1").get() as { seq: number; hash: string } | undefined;
+  if (!head) return { ok: false, rows, brokenAt: lastSeq, why: "the chain head record (audit_head) is missing" };
+  if (head.seq !== lastSeq || head.hash !== prevHash) {
+    const why =
+      head.seq > lastSeq
+        ? `the log ends at row ${lastSeq} but its head says row ${head.seq}: the last ${head.seq - lastSeq} row(s) were removed`
+        : `the log's last row ${lastSeq} does not match its recorded head (row ${head.seq})`;
+    return { ok: false, rows, brokenAt: head.seq < lastSeq ? head.seq + 1 : head.seq > lastSeq ? lastSeq + 1 : lastSeq, why };
   }
   return { ok: true, rows };
 }

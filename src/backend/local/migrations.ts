@@ -183,4 +183,24 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  // 3: the audit chain's head: the last row's seq and hash, moved in the same
+  // transaction as every append, so a log whose tail was cut off no longer
+  // matches it. Seeded from the existing log (seq 0 and the genesis hash when
+  // empty). It can only move forward and never be deleted.
+  `
+  CREATE TABLE audit_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash TEXT NOT NULL
+  );
+  INSERT INTO audit_head (id, seq, hash) VALUES (
+    1,
+    COALESCE((SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1), 0),
+    COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '${"0".repeat(64)}')
+  );
+  CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head WHEN NEW.seq <= OLD.seq
+    BEGIN SELECT RAISE(ABORT, 'audit_head only moves forward'); END;
+  CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+    BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END;
+  `,
 ];
