@@ -5,7 +5,7 @@
  */
 import type { Db } from "../backend/local/store.js";
 import { Prompter, PromptAborted, writeLine, type CommandIo } from "./cli-io.js";
-import { checkPassphrase, hasPassphrase, MIN_PASSPHRASE_LENGTH, setPassphrase } from "./passphrase.js";
+import { attemptPassphrase, hasPassphrase, MIN_PASSPHRASE_LENGTH, passphraseLockedUntil, setPassphrase } from "./passphrase.js";
 
 export async function runPassphraseCommand(db: Db, io: CommandIo, onSet: (replaced: boolean) => void): Promise<number> {
   if (!io.isTTY) {
@@ -15,9 +15,19 @@ export async function runPassphraseCommand(db: Db, io: CommandIo, onSet: (replac
   const prompter = new Prompter(io);
   try {
     const replacing = hasPassphrase(db);
-    if (replacing && !(await checkPassphrase(db, await prompter.line("Current operator passphrase: ", { hidden: true })))) {
-      writeLine(io.stderr, "Wrong passphrase; nothing changed.");
-      return 1;
+    if (replacing) {
+      // Same throttle as approvals: guessing here counts towards the lockout too.
+      const lockedUntil = passphraseLockedUntil(db);
+      if (lockedUntil) {
+        writeLine(io.stderr, `Too many wrong passphrases: attempts are refused until ${lockedUntil}. Nothing changed.`);
+        return 1;
+      }
+      const attempt = await attemptPassphrase(db, await prompter.line("Current operator passphrase: ", { hidden: true }));
+      if (!attempt.ok) {
+        const until = attempt.lockedUntil ? ` Further attempts are refused until ${attempt.lockedUntil}.` : "";
+        writeLine(io.stderr, attempt.reason === "locked" ? `Too many wrong passphrases: attempts are refused until ${attempt.lockedUntil}. Nothing changed.` : `Wrong passphrase; nothing changed.${until}`);
+        return 1;
+      }
     }
     const first = await prompter.line(`New operator passphrase (at least ${MIN_PASSPHRASE_LENGTH} characters): `, { hidden: true });
     if (!first || first.length < MIN_PASSPHRASE_LENGTH) {
