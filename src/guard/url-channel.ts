@@ -85,7 +85,8 @@ export async function askByUrl({ db, row, url, session, notifiers, waitMs }: Url
     return { kind: "pending", note: `The approval page could not be offered (${(error as Error).message}).` };
   }
   if (action !== "accept") {
-    await answerApproval(db, row.id, { approve: false, via: "page", answer: `url_${action}`, note: null });
+    // The client reported it; no human answer reached the page, so it is recorded as the client's.
+    await answerApproval(db, row.id, { approve: false, via: "client", clientName: session.client.name, answer: `url_${action}`, note: null });
     notifiers.fire(row.id);
     return {
       kind: "refused",
