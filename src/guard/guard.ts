@@ -105,9 +105,10 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
     async authorize(request, session) {
       if (config.approval.policy === "deny") {
         refuse(undefined, request, session,
-          `Guarded actions are disabled for agents on this server (RETIVO_APPROVAL=deny): ${request.action} of ${request.intervention.id} was refused. ` +
-            "A human must do it outside the agent: through the local REST server (`retivo-mcp api`) or the Retivo dashboard, " +
-            "or the operator can restart with RETIVO_APPROVAL=elicit and approve with `retivo-mcp approvals approve <id>`.");
+          `Guarded actions are disabled for agents on this server (RETIVO_APPROVAL=deny): ${request.action} of ${request.intervention.id} was refused, ` +
+            "and no approval request was created, so there is nothing to approve with `retivo-mcp approvals`. " +
+            "A human must do it themselves, outside the agent: through the local REST server (`retivo-mcp api`) or the Retivo dashboard. " +
+            "(Only if the operator restarts this server with RETIVO_APPROVAL=elicit do calls open approval requests again.)");
       }
       const facts = actionFactsOf(request.action, request.intervention, request.reason);
       const hash = actionHash(facts);
