@@ -3,6 +3,7 @@
  * that reads the environment (it is handed `env`, never `process.env` itself),
  * and it fails fast, naming the bad value and the accepted ones.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import { homedir, platform } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -76,10 +77,31 @@ export interface Config {
 export type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
 
+/**
+ * Loopback means exactly `localhost`, an IPv4 literal in 127.0.0.0/8, or `::1`
+ * (bare or bracketed); case-insensitive, no port. A name that merely starts
+ * with "127." (`127.0.0.1.evil.com`) is a DNS name anyone can point anywhere.
+ * The one definition used by config, the HTTP transport and the approval page.
+ */
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith("127.");
+  const h = host.toLowerCase();
+  return h === "localhost" || h === "::1" || h === "[::1]" || (isIPv4(h) && h.startsWith("127."));
+}
+
+/**
+ * A Host header (`name`, `name:port`, `1.2.3.4:80`, `[::1]:8080`) → lower-case
+ * hostname (IPv6 kept in brackets) and port; undefined when it is not exactly
+ * that (no user info, path, spaces or bare IPv6).
+ */
+export function parseHostHeader(value: string): { hostname: string; port: number | undefined } | undefined {
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::(\d{1,5}))?$/i.exec(value.trim());
+  if (!match) return undefined;
+  const hostname = match[1]!.toLowerCase();
+  if (hostname.startsWith("[") && !isIPv6(hostname.slice(1, -1))) return undefined;
+  const port = match[2] === undefined ? undefined : Number(match[2]);
+  if (port !== undefined && port > 65535) return undefined;
+  return { hostname, port };
 }
 
 /** Where the embedded store lives when RETIVO_DB is not set. */
@@ -142,6 +164,33 @@ function parseToolList(value: string): ToolName[] {
   return names as ToolName[];
 }
 
+/** The flags each command reads; any other flag is a mistake, refused rather than ignored. */
+const COMMAND_FLAGS: Record<Exclude<Command, "help" | "version">, readonly string[]> = {
+  serve: ["http", "stdio", "host", "port", "db", "seed", "llm", "approval", "read-only", "tools", "log-level"],
+  api: ["host", "port", "db", "seed", "llm", "log-level"],
+  seed: ["db", "seed", "log-level"],
+  approvals: ["db", "log-level"],
+  audit: ["db", "log-level"],
+};
+
+function checkFlagsFor(command: Command, values: Record<string, unknown>): void {
+  if (values.http && values.stdio) throw new ConfigError("--http and --stdio contradict each other: choose one transport.");
+  if (command === "help" || command === "version") return; // help always answers
+  const accepted = COMMAND_FLAGS[command];
+  const wrong = Object.keys(values).filter((flag) => values[flag] !== undefined && !["help", "version"].includes(flag) && !accepted.includes(flag));
+  if (wrong.length === 0) return;
+  const flags = wrong.map((flag) => `--${flag}`).join(", ");
+  const hint =
+    wrong.some((flag) => flag === "http" || flag === "stdio")
+      ? " The transport flags apply to 'serve' only."
+      : wrong.some((flag) => flag === "host" || flag === "port")
+        ? " --host and --port apply to 'serve --http' and 'api'."
+        : "";
+  throw new ConfigError(
+    `${flags} ${wrong.length === 1 ? "does" : "do"} not apply to '${command}'.${hint} '${command}' takes: ${accepted.map((flag) => `--${flag}`).join(", ")}.`,
+  );
+}
+
 /** Parse argv (without node and script) and the environment into a frozen Config. */
 export function parseConfig(argv: readonly string[], env: Env): Readonly<Config> {
   let parsed;
@@ -174,6 +223,8 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
   let command: Command = values.help ? "help" : values.version ? "version" : "serve";
   if (first !== undefined) command = oneOf("command", first, COMMANDS);
 
+  checkFlagsFor(command, values);
+
   const dataDir = env.RETIVO_DATA_DIR ?? defaultDataDir(env);
   const dbPath = values.db ?? env.RETIVO_DB ?? join(dataDir, "retivo.db");
 
@@ -197,7 +248,13 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     }
   }
 
-  const transport = values.http || bool("RETIVO_HTTP", env.RETIVO_HTTP) ? "http" : "stdio";
+  // --stdio forces stdio over RETIVO_HTTP; --stdio with --http was refused above.
+  const transport = !values.stdio && (values.http || bool("RETIVO_HTTP", env.RETIVO_HTTP)) ? "http" : "stdio";
+  if (command === "serve" && transport === "stdio" && (values.host !== undefined || values.port !== undefined)) {
+    throw new ConfigError(
+      `${values.host !== undefined ? "--host" : "--port"} applies to 'serve --http' and 'api' only; stdio has no address. Add --http (or set RETIVO_HTTP=1) to serve over HTTP.`,
+    );
+  }
   const defaultPort = command === "api" ? "3000" : "8080";
   const host = values.host ?? (command === "api" ? env.RETIVO_API_HOST : env.RETIVO_MCP_HOST) ?? "127.0.0.1";
   const portValue = port("--port", values.port ?? (command === "api" ? env.RETIVO_API_PORT : env.RETIVO_MCP_PORT) ?? defaultPort);

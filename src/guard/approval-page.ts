@@ -8,6 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../backend/local/store.js";
+import { isLoopbackHost, parseHostHeader } from "../config.js";
 import type { Logger } from "../log.js";
 import { approvalFormPage, messagePage } from "./approval-page-html.js";
 import { factsOf, getApproval, isExpired, tokenHash, type ApprovalRow } from "./approvals-store.js";
@@ -34,14 +35,32 @@ export function approvalPageUrl(baseUrl: string, approvalId: string, pageToken: 
 
 function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
-  const plain = address.startsWith("::ffff:") ? address.slice(7) : address;
-  return plain === "::1" || plain.startsWith("127.");
+  return isLoopbackHost(address.startsWith("::ffff:") ? address.slice(7) : address);
 }
 
+/** The Host header's name, if it is a loopback one (`localhost`, 127.0.0.0/8, `[::1]`), with any port. */
 function isLoopbackHostHeader(host: string | undefined): boolean {
-  if (!host) return false;
-  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]!;
-  return name === "localhost" || name === "[::1]" || name.startsWith("127.");
+  const parsed = host === undefined ? undefined : parseHostHeader(host);
+  return !!parsed && isLoopbackHost(parsed.hostname);
+}
+
+/**
+ * A browser's Origin, if any, must be this page's own (same scheme, host and
+ * port as the Host it asked for). `null` passes: the page's own form posts
+ * send it (its Referrer-Policy is no-referrer); the CSRF token covers them.
+ */
+function isSameOriginOrNone(req: IncomingMessage): boolean {
+  if (req.headers["sec-fetch-site"] === "cross-site") return false;
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === "null") return true;
+  const host = parseHostHeader(String(req.headers.host ?? ""));
+  try {
+    const url = new URL(origin);
+    const port = url.port === "" ? 80 : Number(url.port);
+    return url.protocol === "http:" && !!host && url.hostname === host.hostname && port === (host.port ?? 80);
+  } catch {
+    return false;
+  }
 }
 
 function send(res: ServerResponse, status: number, html: string): void {
@@ -101,10 +120,6 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
   };
 
   const decide = async (req: IncomingMessage, res: ServerResponse, id: string) => {
-    const origin = req.headers.origin;
-    if ((origin && origin !== "null" && new URL(origin).host !== req.headers.host) || req.headers["sec-fetch-site"] === "cross-site") {
-      return send(res, 403, messagePage("Refused", "Cross-site request refused. Nothing changed."));
-    }
     if (!String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
       return send(res, 415, messagePage("Refused", "Expected a form submission. Nothing changed."));
     }
@@ -146,6 +161,7 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackHostHeader(req.headers.host)) {
       return send(res, 403, messagePage("Refused", "The approval page answers only on loopback (127.0.0.1)."));
     }
+    if (!isSameOriginOrNone(req)) return send(res, 403, messagePage("Refused", "Cross-site request refused. Nothing changed."));
     const url = new URL(req.url ?? "/", "http://localhost");
     const id = url.pathname.startsWith(APPROVAL_PATH_PREFIX) ? decodeURIComponent(url.pathname.slice(APPROVAL_PATH_PREFIX.length)) : "";
     if (!/^apr_[A-Za-z0-9_-]+$/.test(id)) return send(res, 404, messagePage("Not found", "No such approval page."));

@@ -5,10 +5,24 @@
  * a cross-site POST, a non-loopback Host, or a wrong passphrase approve nothing.
  */
 import { ElicitationCompleteNotificationSchema, type ElicitRequestURLParams, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { setPassphrase } from "../../src/guard/passphrase.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 import { events, openPage, postPage } from "./helpers.js";
+
+/** A GET with node:http, which (unlike fetch) sends Host and Origin exactly as given. */
+function getPage(url: string, headers: Record<string, string>): Promise<{ status: number }> {
+  const target = new URL(url);
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, headers }, (res) => {
+      res.resume();
+      res.on("end", () => resolvePromise({ status: res.statusCode ?? 0 }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -80,6 +94,43 @@ describe("URL elicitation and the approval page", () => {
     expect(statuses).toEqual({ get: 200, getAgain: 200, noCsrf: 403, badToken: 404, crossSite: 403, rebound: 403, deny: 200 });
     expect(storedStatus(h.runtime, id)).toEqual(before);
     expect(events(h.runtime, id)).toEqual(["approval_requested", "approval_answered", "approval_refused"]);
+  });
+
+  it("refuses look-alike and foreign Host and Origin names (DNS rebinding), serves every loopback name", async () => {
+    const statuses: Record<string, number> = {};
+    const { harness, failures, humanDone } = await urlHarness(async (url) => {
+      const port = new URL(url).port;
+      const page = await openPage(url);
+      const form = { token: page.token, csrf: page.csrf, decision: "approve" };
+      for (const name of ["127.0.0.1.evil.com", "localhost.evil.com", "evil.com"]) {
+        statuses[`GET Host ${name}`] = (await getPage(url, { host: `${name}:${port}` })).status;
+        statuses[`POST Host ${name}`] = (await postPage(url, form, { host: `${name}:${port}` })).status;
+        statuses[`GET Origin ${name}`] = (await getPage(url, { origin: `http://${name}:${port}` })).status;
+        statuses[`POST Origin ${name}`] = (await postPage(url, form, { origin: `http://${name}:${port}` })).status;
+      }
+      // Another page on this machine (a dev server on another port) is cross-site too.
+      statuses["POST Origin other port"] = (await postPage(url, form, { origin: "http://127.0.0.1:5173" })).status;
+      for (const host of [`127.0.0.2:${port}`, `[::1]:${port}`, `localhost:${port}`]) {
+        statuses[`GET Host ${host}`] = (await getPage(url, { host, origin: `http://${host}` })).status;
+      }
+      statuses.deny = (await postPage(url, { ...form, decision: "deny" }, { origin: "null" })).status;
+    });
+    h = harness;
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    const before = storedStatus(h.runtime, id);
+    expect(await h.fails("approve_intervention", { intervention_id: id })).toMatch(/denied the request on the approval page/);
+    await humanDone();
+    expect(failures).toEqual([]);
+    const refused = Object.fromEntries(Object.entries(statuses).filter(([key]) => key.includes("evil") || key.includes("other port")));
+    expect(Object.keys(refused)).toHaveLength(13);
+    expect(Object.values(refused).every((status) => status === 403), JSON.stringify(refused)).toBe(true);
+    expect(Object.entries(statuses).filter(([key]) => !(key in refused))).toEqual([
+      [expect.stringMatching(/^GET Host 127\.0\.0\.2:/), 200],
+      [expect.stringMatching(/^GET Host \[::1\]:/), 200],
+      [expect.stringMatching(/^GET Host localhost:/), 200],
+      ["deny", 200],
+    ]);
+    expect(storedStatus(h.runtime, id)).toEqual(before);
   });
 
   it("escapes model-written text on the page", async () => {

@@ -5,7 +5,7 @@
  * off loopback without a token, in parseConfig and in the server factory.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config.js";
+import { isLoopbackHost, parseConfig, parseHostHeader } from "../../src/config.js";
 import { accessPolicy, checkBearer, checkHost, checkOrigin } from "../../src/transport/http/security.js";
 import { startHttpServer } from "../../src/transport/http.js";
 import { INITIALIZE, MCP_HEADERS, rawRequest, startHttpHarness, type HttpHarness } from "./helpers.js";
@@ -86,16 +86,56 @@ describe("Host and Origin (DNS rebinding)", () => {
     const nullOrigin = await rawRequest(h.url, { method: "POST", headers: { ...MCP_HEADERS, origin: "null" }, body });
     expect(nullOrigin.status).toBe(403);
 
-    // Loopback Host and Origin, with any port, pass; so does no Origin at all.
+    // Loopback Host with any port, the server's own origin under each loopback name, and no Origin at all pass.
     for (const headers of <Array<Record<string, string>>>[
       { host: `localhost:${port}`, origin: `http://localhost:${port}` },
-      { host: `127.0.0.1:${port}`, origin: "http://127.0.0.1:5173" },
-      { host: `[::1]:${port}` },
+      { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` },
+      { host: `[::1]:${port}`, origin: `http://[::1]:${port}` },
+      { host: `127.0.0.2:${port}`, origin: `http://127.0.0.2:${port}` },
+      { host: "localhost" },
       {},
     ]) {
       const ok = await rawRequest(h.url, { method: "POST", headers: { ...MCP_HEADERS, ...headers }, body });
       expect(ok.status, JSON.stringify(headers)).toBe(200);
     }
+  });
+
+  it("refuses look-alike names that merely start with a loopback name, as Host and as Origin", async () => {
+    h = await startHttpHarness();
+    const port = new URL(h.url).port;
+    const body = JSON.stringify(INITIALIZE);
+    for (const name of ["127.0.0.1.evil.com", "localhost.evil.com", "evil.com", "127.0.0.1.nip.io", "localhost."]) {
+      const byHost = await rawRequest(h.url, { method: "POST", headers: { ...MCP_HEADERS, host: `${name}:${port}` }, body });
+      expect(byHost.status, `Host ${name}`).toBe(403);
+      const byOrigin = await rawRequest(h.url, { method: "POST", headers: { ...MCP_HEADERS, origin: `http://${name}:${port}` }, body });
+      expect(byOrigin.status, `Origin ${name}`).toBe(403);
+      // The approval page refuses them too, before looking at the link.
+      const page = h.url.replace(/\/mcp$/, "/approvals/apr_x?token=t");
+      expect((await rawRequest(page, { headers: { host: `${name}:${port}` } })).status, `page Host ${name}`).toBe(403);
+      expect((await rawRequest(page, { headers: { origin: `http://${name}:${port}` } })).status, `page Origin ${name}`).toBe(403);
+    }
+    for (const host of ["evil.com@127.0.0.1", "127.0.0.1/x", "::1", "[::1", "127.0.0.1:99999"]) {
+      const malformed = await rawRequest(h.url, { method: "POST", headers: { ...MCP_HEADERS, host }, body });
+      expect(malformed.status, `Host '${host}'`).toBe(403);
+    }
+  });
+
+  it("refuses a loopback Origin on another port (a local dev server's page) unless it is configured", async () => {
+    h = await startHttpHarness();
+    const port = Number(new URL(h.url).port);
+    const body = JSON.stringify(INITIALIZE);
+    for (const origin of ["http://localhost:5173", `http://127.0.0.1:${port + 1}`, "http://[::1]:3000", `https://localhost:${port}`, "http://localhost"]) {
+      const refused = await rawRequest(h.url, { method: "POST", headers: { ...MCP_HEADERS, origin }, body });
+      expect(refused.status, origin).toBe(403);
+      expect(refused.json()).toMatchObject({ error: { message: expect.stringMatching(/RETIVO_ALLOWED_ORIGINS/) } });
+    }
+    await h.close();
+
+    h = await startHttpHarness({ env: { RETIVO_ALLOWED_ORIGINS: "http://localhost:5173" } });
+    const allowed = await rawRequest(h.url, { method: "POST", headers: { ...MCP_HEADERS, origin: "http://localhost:5173" }, body });
+    expect(allowed.status).toBe(200);
+    const stillRefused = await rawRequest(h.url, { method: "POST", headers: { ...MCP_HEADERS, origin: "http://127.0.0.1:5173" }, body });
+    expect(stillRefused.status).toBe(403);
   });
 
   it("checks Host and Origin before the token, and on every route but the probes", async () => {
@@ -104,6 +144,11 @@ describe("Host and Origin (DNS rebinding)", () => {
     expect(foreign.status).toBe(403);
     const page = await rawRequest(h.url.replace(/\/mcp$/, "/approvals/apr_x"), { headers: { origin: "https://evil.example" } });
     expect(page.status).toBe(403);
+    // The approval page's own form posts send `Origin: null` (no-referrer): the transport lets the page judge
+    // them (its CSRF token), so an unknown link gets the page's 404, not the transport's 403.
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const pagePost = await rawRequest(h.url.replace(/\/mcp$/, "/approvals/apr_x"), { method: "POST", headers: { ...form, origin: "null" }, body: "token=t" });
+    expect(pagePost.status).toBe(404);
     // Probes are reachable by IP from an orchestrator that holds no token.
     expect((await rawRequest(h.url.replace(/\/mcp$/, "/healthz"), { headers: { host: "10.1.2.3:8080" } })).status).toBe(200);
   });
@@ -138,10 +183,41 @@ describe("Host and Origin (DNS rebinding)", () => {
     expect(checkOrigin(policy, undefined)).toBeUndefined();
     expect(checkOrigin(policy, "https://console.example.com")).toBeUndefined();
     expect(checkOrigin(policy, "http://10.0.0.5:8080")).toBeUndefined(); // its own origin
+    expect(checkOrigin(policy, "http://localhost:8080")).toBeUndefined(); // reached over loopback on its port
+    expect(checkOrigin(policy, "http://[::1]:8080")).toBeUndefined();
+    expect(checkOrigin(policy, "http://localhost:5173")?.status).toBe(403); // another local page
+    expect(checkOrigin(policy, "http://127.0.0.1.evil.com:8080")?.status).toBe(403);
+    expect(checkOrigin(policy, "http://10.0.0.5:9090")?.status).toBe(403);
+    expect(checkHost(policy, "127.0.0.1.evil.com")?.status).toBe(403);
+    expect(checkHost(policy, "localhost.evil.com:8080")?.status).toBe(403);
+    expect(checkHost(policy, "127.0.0.2:8080")).toBeUndefined();
+    expect(checkHost(policy, "[::1]:8080")).toBeUndefined();
+    expect(checkHost(policy, "LOCALHOST:8080")).toBeUndefined();
     expect(checkOrigin(policy, "http://console.example.com")?.status).toBe(403);
     expect(checkOrigin(policy, "file://")?.status).toBe(403);
     const wildcard = accessPolicy({ boundHost: "0.0.0.0", boundPort: 8080, allowedHosts: [], allowedOrigins: [], token: "t" });
     expect(checkHost(wildcard, "0.0.0.0:8080")?.status).toBe(403);
+  });
+});
+
+describe("isLoopbackHost and parseHostHeader (unit)", () => {
+  it("counts only localhost, 127.0.0.0/8 literals and ::1 as loopback", () => {
+    for (const host of ["localhost", "LocalHost", "127.0.0.1", "127.0.0.2", "127.255.255.254", "::1", "[::1]"]) {
+      expect(isLoopbackHost(host), host).toBe(true);
+    }
+    for (const host of ["127.0.0.1.evil.com", "127.evil.com", "localhost.evil.com", "localhost.", "evil.com", "128.0.0.1", "0.0.0.0", "::", "[::2]", "127.1", "127.0.0.256", ""]) {
+      expect(isLoopbackHost(host), host).toBe(false);
+    }
+  });
+
+  it("parses Host headers with and without ports, IPv6 in brackets", () => {
+    expect(parseHostHeader("[::1]:8080")).toEqual({ hostname: "[::1]", port: 8080 });
+    expect(parseHostHeader("[::1]")).toEqual({ hostname: "[::1]", port: undefined });
+    expect(parseHostHeader("Localhost:80")).toEqual({ hostname: "localhost", port: 80 });
+    expect(parseHostHeader("127.0.0.1.evil.com:8080")).toEqual({ hostname: "127.0.0.1.evil.com", port: 8080 });
+    for (const bad of ["::1", "[::1", "[evil]:80", "evil.com@127.0.0.1", "127.0.0.1/x", "a b", "host:", "host:99999", ""]) {
+      expect(parseHostHeader(bad), bad).toBeUndefined();
+    }
   });
 });
 

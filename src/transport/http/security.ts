@@ -3,38 +3,37 @@
  * request meets them:
  *
  * 1. Host (DNS rebinding): a browser tricked into resolving evil.example to
- *    127.0.0.1 still sends `Host: evil.example`; only loopback names, the bound
- *    address and configured names pass.
+ *    127.0.0.1 still sends `Host: evil.example`; only loopback names
+ *    (`isLoopbackHost`), the bound address and configured names pass.
  * 2. Origin: absent for non-browser clients (allowed); when present it must be
- *    a loopback origin or configured, because a page on any other site must
- *    never drive the agent's tools with the user's network position.
+ *    the server's own origin (`http://<loopback name or bound host>:<port>`) or
+ *    configured (RETIVO_ALLOWED_ORIGINS). Any other page, including one on
+ *    another loopback port (a dev server at localhost:5173), must never drive
+ *    the agent's tools with the user's network position.
  * 3. Bearer token, whenever one is configured, compared in constant time.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { isLoopbackHost } from "../../config.js";
+import { isLoopbackHost, parseHostHeader } from "../../config.js";
 
 export interface AccessPolicy {
-  /** Lower-case hostnames without port; IPv6 in brackets. */
+  /** Lower-case hostnames without port, besides loopback ones; IPv6 in brackets. */
   allowedHostnames: ReadonlySet<string>;
-  /** Normalised `scheme://host[:port]` origins allowed besides loopback ones. */
+  /** Normalised `scheme://host[:port]` origins allowed: the bound host's own and configured ones. */
   allowedOrigins: ReadonlySet<string>;
+  /** The port the server listens on: with a loopback name and http, its own origin. */
+  port: number;
   /** SHA-256 of the token; undefined when no token is configured. */
   tokenDigest: Buffer | undefined;
 }
 
 export type AccessDenial = { status: 401 | 403; message: string; headers?: Record<string, string> };
 
-const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
 
 /** `::1` → `[::1]`: the form URL parsing gives a Host header's hostname. */
 function bracketed(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
-
-function isLoopbackHostname(hostname: string): boolean {
-  return hostname === "[::1]" || isLoopbackHost(hostname);
 }
 
 /** `HTTP://Example.com:443/` → `http://example.com`; undefined when not an origin. */
@@ -59,7 +58,7 @@ export function accessPolicy(options: {
   allowedOrigins: readonly string[];
   token: string | undefined;
 }): AccessPolicy {
-  const hostnames = new Set(LOOPBACK_NAMES);
+  const hostnames = new Set<string>();
   const origins = new Set<string>();
   const bound = bracketed(options.boundHost.toLowerCase());
   if (!WILDCARD_HOSTS.has(bound)) {
@@ -76,32 +75,32 @@ export function accessPolicy(options: {
   return {
     allowedHostnames: hostnames,
     allowedOrigins: origins,
+    port: options.boundPort,
     tokenDigest: options.token ? digest(options.token) : undefined,
   };
 }
 
 export function checkHost(policy: AccessPolicy, hostHeader: string | undefined): AccessDenial | undefined {
   if (!hostHeader) return { status: 403, message: "Forbidden: missing Host header." };
-  let hostname: string;
-  try {
-    hostname = new URL(`http://${hostHeader}`).hostname.toLowerCase();
-  } catch {
-    return { status: 403, message: "Forbidden: malformed Host header." };
-  }
-  if (policy.allowedHostnames.has(hostname)) return undefined;
+  const parsed = parseHostHeader(hostHeader);
+  if (!parsed) return { status: 403, message: "Forbidden: malformed Host header." };
+  if (isLoopbackHost(parsed.hostname) || policy.allowedHostnames.has(parsed.hostname)) return undefined;
   return {
     status: 403,
-    message: `Forbidden: Host '${hostname}' is not allowed. Behind a proxy, add the public host name to RETIVO_ALLOWED_HOSTS.`,
+    message: `Forbidden: Host '${parsed.hostname}' is not allowed. Behind a proxy, add the public host name to RETIVO_ALLOWED_HOSTS.`,
   };
+}
+
+/** `http://<loopback name>:<our port>`: a page this very server served. */
+function isOwnLoopbackOrigin(policy: AccessPolicy, origin: URL): boolean {
+  const port = origin.port === "" ? 80 : Number(origin.port);
+  return origin.protocol === "http:" && port === policy.port && isLoopbackHost(origin.hostname);
 }
 
 export function checkOrigin(policy: AccessPolicy, originHeader: string | undefined): AccessDenial | undefined {
   if (originHeader === undefined) return undefined; // non-browser clients send none
   const origin = normalizeOrigin(originHeader);
-  if (origin) {
-    const hostname = new URL(origin).hostname;
-    if (isLoopbackHostname(hostname) || policy.allowedOrigins.has(origin)) return undefined;
-  }
+  if (origin && (policy.allowedOrigins.has(origin) || isOwnLoopbackOrigin(policy, new URL(origin)))) return undefined;
   return {
     status: 403,
     message: `Forbidden: Origin '${originHeader.slice(0, 200)}' is not allowed. Add it to RETIVO_ALLOWED_ORIGINS if this browser client is trusted.`,

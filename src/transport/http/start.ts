@@ -2,9 +2,10 @@
  * The Streamable HTTP server: one node:http listener that routes
  *   /healthz, /readyz  → probes (no Host, Origin or token check: orchestrators
  *                        probe by IP and hold no token; they reveal no data)
- *   /approvals/…       → the guard's approval page (Host/Origin checked; no
- *                        bearer token, since the human's browser has none: the
- *                        page carries its own one-time token and CSRF check)
+ *   /approvals/…       → the guard's approval page (Host checked here, Origin
+ *                        by the page itself; no bearer token, since the human's
+ *                        browser has none: the page carries its own one-time
+ *                        token and CSRF check)
  *   /mcp               → MCP sessions (Host, Origin, then bearer token)
  * Plain node:http rather than express: four routes do not need a framework,
  * and the SDK's transport takes Node's request and response directly.
@@ -19,7 +20,7 @@ import { DEFAULT_MAX_BODY_BYTES } from "./body.js";
 import { HEALTH_PATHS, healthHandler } from "./health.js";
 import { mcpEndpoint } from "./mcp-endpoint.js";
 import { JsonRpcCode, sendJson, sendJsonRpcError } from "./responses.js";
-import { accessPolicy, checkBearer, checkBrowserBoundary, type AccessDenial } from "./security.js";
+import { accessPolicy, checkBearer, checkBrowserBoundary, checkHost, type AccessDenial } from "./security.js";
 import { SessionRegistry } from "./sessions.js";
 import { DEFAULT_SHUTDOWN_DEADLINE_MS, gracefulShutdown } from "./shutdown.js";
 
@@ -33,6 +34,12 @@ export interface HttpRoute {
   handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
   /** Require the MCP bearer token too (default false: for pages a human opens in a browser). */
   requireToken?: boolean;
+  /**
+   * The handler checks Origin itself (Host is still checked here). The approval
+   * page does: its own form posts send `Origin: null` (Referrer-Policy
+   * no-referrer), which it accepts only with its CSRF token.
+   */
+  checksOrigin?: boolean;
 }
 
 export interface HttpServerOptions {
@@ -99,7 +106,9 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
   const approvalPage = options.approvalPage === false ? undefined : (options.approvalPage ?? runtime.guard.approvalPage);
   const canServeApprovalPage = isLoopbackHost(host) || host === "0.0.0.0" || host === "::";
   const routes: HttpRoute[] = [...(options.extraRoutes ?? [])];
-  if (approvalPage && canServeApprovalPage) routes.push({ prefix: APPROVAL_PREFIX, handler: (req, res) => approvalPage.handler(req, res) });
+  if (approvalPage && canServeApprovalPage) {
+    routes.push({ prefix: APPROVAL_PREFIX, handler: (req, res) => approvalPage.handler(req, res), checksOrigin: true });
+  }
 
   // Filled in once the port is known (port 0 picks one).
   let policy = accessPolicy({ boundHost: host, boundPort: 0, allowedHosts: [], allowedOrigins: [], token });
@@ -109,9 +118,9 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     if (draining) res.setHeader("connection", "close");
     const path = new URL(req.url ?? "/", "http://placeholder").pathname;
     if (HEALTH_PATHS.has(path)) return health(req, res, path);
-    const boundary = checkBrowserBoundary(policy, req);
-    if (boundary) return deny(res, boundary);
     const extra = routes.find((r) => path.startsWith(r.prefix));
+    const boundary = extra?.checksOrigin ? checkHost(policy, req.headers.host) : checkBrowserBoundary(policy, req);
+    if (boundary) return deny(res, boundary);
     if (extra) {
       const denial = extra.requireToken ? checkBearer(policy, req.headers.authorization) : undefined;
       if (denial) return deny(res, denial);
