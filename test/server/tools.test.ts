@@ -115,6 +115,36 @@ describe("create_intervention", () => {
     }
   });
 
+  it("refuses users a message could never reach, and flags what the decision engine would not plan itself", async () => {
+    const before = tableDigest();
+    const optedOut = h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 1 LIMIT 1").get() as { id: string };
+    expect(await h.fails("create_intervention", { user_id: optedOut.id, playbook_id: anyPlaybook(), channel: "email" })).toMatch(/opted out.*Nothing was created/);
+    expect(tableDigest()).toBe(before);
+    // A playbook whose entry conditions this user does not meet: allowed as a human's override, but flagged.
+    type DryRun = { decision: { action: string; reason: string } };
+    const playbooks = (
+      h.runtime.db.prepare("SELECT id, constraints FROM playbooks WHERE tenant_id = 'live' AND status = 'active'").all() as {
+        id: string;
+        constraints: string;
+      }[]
+    ).filter((p) => (JSON.parse(p.constraints) as { channels: string[] }).channels.includes("email"));
+    let mismatch: { user: string; playbook: string } | undefined;
+    for (let n = 30; n <= 200 && !mismatch; n++) {
+      for (const { id } of playbooks) {
+        const user = `user-${n}`;
+        const dry = await h.ok<DryRun>("dry_run_intervention", { user_id: user, playbook_id: id, channel: "email" });
+        if (dry.decision.reason === "no_matching_playbook") {
+          mismatch = { user, playbook: id };
+          break;
+        }
+      }
+    }
+    expect(mismatch).toBeDefined();
+    const created = await h.ok<{ id: string }>("create_intervention", { user_id: mismatch!.user, playbook_id: mismatch!.playbook, channel: "email" });
+    const { intervention } = await h.ok<{ intervention: { flagged: boolean; flag_reason: string } }>("get_intervention", { intervention_id: created.id });
+    expect(intervention).toMatchObject({ flagged: true, flag_reason: "decision engine would skip (no_matching_playbook)" });
+  });
+
   it("refuses unknown users, bad playbook ids and channels, changing nothing", async () => {
     const before = tableDigest();
     expect(await h.fails("create_intervention", { user_id: "nobody", playbook_id: anyPlaybook(), channel: "email" })).toMatch(/No customer/);

@@ -79,7 +79,8 @@ describe("sampling through a real MCP client (RETIVO_LLM=auto, no OpenAI configu
     expect(intervention.provenance).toMatchObject({ provider: "sampling", prompt_id: "chat/email" });
     expect(intervention.provenance.fallback_reason).toBeUndefined();
     expect(intervention.message_body).toContain(`Hi ${customer.name.split(" ")[0]},`);
-    expect(intervention.flagged).toBe(false);
+    // The draft itself is clean (the decision engine may still flag a manual create for other reasons).
+    expect(intervention.quality_checks.passed).toBe(true);
 
     // Only grounded facts travel to the client's model: no email address, no company.
     const [request] = requests;
@@ -120,7 +121,8 @@ describe("sampling through a real MCP client (RETIVO_LLM=auto, no OpenAI configu
     expect(requests).toHaveLength(before);
     expect(intervention.provenance).toMatchObject({ provider: "template" });
     expect(intervention.provenance.fallback_reason).toBeUndefined();
-    expect(intervention.flagged).toBe(false);
+    // The draft itself is clean (the decision engine may still flag a manual create for other reasons).
+    expect(intervention.quality_checks.passed).toBe(true);
   });
 });
 
@@ -144,7 +146,8 @@ describe("sampling forced (RETIVO_LLM=sampling)", () => {
     expect(intervention.provenance).toMatchObject({ provider: "template", attempted_provider: "sampling" });
     expect(String(intervention.provenance.fallback_reason)).toMatch(/^sampling: the answer still failed after one repair: placeholders/);
     expect(intervention.message_body).not.toContain("{{");
-    expect(intervention.flagged).toBe(false);
+    // The draft itself is clean (the decision engine may still flag a manual create for other reasons).
+    expect(intervention.quality_checks.passed).toBe(true);
   });
 
   it("falls back with the reason when the client has not declared sampling", async () => {

@@ -25,7 +25,7 @@ import type {
   OperationContext,
 } from "../types.js";
 import { appendAudit } from "./audit.js";
-import { getCustomer, getPlaybook, getTenant } from "./catalog.js";
+import { getTenant } from "./catalog.js";
 import { decide } from "./decide.js";
 import {
   compareAndSet,
@@ -40,6 +40,7 @@ import {
 import { planTransition, type Action } from "./lifecycle.js";
 import { retractInTransaction } from "./retract.js";
 import type { Db } from "./store.js";
+import { vetManualCreate } from "./vet-create.js";
 import { writerInputFor } from "./writer-input.js";
 import { writeChecked } from "../../writer/index.js";
 import { draftPreview } from "../preview.js";
@@ -100,29 +101,7 @@ export class LocalBackend implements InterventionsBackend {
   }
 
   async create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse> {
-    const customer = getCustomer(this.db, this.tenantId, request.user_id);
-    if (!customer) {
-      throw new NotFoundError(
-        `No customer with user_id '${request.user_id}'.`,
-        "Use a user_id from list_interventions or the retivo://customers resource.",
-      );
-    }
-    const playbook = getPlaybook(this.db, this.tenantId, request.playbook_id);
-    if (!playbook) {
-      throw new NotFoundError(
-        `No playbook with id '${request.playbook_id}'.`,
-        "Use a playbook_id from dry_run_intervention or the retivo://playbooks resource.",
-      );
-    }
-    if (playbook.status !== "active") {
-      throw new InvalidInputError(`Playbook '${playbook.name}' is ${playbook.status}, not active.`, "Choose an active playbook.");
-    }
-    if (!playbook.constraints.channels.includes(request.channel)) {
-      throw new InvalidInputError(
-        `Playbook '${playbook.name}' does not allow channel '${request.channel}'.`,
-        `Use one of: ${playbook.constraints.channels.join(", ")}.`,
-      );
-    }
+    const { customer, playbook, objection, decision } = vetManualCreate(this.db, this.tenantId, request, this.now());
     const tenant = getTenant(this.db, this.tenantId)!;
     const id = newInterventionId();
     const now = this.now();
@@ -147,8 +126,9 @@ export class LocalBackend implements InterventionsBackend {
           reasoning: written.output.reasoning,
           confidence: written.output.confidence,
           planned_at: createdAt,
-          flagged: written.flagged ? 1 : 0,
-          flag_reason: written.flag_reason,
+          // A failed quality check names the problem in the text itself, so it leads.
+          flagged: written.flagged || objection ? 1 : 0,
+          flag_reason: written.flag_reason ?? objection,
           quality_checks: JSON.stringify(written.quality_checks),
           origin: "manual",
           provenance: JSON.stringify(written.output.provenance),
@@ -159,7 +139,7 @@ export class LocalBackend implements InterventionsBackend {
           event: "created",
           intervention_id: id,
           actor: context?.actor ?? SYSTEM_ACTOR,
-          detail: { channel: request.channel, playbook_id: playbook.id, flagged: written.flagged },
+          detail: { channel: request.channel, playbook_id: playbook.id, flagged: written.flagged || objection !== null, decision },
         });
       })
       .immediate();
