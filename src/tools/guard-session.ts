@@ -14,7 +14,7 @@ import type { ToolCall } from "./define.js";
  */
 const serverSessionIds = new WeakMap<object, string>();
 
-function sessionIdOf(server: ToolCall["server"], transportSessionId: string | undefined): string {
+export function sessionIdOf(server: ToolCall["server"], transportSessionId: string | undefined): string {
   if (transportSessionId) return transportSessionId;
   let id = serverSessionIds.get(server);
   if (!id) serverSessionIds.set(server, (id = `local-${randomUUID()}`));

@@ -1,9 +1,11 @@
 /**
  * The writer's view of the MCP request: the client's own model (sampling)
- * when the client declared it, cancellation, and progress notifications.
+ * when the client declared it, who the client is (so one client's sampled
+ * draft is never served to another), cancellation, and progress notifications.
  */
 import type { WriterCallContext } from "../writer/types.js";
 import type { RequestExtra, ToolCall } from "./define.js";
+import { sessionIdOf } from "./guard-session.js";
 
 type Report = (message: string) => void;
 
@@ -36,7 +38,8 @@ export function finishProgress(extra: RequestExtra, message: string): void {
 
 export function writerContextFor({ server, extra }: ToolCall): WriterCallContext {
   const lowLevel = server.server;
-  const context: WriterCallContext = { signal: extra.signal };
+  // The MCP session id, or one id per server instance (one client connection) on stdio and in memory.
+  const context: WriterCallContext = { signal: extra.signal, clientKey: sessionIdOf(server, extra.sessionId) };
   if (lowLevel.getClientCapabilities()?.sampling) {
     context.sampling = async ({ systemPrompt, userPrompt, maxTokens }) => {
       const result = await lowLevel.createMessage(

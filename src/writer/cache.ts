@@ -12,10 +12,13 @@ export const DEFAULT_CACHE_SIZE = 500;
 /**
  * `purpose` and `variation_key` do not reach the model's prompt, so they stay
  * out of the key: that is what lets a dry-run's draft serve the create.
+ * `client` is set for sampling, whose "model" is each client's own: one
+ * client's draft must never be served to another.
  */
-export function draftCacheKey(parts: { provider: string; model: string; promptHash: string; input: WriterInput }): string {
+export function draftCacheKey(parts: { provider: string; model: string; promptHash: string; input: WriterInput; client?: string }): string {
   const { purpose: _purpose, variation_key: _variation, ...facts } = parts.input;
-  return sha256Hex(canonicalJson({ provider: parts.provider, model: parts.model, prompt: parts.promptHash, facts }));
+  const client = parts.client === undefined ? {} : { client: parts.client };
+  return sha256Hex(canonicalJson({ provider: parts.provider, model: parts.model, prompt: parts.promptHash, ...client, facts }));
 }
 
 export class LruCache<V> {

@@ -72,8 +72,13 @@ export function createWriter(config: Config["llm"], logger: Logger, options: Wri
 
   async function viaModel(provider: "openai" | "sampling", input: WriterInput, context: WriterCallContext | undefined) {
     const model = provider === "openai" ? config.model : SAMPLING_MODEL;
-    const key = draftCacheKey({ provider, model, promptHash: chatPromptFor(input).hash, input });
-    const cached = cache.get(key);
+    // A sampled draft came from one client's own model: cached for that client only, or not at all.
+    const client = provider === "sampling" ? context?.clientKey : undefined;
+    const key =
+      provider === "sampling" && client === undefined
+        ? undefined
+        : draftCacheKey({ provider, model, promptHash: chatPromptFor(input).hash, input, ...(client === undefined ? {} : { client }) });
+    const cached = key === undefined ? undefined : cache.get(key);
     try {
       if (cached) {
         const output = await cached;
@@ -81,10 +86,10 @@ export function createWriter(config: Config["llm"], logger: Logger, options: Wri
         return { ...output, offer_ids: [...output.offer_ids], provenance: { ...output.provenance, cache: "hit" } };
       }
       const pending = provider === "openai" ? openai!.write(input, context) : sampling.write(input, context);
-      cache.set(key, pending);
+      if (key !== undefined) cache.set(key, pending);
       return await pending;
     } catch (error) {
-      cache.delete(key);
+      if (key !== undefined) cache.delete(key);
       if (error instanceof ProviderFailure) return fallback(input, provider, error.message);
       throw error;
     }

@@ -69,6 +69,12 @@ export interface WriterCallContext {
   signal?: AbortSignal;
   /** Progress for long generations (MCP progress notifications). */
   progress?: (message: string) => void;
+  /**
+   * Who is asking: the MCP session (or, without one, the server instance of
+   * one client connection). Sampling drafts are cached per client, since each
+   * client's own model wrote them; without it they are not cached at all.
+   */
+  clientKey?: string;
 }
 
 export interface Writer {

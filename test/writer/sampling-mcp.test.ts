@@ -159,3 +159,37 @@ describe("sampling forced (RETIVO_LLM=sampling)", () => {
     });
   });
 });
+
+describe("sampled drafts stay with the client whose model wrote them", () => {
+  let h: Harness;
+  const requestsA: CreateMessageRequest["params"][] = [];
+  const requestsB: CreateMessageRequest["params"][] = [];
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { RETIVO_LLM: "sampling" }, capabilities: { sampling: {} }, clientName: "client-a" });
+    await samplingClient(requestsA, (prompt) => answerLikeAModel(prompt).replace("thanks for being with us", "thanks from model A"))(h.client);
+  });
+  afterAll(async () => h.close());
+
+  it("asks a second client's own model for the same facts instead of serving the first client's draft", async () => {
+    const other = await h.connectAnother({ capabilities: { sampling: {} }, clientName: "client-b" });
+    await samplingClient(requestsB, (prompt) => answerLikeAModel(prompt).replace("thanks for being with us", "thanks from model B"))(other);
+    const args = { user_id: "user-6", playbook_id: playbookFor(h, "email"), channel: "email" };
+
+    const fromA = await createAndRead(h.client, args);
+    expect(requestsA).toHaveLength(1);
+    expect(fromA.message_body).toContain("thanks from model A");
+
+    const fromB = await createAndRead(other, args);
+    expect(requestsB).toHaveLength(1);
+    expect(requestsA).toHaveLength(1);
+    expect(fromB.message_body).toContain("thanks from model B");
+    expect(fromB.provenance.cache).toBeUndefined();
+
+    // The same client asking again still gets its own cached draft.
+    const againA = await createAndRead(h.client, args);
+    expect(requestsA).toHaveLength(1);
+    expect(againA.message_body).toContain("thanks from model A");
+    expect(againA.provenance).toMatchObject({ provider: "sampling", cache: "hit" });
+  });
+});

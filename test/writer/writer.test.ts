@@ -35,6 +35,14 @@ describe("draft cache", () => {
     expect(key({ input: fixtureInput({ firstName: "Omar" }) })).not.toBe(base);
     expect(base).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it("keys sampled drafts on the client, so one client's draft never serves another", () => {
+    const input = fixtureInput();
+    const key = (client?: string) => draftCacheKey({ provider: "sampling", model: "client-model", promptHash: "h", input, ...(client ? { client } : {}) });
+    expect(key("session-a")).not.toBe(key("session-b"));
+    expect(key("session-a")).toBe(key("session-a"));
+    expect(key("session-a")).not.toBe(key());
+  });
 });
 
 describe("writeChecked", () => {
