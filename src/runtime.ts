@@ -53,7 +53,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   } else {
     const seeded = ensureSeeded(db, LIVE_TENANT, config.seed);
     if (seeded) logger.info({ db: config.dbPath }, "seeded an empty store with demo data");
-    dispatcher = new Dispatcher({ db, logger, outboxDir: config.outboxDir, ...overrides.dispatcher });
+    dispatcher = new Dispatcher({ db, logger, outboxDir: config.outboxDir, ...overrides.dispatcher, tenants: [LIVE_TENANT] });
     const activeDispatcher = dispatcher;
     backend = new LocalBackend({
       db,

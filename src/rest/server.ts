@@ -69,6 +69,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     simulate: (tenantId) => tenantId === "test",
     now: options.now,
     ...options.dispatcher,
+    tenants: [...TENANTS],
   });
   const backends = new Map(
     TENANTS.map((tenant) => [

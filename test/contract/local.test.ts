@@ -19,7 +19,7 @@ defineContractCases("LocalBackend", async () => {
   const logger = silentLogger();
   const db = openStore(config.dbPath);
   ensureSeeded(db, "test", config.seed);
-  const dispatcher = new Dispatcher({ db, logger, outboxDir: join(dir.path, "outbox"), simulate: (t) => t === "test" });
+  const dispatcher = new Dispatcher({ db, logger, outboxDir: join(dir.path, "outbox"), tenants: ["test"], simulate: (t) => t === "test" });
   const backend = new LocalBackend({
     db,
     tenantId: "test",

@@ -143,9 +143,12 @@ describe("dispatcher", () => {
     h.runtime.db.prepare("UPDATE tenants SET shadow_mode = 0 WHERE id = 'live'").run();
     expect(storedStatus(h.runtime, shadowed).status).toBe("suppressed");
 
-    const optedOut = (h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 1 LIMIT 1").get() as { id: string }).id;
-    const id = await approvedIntervention("in_app", optedOut);
+    // The user opts out between approval and dispatch: the dispatch-time gate is what stops it.
+    const userId = reachableUser();
+    const id = await approvedIntervention("in_app", userId);
+    h.runtime.db.prepare("UPDATE customers SET opted_out = 1 WHERE tenant_id = 'live' AND id = ?").run(userId);
     await h.runtime.dispatcher!.runOnce();
+    h.runtime.db.prepare("UPDATE customers SET opted_out = 0 WHERE tenant_id = 'live' AND id = ?").run(userId);
     expect(storedStatus(h.runtime, id).status).toBe("suppressed");
     expect((h.runtime.db.prepare("SELECT suppress_reason FROM interventions WHERE id = ?").get(id) as { suppress_reason: string }).suppress_reason).toBe(
       "opted_out",

@@ -87,8 +87,14 @@ export function webhookPayload(row: InterventionRow, customer: Customer | undefi
 
 export type PostOutcome = { ok: true; status: number } | { ok: false; detail: string; retryable: boolean };
 
-export async function postWebhook(url: string, secret: string, payload: object, timeoutMs: number): Promise<PostOutcome> {
+/**
+ * One signed POST. `timeoutMs` caps the whole attempt (connect included, which
+ * undici's headers and body timeouts leave out), so the retry loop can bound a whole sequence;
+ * `signal` lets a stopping dispatcher abandon it at once.
+ */
+export async function postWebhook(url: string, secret: string, payload: object, timeoutMs: number, signal?: AbortSignal): Promise<PostOutcome> {
   const raw = JSON.stringify(payload);
+  const deadline = AbortSignal.timeout(timeoutMs);
   try {
     const response = await request(url, {
       method: "POST",
@@ -96,6 +102,7 @@ export async function postWebhook(url: string, secret: string, payload: object, 
       headers: { "content-type": "application/json", "x-retivo-signature": signBody(raw, secret) },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
+      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
     });
     await response.body.dump();
     if (response.statusCode >= 200 && response.statusCode < 300) return { ok: true, status: response.statusCode };

@@ -4,26 +4,42 @@
  * mode / opt-out / paused user suppress), and records every attempt.
  *
  * `approved → sent` commits before anything leaves, so a crash never sends a
- * message the store does not know about; a row left in `sent` is resumed on
- * the next start (channels are idempotent per intervention).
+ * message the store does not know about. Processes may share one SQLite file
+ * (two MCP clients on the default DB, `serve` next to `api`): each dispatcher
+ * touches only its own tenants, and resumes a `sent` row or unfinished webhook
+ * retraction, on every tick, only once its owner's stamp is stale
+ * (dispatch-claims.ts), so a live process picks up what a crashed one left.
  */
 import type { Logger } from "../../log.js";
 import { appendAudit } from "./audit.js";
 import { getCustomer, getTenant, type Customer, type TenantSettings } from "./catalog.js";
-import { deliverEmail, deliverInApp, postWebhook, webhookPayload } from "./channels.js";
+import { deliverEmail, deliverInApp, webhookPayload } from "./channels.js";
+import { DispatchClaims, retractionKey } from "./dispatch-claims.js";
 import { compareAndSet, findRow, type InterventionRow, type RowChanges } from "./interventions-repo.js";
 import { recordDelivery } from "./retract.js";
 import { prepared, type Db } from "./store.js";
+import { boundedPolicy, postWithRetries, type RetryPolicy } from "./webhook-retry.js";
 
 export interface DispatcherOptions {
   db: Db;
   logger: Logger;
   outboxDir: string;
+  /** The only tenants read or sent for: a process sharing the file must never deliver the REST server's 'test' data set for real. */
+  tenants: string[];
   /** Tenants whose deliveries are simulated (the REST server's test data set). */
   simulate?: (tenantId: string) => boolean;
   /** Delays between webhook attempts; attempts = delays + 1. */
   webhookRetryDelaysMs?: number[];
+  /** Hard cap of one webhook attempt, connect included. */
   webhookTimeoutMs?: number;
+  /**
+   * How old an owner's stamp must be before another dispatcher takes its work
+   * over. Default 120 s: far longer than the default webhook sequence (about
+   * 45 s at worst: 21 s of backoff plus jitter, four 5 s attempts), so a live
+   * owner is never mistaken for a dead one. The constructor refuses a retry
+   * policy whose worst case exceeds half of it.
+   */
+  resumeAfterMs?: number;
   intervalMs?: number;
   now?: () => Date;
 }
@@ -34,16 +50,25 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly now: () => Date;
+  private readonly claims: DispatchClaims;
+  private readonly retry: Omit<RetryPolicy, "signal">;
+  private readonly resumeAfterMs: number;
+  /** Aborted by `stop()`, so a backoff or a hanging POST does not hold shutdown up. */
+  private abort = new AbortController();
   private stopped = false;
 
   constructor(private readonly options: DispatcherOptions) {
     this.now = options.now ?? (() => new Date());
+    this.claims = new DispatchClaims(options.db, options.tenants);
+    this.resumeAfterMs = options.resumeAfterMs ?? 120_000;
+    this.retry = boundedPolicy(options.webhookRetryDelaysMs ?? [1000, 4000, 16000], options.webhookTimeoutMs ?? 5000, this.resumeAfterMs);
   }
 
-  /** Resumes deliveries a previous process left in `sent`, then polls for due ones. */
+  /** Resumes abandoned work at once, then polls for due and abandoned work. */
   start(): void {
     this.stopped = false;
-    for (const row of this.rowsIn("sent")) this.track(row.id, this.deliver(row));
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    this.resumeAbandoned();
     const tick = () => {
       void this.runOnce().catch((error: unknown) => this.options.logger.error({ err: error }, "dispatch tick failed"));
     };
@@ -51,10 +76,11 @@ export class Dispatcher {
     this.timer.unref();
   }
 
-  /** Stops polling and waits for deliveries in flight. */
+  /** Stops polling and interrupts backoffs and POSTs in flight, which stay unfinished for a later resume. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.abort.abort();
     await this.idle();
   }
 
@@ -62,12 +88,11 @@ export class Dispatcher {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  /** Dispatches everything due now and waits for it; returns how many it picked up. */
+  /** Resumes abandoned work, dispatches everything due now and waits for it all; returns how many due rows it picked up. */
   async runOnce(): Promise<number> {
-    const due = prepared(this.options.db, "SELECT * FROM interventions WHERE status = 'approved' AND planned_at <= ? ORDER BY planned_at LIMIT 100")
-      .all(this.now().toISOString()) as InterventionRow[];
+    this.resumeAbandoned();
     let picked = 0;
-    for (const row of due) {
+    for (const row of this.claims.due(this.now().toISOString())) {
       if (this.stopped || this.inFlight.has(row.id)) continue;
       const sent = this.release(row);
       if (sent) {
@@ -79,15 +104,21 @@ export class Dispatcher {
     return picked;
   }
 
-  /** Sends the signed retraction event of a rolled-back webhook intervention. */
+  /** Sends a rolled-back webhook's signed retraction; the rollback's fresh 'pending' record is this process's claim. */
   retract(interventionId: string): void {
     const row = prepared(this.options.db, "SELECT * FROM interventions WHERE id = ?").get(interventionId) as InterventionRow | undefined;
-    if (row?.channel !== "webhook") return;
-    this.track(`${row.id}:retraction`, this.retractWebhook(row));
+    if (row?.channel !== "webhook" || !this.options.tenants.includes(row.tenant_id)) return;
+    const key = retractionKey(row.id);
+    if (this.stopped || this.inFlight.has(key)) return; // left pending: resumed once stale
+    this.track(key, this.retractWebhook(row));
   }
 
-  private rowsIn(status: string): InterventionRow[] {
-    return prepared(this.options.db, "SELECT * FROM interventions WHERE status = ?").all(status) as InterventionRow[];
+  /** Takes over, bounded per tick, `sent` rows and retractions whose owner's stamp is stale. */
+  private resumeAbandoned(): void {
+    if (this.stopped) return;
+    const { sent, retractions } = this.claims.takeAbandoned(this.now(), this.resumeAfterMs, (key) => this.inFlight.has(key));
+    for (const row of sent) this.track(row.id, this.deliver(row));
+    for (const row of retractions) this.track(retractionKey(row.id), this.retractWebhook(row));
   }
 
   private track(key: string, work: Promise<void>): void {
@@ -152,39 +183,36 @@ export class Dispatcher {
     if (!tenant.webhook_url || !tenant.webhook_secret) {
       return this.finish(row, "failed", 1, "error", "no webhook endpoint is configured for this tenant");
     }
-    const delays = this.options.webhookRetryDelaysMs ?? [1000, 4000, 16000];
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await postWebhook(tenant.webhook_url, tenant.webhook_secret, webhookPayload(row, customer), this.options.webhookTimeoutMs ?? 5000);
-      if (outcome.ok) return this.finish(row, "delivered", attempt, "accepted", `endpoint answered HTTP ${outcome.status}`);
-      const delay = delays[attempt - 1];
-      if (!outcome.retryable || delay === undefined || this.stopped) {
-        return this.finish(row, "failed", attempt, "error", outcome.detail);
-      }
-      recordDelivery(this.options.db, { intervention_id: row.id, channel: row.channel, kind: "delivery", attempt, outcome: "retrying", detail: outcome.detail }, this.now());
-      await sleep(delay * (0.8 + Math.random() * 0.4));
-    }
+    const target = { url: tenant.webhook_url, secret: tenant.webhook_secret };
+    const end = await postWithRetries(target, webhookPayload(row, customer), this.policy(), (attempt, detail) =>
+      this.record(row, "delivery", attempt, "retrying", detail),
+    );
+    // Interrupted by stop(): still deliverable, so it stays `sent` for a resume rather than becoming `failed`.
+    if (end.outcome === "interrupted") return this.record(row, "delivery", end.attempt, end.outcome, end.detail);
+    return this.finish(row, end.outcome === "accepted" ? "delivered" : "failed", end.attempt, end.outcome, end.detail);
   }
 
+  /** Retried like a delivery; an unfinished one ('retrying', 'interrupted') is resumed once stale. */
   private async retractWebhook(row: InterventionRow): Promise<void> {
     const { db } = this.options;
     const tenant = getTenant(db, row.tenant_id)!;
-    const record = (outcome: string, detail: string) =>
-      recordDelivery(db, { intervention_id: row.id, channel: row.channel, kind: "retraction", attempt: 1, outcome, detail }, this.now());
-    if (this.options.simulate?.(row.tenant_id)) return record("simulated", "test data set: retraction simulated");
-    if (!tenant.webhook_url || !tenant.webhook_secret) return record("error", "no webhook endpoint is configured");
+    if (this.options.simulate?.(row.tenant_id)) return this.record(row, "retraction", 1, "simulated", "test data set: retraction simulated");
+    if (!tenant.webhook_url || !tenant.webhook_secret) return this.record(row, "retraction", 1, "error", "no webhook endpoint is configured");
     const payload = { ...webhookPayload(row, getCustomer(db, row.tenant_id, row.user_id)), event: "intervention.retracted" };
-    const outcome = await postWebhook(tenant.webhook_url, tenant.webhook_secret, payload, this.options.webhookTimeoutMs ?? 5000);
-    record(outcome.ok ? "accepted" : "error", outcome.ok ? `endpoint answered HTTP ${outcome.status}` : outcome.detail);
+    const target = { url: tenant.webhook_url, secret: tenant.webhook_secret };
+    const end = await postWithRetries(target, payload, this.policy(), (attempt, detail) => this.record(row, "retraction", attempt, "retrying", detail));
+    this.record(row, "retraction", end.attempt, end.outcome, end.detail);
   }
 
-  private finishWith(
-    row: InterventionRow,
-    status: "delivered" | "failed",
-    attempt: number,
-    outcome: string,
-    detail: string,
-    sideEffect: () => void,
-  ): void {
+  private policy(): RetryPolicy {
+    return { ...this.retry, signal: this.abort.signal };
+  }
+
+  private record(row: InterventionRow, kind: "delivery" | "retraction", attempt: number, outcome: string, detail: string): void {
+    recordDelivery(this.options.db, { intervention_id: row.id, channel: row.channel, kind, attempt, outcome, detail }, this.now());
+  }
+
+  private finishWith(row: InterventionRow, status: "delivered" | "failed", attempt: number, outcome: string, detail: string, sideEffect: () => void): void {
     this.options.db.transaction(() => {
       sideEffect();
       this.finish(row, status, attempt, outcome, detail);
@@ -198,7 +226,7 @@ export class Dispatcher {
       const current = findRow(db, row.tenant_id, row.id);
       // A rollback may have won the race while the channel was busy; it stays rolled back.
       if (!current || current.status !== "sent") return;
-      recordDelivery(db, { intervention_id: row.id, channel: row.channel, kind: "delivery", attempt, outcome, detail }, this.now());
+      this.record(row, "delivery", attempt, outcome, detail);
       const changes: RowChanges = status === "delivered" ? { status, delivered_at: this.now().toISOString() } : { status };
       this.move(current, changes, status, { detail });
     })();
@@ -216,8 +244,4 @@ function suppressionGate(tenant: TenantSettings, customer: Customer | undefined)
   if (customer.opted_out) return "opted_out";
   if (customer.paused) return "user_paused";
   return undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
