@@ -17,6 +17,7 @@ import { consumeApprovalRow, getApproval, insertApproval, openApprovalsFor, rota
 import { askByForm, pointByForm, type ChannelOutcome } from "./form-channel.js";
 import { agentActor, auditGuard, GUARD_TENANT } from "./guard-audit.js";
 import { hasPassphrase } from "./passphrase.js";
+import { approvalsCommand } from "./cli-command.js";
 import { pendingApprovalFor } from "./pending.js";
 import { ApprovalPageHost } from "./page-server.js";
 import { keepIfUsable } from "./sweep.js";
@@ -96,7 +97,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
     if (channel === "terminal") return { kind: "pending" };
     const url = await pageUrl();
     if (channel === "url") return askByUrl({ db, row, url, session, notifiers, waitMs: deps.urlWaitMs ?? 45_000 });
-    return pointByForm(db, row, session, `open ${url} or run \`retivo-mcp approvals approve ${row.id}\` in a terminal`);
+    return pointByForm(db, row, session, `open ${url} or run \`${approvalsCommand(config.dbPath)(`approve ${row.id}`)}\` in a terminal`);
   };
 
   return {
@@ -143,7 +144,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       if (latest.status !== "pending") return refuse(latest, request, session, `Approval request ${row.id} is ${latest.status}. Nothing changed.`);
       // The link reaches the model here, so it is offered only when the page demands the passphrase.
       const shownUrl = hasPassphrase(db) && latest.channel !== "url" ? await pageUrl() : null;
-      return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl) };
+      return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl, approvalsCommand(config.dbPath)) };
     },
 
     recordRefusedArguments(toolName, args, unknownKeys, session) {

@@ -8,11 +8,12 @@ import type { PendingApproval } from "./types.js";
 
 const TOOL_OF = { approve: "approve_intervention", rollback: "rollback_intervention" } as const;
 
-export function pendingApprovalFor(row: ApprovalRow, approvalUrl: string | null): PendingApproval {
+/** `cli` builds the human's exact command (approvalsCommand), e.g. `retivo-mcp approvals approve <id> --db …`. */
+export function pendingApprovalFor(row: ApprovalRow, approvalUrl: string | null, cli: (subcommand: string) => string): PendingApproval {
   const what = row.action === "approve" ? `approve (release) ${row.intervention_id}` : `roll back ${row.intervention_id}`;
   const where = approvalUrl
-    ? `run \`retivo-mcp approvals approve ${row.id}\` in your own terminal, or open ${approvalUrl} in your browser; both ask for the operator passphrase`
-    : `run \`retivo-mcp approvals approve ${row.id}\` in your own terminal (not through the agent); it shows the exact message and asks you to confirm`;
+    ? `run \`${cli(`approve ${row.id}`)}\` in your own terminal, or open ${approvalUrl} in your browser; both ask for the operator passphrase`
+    : `run \`${cli(`approve ${row.id}`)}\` in your own terminal (not through the agent); it shows the exact message and asks you to confirm`;
   return {
     status: "pending_approval",
     approval_id: row.id,
@@ -22,7 +23,7 @@ export function pendingApprovalFor(row: ApprovalRow, approvalUrl: string | null)
     instructions:
       `A human must approve this before it happens. To ${what}, ${where}. ` +
       `Then ask the agent to call ${TOOL_OF[row.action]} for ${row.intervention_id} again. ` +
-      `The request expires at ${row.expires_at}; to refuse, run \`retivo-mcp approvals deny ${row.id}\` or let it expire.`,
+      `The request expires at ${row.expires_at}; to refuse, run \`${cli(`deny ${row.id}`)}\` or let it expire.`,
     approval_url: approvalUrl,
   };
 }
