@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ChannelSchema, PlaybookIdSchema, CreateResponseSchema, UserIdSchema } from "../api/schemas.js";
+import { actorOf } from "./actor.js";
 import { defineTool } from "./define.js";
 import { writerContextFor } from "./writer-context.js";
 
@@ -26,7 +27,3 @@ export const createIntervention = defineTool({
     };
   },
 });
-
-export function actorOf(call: { server: { server: { getClientVersion(): { name: string } | undefined } } }): string {
-  return `agent:${call.server.server.getClientVersion()?.name ?? "unknown"}`;
-}

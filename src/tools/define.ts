@@ -43,23 +43,45 @@ export interface ToolOutput<Out> {
   text: string;
 }
 
-export interface ToolDefinition<In extends z.ZodObject = z.ZodObject, Out extends z.ZodObject = z.ZodObject> {
+/** What every tool has besides its handler. */
+interface ToolSurface {
   name: ToolName;
   title: string;
   description: string;
   /** Strict: unknown arguments are refused, so nothing like `confirm: true` slips through. */
-  inputSchema: In;
-  outputSchema: Out;
+  inputSchema: z.ZodObject;
+  outputSchema: z.ZodObject;
   annotations: ToolAnnotations;
   /** Changes state: hidden in read-only mode. */
   writes: boolean;
   /** Needs a human's approval (approve, rollback): refused arguments are audited as attempts. */
   guarded?: boolean;
-  handler(args: z.infer<In>, call: ToolCall): Promise<ToolOutput<z.infer<Out>>>;
 }
 
-export function defineTool<In extends z.ZodObject, Out extends z.ZodObject>(
-  definition: ToolDefinition<In, Out>,
-): ToolDefinition<In, Out> {
+/**
+ * One tool with its argument and result types: what a tool file writes, and
+ * what `defineTool` checks. `handler` is a property, not a method, so its
+ * parameter is checked strictly rather than bivariantly.
+ */
+export interface TypedTool<In extends z.ZodObject, Out extends z.ZodObject> extends ToolSurface {
+  inputSchema: In;
+  outputSchema: Out;
+  handler: (args: z.infer<In>, call: ToolCall) => Promise<ToolOutput<z.infer<Out>>>;
+}
+
+/**
+ * Any tool, its argument types erased: what lists of tools hold. Every
+ * TypedTool is assignable to it (a handler that takes some arguments is one
+ * that takes `never`); calling `handler` needs arguments its own
+ * `inputSchema` parsed (tools/arguments.ts), passed `as never`.
+ */
+export interface AnyTool extends ToolSurface {
+  handler: (args: never, call: ToolCall) => Promise<ToolOutput<Record<string, unknown>>>;
+}
+
+/** A tool in a list (server.ts, publish.ts, instructions.ts): see AnyTool. */
+export type ToolDefinition = AnyTool;
+
+export function defineTool<In extends z.ZodObject, Out extends z.ZodObject>(definition: TypedTool<In, Out>): TypedTool<In, Out> {
   return definition;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { FlagResponseSchema } from "../api/schemas.js";
+import { actorOf } from "./actor.js";
 import { defineTool } from "./define.js";
-import { actorOf } from "./create-intervention.js";
 import { interventionIdParam, requiredReasonParam } from "./params.js";
 
 export const flagIntervention = defineTool({

@@ -1,5 +1,5 @@
 /** Every tool, in the order clients list them. */
-import type { ToolDefinition } from "./define.js";
+import type { AnyTool } from "./define.js";
 import { approveIntervention } from "./approve-intervention.js";
 import { createIntervention } from "./create-intervention.js";
 import { dryRunIntervention } from "./dry-run-intervention.js";
@@ -10,7 +10,7 @@ import { pauseIntervention } from "./pause-intervention.js";
 import { rejectIntervention } from "./reject-intervention.js";
 import { rollbackIntervention } from "./rollback-intervention.js";
 
-export const TOOLS: readonly ToolDefinition[] = [
+export const TOOLS: readonly AnyTool[] = [
   listInterventions,
   getIntervention,
   dryRunIntervention,
@@ -20,4 +20,4 @@ export const TOOLS: readonly ToolDefinition[] = [
   rejectIntervention,
   flagIntervention,
   rollbackIntervention,
-] as unknown as readonly ToolDefinition[];
+];

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { actorOf } from "./actor.js";
 import { defineTool } from "./define.js";
-import { actorOf } from "./create-intervention.js";
 import { interventionIdParam, statusResultSchema } from "./params.js";
 
 export const pauseIntervention = defineTool({
