@@ -4,6 +4,8 @@ import { defineTool } from "./define.js";
 import { compact, CompactInterventionSchema, summaryLine } from "./present.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
+/** A full row is ~500 tokens: 50 of them is already ~25k; 500 would be ~240k. */
+export const MAX_FULL_PAGE_SIZE = 50;
 
 export const listInterventions = defineTool({
   name: "list_interventions",
@@ -13,13 +15,24 @@ export const listInterventions = defineTool({
     "Returns compact rows (with a message preview) unless detail is 'full'. " +
     "Page with next_cursor. Start here to find ids for every other tool.",
   inputSchema: z.strictObject({
-    limit: z.number().int().min(1).max(500).default(DEFAULT_PAGE_SIZE).describe("Page size, 1-500 (default 20)."),
+    limit: z.number().int().min(1).max(500).default(DEFAULT_PAGE_SIZE).describe("Page size, 1-500 (default 20); at most 50 with detail 'full'."),
     cursor: z.string().max(200).optional().describe("next_cursor from the previous page."),
     status: StatusSchema.optional(),
     user_id: z.string().min(1).max(256).optional().describe("Only this end user's interventions."),
     channel: ChannelSchema.optional(),
     flagged: z.boolean().optional().describe("true: only flagged; false: only unflagged."),
     detail: z.enum(["compact", "full"]).default("compact").describe("'full' adds message_body, reasoning, quality_checks, timestamps."),
+  }).superRefine(({ limit, detail }, context) => {
+    // Refused rather than clamped: the agent learns the rule instead of silently getting fewer rows.
+    if (detail === "full" && limit > MAX_FULL_PAGE_SIZE) {
+      context.addIssue({
+        code: "custom",
+        path: ["limit"],
+        message:
+          `at most ${MAX_FULL_PAGE_SIZE} with detail 'full' (got ${limit}; full rows are large). ` +
+          `Use limit ${MAX_FULL_PAGE_SIZE} or less and page with next_cursor, or detail 'compact' for up to 500 rows`,
+      });
+    }
   }),
   outputSchema: z.object({
     // Full rows carry every compact field too, so one loose row schema covers both shapes.

@@ -63,6 +63,19 @@ describe("list_interventions", () => {
     );
   });
 
+  it("caps detail=full at 50 rows per page, refusing more with the rule, while compact still pages 500", async () => {
+    const before = tableDigest();
+    const refused = await h.fails("list_interventions", { limit: 500, detail: "full" });
+    expect(refused).toMatch(/limit: at most 50 with detail 'full' \(got 500/);
+    expect(refused).toMatch(/next_cursor/);
+    expect(await h.fails("list_interventions", { limit: 51, detail: "full" })).toMatch(/at most 50/);
+    expect(tableDigest()).toBe(before);
+    const full = await h.ok<{ interventions: unknown[] }>("list_interventions", { limit: 50, detail: "full" });
+    expect(full.interventions.length).toBeGreaterThan(0);
+    expect(full.interventions.length).toBeLessThanOrEqual(50);
+    await h.ok("list_interventions", { limit: 500 });
+  });
+
   it("refuses bad enums, out-of-range limits, forged cursors and unknown arguments", async () => {
     expect(await h.fails("list_interventions", { status: "sent_maybe" })).toMatch(/status/);
     expect(await h.fails("list_interventions", { limit: 0 })).toMatch(/limit/);
