@@ -10,7 +10,6 @@ import { LocalBackend } from "./backend/local/index.js";
 import { Dispatcher } from "./backend/local/dispatch.js";
 import { ensureSeeded } from "./backend/local/seed.js";
 import { openStore, type Db } from "./backend/local/store.js";
-import { HttpBackend } from "./backend/http.js";
 import { ReadOnlyBackend } from "./backend/read-only.js";
 import { createGuard } from "./guard/index.js";
 import type { ApprovalGuard } from "./guard/types.js";
@@ -48,6 +47,8 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   let backend: InterventionsBackend;
   let dispatcher: Dispatcher | undefined;
   if (config.backend.kind === "api") {
+    // Loaded only in API mode: the HTTP client stack is most of what a local start would not need.
+    const { HttpBackend } = await import("./backend/http.js");
     backend = new HttpBackend({ ...config.backend, logger });
     logger.info({ mode: backend.mode, url: config.backend.apiUrl }, `using the Retivo API (${config.backend.keyMode} key)`);
   } else {

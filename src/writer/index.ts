@@ -10,7 +10,7 @@ import { draftCacheKey, LruCache } from "./cache.js";
 import { chatPromptFor } from "./chat-prompt.js";
 import { judgeMessage } from "./judge.js";
 import { ProviderFailure } from "./model-draft.js";
-import { createOpenAiWriter } from "./openai.js";
+import type { OpenAiWriter } from "./openai.js";
 import { flagFromChecks, runQualityChecks } from "./quality.js";
 import { createSamplingWriter } from "./sampling.js";
 import { writeFromTemplate } from "./template.js";
@@ -36,17 +36,23 @@ type Choice = "openai" | "sampling" | "template" | { unavailable: "openai" | "sa
 
 export function createWriter(config: Config["llm"], logger: Logger, options: WriterOptions = {}): Writer {
   const log = logger.child({ component: "writer" });
+  // The openai package is loaded on the first model call, never at start: a server
+  // that writes from templates (the default) should not pay for it.
+  let openaiWriter: Promise<OpenAiWriter> | undefined;
   const openai =
     config.openaiApiKey || config.openaiBaseUrl
-      ? createOpenAiWriter({
-          apiKey: config.openaiApiKey,
-          baseURL: config.openaiBaseUrl,
-          model: config.model,
-          timeoutMs: config.timeoutMs,
-          maxRetries: options.maxRetries,
-          totalBudgetMs: options.totalBudgetMs,
-          logger: log,
-        })
+      ? () =>
+          (openaiWriter ??= import("./openai.js").then(({ createOpenAiWriter }) =>
+            createOpenAiWriter({
+              apiKey: config.openaiApiKey,
+              baseURL: config.openaiBaseUrl,
+              model: config.model,
+              timeoutMs: config.timeoutMs,
+              maxRetries: options.maxRetries,
+              totalBudgetMs: options.totalBudgetMs,
+              logger: log,
+            }),
+          ))
       : undefined;
   const sampling = createSamplingWriter({ timeoutMs: options.samplingTimeoutMs ?? config.timeoutMs * 3, logger: log });
   const cache = new LruCache<Promise<WriterOutput>>(options.cacheSize);
@@ -85,7 +91,7 @@ export function createWriter(config: Config["llm"], logger: Logger, options: Wri
         log.debug({ provider }, "writer cache hit");
         return { ...output, offer_ids: [...output.offer_ids], provenance: { ...output.provenance, cache: "hit" } };
       }
-      const pending = provider === "openai" ? openai!.write(input, context) : sampling.write(input, context);
+      const pending = provider === "openai" ? openai!().then((writer) => writer.write(input, context)) : sampling.write(input, context);
       if (key !== undefined) cache.set(key, pending);
       return await pending;
     } catch (error) {
@@ -105,7 +111,7 @@ export function createWriter(config: Config["llm"], logger: Logger, options: Wri
     async judge(output, input, context) {
       if (!config.judge) return [];
       const choice = choose(context);
-      if (choice === "openai") return judgeMessage((c) => openai!.askJson(c, context?.signal), output, input, log);
+      if (choice === "openai") return judgeMessage(async (c) => (await openai!()).askJson(c, context?.signal), output, input, log);
       if (choice === "sampling") return judgeMessage((c) => sampling.askJson(context!.sampling!, c), output, input, log);
       return [];
     },

@@ -7,7 +7,6 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { request } from "undici";
 import type { Customer, TenantSettings } from "./catalog.js";
 import type { InterventionRow } from "./interventions-repo.js";
 import { prepared, type Db } from "./store.js";
@@ -96,6 +95,8 @@ export async function postWebhook(url: string, secret: string, payload: object, 
   const raw = JSON.stringify(payload);
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
+    // Loaded on the first webhook, not at start: most sessions never send one.
+    const { request } = await import("undici");
     const response = await request(url, {
       method: "POST",
       body: raw,
