@@ -6,8 +6,8 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Db } from "../backend/local/store.js";
-import { ApprovalRefusedError } from "../errors.js";
-import { checkPassphrase, hasPassphrase } from "../guard/passphrase.js";
+import { ApprovalRefusedError, RateLimitedError } from "../errors.js";
+import { attemptPassphrase, hasPassphrase } from "../guard/passphrase.js";
 
 export const PASSPHRASE_HEADER = "x-retivo-operator-passphrase";
 
@@ -15,7 +15,13 @@ export async function requireOperatorPassphrase(db: Db, headers: IncomingHttpHea
   if (!hasPassphrase(db)) return;
   const given = headers[PASSPHRASE_HEADER];
   const candidate = Array.isArray(given) ? given[0] : given;
-  if (await checkPassphrase(db, candidate)) return;
+  // Throttled like the page and the CLI: guessing through the REST server is no shortcut.
+  const attempt = await attemptPassphrase(db, candidate);
+  if (attempt.ok) return;
+  if (attempt.reason === "locked") {
+    const seconds = Math.max(1, Math.ceil((Date.parse(attempt.lockedUntil) - Date.now()) / 1000));
+    throw new RateLimitedError("Too many wrong operator passphrases: approvals are locked for now. Nothing changed.", seconds, `Retry after ${attempt.lockedUntil}.`);
+  }
   throw new ApprovalRefusedError(
     candidate ? "Wrong operator passphrase: nothing changed." : "This store has an operator passphrase: approve and rollback need it. Nothing changed.",
     `Send it in the ${PASSPHRASE_HEADER} header (the human operator types it; agents must not hold it).`,

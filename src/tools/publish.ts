@@ -57,6 +57,6 @@ export function toolList(tools: readonly ToolDefinition[]): Tool[] {
 
 /** Replaces the SDK's per-request listing with the cached one. Call after registering the tools. */
 export function publishToolList(server: McpServer, tools: readonly ToolDefinition[]): void {
-  const listed = toolList(tools);
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  // Computed on the first listing, not at start: initialize should not wait for it.
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolList(tools) }));
 }

@@ -187,8 +187,15 @@ describe("operator passphrase", () => {
       expect(right.body).toEqual({ id, status: "approved" });
       const delivered = t.db.prepare("SELECT id FROM interventions WHERE tenant_id = 'test' AND status = 'delivered' LIMIT 1").get() as { id: string };
       expect((await t.call("PUT", `/api/interventions/${delivered.id}/rollback`, { body: {} })).status).toBe(403);
+      // Guessing through REST is throttled like the page and the CLI.
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const guess = await t.call("PUT", `/api/interventions/${delivered.id}/rollback`, { body: {}, headers: { "x-retivo-operator-passphrase": `guess-${i}` } });
+        statuses.push(guess.status);
+      }
+      expect(statuses.at(-1)).toBe(429);
     } finally {
-      t.db.prepare("DELETE FROM guard_settings").run();
+      t.db.prepare("DELETE FROM guard_settings").run(); // passphrase and its failure counter
     }
   });
 });
