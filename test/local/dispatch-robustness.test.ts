@@ -248,3 +248,19 @@ describe("webhook retractions", () => {
     expect(received.filter((r) => r.event === "intervention.retracted")).toHaveLength(2);
   });
 });
+
+describe("dispatcher and rollback racing", () => {
+  it("a delivery rolled back during its backoff is not POSTed again, and stays rolled back", async () => {
+    const id = stage("live", "approved");
+    failNext = 1;
+    const slow = otherProcess({ webhookRetryDelaysMs: [300, 300] });
+    const run = slow.runOnce();
+    await waitFor(() => outcomes(id, "delivery").includes("retrying"));
+    await h.runtime.backend.rollback(id, "wrong audience", { actor: "test:operator" });
+    await run;
+    await h.runtime.dispatcher!.idle();
+    expect(received.filter((r) => r.interventionId === id && r.event === undefined)).toEqual([]);
+    expect(storedStatus(h.runtime, id).status).toBe("rolled_back");
+    expect(outcomes(id, "delivery")).toEqual(["retrying", "cancelled"]);
+  });
+});

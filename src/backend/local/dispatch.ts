@@ -184,11 +184,16 @@ export class Dispatcher {
       return this.finish(row, "failed", 1, "error", "no webhook endpoint is configured for this tenant");
     }
     const target = { url: tenant.webhook_url, secret: tenant.webhook_secret };
-    const end = await postWithRetries(target, webhookPayload(row, customer), this.policy(), (attempt, detail) =>
-      this.record(row, "delivery", attempt, "retrying", detail),
+    const end = await postWithRetries(
+      target,
+      webhookPayload(row, customer),
+      this.policy(),
+      (attempt, detail) => this.record(row, "delivery", attempt, "retrying", detail),
+      () => findRow(this.options.db, row.tenant_id, row.id)?.status === "sent",
     );
     // Interrupted by stop(): still deliverable, so it stays `sent` for a resume rather than becoming `failed`.
-    if (end.outcome === "interrupted") return this.record(row, "delivery", end.attempt, end.outcome, end.detail);
+    // Cancelled: a rollback won; its status stands.
+    if (end.outcome === "interrupted" || end.outcome === "cancelled") return this.record(row, "delivery", end.attempt, end.outcome, end.detail);
     return this.finish(row, end.outcome === "accepted" ? "delivered" : "failed", end.attempt, end.outcome, end.detail);
   }
 

@@ -15,8 +15,11 @@ export interface RetryPolicy {
 }
 
 export interface SequenceEnd {
-  /** `interrupted`: the dispatcher stopped; the work is left for a resume. */
-  outcome: "accepted" | "error" | "interrupted";
+  /**
+   * `interrupted`: the dispatcher stopped; the work is left for a resume.
+   * `cancelled`: no longer wanted between attempts (a rollback won the race).
+   */
+  outcome: "accepted" | "error" | "interrupted" | "cancelled";
   attempt: number;
   detail: string;
 }
@@ -44,8 +47,13 @@ export async function postWithRetries(
   policy: RetryPolicy,
   /** Called after each failed attempt that will be retried, before the wait. */
   onRetry: (attempt: number, detail: string) => void,
+  /** Asked before every retry: a delivery rolled back meanwhile must not arrive after its retraction. */
+  stillWanted: () => boolean = () => true,
 ): Promise<SequenceEnd> {
   for (let attempt = 1; ; attempt++) {
+    if (attempt > 1 && !stillWanted()) {
+      return { outcome: "cancelled", attempt: attempt - 1, detail: "no longer wanted (rolled back) before the endpoint accepted; not sent again" };
+    }
     const outcome = await postWebhook(target.url, target.secret, payload, policy.timeoutMs, policy.signal);
     if (outcome.ok) return { outcome: "accepted", attempt, detail: `endpoint answered HTTP ${outcome.status}` };
     // A stop is not the endpoint's fault: the attempt is left for a resume, never marked failed.
