@@ -56,6 +56,8 @@ export interface Config {
   /** SQLite file of the local store (also holds approvals and the audit log). */
   dbPath: string;
   outboxDir: string;
+  /** The local store's webhook endpoint for the live data set (applied at start when set). */
+  webhook: { url: string; secret: string } | undefined;
   seed: number;
   llm: {
     provider: LlmProvider;
@@ -191,6 +193,22 @@ function checkFlagsFor(command: Command, values: Record<string, unknown>): void 
   );
 }
 
+/** RETIVO_WEBHOOK_URL and RETIVO_WEBHOOK_SECRET come together, or not at all. */
+function webhookFrom(env: Env): Config["webhook"] {
+  const url = env.RETIVO_WEBHOOK_URL?.trim();
+  const secret = env.RETIVO_WEBHOOK_SECRET?.trim();
+  if (!url && !secret) return undefined;
+  if (!url || !secret) throw new ConfigError("Set RETIVO_WEBHOOK_URL and RETIVO_WEBHOOK_SECRET together: deliveries are signed with the secret.");
+  try {
+    const parsed = new URL(url);
+    if (!["http:", "https:"].includes(parsed.protocol)) throw new Error();
+  } catch {
+    throw new ConfigError("RETIVO_WEBHOOK_URL must be an http(s) URL.");
+  }
+  if (secret.length < 16) throw new ConfigError("RETIVO_WEBHOOK_SECRET must have at least 16 characters.");
+  return { url, secret };
+}
+
 /** Parse argv (without node and script) and the environment into a frozen Config. */
 export function parseConfig(argv: readonly string[], env: Env): Readonly<Config> {
   let parsed;
@@ -301,6 +319,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     dataDir,
     dbPath,
     outboxDir: env.RETIVO_OUTBOX ?? join(dataDir, "outbox"),
+    webhook: webhookFrom(env),
     seed: positiveInt("--seed", values.seed ?? env.RETIVO_SEED ?? "42"),
     llm: {
       provider: oneOf("RETIVO_LLM", values.llm ?? env.RETIVO_LLM ?? "auto", ["auto", "openai", "sampling", "template"] as const),

@@ -8,6 +8,7 @@ import type { Config } from "./config.js";
 import type { InterventionsBackend } from "./backend/types.js";
 import { LocalBackend } from "./backend/local/index.js";
 import { Dispatcher } from "./backend/local/dispatch.js";
+import { setWebhook } from "./backend/local/catalog.js";
 import { ensureSeeded } from "./backend/local/seed.js";
 import { openStore, type Db } from "./backend/local/store.js";
 import { ReadOnlyBackend } from "./backend/read-only.js";
@@ -54,6 +55,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   } else {
     const seeded = ensureSeeded(db, LIVE_TENANT, config.seed);
     if (seeded) logger.info({ db: config.dbPath }, "seeded an empty store with demo data");
+    if (config.webhook) setWebhook(db, LIVE_TENANT, config.webhook.url, config.webhook.secret);
     dispatcher = new Dispatcher({ db, logger, outboxDir: config.outboxDir, ...overrides.dispatcher, tenants: [LIVE_TENANT] });
     const activeDispatcher = dispatcher;
     backend = new LocalBackend({

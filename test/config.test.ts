@@ -123,3 +123,16 @@ describe("README documents every environment variable parseConfig reads", () => 
     expect(missing).toEqual([]);
   });
 });
+
+describe("webhook endpoint", () => {
+  it("takes RETIVO_WEBHOOK_URL and RETIVO_WEBHOOK_SECRET together, or neither", () => {
+    expect(parseConfig([], {}).webhook).toBeUndefined();
+    expect(parseConfig([], { RETIVO_WEBHOOK_URL: "https://hooks.example.com/retivo", RETIVO_WEBHOOK_SECRET: "s".repeat(16) }).webhook).toEqual({
+      url: "https://hooks.example.com/retivo",
+      secret: "s".repeat(16),
+    });
+    expect(() => parseConfig([], { RETIVO_WEBHOOK_URL: "https://hooks.example.com/retivo" })).toThrow(/together/);
+    expect(() => parseConfig([], { RETIVO_WEBHOOK_URL: "ftp://x", RETIVO_WEBHOOK_SECRET: "s".repeat(16) })).toThrow(/http/);
+    expect(() => parseConfig([], { RETIVO_WEBHOOK_URL: "https://x.example", RETIVO_WEBHOOK_SECRET: "short" })).toThrow(/16/);
+  });
+});

@@ -9,11 +9,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setWebhook } from "../../src/backend/local/catalog.js";
 import { deliveriesOf } from "../../src/backend/local/retract.js";
 import { acceptEverything, startHarness, storedStatus, type Harness } from "../support/harness.js";
 
-const SECRET = "whsec_test_secret";
+const SECRET = "whsec_test_secret_0123456789";
 
 interface Received {
   body: Record<string, unknown>;
@@ -47,8 +46,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/retivo`;
-  h = await startHarness({ onElicit: acceptEverything, overrides: { dispatcher: { webhookRetryDelaysMs: [20, 20] } } });
-  setWebhook(h.runtime.db, "live", receiverUrl, SECRET);
+  // Configured the way an operator does: RETIVO_WEBHOOK_URL and RETIVO_WEBHOOK_SECRET.
+  h = await startHarness({
+    env: { RETIVO_WEBHOOK_URL: receiverUrl, RETIVO_WEBHOOK_SECRET: SECRET },
+    onElicit: acceptEverything,
+    overrides: { dispatcher: { webhookRetryDelaysMs: [20, 20] } },
+  });
 });
 
 afterAll(async () => {
