@@ -31,7 +31,7 @@ export function targetsFor(dbPath: string, tenantId: string): Targets {
     }[]).find((p) => (JSON.parse(p.constraints) as { channels?: string[] }).channels?.length);
     if (!playbook) throw new Error(`tenant ${tenantId} has no active playbook`);
     const channel = (JSON.parse(playbook.constraints) as { channels: string[] }).channels[0]!;
-    const userId = db.prepare("SELECT id FROM customers WHERE tenant_id = ? AND opted_out = 0 ORDER BY id LIMIT 1").pluck().get(tenantId) as string;
+    const userId = db.prepare("SELECT id FROM customers WHERE tenant_id = ? AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 1").pluck().get(tenantId) as string;
     return {
       take(status, n) {
         const pool = pools[status];

@@ -30,6 +30,7 @@ import { NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { ApiClient, type ApiClientOptions } from "./http/client.js";
 import type { RetryPolicy } from "./http/retry.js";
+import { compactRow, type CompactIntervention } from "../api/compact.js";
 import { pageFromWindow, windowSizeFor, type WindowedListPage } from "./http/window.js";
 import type { BackendMode, GuardedActionOptions, InterventionsBackend, ListQuery, OperationContext } from "./types.js";
 
@@ -75,6 +76,12 @@ export class HttpBackend implements InterventionsBackend {
   async list(query: ListQuery): Promise<WindowedListPage> {
     const requested = windowSizeFor(query, this.listWindow);
     return pageFromWindow(await this.fetchWindow(requested), query, requested);
+  }
+
+  /** The API has no compact view: the same window, mapped locally. */
+  async listCompact(query: ListQuery): Promise<WindowedListPage<CompactIntervention>> {
+    const page = await this.list(query);
+    return { ...page, interventions: page.interventions.map(compactRow) };
   }
 
   async get(id: string): Promise<DetailedIntervention> {

@@ -4,6 +4,7 @@
  * or resource handler) is refused here with ReadOnlyError. Reads and dry-runs
  * (which persist nothing) pass through unchanged.
  */
+import type { CompactIntervention } from "../api/compact.js";
 import type { CreateResponse, DetailedIntervention, DryRunRequest, DryRunResponse, FlagResponse, StatusResponse } from "../api/schemas.js";
 import { ReadOnlyError } from "../errors.js";
 import type { BackendMode, InterventionsBackend, ListPage, ListQuery, OperationContext } from "./types.js";
@@ -17,6 +18,10 @@ export class ReadOnlyBackend implements InterventionsBackend {
 
   list(query: ListQuery): Promise<ListPage> {
     return this.inner.list(query);
+  }
+
+  listCompact(query: ListQuery): Promise<ListPage<CompactIntervention>> {
+    return this.inner.listCompact(query);
   }
 
   get(id: string): Promise<DetailedIntervention> {

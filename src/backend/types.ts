@@ -2,6 +2,7 @@
  * The one interface both backends implement: the eight API operations plus the
  * get-by-id the guard and triage need. `buildServer` never knows which it holds.
  */
+import type { CompactIntervention } from "../api/compact.js";
 import type {
   Channel,
   CreateRequest,
@@ -25,8 +26,8 @@ export interface ListQuery {
   flagged?: boolean;
 }
 
-export interface ListPage {
-  interventions: DetailedIntervention[];
+export interface ListPage<Row = DetailedIntervention> {
+  interventions: Row[];
   /** Pass back as `cursor` for the next page; null when this is the last page. */
   next_cursor: string | null;
   /** Set when the backend could search only part of the data (the API's list window). */
@@ -53,6 +54,8 @@ export type BackendMode = "local" | "api-live" | "api-test";
 export interface InterventionsBackend {
   readonly mode: BackendMode;
   list(query: ListQuery): Promise<ListPage>;
+  /** The same page as compact rows: what triage lists show by default, cheaper to read and to send. */
+  listCompact(query: ListQuery): Promise<ListPage<CompactIntervention>>;
   get(id: string): Promise<DetailedIntervention>;
   create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse>;
   approve(id: string, options?: GuardedActionOptions): Promise<StatusResponse>;

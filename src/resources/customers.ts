@@ -11,7 +11,7 @@
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { getCustomer, type Customer } from "../backend/local/catalog.js";
 import type { ToolDeps } from "../tools/define.js";
-import { compact } from "../tools/present.js";
+import { compactRow as compact } from "../api/compact.js";
 import { jsonResource, resourceNotFound, variable } from "./content.js";
 import { idLookups, safely } from "./lookups.js";
 

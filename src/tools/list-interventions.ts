@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { ChannelSchema, StatusSchema } from "../api/schemas.js";
 import { defineTool } from "./define.js";
-import { compact, CompactInterventionSchema, summaryLine } from "./present.js";
+import { CompactInterventionSchema, type CompactIntervention } from "../api/compact.js";
+import type { DetailedIntervention } from "../api/schemas.js";
+import { summaryLine } from "./present.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** A full row is ~500 tokens: 50 of them is already ~25k; 500 would be ~240k. */
@@ -43,9 +45,9 @@ export const listInterventions = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: false,
   async handler({ detail, ...query }, { deps }) {
-    const page = await deps.backend.list(query);
-    const rows = detail === "full" ? page.interventions : page.interventions.map(compact);
-    const lines = page.interventions.map(summaryLine);
+    const page = detail === "full" ? await deps.backend.list(query) : await deps.backend.listCompact(query);
+    const rows: Array<CompactIntervention | DetailedIntervention> = page.interventions;
+    const lines = rows.map(summaryLine);
     const more = page.next_cursor ? `More: call again with cursor "${page.next_cursor}".` : "End of list.";
     // In API mode filters search only the newest interventions the API returns; say so.
     const searched = page.window && !page.window.complete ? [page.window.note] : [];

@@ -18,7 +18,7 @@ export interface ListWindow {
 }
 
 /** A list page from the HTTP backend: the interface's page plus what was searched. */
-export interface WindowedListPage extends ListPage {
+export interface WindowedListPage<Row = DetailedIntervention> extends ListPage<Row> {
   window: ListWindow;
 }
 

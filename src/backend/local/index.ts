@@ -31,6 +31,7 @@ import {
   compareAndSet,
   findRow,
   insertRow,
+  listCompactRows,
   listRows,
   newInterventionId,
   toIntervention,
@@ -43,6 +44,7 @@ import type { Db } from "./store.js";
 import { vetManualCreate } from "./vet-create.js";
 import { writerInputFor } from "./writer-input.js";
 import { writeChecked } from "../../writer/index.js";
+import type { CompactIntervention } from "../../api/compact.js";
 import { draftPreview } from "../preview.js";
 
 export interface LocalBackendOptions {
@@ -94,6 +96,10 @@ export class LocalBackend implements InterventionsBackend {
 
   async list(query: ListQuery): Promise<ListPage> {
     return listRows(this.db, this.tenantId, query);
+  }
+
+  async listCompact(query: ListQuery): Promise<ListPage<CompactIntervention>> {
+    return listCompactRows(this.db, this.tenantId, query);
   }
 
   async get(id: string): Promise<DetailedIntervention> {

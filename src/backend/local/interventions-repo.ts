@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { Channel, DetailedIntervention, Provenance, QualityChecks, Status } from "../../api/schemas.js";
 import { InvalidInputError } from "../../errors.js";
+import { compactRow, PREVIEW_CHARS, type CompactIntervention } from "../../api/compact.js";
 import type { ListPage, ListQuery } from "../types.js";
 import { prepared, type Db } from "./store.js";
 
@@ -97,7 +98,7 @@ function decodeCursor(cursor: string): number {
 }
 
 /** Newest first. Each filter is an equality on an indexed column, so a page is a range scan. */
-export function listRows(db: Db, tenantId: string, query: ListQuery): ListPage {
+function pageOf<Row extends { seq: number }>(db: Db, tenantId: string, query: ListQuery, columns: string): { rows: Row[]; next_cursor: string | null } {
   const where = ["tenant_id = @tenant_id"];
   const params: Record<string, unknown> = { tenant_id: tenantId, limit: query.limit + 1 };
   const filters: [column: string, value: unknown][] = [
@@ -115,14 +116,28 @@ export function listRows(db: Db, tenantId: string, query: ListQuery): ListPage {
     where.push("seq < @before");
     params.before = decodeCursor(query.cursor);
   }
-  const rows = prepared(db, `SELECT * FROM interventions WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT @limit`)
-    .all(params) as InterventionRow[];
+  const rows = prepared(db, `SELECT ${columns} FROM interventions WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT @limit`).all(params) as Row[];
   const hasMore = rows.length > query.limit;
   const page = hasMore ? rows.slice(0, query.limit) : rows;
-  return {
-    interventions: page.map(toIntervention),
-    next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.seq) : null,
-  };
+  return { rows: page, next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.seq) : null };
+}
+
+export function listRows(db: Db, tenantId: string, query: ListQuery): ListPage {
+  const { rows, next_cursor } = pageOf<InterventionRow>(db, tenantId, query, "*");
+  return { interventions: rows.map(toIntervention), next_cursor };
+}
+
+/**
+ * Only the compact columns, and only the start of the body: reading every
+ * column of a page (JSON checks, reasoning) costs about three times as much.
+ */
+const COMPACT_COLUMNS = `seq, id, user_id, playbook_id, status, channel, flagged, flag_reason, planned_at,
+  substr(message_body, 1, ${PREVIEW_CHARS * 4}) AS message_body`;
+
+export function listCompactRows(db: Db, tenantId: string, query: ListQuery): ListPage<CompactIntervention> {
+  type Row = Pick<InterventionRow, "seq" | "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "planned_at" | "message_body">;
+  const { rows, next_cursor } = pageOf<Row>(db, tenantId, query, COMPACT_COLUMNS);
+  return { interventions: rows.map((row) => compactRow({ ...row, flagged: row.flagged === 1 })), next_cursor };
 }
 
 export type NewIntervention = Omit<
