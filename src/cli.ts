@@ -11,7 +11,8 @@ import { VERSION } from "./version.js";
 const HELP = `retivo-mcp ${VERSION}: MCP server for Retivo interventions
 
 Usage:
-  retivo-mcp [serve] [--http] [--host H] [--port P]   run the MCP server (stdio by default)
+  retivo-mcp [serve] [--stdio | --http [--host H] [--port P]]
+                                                     run the MCP server (stdio by default)
   retivo-mcp api [--host H] [--port P]                serve the Retivo REST API over the local store
   retivo-mcp approvals list|show ID|approve ID|deny ID|passphrase
                                                      human approvals, in your own terminal
@@ -27,6 +28,7 @@ Options:
   --log-level L     pino level, logs go to stderr (env LOG_LEVEL)
 
 Set RETIVO_API_KEY (rt_live_… or rt_test_…) to run on the Retivo API instead of the local store.
+Every environment variable is listed in the README's configuration table.
 `;
 
 async function run(config: Readonly<Config>): Promise<number | undefined> {
