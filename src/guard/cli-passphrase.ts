@@ -42,7 +42,7 @@ export async function runPassphraseCommand(db: Db, io: CommandIo, onSet: (replac
     onSet(replacing);
     writeLine(
       io.stdout,
-      "Operator passphrase set. Every approval now needs it, on the approval page or in 'retivo-mcp approvals approve'; in-client forms no longer approve on their own.",
+      "Operator passphrase set. Every approval now needs it: on the approval page, in 'retivo-mcp approvals approve', and for approve/rollback on the local REST server; in-client forms no longer approve on their own.",
     );
     return 0;
   } catch (error) {
