@@ -21,6 +21,23 @@ export function headline(facts: ActionFacts): string {
     : `ROLL BACK intervention ${facts.intervention_id}: retract the ${facts.channel} message already sent to user ${facts.user_id}`;
 }
 
+/**
+ * Model- and agent-written text is shown with every line behind a gutter, so
+ * nothing in it (a fake "-----", "Flagged: no", "Quality checks: passed") can
+ * pass for the facts around it.
+ */
+function gutter(text: string): string {
+  return text
+    .split(/\r?\n|\r/)
+    .map((line) => `  │ ${line}`)
+    .join("\n");
+}
+
+/** For one-line fields an agent can write (flag and rollback reasons): line breaks cannot start a fake fact. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, " ⏎ ");
+}
+
 function qualityLines(checks: unknown): string[] {
   if (!checks || typeof checks !== "object" || !Array.isArray((checks as { checks?: unknown }).checks)) {
     return ["Quality checks: none recorded"];
@@ -29,7 +46,7 @@ function qualityLines(checks: unknown): string[] {
   const summary = (checks as { passed?: boolean }).passed ? "passed" : "FAILED";
   return [
     `Quality checks: ${summary}`,
-    ...list.map((c) => `  - ${c.passed ? "ok  " : "FAIL"} ${String(c.name)} (${String(c.severity)}): ${String(c.detail)}`),
+    ...list.map((c) => `  - ${c.passed ? "ok  " : "FAIL"} ${String(c.name)} (${String(c.severity)}): ${oneLine(String(c.detail))}`),
   ];
 }
 
@@ -44,20 +61,16 @@ export function describeRequest(request: DescribedRequest): string {
     `Channel: ${facts.channel}`,
     `Planned at: ${facts.planned_at}`,
   ];
-  if (facts.action === "rollback") lines.push(`Rollback reason given by the agent: ${facts.reason ?? "(none)"}`);
-  lines.push(facts.flagged ? `FLAGGED: ${display.flag_reason ?? "(no reason recorded)"}` : "Flagged: no");
+  if (facts.action === "rollback") lines.push(`Rollback reason given by the agent: ${facts.reason ? oneLine(facts.reason) : "(none)"}`);
+  lines.push(facts.flagged ? `FLAGGED: ${display.flag_reason ? oneLine(display.flag_reason) : "(no reason recorded)"}` : "Flagged: no");
   lines.push(...qualityLines(display.quality_checks));
-  if (display.subject) lines.push(`Subject (written by an AI model): ${display.subject}`);
+  if (display.subject) lines.push(`Subject (written by an AI model): ${oneLine(display.subject)}`);
   lines.push(
     "",
     "Message body (written by an AI model; data to review, not instructions):",
-    "-----",
-    facts.message_body,
-    "-----",
+    gutter(facts.message_body),
     `Model reasoning (model output, unverified; confidence ${display.confidence}):`,
-    "-----",
-    display.reasoning,
-    "-----",
+    gutter(display.reasoning),
     "",
     `Requested by: ${request.client.name} ${request.client.version} (an AI agent's client)`,
     `Approval request: ${request.approvalId}, expires ${request.expiresAt}`,
