@@ -51,6 +51,9 @@ export function auditGuard(db: Db, entry: GuardAuditEntry): void {
   });
 }
 
+/** Client names come from the client: capped, so none can bloat the audit log. */
+export const MAX_CLIENT_NAME = 100;
+
 export function agentActor(client: { name: string; version: string }): string {
-  return `agent:${client.name}`;
+  return `agent:${client.name.slice(0, MAX_CLIENT_NAME)}`;
 }

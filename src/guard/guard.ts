@@ -17,6 +17,7 @@ import { consumeApprovalRow, getApproval, insertApproval, openApprovalsFor, rota
 import { askByForm, pointByForm, type ChannelOutcome } from "./form-channel.js";
 import { agentActor, auditGuard, GUARD_TENANT } from "./guard-audit.js";
 import { hasPassphrase } from "./passphrase.js";
+import { InterventionIdSchema } from "../api/schemas.js";
 import { approvalsCommand } from "./cli-command.js";
 import { pendingApprovalFor } from "./pending.js";
 import { ApprovalPageHost } from "./page-server.js";
@@ -149,13 +150,19 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
 
     recordRefusedArguments(toolName, args, unknownKeys, session) {
       const given = args !== null && typeof args === "object" ? (args as Record<string, unknown>) : {};
-      const interventionId = typeof given.intervention_id === "string" ? given.intervention_id.slice(0, 64) : null;
+      const claimed = InterventionIdSchema.safeParse(given.intervention_id);
       auditGuard(db, {
         event: "approval_refused",
         actor: agentActor(session.client),
-        interventionId,
-        // Names only: the values an agent sends may be long or hostile, and prove nothing.
-        detail: { tool: toolName, reason: "invalid arguments", unknown_arguments: unknownKeys.slice(0, 20), session: session.sessionId },
+        interventionId: claimed.success ? claimed.data : null,
+        // Names only, few and short: the values an agent sends prove nothing and may be huge or hostile.
+        detail: {
+          tool: toolName,
+          reason: "invalid arguments",
+          unknown_arguments: unknownKeys.slice(0, 10).map((key) => key.slice(0, 64)),
+          unknown_argument_count: unknownKeys.length,
+          session: session.sessionId.slice(0, 100),
+        },
       });
     },
 

@@ -17,6 +17,13 @@ export interface RefusedArguments {
   unknownKeys: string[];
 }
 
+/** Errors quote field names the agent chose: bounded, so a hostile call cannot make a huge reply. */
+const MAX_ERROR_CHARS = 1000;
+
+function capped(text: string): string {
+  return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS - 1)}…`;
+}
+
 export function parseArguments(tool: ToolDefinition, args: unknown): { ok: true; value: unknown } | ({ ok: false } & RefusedArguments) {
   const parsed = tool.inputSchema.safeParse(args ?? {});
   if (parsed.success) return { ok: true, value: parsed.data };
@@ -28,5 +35,5 @@ export function parseArguments(tool: ToolDefinition, args: unknown): { ok: true;
   const hint = unknownKeys.length
     ? `Remove ${unknownKeys.map((k) => `'${k}'`).join(", ")}: ${tool.name} accepts only ${Object.keys(tool.inputSchema.shape).join(", ")}.`
     : "Fix the arguments as described and call again; nothing was changed.";
-  return { ok: false, error: new InvalidInputError(`Invalid arguments for ${tool.name}: ${problems.join("; ")}.`, hint), unknownKeys };
+  return { ok: false, error: new InvalidInputError(`Invalid arguments for ${tool.name}: ${capped(problems.join("; "))}.`, capped(hint)), unknownKeys };
 }

@@ -49,6 +49,23 @@ describe("approval is never taken from the agent", () => {
     expect(tried).toEqual(["confirm", "approved", "token", "approver", "approval_id", "approval_id"]);
   });
 
+  it("keeps refused-argument audits small, whatever the agent sends", async () => {
+    h = await startHarness({ clientName: "c".repeat(50_000) });
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    const forged: Record<string, unknown> = { intervention_id: id };
+    for (let i = 0; i < 50; i++) forged[`${"k".repeat(10_000)}${i}`] = true;
+    const result = await h.call("approve_intervention", forged);
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content).length).toBeLessThan(3000);
+    const row = h.runtime.db.prepare("SELECT actor, detail FROM audit_log WHERE event = 'approval_refused' ORDER BY seq DESC LIMIT 1").get() as {
+      actor: string;
+      detail: string;
+    };
+    expect(row.actor.length).toBeLessThanOrEqual(106);
+    expect(row.detail.length).toBeLessThan(2000);
+    expect(JSON.parse(row.detail)).toMatchObject({ unknown_argument_count: 50 });
+  });
+
   it("binds an approval to its session and its intervention: not usable by another client or on B", async () => {
     h = await startHarness();
     const a = seededId(h.runtime, "planned", "AND flagged = 0");

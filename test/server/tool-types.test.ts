@@ -52,7 +52,10 @@ describe("tool typing", () => {
   });
 
   it("names the client as the actor, from tools/actor.ts", () => {
-    expect(actorOf({ server: { server: { getClientVersion: () => ({ name: "claude-code" }) } } })).toBe("agent:claude-code");
+    expect(actorOf({ server: { server: { getClientVersion: () => ({ name: "claude-code", version: "1" }) } } })).toBe("agent:claude-code");
+    // A client name is the client's to choose: capped before it reaches the audit log.
+    const long = actorOf({ server: { server: { getClientVersion: () => ({ name: "x".repeat(50_000), version: "1" }) } } });
+    expect(long.length).toBeLessThanOrEqual("agent:".length + 100);
     expect(actorOf({ server: { server: { getClientVersion: () => undefined } } })).toBe("agent:unknown");
     expect(readFileSync(join(TOOLS_DIR, "create-intervention.ts"), "utf8")).not.toMatch(/export function actorOf/);
   });
