@@ -109,7 +109,17 @@ function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function decide(db: Db, tenantId: string, request: DryRunRequest, now: Date): DecisionOutcome {
+export interface DecideOptions {
+  /**
+   * Judge as if the kill switch were off (reported in `rules`, never a skip).
+   * A manual create uses it: the switch only holds messages at dispatch, so
+   * the engine's objections must be found while it is on, or an unflagged
+   * override would go out, unacknowledged, once it is switched off.
+   */
+  ignoreKillSwitch?: boolean;
+}
+
+export function decide(db: Db, tenantId: string, request: DryRunRequest, now: Date, options: DecideOptions = {}): DecisionOutcome {
   const tenant = getTenant(db, tenantId);
   if (!tenant) {
     throw new NotFoundError(
@@ -148,7 +158,7 @@ export function decide(db: Db, tenantId: string, request: DryRunRequest, now: Da
   );
   const matched = { ...subject, matchedCount: matches.length };
 
-  const gate = firstFailedGate(rules);
+  const gate = firstFailedGate(rules, options.ignoreKillSwitch === true);
   if (gate) return finish({ ...matched, action: "skip", reason: gate, reasoning: explain.gate(gate, customer.id, matches.length) });
   if (request.playbook_id !== undefined && !requested) {
     return finish({ ...matched, action: "skip", reason: "unknown_playbook", reasoning: explain.unknownPlaybook(request.playbook_id) });
@@ -215,8 +225,8 @@ const GATES: ReadonlyArray<[rule: string, reason: string]> = [
   ["user_paused", "user_paused"],
 ];
 
-function firstFailedGate(rules: Record<string, RuleResult>): string | undefined {
-  return GATES.find(([rule]) => rules[rule]?.passed === false)?.[1];
+function firstFailedGate(rules: Record<string, RuleResult>, ignoreKillSwitch: boolean): string | undefined {
+  return GATES.find(([rule]) => !(ignoreKillSwitch && rule === "kill_switch") && rules[rule]?.passed === false)?.[1];
 }
 
 // ------------------------------------------------------------------ channel

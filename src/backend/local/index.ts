@@ -132,9 +132,9 @@ export class LocalBackend implements InterventionsBackend {
           reasoning: written.output.reasoning,
           confidence: written.output.confidence,
           planned_at: createdAt,
-          // A failed quality check names the problem in the text itself, so it leads.
+          // A failed quality check names the problem in the text itself, so it leads; the engine's objection follows.
           flagged: written.flagged || objection ? 1 : 0,
-          flag_reason: written.flag_reason ?? objection,
+          flag_reason: [written.flag_reason, objection].filter((reason) => reason).join("; ") || null,
           quality_checks: JSON.stringify(written.quality_checks),
           origin: "manual",
           provenance: JSON.stringify(written.output.provenance),

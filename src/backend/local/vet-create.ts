@@ -4,7 +4,9 @@
  * not allow, an opted-out or paused user) is refused outright. Everything the
  * engine would not have planned by itself (entry conditions unmet, cooldown,
  * weekly cap, escalation) is allowed as a human's override but flagged, so it
- * cannot go out until an approver acknowledges why.
+ * cannot go out until an approver acknowledges why. The tenant's kill switch
+ * is no objection (it holds messages at dispatch) and hides none: the create is
+ * judged as if it were off.
  */
 import type { CreateRequest } from "../../api/schemas.js";
 import { InvalidInputError, NotFoundError } from "../../errors.js";
@@ -45,15 +47,23 @@ export function vetManualCreate(db: Db, tenantId: string, request: CreateRequest
       `Use one of: ${playbook.constraints.channels.join(", ")}.`,
     );
   }
-  if (customer.opted_out || customer.paused) {
+  if (customer.opted_out) {
     throw new InvalidInputError(
-      `${customer.id} is ${customer.opted_out ? "opted out of messages" : "paused"}: an intervention could never reach them.`,
-      "Nothing was created. Leave this user alone, or ask the operator to change their status first.",
+      `${customer.id} opted out of messages: they asked not to be contacted, so no intervention may reach them.`,
+      "Nothing was created. Leave this user alone.",
     );
   }
-  const { decision } = decide(db, tenantId, request, now).response;
-  // The kill switch holds messages at dispatch; creating one meanwhile is harmless and not an objection.
-  const objects = decision.action !== "intervene" && decision.reason !== "kill_switch_active";
+  if (customer.paused) {
+    throw new InvalidInputError(
+      `${customer.id} is paused: messages to them are held and suppressed at dispatch while the pause lasts.`,
+      "Nothing was created. Ask the operator to unpause this user first, then create the intervention.",
+    );
+  }
+  // The kill switch only holds messages at dispatch, so it is no objection here; but the
+  // rest of the engine is judged as if it were off, so an override made while it is on is
+  // still flagged and cannot go out unacknowledged once it is switched off.
+  const { decision } = decide(db, tenantId, request, now, { ignoreKillSwitch: true }).response;
+  const objects = decision.action !== "intervene";
   return {
     customer,
     playbook,
