@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../config.js";
+import { setWebhook } from "../backend/local/catalog.js";
 import { Dispatcher, type DispatcherOptions } from "../backend/local/dispatch.js";
 import { LocalBackend } from "../backend/local/index.js";
 import { ensureSeeded } from "../backend/local/seed.js";
@@ -62,6 +63,9 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   for (const tenant of TENANTS) {
     if (ensureSeeded(db, tenant, config.seed)) logger.info({ tenant }, "seeded the data set with demo data");
   }
+  // RETIVO_WEBHOOK_URL/SECRET are the live data set's endpoint, as under `serve`; the test
+  // data set only simulates deliveries and never gets a real endpoint from the environment.
+  if (config.webhook) setWebhook(db, "live", config.webhook.url, config.webhook.secret);
   const dispatcher = new Dispatcher({
     db,
     logger,
@@ -108,7 +112,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         id,
         query: url.searchParams,
         body: () => readJsonBody(request),
-        requireOperator: () => requireOperatorPassphrase(db, request.headers),
+        requireOperator: () => requireOperatorPassphrase(db, request.headers, key!.tenant),
       });
       sendJson(response, result.status, result.body);
     } catch (error) {
