@@ -64,14 +64,6 @@ async function matches(current: StoredPassphrase, candidate: string | undefined)
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/**
- * True when no passphrase is set, or `candidate` matches it. Not throttled:
- * the approval page and the CLI use `attemptPassphrase`.
- */
-export async function checkPassphrase(db: Db, candidate: string | undefined): Promise<boolean> {
-  const current = stored(db);
-  return !current || (await matches(current, candidate));
-}
 
 /** Consecutive wrong passphrases, anywhere, before attempts are refused for a while. */
 export const LOCKOUT_AFTER = 5;

@@ -9,8 +9,10 @@ import { startRestServer } from "./server.js";
 export async function runApiCommand(config: Readonly<Config>, logger: Logger): Promise<void> {
   const server = await startRestServer({ config, logger });
   if (!isLoopbackHost(config.restServer.host)) {
-    // The approve and rollback endpoints release messages on a bearer key alone.
-    logger.warn({ host: config.restServer.host }, "the REST API listens beyond loopback; anyone with a key can approve and roll back");
+    logger.warn(
+      { host: config.restServer.host },
+      "the REST API listens beyond loopback: unless an operator passphrase is set (retivo-mcp approvals passphrase), anyone with a key can approve and roll back",
+    );
   }
   if (server.generatedKey) {
     process.stderr.write(

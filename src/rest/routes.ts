@@ -15,7 +15,7 @@ import {
   RollbackRequestSchema,
 } from "../api/schemas.js";
 import type { StatusResponse } from "../api/schemas.js";
-import type { InterventionsBackend } from "../backend/types.js";
+import type { GuardedActionOptions, InterventionsBackend } from "../backend/types.js";
 import { InvalidInputError } from "../errors.js";
 import type { RestKey } from "./keys.js";
 
@@ -53,6 +53,32 @@ const ok = (body: unknown, status = 200) => ({ status, body });
 /** The wire answer of the four status actions is exactly `{ id, status }`, whatever the backend adds. */
 const statusReply = ({ id, status }: StatusResponse) => ok({ id, status });
 const actorOf = (key: RestKey) => `rest:${key.label}`;
+/** Thrown by the probe below to learn, without changing anything, that a real move is due. */
+class MoveNeeded extends Error {}
+
+/**
+ * Approve and rollback as the operator. A repeat on an intervention already
+ * there changes nothing and needs nothing (domain.md); a real change needs the
+ * operator passphrase when one is set. The probe runs the transition with a
+ * precondition that always refuses: a no-op returns before it, a move throws
+ * and its transaction leaves the store as it was.
+ */
+async function asOperator(context: RouteContext, run: (options: GuardedActionOptions) => Promise<StatusResponse>): Promise<StatusResponse> {
+  const actor = actorOf(context.key);
+  try {
+    return await run({
+      actor,
+      verify: () => {
+        throw new MoveNeeded();
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof MoveNeeded)) throw error;
+  }
+  await context.requireOperator();
+  return run({ actor });
+}
+
 const idOf = (context: RouteContext) => parse(InterventionIdSchema, context.id, "intervention id");
 
 export const ROUTES: readonly Route[] = [
@@ -99,8 +125,7 @@ export const ROUTES: readonly Route[] = [
     pattern: /^\/api\/interventions\/([^/]+)\/approve$/,
     async handle(context) {
       const id = idOf(context);
-      await context.requireOperator();
-      return statusReply(await context.backend.approve(id, { actor: actorOf(context.key) }));
+      return statusReply(await asOperator(context, (options) => context.backend.approve(id, options)));
     },
   },
   {
@@ -126,8 +151,7 @@ export const ROUTES: readonly Route[] = [
       const id = idOf(context);
       // The body may be `{}` or absent: the reason is optional.
       const { reason } = parse(RollbackRequestSchema, (await context.body()) ?? {}, "body");
-      await context.requireOperator();
-      return statusReply(await context.backend.rollback(id, reason, { actor: actorOf(context.key) }));
+      return statusReply(await asOperator(context, (options) => context.backend.rollback(id, reason, options)));
     },
   },
   {

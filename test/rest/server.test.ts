@@ -168,32 +168,49 @@ describe("rate limit", () => {
 });
 
 describe("operator passphrase", () => {
-  it("makes approve and rollback need it once the store has one; other actions do not", async () => {
+  it("makes real approves and rollbacks on the live data set need it; repeats, other actions and the test data set do not", async () => {
     const { setPassphrase } = await import("../../src/guard/passphrase.js");
     await setPassphrase(t.db, "correct horse battery");
+    const live = fixturesFrom(t.db, "live");
+    const status = (id: string) => (t.db.prepare("SELECT status FROM interventions WHERE id = ?").get(id) as { status: string }).status;
+    const PASS = { "x-retivo-operator-passphrase": "correct horse battery" };
     try {
-      const id = await createOne();
-      const missing = await t.call("PUT", `/api/interventions/${id}/approve`);
-      expect(missing.status).toBe(403);
-      expect(missing.body.error).toMatch(/operator passphrase/);
-      const wrong = await t.call("PUT", `/api/interventions/${id}/approve`, { headers: { "x-retivo-operator-passphrase": "guess" } });
+      const created = await t.call("POST", "/api/interventions", { key: LIVE_KEY, body: { user_id: live.userId, playbook_id: live.playbookId, channel: live.channel } });
+      const id = created.body.id as string;
+      // Calls without the header are refused and never count as guesses.
+      for (let i = 0; i < 8; i++) {
+        const missing = await t.call("PUT", `/api/interventions/${id}/approve`, { key: LIVE_KEY });
+        expect(missing.status).toBe(403);
+        expect(missing.body.error).toMatch(/operator passphrase/);
+      }
+      const wrong = await t.call("PUT", `/api/interventions/${id}/approve`, { key: LIVE_KEY, headers: { "x-retivo-operator-passphrase": "guess" } });
       expect(wrong.status).toBe(403);
-      const row = () => t.db.prepare("SELECT status FROM interventions WHERE id = ?").get(id) as { status: string };
-      expect(row().status).toBe("planned");
-      expect((await t.call("PUT", `/api/interventions/${id}/pause`)).status).toBe(200);
-      const right = await t.call("PUT", `/api/interventions/${id}/approve`, {
-        headers: { "x-retivo-operator-passphrase": "correct horse battery" },
-      });
-      expect(right.body).toEqual({ id, status: "approved" });
-      const delivered = t.db.prepare("SELECT id FROM interventions WHERE tenant_id = 'test' AND status = 'delivered' LIMIT 1").get() as { id: string };
-      expect((await t.call("PUT", `/api/interventions/${delivered.id}/rollback`, { body: {} })).status).toBe(403);
+      expect(status(id)).toBe("planned");
+      expect((await t.call("PUT", `/api/interventions/${id}/pause`, { key: LIVE_KEY })).status).toBe(200);
+      expect((await t.call("PUT", `/api/interventions/${id}/approve`, { key: LIVE_KEY, headers: PASS })).body).toEqual({ id, status: "approved" });
+      // A repeat changes nothing, so it needs nothing (domain.md).
+      expect((await t.call("PUT", `/api/interventions/${id}/approve`, { key: LIVE_KEY })).body).toEqual({ id, status: "approved" });
+
+      const delivered = t.db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'delivered' LIMIT 1").get() as { id: string };
+      expect((await t.call("PUT", `/api/interventions/${delivered.id}/rollback`, { key: LIVE_KEY, body: {} })).status).toBe(403);
+      expect(status(delivered.id)).toBe("delivered");
+
+      // The test data set only simulates deliveries: no passphrase there.
+      const testId = await createOne();
+      expect((await t.call("PUT", `/api/interventions/${testId}/approve`)).body).toEqual({ id: testId, status: "approved" });
+
       // Guessing through REST is throttled like the page and the CLI.
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {
-        const guess = await t.call("PUT", `/api/interventions/${delivered.id}/rollback`, { body: {}, headers: { "x-retivo-operator-passphrase": `guess-${i}` } });
+        const guess = await t.call("PUT", `/api/interventions/${delivered.id}/rollback`, {
+          key: LIVE_KEY,
+          body: {},
+          headers: { "x-retivo-operator-passphrase": `guess-${i}` },
+        });
         statuses.push(guess.status);
       }
       expect(statuses.at(-1)).toBe(429);
+      expect(status(delivered.id)).toBe("delivered");
     } finally {
       t.db.prepare("DELETE FROM guard_settings").run(); // passphrase and its failure counter
     }
