@@ -89,14 +89,29 @@ export type PostOutcome = { ok: true; status: number } | { ok: false; detail: st
 /**
  * One signed POST. `timeoutMs` caps the whole attempt (connect included, which
  * undici's headers and body timeouts leave out), so the retry loop can bound a whole sequence;
- * `signal` lets a stopping dispatcher abandon it at once.
+ * `signal` lets a stopping dispatcher abandon it at once. The HTTP client is
+ * loaded before the deadline starts, so a slow first import does not eat the
+ * attempt's time; a client that cannot be loaded is this machine's problem, not
+ * the endpoint's: reported as such and never retried.
  */
-export async function postWebhook(url: string, secret: string, payload: object, timeoutMs: number, signal?: AbortSignal): Promise<PostOutcome> {
+export async function postWebhook(
+  url: string,
+  secret: string,
+  payload: object,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  loadClient: () => Promise<Pick<typeof import("undici"), "request">> = () => import("undici"),
+): Promise<PostOutcome> {
+  let request: (typeof import("undici"))["request"];
+  try {
+    // Loaded on the first webhook, not at start: most sessions never send one.
+    ({ request } = await loadClient());
+  } catch (error) {
+    return { ok: false, detail: `the HTTP client (undici) could not be loaded, so nothing was sent: ${(error as Error).message}`, retryable: false };
+  }
   const raw = JSON.stringify(payload);
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    // Loaded on the first webhook, not at start: most sessions never send one.
-    const { request } = await import("undici");
     const response = await request(url, {
       method: "POST",
       body: raw,

@@ -224,14 +224,19 @@ export class Dispatcher {
     })();
   }
 
-  /** `sent → delivered | failed`, with the attempt recorded, in one transaction. */
+  /**
+   * Records the attempt and moves `sent → delivered | failed`, in one transaction.
+   * The attempt is always recorded: what the channel did happened, even when a
+   * rollback won the race while it was busy (the endpoint may have accepted a
+   * message that is now retracted, and the deliveries must show both). Only the
+   * status move needs the row to be still `sent`; a rolled-back row stays so.
+   */
   private finish(row: InterventionRow, status: "delivered" | "failed", attempt: number, outcome: string, detail: string): void {
     const { db } = this.options;
     db.transaction(() => {
-      const current = findRow(db, row.tenant_id, row.id);
-      // A rollback may have won the race while the channel was busy; it stays rolled back.
-      if (!current || current.status !== "sent") return;
       this.record(row, "delivery", attempt, outcome, detail);
+      const current = findRow(db, row.tenant_id, row.id);
+      if (!current || current.status !== "sent") return;
       const changes: RowChanges = status === "delivered" ? { status, delivered_at: this.now().toISOString() } : { status };
       this.move(current, changes, status, { detail });
     })();

@@ -17,7 +17,8 @@ export interface RetryPolicy {
 export interface SequenceEnd {
   /**
    * `interrupted`: the dispatcher stopped; the work is left for a resume.
-   * `cancelled`: no longer wanted between attempts (a rollback won the race).
+   * `cancelled`: no longer wanted before an attempt (a rollback won the race);
+   * `attempt` is the number of attempts made, 0 when none was.
    */
   outcome: "accepted" | "error" | "interrupted" | "cancelled";
   attempt: number;
@@ -47,12 +48,22 @@ export async function postWithRetries(
   policy: RetryPolicy,
   /** Called after each failed attempt that will be retried, before the wait. */
   onRetry: (attempt: number, detail: string) => void,
-  /** Asked before every retry: a delivery rolled back meanwhile must not arrive after its retraction. */
+  /**
+   * Asked before every attempt, the first included: a delivery rolled back
+   * meanwhile (even before its first POST) must not arrive after its retraction.
+   */
   stillWanted: () => boolean = () => true,
 ): Promise<SequenceEnd> {
   for (let attempt = 1; ; attempt++) {
-    if (attempt > 1 && !stillWanted()) {
-      return { outcome: "cancelled", attempt: attempt - 1, detail: "no longer wanted (rolled back) before the endpoint accepted; not sent again" };
+    if (!stillWanted()) {
+      return {
+        outcome: "cancelled",
+        attempt: attempt - 1,
+        detail:
+          attempt === 1
+            ? "no longer wanted (rolled back) before the first attempt; never sent"
+            : "no longer wanted (rolled back) before the endpoint accepted; not sent again",
+      };
     }
     const outcome = await postWebhook(target.url, target.secret, payload, policy.timeoutMs, policy.signal);
     if (outcome.ok) return { outcome: "accepted", attempt, detail: `endpoint answered HTTP ${outcome.status}` };

@@ -1,0 +1,127 @@
+/**
+ * Webhook deliveries racing a rollback, and the HTTP client's own failures:
+ * an attempt the endpoint accepted is always recorded even when a rollback won
+ * meanwhile; a delivery rolled back before its first POST is never sent; and a
+ * client that cannot be loaded is neither "unreachable" nor retried, nor does
+ * loading it eat the attempt's deadline.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { setWebhook } from "../../src/backend/local/catalog.js";
+import { postWebhook } from "../../src/backend/local/channels.js";
+import { Dispatcher } from "../../src/backend/local/dispatch.js";
+import { deliveriesOf } from "../../src/backend/local/retract.js";
+import { ensureSeeded } from "../../src/backend/local/seed.js";
+import { openStore, type Db } from "../../src/backend/local/store.js";
+import { postWithRetries } from "../../src/backend/local/webhook-retry.js";
+import { silentLogger } from "../../src/log.js";
+
+const SECRET = "whsec_races_0123456789";
+
+let receiver: Server;
+let receiverUrl: string;
+let posts = 0;
+/** Runs while a POST is in flight, before the endpoint answers. */
+let onPost: () => void = () => {};
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      posts++;
+      onPost();
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+let dir: string;
+let db: Db;
+
+beforeEach(() => {
+  posts = 0;
+  onPost = () => {};
+  dir = mkdtempSync(join(tmpdir(), "retivo-races-"));
+  db = openStore(join(dir, "store.db"));
+  ensureSeeded(db, "live", 42);
+  setWebhook(db, "live", receiverUrl, SECRET);
+  db.prepare("UPDATE tenants SET kill_switch_active = 0, shadow_mode = 0 WHERE id = 'live'").run();
+});
+
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One approved webhook intervention, due, to a reachable user; every other approved row held back. */
+function dueWebhook(): string {
+  const { id } = db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'approved' LIMIT 1").get() as { id: string };
+  db.prepare("UPDATE interventions SET status = 'paused' WHERE tenant_id = 'live' AND status = 'approved' AND id != ?").run(id);
+  db.prepare("UPDATE interventions SET channel = 'webhook', planned_at = ? WHERE id = ?").run(new Date(Date.now() - 60_000).toISOString(), id);
+  db.prepare("UPDATE customers SET opted_out = 0, paused = 0 WHERE tenant_id = 'live' AND id = (SELECT user_id FROM interventions WHERE id = ?)").run(id);
+  return id;
+}
+
+describe("a rollback that wins while the POST is in flight", () => {
+  it("keeps the rollback, and still records that the endpoint accepted the delivery", async () => {
+    const id = dueWebhook();
+    onPost = () => {
+      db.prepare("UPDATE interventions SET status = 'rolled_back', rolled_back_at = ?, version = version + 1 WHERE id = ?").run(new Date().toISOString(), id);
+    };
+    const dispatcher = new Dispatcher({ db, logger: silentLogger(), outboxDir: join(dir, "outbox"), tenants: ["live"], webhookRetryDelaysMs: [20] });
+    try {
+      expect(await dispatcher.runOnce()).toBe(1);
+    } finally {
+      await dispatcher.stop();
+    }
+    expect(posts).toBe(1);
+    expect((db.prepare("SELECT status FROM interventions WHERE id = ?").get(id) as { status: string }).status).toBe("rolled_back");
+    const deliveries = deliveriesOf(db, id).filter((d) => d.kind === "delivery");
+    expect(deliveries).toEqual([expect.objectContaining({ attempt: 1, outcome: "accepted", detail: "endpoint answered HTTP 204" })]);
+  });
+});
+
+describe("postWithRetries asks stillWanted before every attempt", () => {
+  const policy = () => ({ delaysMs: [10, 10], timeoutMs: 2000, signal: new AbortController().signal });
+
+  it("never sends what is no longer wanted before the first attempt", async () => {
+    const end = await postWithRetries({ url: receiverUrl, secret: SECRET }, { hello: "world" }, policy(), () => {}, () => false);
+    expect(end).toMatchObject({ outcome: "cancelled", attempt: 0, detail: expect.stringMatching(/before the first attempt/) });
+    expect(posts).toBe(0);
+  });
+
+  it("sends when wanted", async () => {
+    const end = await postWithRetries({ url: receiverUrl, secret: SECRET }, { hello: "world" }, policy(), () => {}, () => true);
+    expect(end).toMatchObject({ outcome: "accepted", attempt: 1 });
+    expect(posts).toBe(1);
+  });
+});
+
+describe("postWebhook and its HTTP client", () => {
+  it("reports a client that cannot be loaded as such, not retryable, sending nothing", async () => {
+    const outcome = await postWebhook(receiverUrl, SECRET, { a: 1 }, 2000, undefined, () => Promise.reject(new Error("Cannot find package 'undici'")));
+    expect(outcome).toEqual({ ok: false, retryable: false, detail: expect.stringMatching(/could not be loaded.*Cannot find package 'undici'/) });
+    expect(outcome.ok === false && outcome.detail).not.toMatch(/could not reach the endpoint/);
+    expect(posts).toBe(0);
+  });
+
+  it("starts the attempt's deadline only once the client is loaded", async () => {
+    const slowLoad = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return import("undici");
+    };
+    const outcome = await postWebhook(receiverUrl, SECRET, { a: 1 }, 250, undefined, slowLoad);
+    expect(outcome).toEqual({ ok: true, status: 204 });
+    expect(posts).toBe(1);
+  });
+});
