@@ -98,7 +98,8 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
     if (channel === "terminal") return { kind: "pending" };
     const url = await pageUrl();
     if (channel === "url") return askByUrl({ db, row, url, session, notifiers, waitMs: deps.urlWaitMs ?? 45_000 });
-    return pointByForm(db, row, session, `open ${url} or run \`${approvalsCommand(config.dbPath)(`approve ${row.id}`)}\` in a terminal`);
+    const cli = approvalsCommand(config.dbPath);
+    return pointByForm(db, row, session, cli ? `open ${url} or run \`${cli(`approve ${row.id}`)}\` in a terminal` : `open ${url}`);
   };
 
   return {
