@@ -11,6 +11,7 @@ import { chatPromptFor } from "./chat-prompt.js";
 import { judgeMessage } from "./judge.js";
 import { ProviderFailure } from "./model-draft.js";
 import type { OpenAiWriter } from "./openai.js";
+import { redactSecrets } from "./text-scan.js";
 import { flagFromChecks, runQualityChecks } from "./quality.js";
 import { createSamplingWriter } from "./sampling.js";
 import { writeFromTemplate } from "./template.js";
@@ -27,7 +28,11 @@ export interface WriterOptions {
   cacheSize?: number;
   /** Per sampling request; default three times `timeoutMs`, since the client may ask its user first. */
   samplingTimeoutMs?: number;
+  /** Loads the openai provider on its first use; default the dynamic import (tests inject a failing one). */
+  loadOpenAi?: () => Promise<OpenAiModule>;
 }
+
+type OpenAiModule = Pick<typeof import("./openai.js"), "createOpenAiWriter">;
 
 /** The model name recorded for sampling until the client names its own. */
 const SAMPLING_MODEL = "client-model";
@@ -37,23 +42,37 @@ type Choice = "openai" | "sampling" | "template" | { unavailable: "openai" | "sa
 export function createWriter(config: Config["llm"], logger: Logger, options: WriterOptions = {}): Writer {
   const log = logger.child({ component: "writer" });
   // The openai package is loaded on the first model call, never at start: a server
-  // that writes from templates (the default) should not pay for it.
+  // that writes from templates (the default) should not pay for it. A failed load is a
+  // provider failure (the template answers) and is not remembered: the next call retries it.
+  const loadOpenAi = options.loadOpenAi ?? (() => import("./openai.js"));
   let openaiWriter: Promise<OpenAiWriter> | undefined;
-  const openai =
-    config.openaiApiKey || config.openaiBaseUrl
-      ? () =>
-          (openaiWriter ??= import("./openai.js").then(({ createOpenAiWriter }) =>
-            createOpenAiWriter({
-              apiKey: config.openaiApiKey,
-              baseURL: config.openaiBaseUrl,
-              model: config.model,
-              timeoutMs: config.timeoutMs,
-              maxRetries: options.maxRetries,
-              totalBudgetMs: options.totalBudgetMs,
-              logger: log,
-            }),
-          ))
-      : undefined;
+  const loadOpenAiWriter = (): Promise<OpenAiWriter> => {
+    const failure = (what: string) => (error: unknown): never => {
+      if (openaiWriter === pending) openaiWriter = undefined;
+      const reason = redactSecrets(error instanceof Error ? error.message : String(error)).slice(0, 200);
+      throw new ProviderFailure(`${what}: ${reason}`);
+    };
+    const pending: Promise<OpenAiWriter> = loadOpenAi().then(
+      ({ createOpenAiWriter }) => {
+        try {
+          return createOpenAiWriter({
+            apiKey: config.openaiApiKey,
+            baseURL: config.openaiBaseUrl,
+            model: config.model,
+            timeoutMs: config.timeoutMs,
+            maxRetries: options.maxRetries,
+            totalBudgetMs: options.totalBudgetMs,
+            logger: log,
+          });
+        } catch (error) {
+          return failure("openai client could not be created")(error);
+        }
+      },
+      failure("openai package unavailable"),
+    );
+    return pending;
+  };
+  const openai = config.openaiApiKey || config.openaiBaseUrl ? () => (openaiWriter ??= loadOpenAiWriter()) : undefined;
   const sampling = createSamplingWriter({ timeoutMs: options.samplingTimeoutMs ?? config.timeoutMs * 3, logger: log });
   const cache = new LruCache<Promise<WriterOutput>>(options.cacheSize);
 
