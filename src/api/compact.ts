@@ -21,13 +21,32 @@ export const CompactInterventionSchema = z.looseObject({
 });
 export type CompactIntervention = z.infer<typeof CompactInterventionSchema>;
 
-export function preview(text: string): string {
-  const oneLine = text.replace(/\s+/g, " ").trim();
-  return oneLine.length <= PREVIEW_CHARS ? oneLine : `${oneLine.slice(0, PREVIEW_CHARS - 1)}…`;
+export const FLAG_REASON_CHARS = 120;
+
+/**
+ * One line, at most `max` characters, "…" when anything was cut (including by
+ * the caller: `truncated` says the text handed in was already a prefix).
+ */
+export function oneLine(text: string, max: number, truncated = false): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  if (line.length <= max && !truncated) return line;
+  return `${line.slice(0, max - 1)}…`;
 }
 
-/** `flag_reason` only when flagged: a null on every unflagged row is tokens for nothing. */
-export function compactRow(row: Pick<DetailedIntervention, "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "planned_at" | "message_body">): CompactIntervention {
+export function preview(text: string, truncated = false): string {
+  return oneLine(text, PREVIEW_CHARS, truncated);
+}
+
+/**
+ * `flag_reason` only when flagged (a null on every unflagged row is tokens for
+ * nothing), on one line and short: an agent writes flag reasons, and a line
+ * break in one must not pass for another row of the list. get_intervention
+ * has the full text.
+ */
+export function compactRow(
+  row: Pick<DetailedIntervention, "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "planned_at" | "message_body">,
+  bodyTruncated = false,
+): CompactIntervention {
   return {
     id: row.id,
     user_id: row.user_id,
@@ -35,8 +54,8 @@ export function compactRow(row: Pick<DetailedIntervention, "id" | "user_id" | "p
     status: row.status,
     channel: row.channel,
     flagged: row.flagged,
-    ...(row.flagged && row.flag_reason ? { flag_reason: row.flag_reason } : {}),
+    ...(row.flagged && row.flag_reason ? { flag_reason: oneLine(row.flag_reason, FLAG_REASON_CHARS) } : {}),
     planned_at: row.planned_at,
-    preview: preview(row.message_body),
+    preview: preview(row.message_body, bodyTruncated),
   };
 }

@@ -81,7 +81,7 @@ export class HttpBackend implements InterventionsBackend {
   /** The API has no compact view: the same window, mapped locally. */
   async listCompact(query: ListQuery): Promise<WindowedListPage<CompactIntervention>> {
     const page = await this.list(query);
-    return { ...page, interventions: page.interventions.map(compactRow) };
+    return { ...page, interventions: page.interventions.map((row) => compactRow(row)) };
   }
 
   async get(id: string): Promise<DetailedIntervention> {

@@ -44,7 +44,7 @@ export function registerCustomerResources(server: McpServer, deps: ToolDeps, sto
       const recent = await deps.backend.list({ limit: RECENT_INTERVENTIONS, user_id: userId });
       return jsonResource(uri, {
         customer: customerView(customer),
-        recent_interventions: recent.interventions.map(compact),
+        recent_interventions: recent.interventions.map((row) => compact(row)),
         more_interventions: recent.next_cursor !== null,
       });
     },

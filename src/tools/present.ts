@@ -4,11 +4,12 @@
  * text summaries. Message bodies are model-written data, so the text labels
  * them as such and never lets them read as instructions.
  */
-import type { CompactIntervention } from "../api/compact.js";
+import { FLAG_REASON_CHARS, oneLine, type CompactIntervention } from "../api/compact.js";
 import type { DetailedIntervention } from "../api/schemas.js";
 
-/** `int_… planned email user-7 [FLAGGED: reason]` */
+/** `int_… planned email user-7 [FLAGGED: reason]`: always one line, whatever the reason holds. */
 export function summaryLine(intervention: DetailedIntervention | CompactIntervention): string {
-  const flag = intervention.flagged ? ` [FLAGGED${intervention.flag_reason ? `: ${intervention.flag_reason}` : ""}]` : "";
+  const reason = intervention.flag_reason ? `: ${oneLine(intervention.flag_reason, FLAG_REASON_CHARS)}` : "";
+  const flag = intervention.flagged ? ` [FLAGGED${reason}]` : "";
   return `${intervention.id} ${intervention.status} ${intervention.channel} ${intervention.user_id}${flag}`;
 }

@@ -131,13 +131,16 @@ export function listRows(db: Db, tenantId: string, query: ListQuery): ListPage {
  * Only the compact columns, and only the start of the body: reading every
  * column of a page (JSON checks, reasoning) costs about three times as much.
  */
+const PREVIEW_SOURCE_CHARS = PREVIEW_CHARS * 4;
 const COMPACT_COLUMNS = `seq, id, user_id, playbook_id, status, channel, flagged, flag_reason, planned_at,
-  substr(message_body, 1, ${PREVIEW_CHARS * 4}) AS message_body`;
+  substr(message_body, 1, ${PREVIEW_SOURCE_CHARS}) AS message_body, length(message_body) > ${PREVIEW_SOURCE_CHARS} AS body_truncated`;
 
 export function listCompactRows(db: Db, tenantId: string, query: ListQuery): ListPage<CompactIntervention> {
-  type Row = Pick<InterventionRow, "seq" | "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "planned_at" | "message_body">;
+  type Row = Pick<InterventionRow, "seq" | "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "planned_at" | "message_body"> & {
+    body_truncated: number;
+  };
   const { rows, next_cursor } = pageOf<Row>(db, tenantId, query, COMPACT_COLUMNS);
-  return { interventions: rows.map((row) => compactRow({ ...row, flagged: row.flagged === 1 })), next_cursor };
+  return { interventions: rows.map((row) => compactRow({ ...row, flagged: row.flagged === 1 }, row.body_truncated === 1)), next_cursor };
 }
 
 export type NewIntervention = Omit<
