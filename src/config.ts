@@ -56,7 +56,7 @@ export interface Config {
   /** SQLite file of the local store (also holds approvals and the audit log). */
   dbPath: string;
   outboxDir: string;
-  /** The local store's webhook endpoint for the live data set (applied at start when set). */
+  /** The local store's webhook endpoint for the live data set (applied at start by `serve` and `api`; undefined for other commands). */
   webhook: { url: string; secret: string } | undefined;
   seed: number;
   llm: {
@@ -193,10 +193,18 @@ function checkFlagsFor(command: Command, values: Record<string, unknown>): void 
   );
 }
 
-/** RETIVO_WEBHOOK_URL and RETIVO_WEBHOOK_SECRET come together, or not at all. */
-function webhookFrom(env: Env): Config["webhook"] {
+/**
+ * RETIVO_WEBHOOK_URL and RETIVO_WEBHOOK_SECRET come together, or not at all.
+ * Read only by the commands that apply them (`serve`, `api`): a bad value must
+ * not block `help` or the operator's `approvals` CLI. The secret is the signing
+ * key, used exactly as given: one with leading or trailing whitespace is
+ * refused rather than trimmed, since trimming would sign with a different key
+ * than the receiver holds.
+ */
+function webhookFrom(command: Command, env: Env): Config["webhook"] {
+  if (command !== "serve" && command !== "api") return undefined;
   const url = env.RETIVO_WEBHOOK_URL?.trim();
-  const secret = env.RETIVO_WEBHOOK_SECRET?.trim();
+  const secret = env.RETIVO_WEBHOOK_SECRET;
   if (!url && !secret) return undefined;
   if (!url || !secret) throw new ConfigError("Set RETIVO_WEBHOOK_URL and RETIVO_WEBHOOK_SECRET together: deliveries are signed with the secret.");
   try {
@@ -204,6 +212,12 @@ function webhookFrom(env: Env): Config["webhook"] {
     if (!["http:", "https:"].includes(parsed.protocol)) throw new Error();
   } catch {
     throw new ConfigError("RETIVO_WEBHOOK_URL must be an http(s) URL.");
+  }
+  if (secret !== secret.trim()) {
+    throw new ConfigError(
+      "RETIVO_WEBHOOK_SECRET starts or ends with whitespace (a space, tab or line break, often left over from copying). " +
+        "It is the signing key and is never trimmed: set it without the whitespace, exactly as the receiver holds it.",
+    );
   }
   if (secret.length < 16) throw new ConfigError("RETIVO_WEBHOOK_SECRET must have at least 16 characters.");
   return { url, secret };
@@ -319,7 +333,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     dataDir,
     dbPath,
     outboxDir: env.RETIVO_OUTBOX ?? join(dataDir, "outbox"),
-    webhook: webhookFrom(env),
+    webhook: webhookFrom(command, env),
     seed: positiveInt("--seed", values.seed ?? env.RETIVO_SEED ?? "42"),
     llm: {
       provider: oneOf("RETIVO_LLM", values.llm ?? env.RETIVO_LLM ?? "auto", ["auto", "openai", "sampling", "template"] as const),

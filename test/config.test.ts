@@ -136,3 +136,31 @@ describe("webhook endpoint", () => {
     expect(() => parseConfig([], { RETIVO_WEBHOOK_URL: "https://x.example", RETIVO_WEBHOOK_SECRET: "short" })).toThrow(/16/);
   });
 });
+
+describe("webhook endpoint: which commands read it, and the secret as given", () => {
+  const BAD = { RETIVO_WEBHOOK_URL: "ftp://not-http", RETIVO_WEBHOOK_SECRET: "s".repeat(16) };
+  const GOOD = { RETIVO_WEBHOOK_URL: "https://hooks.example.com/retivo", RETIVO_WEBHOOK_SECRET: "s".repeat(16) };
+
+  it("is validated and applied only for serve and api", () => {
+    expect(() => parseConfig(["serve"], BAD)).toThrow(ConfigError);
+    expect(() => parseConfig(["api"], BAD)).toThrow(ConfigError);
+    expect(parseConfig(["api"], GOOD).webhook).toEqual({ url: GOOD.RETIVO_WEBHOOK_URL, secret: GOOD.RETIVO_WEBHOOK_SECRET });
+  });
+
+  it("never blocks help, version, approvals, audit or seed, which do not use it", () => {
+    for (const argv of [["help"], ["--help"], ["version"], ["approvals"], ["approvals", "list"], ["audit"], ["seed"]]) {
+      expect(() => parseConfig(argv, BAD), argv.join(" ")).not.toThrow();
+      expect(parseConfig(argv, GOOD).webhook, argv.join(" ")).toBeUndefined();
+      expect(parseConfig(argv, { RETIVO_WEBHOOK_URL: GOOD.RETIVO_WEBHOOK_URL }).webhook, argv.join(" ")).toBeUndefined();
+    }
+  });
+
+  it("refuses a secret with leading or trailing whitespace instead of trimming it into another key", () => {
+    for (const secret of [` ${"s".repeat(16)}`, `${"s".repeat(16)}\n`, `\t${"s".repeat(16)} `]) {
+      expect(() => parseConfig(["serve"], { ...GOOD, RETIVO_WEBHOOK_SECRET: secret })).toThrow(/RETIVO_WEBHOOK_SECRET.*whitespace/);
+      expect(() => parseConfig(["api"], { ...GOOD, RETIVO_WEBHOOK_SECRET: secret })).toThrow(ConfigError);
+    }
+    // Whitespace inside the secret is part of the key, kept as given.
+    expect(parseConfig(["serve"], { ...GOOD, RETIVO_WEBHOOK_SECRET: "abcd efgh ijkl mnop" }).webhook?.secret).toBe("abcd efgh ijkl mnop");
+  });
+});
