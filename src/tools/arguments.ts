@@ -8,8 +8,16 @@ import { z } from "zod";
 import { InvalidInputError } from "../errors.js";
 import type { ToolDefinition } from "./define.js";
 
-/** What the SDK sees: anything object-shaped; the real schema is applied by `parseArguments`. */
-export const ANY_ARGUMENTS = z.looseObject({});
+/**
+ * What the SDK sees: every JSON object, passed on exactly as received; the real
+ * schema is applied by `parseArguments`. Not a zod object schema: parsing
+ * through one copies keys by assignment, which silently drops an own
+ * `__proto__` key, and a forged argument must be refused and audited, not lost.
+ */
+export const ANY_ARGUMENTS = z.custom<Record<string, unknown>>(
+  (value) => value !== null && typeof value === "object" && !Array.isArray(value),
+  { message: "arguments must be a JSON object" },
+);
 
 export interface RefusedArguments {
   error: InvalidInputError;
