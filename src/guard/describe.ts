@@ -19,6 +19,8 @@ export interface DescribedRequest {
   actionHash: string;
 }
 
+const REASON_MAX = 5000;
+
 export function headline(facts: ActionFacts): string {
   const id = oneLine(facts.intervention_id, 40);
   const channel = oneLine(facts.channel, 20);
@@ -63,8 +65,9 @@ export function describeRequest(request: DescribedRequest): string {
     `Channel: ${oneLine(facts.channel, 20)}`,
     `Planned at: ${oneLine(facts.planned_at, 40)}`,
   ];
-  if (facts.action === "rollback") lines.push(`Rollback reason given by the agent: ${facts.reason ? oneLine(facts.reason) : "(none)"}`);
-  lines.push(facts.flagged ? `FLAGGED: ${display.flag_reason ? oneLine(display.flag_reason) : "(no reason recorded)"}` : "Flagged: no");
+  // Reasons are read in full (up to what the API accepts, escaped), on one line.
+  if (facts.action === "rollback") lines.push(`Rollback reason given by the agent: ${facts.reason ? oneLine(facts.reason, REASON_MAX) : "(none)"}`);
+  lines.push(facts.flagged ? `FLAGGED: ${display.flag_reason ? oneLine(display.flag_reason, REASON_MAX) : "(no reason recorded)"}` : "Flagged: no");
   lines.push(...qualityLines(display.quality_checks));
   if (facts.subject) lines.push(`Subject (written by an AI model): ${oneLine(facts.subject)}`);
   lines.push(
