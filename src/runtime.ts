@@ -12,6 +12,8 @@ import { setWebhook } from "./backend/local/catalog.js";
 import { ensureSeeded } from "./backend/local/seed.js";
 import { openStore, type Db } from "./backend/local/store.js";
 import { exposureWarning } from "./backend/local/store-files.js";
+import { recipientFor } from "./backend/local/recipient.js";
+import type { DetailedIntervention } from "./api/schemas.js";
 import { ReadOnlyBackend } from "./backend/read-only.js";
 import { createGuard } from "./guard/index.js";
 import type { ApprovalGuard } from "./guard/types.js";
@@ -76,7 +78,8 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   // Read-only is enforced here as well as by hiding write tools, so no path
   // (a future tool, a resource, a prompt) can change anything by mistake.
   if (config.readOnly) backend = new ReadOnlyBackend(backend);
-  const guard = createGuard({ db, config, logger, executor: backend, backendMode: backend.mode });
+  const recipientOf = config.backend.kind === "local" ? (intervention: DetailedIntervention) => recipientFor(db, LIVE_TENANT, intervention) : undefined;
+  const guard = createGuard({ db, config, logger, executor: backend, backendMode: backend.mode, recipientOf });
   // Any running server on the store executes what a human approved in the CLI or on a page:
   // the human's decision is the release. Not here if this server may not change anything.
   if (overrides.startReleaseLoop !== false && !config.readOnly && config.approval.policy !== "deny") guard.start?.();

@@ -26,12 +26,24 @@ export interface ActionFacts {
   reason: string | null;
 }
 
+/** Who the channel will address: a name and, per channel, an address (email), where the store knows them. */
+export interface Recipient {
+  name: string | null;
+  /** The email address, or where a webhook goes (its host); null for in-app and when unknown. */
+  address: string | null;
+}
+
 /** Shown to the human beside the facts; not hashed because it cannot change what is sent. */
 export interface DisplayFacts {
   reasoning: string;
   confidence: number;
   flag_reason: string | null;
   quality_checks: unknown;
+  /** Who wrote the text (provider, model), as the intervention records it. */
+  provenance?: unknown;
+  sent_at?: string | null;
+  delivered_at?: string | null;
+  recipient?: Recipient | null;
 }
 
 export function actionFactsOf(action: GuardedAction, intervention: DetailedIntervention, reason?: string): ActionFacts {
@@ -50,12 +62,16 @@ export function actionFactsOf(action: GuardedAction, intervention: DetailedInter
   };
 }
 
-export function displayFactsOf(intervention: DetailedIntervention): DisplayFacts {
+export function displayFactsOf(intervention: DetailedIntervention, recipient: Recipient | null = null): DisplayFacts {
   return {
     reasoning: intervention.reasoning,
     confidence: intervention.confidence,
     flag_reason: intervention.flag_reason,
     quality_checks: intervention.quality_checks ?? null,
+    provenance: intervention.provenance ?? null,
+    sent_at: intervention.sent_at,
+    delivered_at: intervention.delivered_at,
+    recipient,
   };
 }
 

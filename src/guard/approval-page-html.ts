@@ -1,61 +1,149 @@
 /**
- * HTML of the local approval page. Everything interpolated passes the
- * sanitizer and is then HTML-escaped; the facts are the same plain text the
- * form and the CLI show, in a <pre>, so model-written text can never become
- * markup or script, nor reorder or hide what the page shows.
+ * HTML of the local approval page, rendered from the one request view. What a
+ * busy human must see first comes first: the verdict in plain words (red when
+ * flagged, green only when every required check passed), to whom it goes,
+ * the subject, when it goes out and when the request expires. Model text lives
+ * in its own bordered boxes, apart from the facts (a definition list), so it
+ * can wrap however the window likes without posing as a fact.
+ *
+ * Everything interpolated passes the sanitizer and is then HTML-escaped. The
+ * one script (allowed by a per-response nonce) only shows times in the
+ * browser's own time zone, counts the expiry down and disables the buttons
+ * once it passed; the server refuses an expired answer anyway.
  */
+import { randomBytes } from "node:crypto";
+import type { RequestView } from "./request-view.js";
 import { oneLine, visibleText } from "./sanitize.js";
 
 export function escapeHtml(text: string): string {
   return visibleText(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
-pre{white-space:pre-wrap;background:#f6f6f6;border:1px solid #ddd;padding:1rem;font-size:.9rem}
-.warn{background:#fff3cd;border-left:4px solid #e0a800;padding:.6rem 1rem}
-label{display:block;margin:.6rem 0}button{padding:.6rem 1.4rem;margin-right:1rem;font-size:1rem}
-.approve{background:#1a7f37;color:#fff;border:0}.deny{background:#eee;border:1px solid #999}`;
+const line = (text: string | null | undefined, max?: number) => escapeHtml(oneLine(text ?? "", max));
 
-function layout(title: string, body: string): string {
+const STYLE = `*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa;line-height:1.45}
+main{max-width:46rem;margin:0 auto;padding:1rem}h1{font-size:1.35rem;margin:.2rem 0 .8rem}h2{font-size:1.05rem;margin:1.2rem 0 .4rem}
+.verdict{border-radius:6px;padding:.7rem .9rem;margin:0 0 .8rem;border:2px solid}.verdict p{margin:0;font-weight:600}.verdict ul{margin:.4rem 0 0;padding-left:1.2rem}
+.danger{background:#fdecea;border-color:#c62828;color:#7f1010}.warn{background:#fff6e0;border-color:#b26a00;color:#5c3700}.ok{background:#e8f5e9;border-color:#2e7d32;color:#1b4d20}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .8rem;margin:0}dl.facts dt{font-weight:600;color:#444}dl.facts dd{margin:0;overflow-wrap:anywhere}
+.model{border:2px solid #6b7fa3;border-radius:6px;background:#fff;padding:.7rem .9rem;white-space:pre-wrap;overflow-wrap:anywhere;font-family:ui-monospace,monospace;font-size:.92rem}
+.message{max-height:40vh;overflow:auto}.who{font-size:.9rem;color:#555;margin:.2rem 0 .4rem}
+.checks{list-style:none;padding:0;margin:0}.checks li{padding:.15rem 0;overflow-wrap:anywhere}.pass{color:#1b5e20}.fail{color:#b71c1c;font-weight:600}.warning{color:#8a4b00;font-weight:600}
+form{margin:.6rem 0}label{display:block;margin:.5rem 0}input[type=password],textarea{width:100%;font-size:1rem;padding:.5rem}
+.buttons{display:flex;flex-wrap:wrap;gap:.8rem;margin-top:.6rem}button{padding:.65rem 1.3rem;font-size:1rem;border-radius:6px;cursor:pointer}
+button[disabled]{opacity:.5;cursor:not-allowed}.approve{background:#1a7f37;color:#fff;border:0}.destructive{background:#b71c1c;color:#fff;border:0}
+.deny{background:#eee;border:1px solid #888;color:#1b1b1b}.error{background:#fdecea;border-left:4px solid #c62828;padding:.5rem .8rem}
+.details{font-size:.85rem;color:#555;overflow-wrap:anywhere}`;
+
+const SCRIPT = `(()=>{const f=new Intl.DateTimeFormat(undefined,{weekday:"short",day:"numeric",month:"short",hour:"2-digit",minute:"2-digit"});
+for(const t of document.querySelectorAll("time[data-local]"))t.textContent=f.format(new Date(t.dateTime));
+const e=document.getElementById("expiry");if(!e)return;const end=Date.parse(e.dataset.expires);
+const tick=()=>{const s=Math.round((end-Date.now())/1000);if(s<=0){e.textContent="expired: nothing can be approved any more";
+for(const b of document.querySelectorAll("button"))b.disabled=true;const n=document.getElementById("expired");if(n)n.hidden=false;return}
+e.textContent="expires in "+(s>=120?Math.round(s/60)+" min":s+" s");setTimeout(tick,1000)};tick()})();`;
+
+function layout(title: string, body: string, nonce?: string): string {
+  const script = nonce ? `<script nonce="${nonce}">${SCRIPT}</script>` : "";
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
-<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+<body><main>${body}</main>${script}</body></html>`;
 }
 
 export interface ApprovalFormView {
-  description: string;
-  flagged: boolean;
-  flagReason: string | null;
+  view: RequestView;
   passphraseRequired: boolean;
   token: string;
   csrf: string;
-  action: "approve" | "rollback";
+  /** After a refused answer: what went wrong, shown inline, and what the human had typed (never the passphrase). */
+  error?: string;
+  typedNote?: string;
+  acknowledged?: boolean;
 }
 
-export function approvalFormPage(view: ApprovalFormView): string {
+/** The CSP for pages carrying `nonce`: only that inline script, inline styles, posts to ourselves. */
+export function pageSecurityPolicy(nonce: string | undefined): string {
+  const script = nonce ? `; script-src 'nonce-${nonce}'` : "";
+  return `default-src 'none'; style-src 'unsafe-inline'${script}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+export function newNonce(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+function timeTag(iso: string, text: string): string {
+  return `<time datetime="${escapeHtml(iso)}" data-local>${escapeHtml(text)}</time>`;
+}
+
+function verdictBox(view: RequestView): string {
+  const reasons = view.verdict.reasons.length ? `<ul>${view.verdict.reasons.map((r) => `<li>${line(r, 5000)}</li>`).join("")}</ul>` : "";
+  const role = view.verdict.tone === "danger" ? "alert" : "status";
+  return `<section class="verdict ${view.verdict.tone}" role="${role}" aria-label="Verdict"><p>${line(view.verdict.headline)}</p>${reasons}</section>`;
+}
+
+function factsList(view: RequestView): string {
+  const { name, address, userId } = view.recipient;
+  const to = `${name ? line(name, 120) : "user"}${address ? ` &lt;${line(address, 200)}&gt;` : ""} <span class="who">(user ${line(userId, 120)}, ${line(view.channel, 20)})</span>`;
+  const rows: [string, string][] = [["To", to]];
+  if (view.subject !== null) rows.push(["Subject", line(view.subject, 500)]);
+  for (const timing of view.timing) rows.push([escapeHtml(timing.label), escapeHtml(timing.text)]);
+  rows.push(["Request", `<span id="expiry" data-expires="${escapeHtml(view.expiresAt)}">expires ${escapeHtml(view.expiresIn)}</span>`]);
+  rows.push(["Requested by", `${line(view.requestedBy, 160)} (an AI agent's client)`]);
+  if (view.action === "rollback") rows.push(["Agent's reason", line(view.statedReason ?? "(none given)", 5000)]);
+  return `<dl class="facts">${rows.map(([dt, dd]) => `<dt>${dt}</dt><dd>${dd}</dd>`).join("")}</dl>`;
+}
+
+function checksList(view: RequestView): string {
+  if (!view.checks) return `<p>No quality checks were recorded for this message.</p>`;
+  const items = view.checks.map((c) => {
+    const state = c.passed ? `<span class="pass">passed</span>` : c.severity === "error" ? `<span class="fail">FAILED</span>` : `<span class="warning">warning</span>`;
+    return `<li>${state} · ${line(c.name, 40)} (${line(c.severity, 10)}): ${line(c.detail, 600)}</li>`;
+  });
+  return `<ul class="checks">${items.join("")}</ul>`;
+}
+
+function decisionForms(form: ApprovalFormView): string {
+  const { view } = form;
   const verb = view.action === "approve" ? "Approve and release" : "Approve the rollback";
+  const error = form.error ? `<p class="error" role="alert">${line(form.error, 600)}</p>` : "";
   const flag = view.flagged
-    ? `<label><input type="checkbox" name="ack_flag" value="yes"> I have read the flag: ${escapeHtml(oneLine(view.flagReason ?? "flagged"))}</label>`
+    ? `<label><input type="checkbox" name="ack_flag" value="yes"${form.acknowledged ? " checked" : ""}> I have read why it is flagged (above)</label>`
     : "";
-  const passphrase = view.passphraseRequired
-    ? `<label>Operator passphrase <input type="password" name="passphrase" autocomplete="off" required></label>`
+  const passphrase = form.passphraseRequired
+    ? `<label for="passphrase">Operator passphrase</label><input id="passphrase" type="password" name="passphrase" autocomplete="off" required>`
     : "";
-  return layout(
-    "Approval requested by an AI agent",
-    `<p class="warn">Only approve if you, a human, reviewed everything below. The message and reasoning
-were written by an AI model: read them as data, not as instructions.</p>
-<pre>${escapeHtml(view.description)}</pre>
-<form method="POST">
-<input type="hidden" name="token" value="${escapeHtml(view.token)}">
-<input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}">
+  const hidden = `<input type="hidden" name="token" value="${escapeHtml(form.token)}"><input type="hidden" name="csrf" value="${escapeHtml(form.csrf)}">`;
+  return `<section aria-labelledby="decide"><h2 id="decide">Your decision</h2>${error}
+<p id="expired" class="error" role="alert" hidden>This request expired: nothing was released. Ask the agent to request approval again.</p>
+<form method="POST">${hidden}<input type="hidden" name="decision" value="approve">
+<button type="submit" disabled hidden aria-hidden="true" tabindex="-1"></button>
 ${flag}${passphrase}
-<label>Note for the audit log (optional)<br><textarea name="note" rows="2" cols="60" maxlength="500"></textarea></label>
-<button class="approve" type="submit" name="decision" value="approve">${verb}</button>
-<button class="deny" type="submit" name="decision" value="deny">Deny</button>
-</form>`,
-  );
+<label for="note">Note for the audit log (optional)</label><textarea id="note" name="note" rows="2" maxlength="500">${escapeHtml(form.typedNote ?? "")}</textarea>
+<div class="buttons"><button class="${view.action === "approve" ? "approve" : "destructive"}" type="submit">${verb}</button></div></form>
+<form method="POST">${hidden}<input type="hidden" name="decision" value="deny">
+<label for="deny-note">Reason for denying (optional; no passphrase needed)</label><textarea id="deny-note" name="note" rows="2" maxlength="500"></textarea>
+<div class="buttons"><button class="deny" type="submit">Deny</button></div></form></section>`;
 }
 
-export function messagePage(title: string, text: string): string {
-  return layout(title, `<p>${escapeHtml(text)}</p>`);
+export function approvalFormPage(form: ApprovalFormView, nonce: string): string {
+  const { view } = form;
+  const body = `<h1>${line(view.title)}</h1>
+${verdictBox(view)}
+${factsList(view)}
+<section aria-labelledby="message"><h2 id="message">Message, as the recipient will see it</h2>
+<p class="who">Written by ${line(view.writtenBy, 200)}: data to review, not instructions.</p>
+<div class="model message" role="region" aria-label="Message body" tabindex="0">${escapeHtml(view.body)}</div></section>
+${decisionForms(form)}
+<section aria-labelledby="checks"><h2 id="checks">Quality checks</h2>${checksList(view)}</section>
+<section aria-labelledby="reasoning"><h2 id="reasoning">Model reasoning</h2>
+<p class="who">Model output, unverified; confidence ${escapeHtml(String(view.confidence))}.</p>
+<div class="model" role="region" aria-label="Model reasoning" tabindex="0">${escapeHtml(view.reasoning)}</div></section>
+<section aria-labelledby="details" class="details"><h2 id="details">Details</h2>
+<p>Intervention ${line(view.interventionId, 40)} (status ${line(view.status, 20)}, version ${escapeHtml(String(view.version ?? "n/a"))}) · approval ${escapeHtml(view.approvalId)} · expires ${timeTag(view.expiresAt, view.expiresAt)}</p>
+<p>Action hash: ${escapeHtml(view.actionHash)}</p></section>`;
+  return layout(`${view.action === "approve" ? "Approve" : "Roll back"} ${oneLine(view.interventionId, 40)}: ${view.verdict.tone === "danger" ? "FLAGGED" : "review"} · Retivo`, body, nonce);
+}
+
+/** A page that only states an outcome or a refusal; `alert` for what went wrong. */
+export function messagePage(title: string, text: string, role: "status" | "alert" = "status"): string {
+  return layout(`${title} · Retivo approval`, `<h1>${escapeHtml(title)}</h1><p role="${role}">${line(text, 2000)}</p>`);
 }

@@ -12,9 +12,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../backend/local/store.js";
 import { isLoopbackHost, parseHostHeader } from "../config.js";
 import type { Logger } from "../log.js";
-import { approvalFormPage, messagePage } from "./approval-page-html.js";
-import { factsOf, getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
-import { describeApprovalRow } from "./describe.js";
+import { approvalFormPage, messagePage, newNonce, pageSecurityPolicy, type ApprovalFormView } from "./approval-page-html.js";
+import { getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
+import { requestViewOf } from "./request-view.js";
 import { answerApproval } from "./human-answer.js";
 import { csrfTokenFor, isCsrfToken, isPageToken } from "./page-token.js";
 import { hasPassphrase } from "./passphrase.js";
@@ -70,7 +70,7 @@ function isSameOriginOrNone(req: IncomingMessage): boolean {
   }
 }
 
-function send(res: ServerResponse, status: number, html: string): void {
+function send(res: ServerResponse, status: number, html: string, nonce?: string): void {
   res.writeHead(status, {
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",
@@ -78,7 +78,7 @@ function send(res: ServerResponse, status: number, html: string): void {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
-    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    "content-security-policy": pageSecurityPolicy(nonce),
   });
   res.end(html);
 }
@@ -107,12 +107,20 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
   const authorizedRow = (id: string, token: string | null): ApprovalRow | undefined =>
     isPageToken(db, id, token) ? getApproval(db, id) : undefined;
 
+  const showForm = (res: ServerResponse, status: number, row: ApprovalRow, token: string, refused: Partial<ApprovalFormView> = {}) => {
+    const nonce = newNonce();
+    const form: ApprovalFormView = { view: requestViewOf(row, now()), passphraseRequired: hasPassphrase(db), token, csrf: csrfTokenFor(db, row.id), ...refused };
+    send(res, status, approvalFormPage(form, nonce), nonce);
+  };
+
   const show = (res: ServerResponse, row: ApprovalRow, token: string) => {
+    const expired = row.status === "expired" || (row.status === "pending" && isExpired(row, now()));
+    if (expired) {
+      const text = row.status === "expired" && row.outcome !== "expired unanswered" ? outcomeText(row) : "This request expired unanswered; nothing was released. Ask the agent to request approval again.";
+      return send(res, 410, messagePage("Expired", text, "alert"));
+    }
     if (row.status !== "pending") return send(res, 409, messagePage("Already decided", outcomeText(row)));
-    if (isExpired(row, now())) return send(res, 410, messagePage("Expired", "This request expired unanswered; nothing was released. Ask the agent to request approval again."));
-    const { facts, display } = factsOf(row);
-    const description = describeApprovalRow(row);
-    send(res, 200, approvalFormPage({ description, flagged: facts.flagged, flagReason: display.flag_reason, passphraseRequired: hasPassphrase(db), token, csrf: csrfTokenFor(db, row.id), action: facts.action }));
+    showForm(res, 200, row, token);
   };
 
   const decide = async (req: IncomingMessage, res: ServerResponse, id: string) => {
@@ -143,16 +151,21 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
       now(),
     );
     if (!outcome.ok) {
-      const status = outcome.reason === "expired" ? 410 : outcome.reason === "not_pending" ? 409 : 403;
       if (outcome.reason === "too_many_wrong_passphrases") options.onAnswered?.(id);
-      const text = outcome.reason === "not_pending" && outcome.row ? outcomeText(outcome.row) : outcome.message;
-      return send(res, status, messagePage("Not approved", text));
+      const latest = getApproval(db, id);
+      // Still open: the same form again, the problem inline, what was typed kept (never the passphrase).
+      if (latest?.status === "pending" && !isExpired(latest, now())) {
+        return showForm(res, 403, latest, form.get("token")!, { error: outcome.message, typedNote: form.get("note") ?? "", acknowledged: form.get("ack_flag") === "yes" });
+      }
+      const status = outcome.reason === "expired" ? 410 : outcome.reason === "not_pending" ? 409 : 403;
+      const title = latest?.status === "void" ? "Voided by the system" : outcome.reason === "expired" ? "Expired" : "Not approved";
+      return send(res, status, messagePage(title, latest && latest.status !== "pending" ? outcomeText(latest) : outcome.message, "alert"));
     }
     if (decision === "approve") await releaser.release(id);
     options.onAnswered?.(id);
     const decided = getApproval(db, id) ?? outcome.row;
-    const title = decided.status === "executed" ? "Released" : decided.status === "denied" ? "Denied" : "Not released";
-    send(res, 200, messagePage(title, outcomeText(decided)));
+    const title = decided.status === "executed" ? (decided.action === "approve" ? "Released" : "Rolled back") : decided.status === "denied" ? "Denied" : "Not released";
+    send(res, 200, messagePage(title, outcomeText(decided), decided.status === "executed" || decided.status === "denied" ? "status" : "alert"));
   };
 
   return (req, res) => {

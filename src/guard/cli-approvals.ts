@@ -10,7 +10,11 @@
 import { openStore, type Db } from "../backend/local/store.js";
 import type { Config } from "../config.js";
 import { factsOf, getApproval, listOpenApprovals, type ApprovalRow } from "./approvals-store.js";
-import { describeApprovalRow } from "./describe.js";
+import { approvalsCommand } from "./cli-command.js";
+import { describeView, summaryLines } from "./describe.js";
+import { requestViewOf } from "./request-view.js";
+import { relativeTime } from "./plain-words.js";
+import { displayWidth, wrapLine } from "./text-layout.js";
 import { auditGuard } from "./guard-audit.js";
 import { answerApproval } from "./human-answer.js";
 import { Prompter, PromptAborted, writeLine, type CommandIo } from "./cli-io.js";
@@ -43,22 +47,50 @@ export interface ApprovalsCommandDeps {
   apiWaitMs?: number;
 }
 
+/** The terminal's width, within reason; 80 when it does not say (a pipe). */
+function widthOf(io: CommandIo): number {
+  const columns = (io.stdout as { columns?: number }).columns;
+  return Math.max(40, Math.min(120, typeof columns === "number" && columns > 0 ? columns : 80));
+}
+
+function pad(text: string, width: number): string {
+  return text + " ".repeat(Math.max(0, width - displayWidth(text)));
+}
+
+/** Two rows a request, fitting 80 columns: the request, then a one-line preview of the message. */
 function list(db: Db, io: CommandIo): number {
   sweepExpired(db);
   const rows = listOpenApprovals(db);
-  if (rows.length === 0) writeLine(io.stdout, "No open approval requests.");
+  if (rows.length === 0) {
+    writeLine(io.stdout, "No open approval requests.");
+    return 0;
+  }
+  const width = widthOf(io);
+  const now = new Date();
+  writeLine(io.stdout, `${pad("REQUEST", 22)}${pad("ACTION", 9)}${pad("STATUS", 9)}${pad("USER", 14)}${pad("CHANNEL", 8)}${pad("FLAG", 5)}EXPIRES`);
   for (const row of rows) {
-    const client = `${oneLine(row.client_name, 40)} ${oneLine(row.client_version, 20)}`;
-    writeLine(io.stdout, `${row.id}  ${row.status.padEnd(8)}  ${row.action.padEnd(8)}  ${oneLine(row.intervention_id, 40)}  by ${client}  expires ${row.expires_at}`);
+    const { facts } = factsOf(row);
+    const cells = [pad(row.id, 22), pad(row.action, 9), pad(row.status, 9), pad(oneLine(facts.user_id, 12), 14), pad(oneLine(facts.channel, 7), 8), pad(facts.flagged ? "⚑" : "", 5), relativeTime(row.expires_at, now)];
+    writeLine(io.stdout, cells.join(""));
+    const preview = oneLine(facts.subject ? `${facts.subject}: ${facts.message_body}` : facts.message_body, width - 6);
+    writeLine(io.stdout, wrapLine(`  “${preview}”`, width)[0]!);
   }
   return 0;
 }
 
-function requireRow(db: Db, id: string | undefined, io: CommandIo): ApprovalRow | undefined {
+function requireRow(db: Db, id: string | undefined, io: CommandIo, hint: Hint): ApprovalRow | undefined {
   sweepExpired(db);
   const row = id ? getApproval(db, id) : undefined;
-  if (!row) writeLine(io.stderr, id ? `No approval request ${oneLine(id, 60)}. Run 'retivo-mcp approvals list'.` : USAGE);
+  if (!row) writeLine(io.stderr, id ? `No approval request ${oneLine(id, 60)}. Run '${hint("list")}'.` : USAGE);
   return row;
+}
+
+/** The exact command for a follow-up, on this very store. */
+type Hint = (subcommand: string) => string;
+
+function hintFor(dbPath: string): Hint {
+  const command = approvalsCommand(dbPath);
+  return (subcommand) => command?.(subcommand) ?? `retivo-mcp approvals ${subcommand}`;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,7 +115,7 @@ async function release(db: Db, row: ApprovalRow, deps: ApprovalsCommandDeps): Pr
   }
 }
 
-async function approve(db: Db, row: ApprovalRow, io: CommandIo, deps: ApprovalsCommandDeps): Promise<number> {
+async function approve(db: Db, row: ApprovalRow, io: CommandIo, deps: ApprovalsCommandDeps, hint: Hint): Promise<number> {
   if (!io.isTTY) {
     writeLine(io.stderr, "Refusing: 'approvals approve' needs an interactive terminal. Run it yourself in a terminal, not through an agent, a script or a pipe.");
     return 2;
@@ -92,19 +124,22 @@ async function approve(db: Db, row: ApprovalRow, io: CommandIo, deps: ApprovalsC
     writeLine(io.stderr, `Request ${row.id} is ${row.status}; nothing to approve. ${outcomeText(row)}`);
     return 1;
   }
-  writeLine(io.stdout, describeApprovalRow(row));
+  const width = widthOf(io);
+  const view = requestViewOf(row);
+  writeLine(io.stdout, describeView(view, { width, showAddress: true }));
   writeLine(io.stdout);
-  const { facts, display } = factsOf(row);
+  // At 80x24 the description has scrolled off: what decides the answer is repeated right above the question.
+  for (const line of summaryLines(view, width)) writeLine(io.stdout, line);
+  const { facts } = factsOf(row);
   const prompter = new Prompter(io);
   try {
-    if (facts.flagged) writeLine(io.stdout, `FLAGGED: ${oneLine(display.flag_reason ?? "(no reason recorded)")}`);
-    const acknowledged = facts.flagged ? await prompter.yes("This intervention is FLAGGED (the reason is on the line above). Do you acknowledge the flag?") : false;
+    const acknowledged = facts.flagged ? await prompter.yes("This intervention is FLAGGED (why: above). Do you acknowledge the flag?") : false;
     if (facts.flagged && !acknowledged) {
       writeLine(io.stdout, "Not approved: the flag was not acknowledged. Nothing changed.");
       return 1;
     }
     if (!(await prompter.yes(facts.action === "approve" ? "Approve and release this message?" : "Approve rolling back this message?"))) {
-      writeLine(io.stdout, `Not approved; nothing changed. To refuse it outright: retivo-mcp approvals deny ${row.id}`);
+      writeLine(io.stdout, `Not approved; nothing changed. To refuse it outright: ${hint(`deny ${row.id}`)}`);
       return 1;
     }
     const note = await prompter.line("Note for the audit log (optional): ");
@@ -144,6 +179,7 @@ export async function runApprovalsCommand(config: Readonly<Config>, args: string
     return sub ? 0 : 2;
   }
   const db = openStore(config.dbPath);
+  const hint = hintFor(config.dbPath);
   try {
     switch (sub) {
       case "list":
@@ -155,14 +191,14 @@ export async function runApprovalsCommand(config: Readonly<Config>, args: string
       case "show":
       case "approve":
       case "deny": {
-        const row = requireRow(db, id, io);
+        const row = requireRow(db, id, io, hint);
         if (!row) return 1;
         if (sub === "show") {
           writeLine(io.stdout, `Status: ${row.status}${row.decided_by ? `, answered by ${oneLine(row.decided_by, 60)}` : ""}. ${outcomeText(row)}`);
-          writeLine(io.stdout, describeApprovalRow(row));
+          writeLine(io.stdout, describeView(requestViewOf(row), { width: widthOf(io), showAddress: true }));
           return 0;
         }
-        return sub === "approve" ? await approve(db, row, io, deps) : await deny(db, row, rest.join(" "), io);
+        return sub === "approve" ? await approve(db, row, io, deps, hint) : await deny(db, row, rest.join(" "), io);
       }
       default:
         writeLine(io.stderr, `Unknown approvals command '${oneLine(sub, 40)}'.\n${USAGE}`);

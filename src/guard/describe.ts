@@ -1,98 +1,103 @@
 /**
- * The same plain-text account of a request for every channel (form, page,
- * CLI), so the human sees identical facts wherever they answer. Model output
- * is fenced and labelled: it is data to judge, never an instruction. Every
- * string an agent, a model or a customer wrote goes through the sanitizer
- * (sanitize.ts): one-line fields stay one line, and nothing can clear the
- * screen, reorder text or draw a fake fact line.
+ * The plain-text account of a request, for the terminal and the in-client
+ * form, rendered from the one request view (request-view.ts) so every channel
+ * states the same facts. It is laid out to a width we choose (text-layout.ts):
+ * model text sits behind a gutter on every row and long fields continue on
+ * indented rows, so nothing a model or an agent wrote can start a line where
+ * a fact line starts. Fact labels are ours; every value passes the sanitizer.
  */
-import type { ActionFacts, DisplayFacts } from "./action-hash.js";
-import { factsOf, type ApprovalRow } from "./approvals-store.js";
-import { oneLine, visibleText } from "./sanitize.js";
+import type { ApprovalRow } from "./approvals-store.js";
+import { requestViewOf, type RequestView } from "./request-view.js";
+import { oneLine } from "./sanitize.js";
+import { fieldLine, gutterBlock, ownLine } from "./text-layout.js";
 
-export interface DescribedRequest {
-  approvalId: string;
-  facts: ActionFacts;
-  display: DisplayFacts;
-  client: { name: string; version: string };
-  expiresAt: string;
-  actionHash: string;
-}
-
+/** Wide enough to read, narrow enough for any client dialog and an 80-column terminal. */
+export const TEXT_WIDTH = 78;
 const REASON_MAX = 5000;
 
-export function headline(facts: ActionFacts): string {
-  const id = oneLine(facts.intervention_id, 40);
-  const channel = oneLine(facts.channel, 20);
-  const user = oneLine(facts.user_id, 80);
-  return facts.action === "approve"
-    ? `APPROVE intervention ${id}: release this ${channel} message to user ${user}`
-    : `ROLL BACK intervention ${id}: retract the ${channel} message already sent to user ${user}`;
+export interface TextOptions {
+  width?: number;
+  /** The recipient's address is shown on human-only surfaces (CLI, page), never in the form the agent's client relays. */
+  showAddress?: boolean;
 }
 
-/**
- * Model- and agent-written text is shown with every line behind a gutter, so
- * nothing in it (a fake "-----", "Flagged: no", "Quality checks: passed") can
- * pass for the facts around it.
- */
-function gutter(text: string): string {
-  return visibleText(text)
-    .split("\n")
-    .map((line) => `  │ ${line}`)
-    .join("\n");
+export function headlineOf(view: RequestView, showAddress = false): string {
+  const to = recipientText(view, showAddress);
+  return view.action === "approve"
+    ? `APPROVE intervention ${oneLine(view.interventionId, 40)}: ${view.title.toLowerCase()} to ${to}`
+    : `ROLL BACK intervention ${oneLine(view.interventionId, 40)}: ${view.title.toLowerCase()} sent to ${to}`;
 }
 
-function qualityLines(checks: unknown): string[] {
-  if (!checks || typeof checks !== "object" || !Array.isArray((checks as { checks?: unknown }).checks)) {
-    return ["Quality checks: none recorded"];
-  }
-  const list = (checks as { passed?: boolean; checks: Array<Record<string, unknown>> }).checks;
-  const summary = (checks as { passed?: boolean }).passed ? "passed" : "FAILED";
+/** The request's one-line headline, for a URL elicitation's message. */
+export function headline(row: ApprovalRow): string {
+  return headlineOf(requestViewOf(row));
+}
+
+function recipientText(view: RequestView, showAddress: boolean): string {
+  const { name, address, userId } = view.recipient;
+  const who = name ? oneLine(name, 80) : `user ${oneLine(userId, 80)}`;
+  const where = showAddress && address ? ` <${oneLine(address, 120)}>` : "";
+  return name ? `${who}${where} (user ${oneLine(userId, 80)})` : `${who}${where}`;
+}
+
+function verdictLines(view: RequestView, width: number): string[] {
+  const label = view.verdict.tone === "danger" ? "" : "Verdict: ";
+  return [...ownLine(`${label}${view.verdict.headline}`, width), ...view.verdict.reasons.flatMap((reason) => fieldLine("  - ", reason, width, REASON_MAX))];
+}
+
+function checkLines(view: RequestView, width: number): string[] {
+  if (!view.checks) return ["Quality checks: none recorded"];
+  const failed = view.checks.some((c) => !c.passed && c.severity === "error");
+  const summary = failed ? "FAILED" : view.flagged ? "no failed check, but the intervention is FLAGGED (see above)" : "passed";
   return [
     `Quality checks: ${summary}`,
-    ...list.map((c) => `  - ${c.passed ? "ok  " : "FAIL"} ${oneLine(String(c.name), 40)} (${oneLine(String(c.severity), 10)}): ${oneLine(String(c.detail))}`),
+    ...view.checks.flatMap((c) => fieldLine(`  - ${c.passed ? "ok  " : c.severity === "error" ? "FAIL" : "warn"} ${oneLine(c.name, 40)} (${oneLine(c.severity, 10)}): `, c.detail, width)),
   ];
 }
 
-/** The facts, one per line; `fence` marks where model-written text starts and ends. */
-export function describeRequest(request: DescribedRequest): string {
-  const { facts, display } = request;
+/** The whole request: verdict first, then what the recipient gets, timing, who asked, checks, reasoning. */
+export function describeView(view: RequestView, options: TextOptions = {}): string {
+  const width = options.width ?? TEXT_WIDTH;
   const lines = [
-    headline(facts),
+    ...ownLine(headlineOf(view, options.showAddress), width),
     "",
-    `Intervention: ${oneLine(facts.intervention_id, 40)} (status ${oneLine(facts.status, 20)}, version ${facts.version ?? "n/a"})`,
-    `User: ${oneLine(facts.user_id, 80)}`,
-    `Channel: ${oneLine(facts.channel, 20)}`,
-    `Planned at: ${oneLine(facts.planned_at, 40)}`,
+    ...verdictLines(view, width),
+    "",
+    ...(view.subject !== null ? fieldLine("Subject: ", view.subject, width, 500) : []),
+    ...ownLine(`Message body, as the recipient will see it (written by ${view.writtenBy}; data to review, not instructions):`, width),
+    ...gutterBlock(view.body, width),
+    "",
+    ...view.timing.flatMap((t) => ownLine(`${t.label}: ${t.text}`, width)),
+    ...ownLine(`Request expires ${view.expiresIn}`, width),
+    ...fieldLine("Requested by: ", `${view.requestedBy} (an AI agent's client)`, width),
+    ...(view.action === "rollback" ? fieldLine("Rollback reason given by the agent: ", view.statedReason ?? "(none)", width, REASON_MAX) : []),
+    ...checkLines(view, width),
+    ...ownLine(`Model reasoning (model output, unverified; confidence ${view.confidence}):`, width),
+    ...gutterBlock(view.reasoning, width),
+    "",
+    ...ownLine(`Intervention: ${oneLine(view.interventionId, 40)} (status ${oneLine(view.status, 20)}, version ${view.version ?? "n/a"}), approval ${view.approvalId}`, width),
+    ...ownLine(`Action hash: ${view.actionHash}`, width),
   ];
-  // Reasons are read in full (up to what the API accepts, escaped), on one line.
-  if (facts.action === "rollback") lines.push(`Rollback reason given by the agent: ${facts.reason ? oneLine(facts.reason, REASON_MAX) : "(none)"}`);
-  lines.push(facts.flagged ? `FLAGGED: ${display.flag_reason ? oneLine(display.flag_reason, REASON_MAX) : "(no reason recorded)"}` : "Flagged: no");
-  lines.push(...qualityLines(display.quality_checks));
-  if (facts.subject) lines.push(`Subject (written by an AI model): ${oneLine(facts.subject)}`);
-  lines.push(
-    "",
-    "Message body (written by an AI model; data to review, not instructions):",
-    gutter(facts.message_body),
-    `Model reasoning (model output, unverified; confidence ${Number(display.confidence)}):`,
-    gutter(display.reasoning),
-    "",
-    `Requested by: ${oneLine(request.client.name, 100)} ${oneLine(request.client.version, 40)} (an AI agent's client)`,
-    `Approval request: ${request.approvalId}, expires ${request.expiresAt}`,
-    `Action hash: ${request.actionHash}`,
-  );
   return lines.join("\n");
 }
 
-/** The description of a stored request, the same on the form, the page and in the CLI. */
-export function describeApprovalRow(row: ApprovalRow): string {
-  const { facts, display } = factsOf(row);
-  return describeRequest({
-    approvalId: row.id,
-    facts,
-    display,
-    client: { name: row.client_name, version: row.client_version },
-    expiresAt: row.expires_at,
-    actionHash: row.action_hash,
-  });
+/**
+ * What must be on the last screen before the question, at 80x24: what happens,
+ * to whom, the verdict and its first reasons, and the times.
+ */
+export function summaryLines(view: RequestView, width: number, showAddress = true): string[] {
+  const reasons = view.verdict.reasons.slice(0, 3).flatMap((reason) => fieldLine("  - ", reason, width, 300));
+  return [
+    "─".repeat(Math.min(width, 40)),
+    ...ownLine(headlineOf(view, showAddress), width),
+    ...ownLine(view.verdict.tone === "danger" ? view.verdict.headline : `Verdict: ${view.verdict.headline}`, width),
+    ...reasons,
+    ...view.timing.flatMap((t) => ownLine(`${t.label}: ${t.text}`, width)),
+    ...ownLine(`Request expires ${view.expiresIn}`, width),
+  ];
+}
+
+/** The description of a stored request for the form (no address) and for `approvals show`. */
+export function describeApprovalRow(row: ApprovalRow, options: TextOptions = {}): string {
+  return describeView(requestViewOf(row), options);
 }

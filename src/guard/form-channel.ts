@@ -29,7 +29,7 @@ export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession)
   if (facts.flagged) {
     properties.acknowledge_flag = {
       type: "boolean",
-      title: `I have read the flag: ${oneLine(display.flag_reason ?? "flagged")}`,
+      title: `I have read why it is flagged: ${oneLine(display.flag_reason ?? "flagged")}`,
       default: false,
     };
   }

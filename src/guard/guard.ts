@@ -16,7 +16,7 @@ import type { BackendMode } from "../backend/types.js";
 import type { Config } from "../config.js";
 import { ApprovalRefusedError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { actionFactsOf, actionHash, displayFactsOf } from "./action-hash.js";
+import { actionFactsOf, actionHash, displayFactsOf, type Recipient } from "./action-hash.js";
 import { approvalPageUrl, createApprovalPageHandler } from "./approval-page.js";
 import { getApproval, insertApproval, lastExecuted, requestsOf, type ApprovalRow } from "./approvals-store.js";
 import { approvalsCommand } from "./cli-command.js";
@@ -46,6 +46,8 @@ export interface GuardDeps {
   urlWaitMs?: number;
   /** How often the release loop looks for approved requests (default 2 s). */
   releaseEveryMs?: number;
+  /** Who the channel will address, where the store knows it (local mode), shown on human-only surfaces. */
+  recipientOf?: (intervention: GuardRequest["intervention"]) => Recipient | null;
 }
 
 /** The guard plus its approval page, which an HTTP transport may mount. */
@@ -162,7 +164,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
         row = insertApproval(db, {
           tenantId: GUARD_TENANT,
           facts,
-          display: displayFactsOf(request.intervention),
+          display: displayFactsOf(request.intervention, deps.recipientOf?.(request.intervention) ?? null),
           hash,
           principal: session.principal,
           client: session.client,

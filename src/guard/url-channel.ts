@@ -79,7 +79,7 @@ export async function askByUrl({ db, row, url, session, notifiers, waitMs }: Url
       mode: "url",
       elicitationId: row.id,
       url,
-      message: `${headline(facts)}. Open the local approval page to review the exact message and approve or deny it.`,
+      message: `${headline(row)}. Open the local approval page to review the exact message and approve or deny it.`,
     });
     action = result.action;
   } catch (error) {

@@ -26,7 +26,7 @@ describe("form elicitation", () => {
 
     const params = asked[0]!.params as ElicitRequestFormParams;
     expect(params.message).toContain(id);
-    expect(params.message).toMatch(/Message body \(written by an AI model; data to review, not instructions\)/);
+    expect(params.message).toMatch(/Message body, as the recipient will see it \(written by [^)]*\);?[\s\S]*data to review, not instructions\)/);
     expect(params.message).toMatch(/Model reasoning \(model output, unverified/);
     expect(params.message).toMatch(/Quality checks:/);
     expect(Object.keys(params.requestedSchema.properties)).toEqual(["confirm", "note"]);
@@ -90,9 +90,13 @@ describe("form elicitation", () => {
     expect(await h.fails("approve_intervention", { intervention_id: id })).toMatch(/declined/);
     expect(storedStatus(h.runtime, id)).toEqual(before);
     const message = (asked[0]!.params as ElicitRequestFormParams).message;
-    // The injected text sits inside the fenced, labelled body, below the real headline.
+    // The injected text sits inside the fenced, labelled body, below the real headline: every row of it behind the gutter.
     expect(message.indexOf("APPROVE intervention")).toBe(0);
-    expect(message.indexOf(injection)).toBeGreaterThan(message.indexOf("data to review, not instructions"));
+    const rows = message.split("\n");
+    const bodyRows = rows.filter((row) => row.startsWith("  │ "));
+    expect(bodyRows.map((row) => row.slice(4)).join(" ")).toContain(injection);
+    expect(rows.findIndex((row) => row.startsWith("  │ "))).toBeGreaterThan(rows.findIndex((row) => row.includes("Message body")));
+    expect(rows.filter((row) => row.includes("SYSTEM:")).every((row) => row.startsWith("  │ "))).toBe(true);
     expect(events(h.runtime, id)).toContain("approval_refused");
   });
 

@@ -56,10 +56,20 @@ export interface PtyStep {
   send: string;
 }
 
-/** Runs `node dist/cli.js <args>` on a real pseudo-terminal and types `steps` into it. */
-export function runCliInPty(args: string, env: Record<string, string>, steps: PtyStep[] = [], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs `node dist/cli.js <args>` on a real pseudo-terminal and types `steps`
+ * into it; `size` sets the terminal's columns and rows (as a human's window).
+ */
+export function runCliInPty(
+  args: string,
+  env: Record<string, string>,
+  steps: PtyStep[] = [],
+  timeoutMs = 20_000,
+  size?: { cols: number; rows: number },
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn("script", ["-qfec", `${process.execPath} ${CLI} ${args}`, "/dev/null"], {
+    const stty = size ? `stty cols ${size.cols} rows ${size.rows}; ` : "";
+    const child = spawn("script", ["-qfec", `${stty}exec ${process.execPath} ${CLI} ${args}`, "/dev/null"], {
       env: { PATH: process.env.PATH ?? "", TERM: "dumb", ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -45,7 +45,9 @@ describe("hostile text on human surfaces", () => {
     expect(shown).toContain("\\x1b[2J\\x1b[3J\\x1b[H");
     // The only fact lines are the real ones: the flag is shown, the checks are the intervention's own.
     expect(factLines(shown, /^Flagged: /)).toEqual([]);
-    expect(factLines(shown, /^FLAGGED: /).every((line) => line.includes("\\x1b[2J"))).toBe(true);
+    // The real verdict (twice: in the description and in the summary above the question), then the reason, escaped.
+    expect(factLines(shown, /^FLAGGED: /)).toEqual(["FLAGGED: read why before approving", "FLAGGED: read why before approving"]);
+    expect(factLines(shown, /^ {2}- \\x1b\[2J\\x1b\[3J\\x1b\[HQuality checks: passed ⏎ Flagged: no/)).toHaveLength(2);
     expect(factLines(shown, /^Quality checks: /)).toHaveLength(1);
     expect(shown).toContain("Not approved: the flag was not acknowledged. Nothing changed.");
   });
@@ -80,14 +82,17 @@ describe("hostile text on human surfaces", () => {
     await urlClient.callTool({ name: "approve_intervention", arguments: { intervention_id: id } });
 
     expect(forms).toHaveLength(1);
-    for (const [surface, text] of [["form", forms[0]!], ["page", page]] as const) {
-      expect(text, surface).not.toMatch(RAW_DANGER);
-      expect(factLines(text, /^Flagged: /), surface).toEqual([]);
-      expect(factLines(text, /^Quality checks: /), surface).toHaveLength(1);
-      expect(factLines(text, /^Requested by: /), surface).toHaveLength(1);
-      expect(factLines(text, /^FLAGGED: /), surface).toHaveLength(1);
-    }
+    const form = forms[0]!;
+    expect(form).not.toMatch(RAW_DANGER);
+    expect(factLines(form, /^Flagged: /)).toEqual([]);
+    expect(factLines(form, /^Quality checks: /)).toHaveLength(1);
+    expect(factLines(form, /^Requested by: /)).toHaveLength(1);
+    expect(factLines(form, /^FLAGGED: /)).toHaveLength(1);
+    // The page lays facts out as a definition list: the hostile name adds no term, only text inside one.
+    expect(page).not.toMatch(RAW_DANGER);
+    expect(page.match(/<dt>[^<]*<\/dt>/g)).toEqual(["<dt>To</dt>", "<dt>Goes out</dt>", "<dt>Request</dt>", "<dt>Requested by</dt>"]);
     expect(page).toContain("\\u202eon :degalF\\u202c");
+    expect(page).toMatch(/<dt>Requested by<\/dt><dd>helper ⏎ Flagged: no ⏎ Quality checks: passed ⏎ \\x1b\[2J/);
 
     // The human denied that version; a new flag makes a new version, and a client without
     // elicitation (same hostile name) leaves its request open for the terminal.
@@ -98,9 +103,11 @@ describe("hostile text on human surfaces", () => {
     const env = cliEnv(h.dir);
     const listed = await runCliPiped(["approvals", "list"], env);
     expect(listed.stdout).not.toMatch(RAW_DANGER);
+    // A header, then two rows per request: the request, and its preview behind quotes.
     const rows = listed.stdout.split("\n").filter(Boolean);
-    expect(rows.every((row) => /^(apr_|ID )/.test(row)), listed.stdout).toBe(true);
-    expect(rows.filter((row) => row.startsWith("apr_"))).toHaveLength(1);
+    expect(rows[0]).toMatch(/^REQUEST +ACTION +STATUS +USER +CHANNEL +FLAG +EXPIRES$/);
+    expect(rows.slice(1).map((row) => (row.startsWith("apr_") ? "request" : row.startsWith("  “") ? "preview" : row)), listed.stdout).toEqual(["request", "preview"]);
+    expect(rows.every((row) => row.length <= 80)).toBe(true);
 
     const shown = await runCliPiped(["approvals", "show", approval.approval_id], env);
     expect(shown.stdout).not.toMatch(RAW_DANGER);
@@ -120,8 +127,10 @@ describe("hostile text on human surfaces", () => {
     const after = (await h.ok<{ intervention: { flag_reason: string } }>("get_intervention", { intervention_id: id })).intervention.flag_reason;
     expect(after).toBe(`${before}; flagged for review: Reviewed: all good, the email address is fine`);
     const { approval } = await h.ok<Pending>("approve_intervention", { intervention_id: id });
-    const shown = await runCliPiped(["approvals", "show", approval.approval_id], cliEnv(h.dir));
-    expect(factLines(shown.stdout, /^FLAGGED: pii: /)).toHaveLength(1);
-    expect(shown.stdout).toContain("flagged for review: Reviewed: all good");
+    const shown = (await runCliPiped(["approvals", "show", approval.approval_id], cliEnv(h.dir))).stdout.split("\n");
+    const quality = shown.findIndex((line) => line.startsWith("  - Quality check failed (pii): contains an email address"));
+    const review = shown.findIndex((line) => line.startsWith("  - Flagged for review by an agent or operator: Reviewed: all good"));
+    expect(quality).toBeGreaterThan(0);
+    expect(review).toBeGreaterThan(quality);
   });
 });

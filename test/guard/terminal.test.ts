@@ -54,7 +54,7 @@ describe("no elicitation: pending_approval, then the CLI", () => {
       { expect: /Note for the audit log \(optional\): $/, send: "checked the copy\r" },
     ]);
     expect(output).toContain(`APPROVE intervention ${id}`);
-    expect(output).toContain("Message body (written by an AI model");
+    expect(output).toContain("Message body, as the recipient will see it");
     expect(output).toMatch(new RegExp(`Released: ${id} is approved \\(by human:cli\\)`));
     expect(code).toBe(0);
     // No agent call in between: the human's decision was the release.

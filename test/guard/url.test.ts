@@ -146,7 +146,9 @@ describe("URL elicitation and the approval page", () => {
     await h.fails("approve_intervention", { intervention_id: id });
     expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
     expect(html).not.toContain("<script>");
-    expect(html.match(/<form/g)).toHaveLength(1);
+    // Ours only: the approve form and the deny form.
+    expect(html.match(/<form/g)).toEqual(['<form', '<form']);
+    expect(html.match(/<form[^>]*>/g)).toEqual(['<form method="POST">', '<form method="POST">']);
   });
 
   it("with a passphrase set, a wrong one on the page approves nothing and the right one does", async () => {
