@@ -16,7 +16,7 @@ import { recipientFor } from "./backend/local/recipient.js";
 import type { DetailedIntervention } from "./api/schemas.js";
 import { ReadOnlyBackend } from "./backend/read-only.js";
 import { createGuard } from "./guard/index.js";
-import type { ApprovalGuard } from "./guard/types.js";
+import { LOCAL_BACKEND, type ApprovalGuard } from "./guard/types.js";
 import type { Logger } from "./log.js";
 import { buildServer } from "./server.js";
 import { createWriter } from "./writer/index.js";
@@ -79,7 +79,8 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   // (a future tool, a resource, a prompt) can change anything by mistake.
   if (config.readOnly) backend = new ReadOnlyBackend(backend);
   const recipientOf = config.backend.kind === "local" ? (intervention: DetailedIntervention) => recipientFor(db, LIVE_TENANT, intervention) : undefined;
-  const guard = createGuard({ db, config, logger, executor: backend, backendMode: backend.mode, recipientOf });
+  const backendId = config.backend.kind === "api" ? `${backend.mode} ${config.backend.apiUrl}` : LOCAL_BACKEND;
+  const guard = createGuard({ db, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf });
   // Any running server on the store executes what a human approved in the CLI or on a page:
   // the human's decision is the release. Not here if this server may not change anything.
   if (overrides.startReleaseLoop !== false && !config.readOnly && config.approval.policy !== "deny") guard.start?.();

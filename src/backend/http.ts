@@ -108,8 +108,8 @@ export class HttpBackend implements InterventionsBackend {
   }
 
   async approve(id: string, options: GuardedActionOptions = {}): Promise<StatusResponse> {
-    await this.checkGuard(id, "approved", options);
-    return this.action(id, "approve", undefined);
+    const already = await this.checkGuard(id, "approved", options);
+    return already ?? this.action(id, "approve", undefined);
   }
 
   async pause(id: string): Promise<StatusResponse> {
@@ -121,8 +121,8 @@ export class HttpBackend implements InterventionsBackend {
   }
 
   async rollback(id: string, reason: string | undefined, options: GuardedActionOptions = {}): Promise<StatusResponse> {
-    await this.checkGuard(id, "rolled_back", options);
-    return this.action(id, "rollback", reason === undefined ? {} : { reason });
+    const already = await this.checkGuard(id, "rolled_back", options);
+    return already ?? this.action(id, "rollback", reason === undefined ? {} : { reason });
   }
 
   async flag(id: string, reason: string): Promise<FlagResponse> {
@@ -170,16 +170,19 @@ export class HttpBackend implements InterventionsBackend {
 
   /**
    * The human approved one exact state of the intervention: check it is still
-   * that state, spend the approval, then act. Already at the target, the PUT is
-   * a no-op upstream and, as in the local store, needs no approval.
+   * that state, spend the approval, then act. Already at the target, nothing is
+   * sent and nothing spent (as in the local store): a PUT there would act on a
+   * stale read, e.g. re-approve what an operator paused a moment later.
+   * Returns the answer to give without a PUT, or undefined to go ahead.
    */
-  private async checkGuard(id: string, target: string, options: GuardedActionOptions): Promise<void> {
-    if (!options.verify && !options.consumeApproval) return;
+  private async checkGuard(id: string, target: string, options: GuardedActionOptions): Promise<StatusResponse | undefined> {
+    if (!options.verify && !options.consumeApproval) return undefined;
     const current = await this.get(id);
-    if (current.status === target) return;
+    if (current.status === target) return { id, status: current.status };
     options.verify?.(current);
     options.consumeApproval?.();
     if (options.actor) this.logger.info({ id, target, actor: options.actor }, "guarded action released");
+    return undefined;
   }
 
   private async action(id: string, action: "approve" | "pause" | "reject" | "rollback", body: object | undefined): Promise<StatusResponse> {

@@ -22,6 +22,14 @@ export interface ActionFacts {
   subject: string | null;
   message_body: string;
   planned_at: string;
+  /**
+   * Where the API reports no version, these tell one pass through a status
+   * from the next: approved, paused and paused again is not the state a human
+   * approved the first time.
+   */
+  approved_at: string | null;
+  sent_at: string | null;
+  delivered_at: string | null;
   flagged: boolean;
   reason: string | null;
 }
@@ -57,6 +65,9 @@ export function actionFactsOf(action: GuardedAction, intervention: DetailedInter
     subject: typeof intervention.subject === "string" ? intervention.subject : null,
     message_body: intervention.message_body,
     planned_at: intervention.planned_at,
+    approved_at: intervention.approved_at ?? null,
+    sent_at: intervention.sent_at ?? null,
+    delivered_at: intervention.delivered_at ?? null,
     flagged: intervention.flagged,
     reason: reason ?? null,
   };

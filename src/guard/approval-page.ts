@@ -161,7 +161,8 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
       const title = latest?.status === "void" ? "Voided by the system" : outcome.reason === "expired" ? "Expired" : "Not approved";
       return send(res, status, messagePage(title, latest && latest.status !== "pending" ? outcomeText(latest) : outcome.message, "alert"));
     }
-    if (decision === "approve") await releaser.release(id);
+    // The answer is recorded: whatever executing it does, the page says what actually happened.
+    if (decision === "approve") await releaser.release(id).catch((error: unknown) => logger.warn({ err: error, approvalId: id }, "releasing an approval failed; it stays approved for a retry"));
     options.onAnswered?.(id);
     const decided = getApproval(db, id) ?? outcome.row;
     const title = decided.status === "executed" ? (decided.action === "approve" ? "Released" : "Rolled back") : decided.status === "denied" ? "Denied" : "Not released";

@@ -29,7 +29,7 @@ export interface ApprovalRow {
   principal: string;
   client_name: string;
   client_version: string;
-  /** local, api-live, api-test: whether the CLI can execute the action itself (local only). */
+  /** The backend it was made for: 'local' (the CLI can execute it itself), or the API mode and URL. */
   backend_mode: string;
   channel: string;
   status: ApprovalStatus;
@@ -52,7 +52,7 @@ export interface NewApproval {
   hash: string;
   principal: string;
   client: { name: string; version: string };
-  backendMode: string;
+  backendId: string;
   channel: string;
   now: Date;
   ttlMs: number;
@@ -75,7 +75,7 @@ export function insertApproval(db: Db, spec: NewApproval): ApprovalRow {
     spec.principal,
     spec.client.name,
     spec.client.version,
-    spec.backendMode,
+    spec.backendId,
     spec.channel,
     spec.now.toISOString(),
     new Date(spec.now.getTime() + spec.ttlMs).toISOString(),
@@ -109,11 +109,11 @@ export function listOpenApprovals(db: Db): ApprovalRow[] {
   return db.prepare("SELECT * FROM approvals WHERE status IN ('pending', 'approved') ORDER BY created_at").all() as ApprovalRow[];
 }
 
-/** Decided by a human, not yet executed, not expired: what any running server releases. */
-export function listApprovedUnexecuted(db: Db, now: Date): ApprovalRow[] {
+/** Decided by a human, not yet executed, not expired, made for `backendId`: what a running server on it releases. */
+export function listApprovedUnexecuted(db: Db, backendId: string, now: Date): ApprovalRow[] {
   return db
-    .prepare("SELECT * FROM approvals WHERE status = 'approved' AND expires_at > ? ORDER BY decided_at LIMIT 50")
-    .all(now.toISOString()) as ApprovalRow[];
+    .prepare("SELECT * FROM approvals WHERE status = 'approved' AND backend_mode = ? AND expires_at > ? ORDER BY decided_at LIMIT 50")
+    .all(backendId, now.toISOString()) as ApprovalRow[];
 }
 
 export function isExpired(row: ApprovalRow, now: Date): boolean {
@@ -134,7 +134,7 @@ export function closeApproval(db: Db, id: string, status: "expired" | "void", no
 
 export interface Answer {
   approved: boolean;
-  /** Who answered: human:cli, human:page, human:form, client:<name> … */
+  /** Who answered: human:cli, human:page, form:<client> (the client's report), client:<name>, unverified:<channel> … */
   by: string;
   /** accept, decline, cancel, unconfirmed, … */
   answer: string;

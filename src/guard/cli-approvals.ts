@@ -24,6 +24,7 @@ import { hasPassphrase } from "./passphrase.js";
 import { createReleaser, type GuardedExecutor } from "./release.js";
 import { oneLine } from "./sanitize.js";
 import { silentLogger } from "../log.js";
+import { LOCAL_BACKEND } from "./types.js";
 import { sweepExpired } from "./sweep.js";
 
 const USAGE = `Usage: retivo-mcp approvals <command>
@@ -97,7 +98,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Executes the approved request: here on the local store, or by a running server in API mode. */
 async function release(db: Db, row: ApprovalRow, deps: ApprovalsCommandDeps): Promise<{ row: ApprovalRow; settled?: string }> {
-  if (row.backend_mode !== "local") {
+  if (row.backend_mode !== LOCAL_BACKEND) {
     const until = Date.now() + (deps.apiWaitMs ?? 15_000);
     let latest = getApproval(db, row.id) ?? row;
     while (latest.status === "approved" && Date.now() < until) {
@@ -108,8 +109,11 @@ async function release(db: Db, row: ApprovalRow, deps: ApprovalsCommandDeps): Pr
   }
   const local = deps.openLocalExecutor(db);
   try {
-    await createReleaser({ db, executor: local.executor, logger: silentLogger() }).release(row.id);
-    return { row: getApproval(db, row.id) ?? row, settled: await local.settle() };
+    // A store that cannot be written now (busy, full) leaves the decision approved for a running server to execute.
+    const failure = await createReleaser({ db, executor: local.executor, backendId: LOCAL_BACKEND, logger: silentLogger() })
+      .release(row.id)
+      .then(() => undefined, (error: unknown) => `Executing it here failed (${error instanceof Error ? error.message : String(error)}).`);
+    return { row: getApproval(db, row.id) ?? row, settled: failure ?? (await local.settle()) };
   } finally {
     await local.close();
   }
@@ -162,13 +166,37 @@ async function approve(db: Db, row: ApprovalRow, io: CommandIo, deps: ApprovalsC
   }
 }
 
+/**
+ * Denying is always allowed. It is final for that version only when proven
+ * like an approval (an interactive terminal, and the passphrase when one is
+ * set); otherwise the request is closed but the agent may ask again.
+ */
 async function deny(db: Db, row: ApprovalRow, note: string, io: CommandIo): Promise<number> {
-  const outcome = await answerApproval(db, row.id, { approve: false, via: "cli", answer: "deny", note: note || null });
+  let passphrase: string | undefined;
+  if (io.isTTY && hasPassphrase(db)) {
+    const prompter = new Prompter(io);
+    try {
+      passphrase = (await prompter.line("Operator passphrase (makes the denial final; Enter to skip): ", { hidden: true })) || undefined;
+    } catch (error) {
+      if (!(error instanceof PromptAborted)) throw error;
+      writeLine(io.stderr, `${error.message} Nothing changed.`);
+      return 1;
+    } finally {
+      prompter.close();
+    }
+  }
+  const outcome = await answerApproval(db, row.id, { approve: false, via: "cli", answer: "deny", note: note || null, interactive: io.isTTY, passphrase });
   if (!outcome.ok) {
     writeLine(io.stderr, outcome.row ? `Not denied: ${outcomeText(outcome.row)}` : outcome.message);
     return 1;
   }
-  writeLine(io.stdout, `Denied ${row.id}. Nothing was released, and the agent is told on its next call.`);
+  const final = outcome.row.answer === "deny";
+  writeLine(
+    io.stdout,
+    final
+      ? `Denied ${row.id}. Nothing was released; the agent is told on its next call, and this version stays denied.`
+      : `Denied ${row.id}, unverified (${io.isTTY ? "no operator passphrase given" : "not an interactive terminal"}): nothing was released, but the agent may ask again.`,
+  );
   return 0;
 }
 

@@ -7,15 +7,23 @@ import { openStore } from "../backend/local/store.js";
 import type { Config } from "../config.js";
 import { writeLine, type CommandIo } from "./cli-io.js";
 import { oneLine } from "./sanitize.js";
+import { ownLine } from "./text-layout.js";
 
 const USAGE = `Usage: retivo-mcp audit <command>
   list [N]                the N most recent events (default 50)
   list INTERVENTION_ID    every event of one intervention
   verify                  check the hash chain; exit code 1 if it is broken`;
 
-/** One row, one line: actors and details carry agent-written text (client names, reasons). */
-function formatRow(row: AuditRow): string {
-  return [row.seq, row.at, row.event, row.intervention_id ?? "-", oneLine(row.actor), oneLine(row.detail, 4000)].join("  ");
+/**
+ * One row, one line: actors and details carry agent-written text (client
+ * names, reasons). In a terminal the line is wrapped to its width with
+ * indented continuations, so no row's text can reach column 0, where a seq
+ * starts a row; piped, each row stays one line for scripts.
+ */
+function formatRow(row: AuditRow, io: CommandIo): string[] {
+  const line = [row.seq, row.at, row.event, row.intervention_id ?? "-", oneLine(row.actor), oneLine(row.detail, 4000)].join("  ");
+  const columns = (io.stdout as { columns?: number }).columns;
+  return io.isTTY && typeof columns === "number" && columns > 20 ? ownLine(line, columns) : [line];
 }
 
 export async function runAuditCommand(config: Readonly<Config>, args: string[], io: CommandIo): Promise<number> {
@@ -37,7 +45,7 @@ export async function runAuditCommand(config: Readonly<Config>, args: string[], 
     }
     const rows = target === undefined || /^\d+$/.test(target) ? recentAudit(db, Number(target ?? 50)) : auditTrail(db, target);
     if (rows.length === 0) writeLine(io.stdout, "No audit events.");
-    for (const row of rows) writeLine(io.stdout, formatRow(row));
+    for (const row of rows) for (const line of formatRow(row, io)) writeLine(io.stdout, line);
     return 0;
   } finally {
     db.close();

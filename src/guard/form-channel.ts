@@ -46,7 +46,7 @@ export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession)
   const content = result.content ?? {};
   const note = typeof content.note === "string" ? content.note : null;
   if (result.action !== "accept") {
-    await answerApproval(db, row.id, { approve: false, via: "form", answer: result.action, note });
+    await answerApproval(db, row.id, { approve: false, via: "form", clientName: session.client.name, answer: result.action, note });
     return {
       kind: "refused",
       message:
@@ -58,10 +58,10 @@ export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession)
   const acknowledged = content.acknowledge_flag === true;
   if (content.confirm !== true || (facts.flagged && !acknowledged)) {
     const missing = content.confirm !== true ? "the confirm box was not ticked" : "the flag was not acknowledged";
-    await answerApproval(db, row.id, { approve: false, via: "form", answer: "accept_unconfirmed", note });
+    await answerApproval(db, row.id, { approve: false, via: "form", clientName: session.client.name, answer: "accept_unconfirmed", note });
     return { kind: "refused", message: `The form was submitted but ${missing}, so nothing was approved and nothing changed.` };
   }
-  const outcome = await answerApproval(db, row.id, { approve: true, via: "form", answer: "accept", note, acknowledgedFlag: acknowledged });
+  const outcome = await answerApproval(db, row.id, { approve: true, via: "form", clientName: session.client.name, answer: "accept", note, acknowledgedFlag: acknowledged });
   if (outcome.ok) return { kind: "approved", row: outcome.row };
   // Another answer got there first (the same request asked in two calls, or the CLI): the guard reports what it was.
   if (outcome.reason === "not_pending" && outcome.row && outcome.row.status !== "denied") return { kind: "approved", row: outcome.row };
@@ -82,7 +82,7 @@ export async function pointByForm(db: Db, row: ApprovalRow, session: GuardSessio
     return { kind: "pending" };
   }
   if (result.action === "decline") {
-    await answerApproval(db, row.id, { approve: false, via: "form", answer: "decline", note: null });
+    await answerApproval(db, row.id, { approve: false, via: "form", clientName: session.client.name, answer: "decline", note: null });
     return { kind: "refused", message: `The human declined (${factsOf(row).facts.intervention_id}). Nothing changed.` };
   }
   return { kind: "pending" };

@@ -88,8 +88,11 @@ export function auditRefusal(db: Db, source: string, entry: GuardAuditEntry, now
   let window = windows.get(source);
   if (!window || now.getTime() - window.startedAt >= REFUSAL_WINDOW_MS) {
     if (window) summarize(db, source, window, now);
-    // Sources are principals and channels: few. Stay bounded whatever happens.
-    if (windows.size > 1000) windows.clear();
+    // Sources are principals and channels: few. Stay bounded whatever happens, losing no count.
+    if (windows.size > 1000) {
+      flushRefusalSummaries(db, now);
+      windows.clear();
+    }
     window = { startedAt: now.getTime(), recorded: 0, suppressed: 0, firstSuppressedAt: null };
     windows.set(source, window);
   }
@@ -107,8 +110,16 @@ export function flushRefusalSummaries(db: Db, now = new Date()): void {
   for (const [source, window] of budgets.get(db) ?? []) summarize(db, source, window, now);
 }
 
-/** Client names come from the client: capped, so none can bloat the audit log. */
+/** Writes the summaries of windows that are over, so a crash loses at most the current window's count. */
+export function flushEndedRefusalWindows(db: Db, now = new Date()): void {
+  for (const [source, window] of budgets.get(db) ?? []) {
+    if (now.getTime() - window.startedAt >= REFUSAL_WINDOW_MS && window.suppressed > 0) summarize(db, source, window, now);
+  }
+}
+
+/** Client names and versions come from the client: capped, so none can bloat a row or the audit log. */
 export const MAX_CLIENT_NAME = 100;
+export const MAX_CLIENT_VERSION = 40;
 
 export function agentActor(client: { name: string; version: string }): string {
   return `agent:${client.name.slice(0, MAX_CLIENT_NAME)}`;

@@ -21,7 +21,7 @@ import { approvalPageUrl, createApprovalPageHandler } from "./approval-page.js";
 import { getApproval, insertApproval, lastExecuted, requestsOf, type ApprovalRow } from "./approvals-store.js";
 import { approvalsCommand } from "./cli-command.js";
 import { askByForm, pointByForm, type ChannelOutcome } from "./form-channel.js";
-import { agentActor, auditGuard, auditRefusal, flushRefusalSummaries, GUARD_TENANT } from "./guard-audit.js";
+import { agentActor, auditGuard, auditRefusal, flushEndedRefusalWindows, flushRefusalSummaries, GUARD_TENANT } from "./guard-audit.js";
 import { InterventionIdSchema } from "../api/schemas.js";
 import { pageTokenFor } from "./page-token.js";
 import { hasPassphrase } from "./passphrase.js";
@@ -29,7 +29,7 @@ import { pendingApprovalFor } from "./pending.js";
 import { ApprovalPageHost } from "./page-server.js";
 import { createReleaser, type GuardedExecutor, type ReleaseOutcome } from "./release.js";
 import { keepIfUsable, sweepExpired } from "./sweep.js";
-import type { ApprovalGuard, ApprovalPageMount, GuardDecision, GuardRequest, GuardSession } from "./types.js";
+import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
 import type { Db } from "../backend/local/store.js";
 import { oneLine } from "./sanitize.js";
@@ -41,6 +41,8 @@ export interface GuardDeps {
   /** Executes approved actions: the runtime's backend. */
   executor: GuardedExecutor;
   backendMode: BackendMode;
+  /** Which backend that is ('local', or the API mode and URL): requests are bound to it. */
+  backendId: string;
   now?: () => Date;
   /** Longest wait inside one tool call for an answer on the approval page (default 45 s). */
   urlWaitMs?: number;
@@ -57,8 +59,15 @@ export interface ApprovalGuardWithPage extends ApprovalGuard {
 
 type Channel = "form" | "url" | "form_pointer" | "terminal";
 
+/**
+ * Without a passphrase, a form's answer and the page link are only as good as
+ * the client that shows them: trusted for this store's own agents (the user's
+ * own client over stdio or loopback), never for a client known only by a
+ * bearer token, which may be an agent's own program. Those get the terminal.
+ */
 function channelFor(session: GuardSession, passphrase: boolean): Channel {
   if (passphrase) return session.supportsUrlElicitation ? "url" : session.supportsFormElicitation ? "form_pointer" : "terminal";
+  if (session.principal !== LOCAL_PRINCIPAL) return "terminal";
   return session.supportsFormElicitation ? "form" : session.supportsUrlElicitation ? "url" : "terminal";
 }
 
@@ -71,7 +80,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const { db, config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
-  const releaser = createReleaser({ db, executor: deps.executor, logger, now });
+  const releaser = createReleaser({ db, executor: deps.executor, backendId: deps.backendId, logger, now });
   const handler = createApprovalPageHandler({ db, logger, now, releaser, onAnswered: (id) => notifiers.fire(id) });
   const pages = new ApprovalPageHost(handler);
   const cli = approvalsCommand(config.dbPath);
@@ -131,14 +140,17 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
     const at = now();
     const rows = requestsOf(db, request.intervention.id, request.action, session.principal);
     for (const row of rows) keepIfUsable(db, row, hash, at);
+    // An executed request never matches: the intervention is not at the target (the tool checked), so
+    // whatever executed it then, this is a later pass through the same state, and the human decides anew.
     return requestsOf(db, request.intervention.id, request.action, session.principal).find(
-      (row) => row.action_hash === hash && (row.status === "pending" || row.status === "approved" || row.status === "executed" || isFinalDenial(row)),
+      (row) => row.action_hash === hash && (row.status === "pending" || row.status === "approved" || isFinalDenial(row)),
     );
   };
 
   const tick = async () => {
     await releaser.releaseAll();
     sweepExpired(db, now());
+    flushEndedRefusalWindows(db, now());
   };
 
   return {
@@ -159,7 +171,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
         const note = row.note ? ` Their note: "${oneLine(row.note, 300)}".` : "";
         return refuse(row, request, session, `A human denied this ${request.action} of ${request.intervention.id} (request ${row.id}, ${row.decided_by ?? "human"}).${note} Nothing changed; it stays denied unless the intervention changes.`);
       }
-      if (row && (row.status === "approved" || row.status === "executed")) return decided(await releaser.release(row.id), request, session);
+      if (row?.status === "approved") return decided(await releaser.release(row.id), request, session);
       if (!row) {
         row = insertApproval(db, {
           tenantId: GUARD_TENANT,
@@ -168,7 +180,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
           hash,
           principal: session.principal,
           client: session.client,
-          backendMode: deps.backendMode,
+          backendId: deps.backendId,
           channel: channelFor(session, hasPassphrase(db)),
           now: now(),
           ttlMs: config.approval.ttlMs,

@@ -28,6 +28,8 @@ export interface HumanAnswer {
   acknowledgedFlag?: boolean;
   /** Required on page and CLI when an operator passphrase is set; a form never carries one. */
   passphrase?: string;
+  /** CLI only: whether it runs in an interactive terminal (a denial from a pipe proves no human). */
+  interactive?: boolean;
 }
 
 export type AnswerRefusal =
@@ -52,20 +54,26 @@ export async function answerApproval(db: Db, approvalId: string, answer: HumanAn
     return { ok: false, reason: "expired", message: `Approval request ${approvalId} expired at ${row.expires_at}; ask the agent to try again.`, row };
   }
   if (answer.via === "client" && answer.approve) throw new Error("a client-reported answer can only refuse");
-  const actor = answer.via === "client" ? `client:${answer.clientName ?? "unknown"}` : `human:${answer.via}`;
+  let actor = actorOf(answer);
+  let recorded = answer.answer;
   if (answer.approve) {
     const refusal = await approvalPrecondition(db, row, answer, now);
     if (refusal) return refuseAnswer(db, row, answer, refusal, now);
+  } else if (answer.via !== "client" && !(await denialIsProven(db, answer.via, answer, now))) {
+    // Recorded and the request closed, but not final: nobody proved to be the operator, so the
+    // agent may ask again rather than be told a human refused.
+    actor = `unverified:${answer.via}`;
+    recorded = `${answer.answer}_unverified`;
   }
   const note = answer.note?.trim() ? answer.note.trim().slice(0, 2000) : null;
   const decided = db
     .transaction(() => {
-      if (!decideApproval(db, row.id, { approved: answer.approve, by: actor, answer: answer.answer, note, now })) return false;
+      if (!decideApproval(db, row.id, { approved: answer.approve, by: actor, answer: recorded, note, now })) return false;
       auditGuard(db, {
         event: "approval_answered",
         actor,
         approval: row,
-        detail: { via: answer.via, answer: answer.answer, approved: answer.approve, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
+        detail: { via: answer.via, answer: recorded, approved: answer.approve, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
       });
       return true;
     })
@@ -74,6 +82,30 @@ export async function answerApproval(db: Db, approvalId: string, answer: HumanAn
     return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} was answered or expired meanwhile; nothing changed.`, row: getApproval(db, row.id) };
   }
   return { ok: true, row: getApproval(db, row.id)! };
+}
+
+/**
+ * Who answered, as far as this server can tell: a form's answer is whatever
+ * the client reports, so it is recorded as that client's (`form:<client>`),
+ * never as a verified human; page and CLI answers are the human's.
+ */
+function actorOf(answer: HumanAnswer): string {
+  if (answer.via === "client") return `client:${answer.clientName ?? "unknown"}`;
+  if (answer.via === "form") return `form:${answer.clientName ?? "unknown"}`;
+  return `human:${answer.via}`;
+}
+
+/**
+ * A denial is final for that version only when it carries the proof an
+ * approval on the same channel would need: with an operator passphrase, the
+ * passphrase; without one, the page's link or an interactive terminal (a
+ * form's answer is the client's, trusted as its approvals are). Otherwise
+ * anything that can reach the page or run the CLI could block a version.
+ */
+async function denialIsProven(db: Db, via: "form" | "page" | "cli", answer: HumanAnswer, now: Date): Promise<boolean> {
+  if (!hasPassphrase(db)) return via !== "cli" || answer.interactive === true;
+  if (via === "form" || !answer.passphrase) return false;
+  return (await attemptPassphrase(db, answer.passphrase, via, now)).ok;
 }
 
 type Refusal = Extract<AnswerOutcome, { ok: false }> & { consecutive_failures?: number; locked_until?: string | null };
@@ -87,8 +119,11 @@ function refuseAnswer(db: Db, row: ApprovalRow, answer: HumanAnswer, refusal: Re
   const { ok: _ok, reason, message, ...throttle } = refusal;
   const unverified = reason === "wrong_passphrase" || reason === "passphrase_required" || reason === "passphrase_throttled";
   const actor = unverified ? `unverified:${answer.via}` : `human:${answer.via}`;
-  // Budgeted per channel: whoever holds a link can post wrong passphrases at will.
-  auditRefusal(db, `channel:${answer.via}`, { event: "approval_refused", actor, approval: row, detail: { via: answer.via, reason, ...throttle } }, now);
+  const entry = { event: "approval_refused" as const, actor, approval: row, detail: { via: answer.via, reason, ...throttle } };
+  // A checked wrong passphrase is always recorded in full (the lockout bounds them); what costs the
+  // sender nothing (an empty passphrase, a throttled try, a missing acknowledgement) is budgeted per channel.
+  if (reason === "wrong_passphrase") auditGuard(db, entry);
+  else auditRefusal(db, `channel:${answer.via}`, entry, now);
   if (reason === "wrong_passphrase" && countFailedAttempt(db, row.id) >= MAX_PASSPHRASE_ATTEMPTS) {
     const why = `${MAX_PASSPHRASE_ATTEMPTS} wrong operator passphrases were entered for this request`;
     if (closeApproval(db, row.id, "void", now, why)) {

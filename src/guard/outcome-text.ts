@@ -5,6 +5,7 @@
  */
 import { factsOf, type ApprovalRow } from "./approvals-store.js";
 import { oneLine } from "./sanitize.js";
+import { LOCAL_BACKEND } from "./types.js";
 
 /** What a rollback can and cannot undo, per channel. */
 export function rollbackEffect(channel: string): string {
@@ -30,7 +31,7 @@ export function outcomeText(row: ApprovalRow): string {
         ? `Released: ${id} is approved (by ${by}) and goes out at or after ${oneLine(facts.planned_at, 40)}.`
         : `Rolled back: ${id} is rolled back (by ${by}); ${rollbackEffect(facts.channel)}.`;
     case "approved":
-      return row.backend_mode === "local"
+      return row.backend_mode === LOCAL_BACKEND
         ? `Approved, but not released yet: it will be executed by the next retivo-mcp process on this store (a running server within seconds), before ${row.expires_at}. Nothing has been sent.`
         : `Approved, but not released yet: in API mode a running retivo-mcp server on this store executes it (the key stays in the server), before ${row.expires_at}. None has done so yet; nothing has been sent.`;
     case "denied":

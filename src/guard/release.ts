@@ -52,6 +52,12 @@ export interface Releaser {
 export interface ReleaserDeps {
   db: Db;
   executor: GuardedExecutor;
+  /**
+   * Which backend `executor` is ('local', or the API mode and URL): a request
+   * is only ever executed against the backend it was made for, so a server on
+   * another backend sharing the store file leaves it alone.
+   */
+  backendId: string;
   logger: Logger;
   now?: () => Date;
 }
@@ -63,12 +69,12 @@ function isRefusal(error: unknown): boolean {
   return error instanceof ApprovalRefusedError || error instanceof IllegalTransitionError || error instanceof ConflictError || error instanceof NotFoundError;
 }
 
+/** Who released it, for the transition's audit row: the decider (human:cli, human:page, form:<client>) and the request. */
 export function actorOf(row: ApprovalRow): string {
-  const via = (row.decided_by ?? "human:unknown").replace(/^human:/, "");
-  return `human:${via} (approval ${row.id}; requested by ${oneLine(row.client_name, 100)} ${oneLine(row.client_version, 40)})`;
+  return `${row.decided_by ?? "human:unknown"} (approval ${row.id}; requested by ${oneLine(row.client_name, 100)} ${oneLine(row.client_version, 40)})`;
 }
 
-export function createReleaser({ db, executor, logger, now = () => new Date() }: ReleaserDeps): Releaser {
+export function createReleaser({ db, executor, backendId, logger, now = () => new Date() }: ReleaserDeps): Releaser {
   const voided = (row: ApprovalRow, why: string, reached?: string): ReleaseOutcome => {
     if (closeApproval(db, row.id, "void", now(), why)) {
       auditGuard(db, { event: "approval_voided", actor: "system:guard", approval: row, detail: { was: row.status, why } });
@@ -80,7 +86,7 @@ export function createReleaser({ db, executor, logger, now = () => new Date() }:
 
   async function release(approvalId: string): Promise<ReleaseOutcome> {
     const row = getApproval(db, approvalId);
-    if (!row || row.status !== "approved") return { kind: "not_approved", row };
+    if (!row || row.status !== "approved" || row.backend_mode !== backendId) return { kind: "not_approved", row };
     if (isExpired(row, now())) {
       if (closeApproval(db, row.id, "expired", now(), "expired before it was executed")) {
         auditGuard(db, { event: "approval_expired", actor: "system:guard", approval: row, detail: { was: row.status } });
@@ -141,7 +147,7 @@ export function createReleaser({ db, executor, logger, now = () => new Date() }:
     release,
     async releaseAll() {
       const outcomes: ReleaseOutcome[] = [];
-      for (const row of listApprovedUnexecuted(db, now())) {
+      for (const row of listApprovedUnexecuted(db, backendId, now())) {
         try {
           outcomes.push(await release(row.id));
         } catch (error) {

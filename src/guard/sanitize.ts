@@ -9,18 +9,25 @@
  */
 
 /**
- * C0 and C1 controls (ESC, CSI, OSC, CR, VT, FF, NEL, DEL…), bidi embeddings,
- * overrides, isolates and marks, zero-width and invisible formatting
- * characters, line and paragraph separators, interlinear annotation, and lone
- * surrogates. Newline is handled separately: it is legitimate in a message
- * body and never in a one-line field.
+ * C0 and C1 controls (ESC, CSI, OSC, CR, VT, FF, NEL, DEL…) and line and
+ * paragraph separators; newline is handled separately: it is legitimate in a
+ * message body and never in a one-line field.
  */
 const UNSAFE =
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufffc\u2800\uffa0\u3164]|\p{Cf}|\p{Co}|\p{Cn}|\p{Default_Ignorable_Code_Point}|\p{Cs}/gu;
 
+/**
+ * Also shown as escapes: everything a renderer draws as nothing. Format
+ * characters (bidi controls, zero-width joiners, tag characters U+E0000..7F
+ * that can spell hidden words), private-use and unassigned code points,
+ * default-ignorable ones (variation selectors, fillers such as U+3164),
+ * blanks that look like nothing (U+2800, U+FFA0, U+FFFC), lone surrogates.
+ * With them visible, the human reads exactly what the recipient would get.
+ */
 function escapeOf(c: string): string {
-  const code = c.charCodeAt(0);
-  return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  const code = c.codePointAt(0)!;
+  if (code < 0x100) return `\\x${code.toString(16).padStart(2, "0")}`;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
 
 /**
@@ -41,6 +48,7 @@ export const ONE_LINE_MAX = 200;
  * visible escapes, and the result is capped at `max` characters with "…".
  */
 export function oneLine(text: string | null | undefined, max = ONE_LINE_MAX): string {
-  const flat = visibleText(String(text ?? "")).replace(/\n+/g, " ⏎ ");
+  // Runs of spaces collapse: padding could otherwise push text to where a terminal wraps it to column 0.
+  const flat = visibleText(String(text ?? "")).replace(/\n+/g, " ⏎ ").replace(/ {2,}/g, " ");
   return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
 }

@@ -16,6 +16,9 @@ export type GuardedAction = "approve" | "rollback";
 /** The principal of this store's own agents: stdio and in-process clients, and HTTP without a token. */
 export const LOCAL_PRINCIPAL = "local";
 
+/** The backend id of requests made over the local store, which the CLI can execute itself. */
+export const LOCAL_BACKEND = "local";
+
 export interface GuardRequest {
   action: GuardedAction;
   /** Freshly read just before asking. */

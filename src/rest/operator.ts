@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Db } from "../backend/local/store.js";
 import { ApprovalRefusedError, RateLimitedError } from "../errors.js";
+import { auditGuard, auditRefusal } from "../guard/guard-audit.js";
 import { attemptPassphrase, hasPassphrase } from "../guard/passphrase.js";
 
 export const PASSPHRASE_HEADER = "x-retivo-operator-passphrase";
@@ -16,7 +17,17 @@ export const PASSPHRASE_HEADER = "x-retivo-operator-passphrase";
  * A request without the header is refused without counting as a guess: a key
  * holder must not be able to lock the human out by merely calling.
  */
-export async function requireOperatorPassphrase(db: Db, headers: IncomingHttpHeaders, tenant: string): Promise<void> {
+/**
+ * Wrong and throttled guesses are audited as what they are, unverified
+ * attempts on the REST channel (a checked wrong one always, a throttled one
+ * within the refusal budget: it costs the sender nothing).
+ */
+export async function requireOperatorPassphrase(
+  db: Db,
+  headers: IncomingHttpHeaders,
+  tenant: string,
+  attempt: { interventionId: string | undefined; key: string },
+): Promise<void> {
   if (tenant === "test" || !hasPassphrase(db)) return;
   const given = headers[PASSPHRASE_HEADER];
   const candidate = Array.isArray(given) ? given[0] : given;
@@ -27,11 +38,19 @@ export async function requireOperatorPassphrase(db: Db, headers: IncomingHttpHea
     );
   }
   // Its own throttle: guessing through the REST server is no shortcut, and never locks the human's terminal.
-  const attempt = await attemptPassphrase(db, candidate, "rest");
-  if (attempt.ok) return;
-  if (attempt.reason === "locked") {
-    const seconds = Math.max(1, Math.ceil((Date.parse(attempt.lockedUntil) - Date.now()) / 1000));
-    throw new RateLimitedError("Too many wrong operator passphrases: approvals are locked for now. Nothing changed.", seconds, `Retry after ${attempt.lockedUntil}.`);
+  const result = await attemptPassphrase(db, candidate, "rest");
+  if (result.ok) return;
+  const entry = {
+    event: "approval_refused" as const,
+    actor: "unverified:rest",
+    interventionId: attempt.interventionId ?? null,
+    detail: { via: "rest", key: attempt.key, reason: result.reason === "locked" ? "passphrase_throttled" : "wrong_passphrase", locked_until: result.lockedUntil },
+  };
+  if (result.reason === "locked") auditRefusal(db, "channel:rest", entry);
+  else auditGuard(db, entry);
+  if (result.reason === "locked") {
+    const seconds = Math.max(1, Math.ceil((Date.parse(result.lockedUntil) - Date.now()) / 1000));
+    throw new RateLimitedError("Too many wrong operator passphrases: approvals are locked for now. Nothing changed.", seconds, `Retry after ${result.lockedUntil}.`);
   }
   throw new ApprovalRefusedError("Wrong operator passphrase: nothing changed.", "Repeated wrong passphrases lock approvals for a while.");
 }

@@ -106,14 +106,14 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         request.resume();
         throw new RateLimitedError(`Rate limit of ${config.restServer.ratePerMinute} requests a minute exceeded for this key.`, rate.retryAfterSeconds, `Retry after ${rate.retryAfterSeconds} s.`);
       }
-      const tenant = key.tenant;
+      const { tenant, label } = key;
       const result = await route.handle({
         backend: backends.get(tenant)!,
         key,
         id,
         query: url.searchParams,
         body: () => readJsonBody(request),
-        requireOperator: () => requireOperatorPassphrase(db, request.headers, tenant),
+        requireOperator: () => requireOperatorPassphrase(db, request.headers, tenant, { interventionId: id, key: label }),
       });
       sendJson(response, result.status, result.body);
     } catch (error) {

@@ -4,6 +4,7 @@
  * never assumed) and how to ask its human.
  */
 import { randomUUID } from "node:crypto";
+import { MAX_CLIENT_NAME, MAX_CLIENT_VERSION } from "../guard/guard-audit.js";
 import { LOCAL_PRINCIPAL, type GuardSession } from "../guard/types.js";
 import type { ToolCall } from "./define.js";
 
@@ -38,9 +39,12 @@ export function guardSessionFor({ server, extra }: ToolCall): GuardSession {
   // An empty `elicitation: {}` predates modes and means form support.
   const supportsFormElicitation = !!elicitation && (elicitation.form !== undefined || elicitation.url === undefined);
   const client = lowLevel.getClientVersion();
+  // The client names itself: capped once here, so no row or audit detail can be bloated by it.
+  const name = (client?.name ?? "unknown").slice(0, MAX_CLIENT_NAME);
+  const version = (client?.version ?? "unknown").slice(0, MAX_CLIENT_VERSION);
   return {
     principal: principalOf(extra),
-    client: { name: client?.name ?? "unknown", version: client?.version ?? "unknown" },
+    client: { name, version },
     supportsFormElicitation,
     supportsUrlElicitation: !!elicitation?.url,
     // relatedRequestId: over Streamable HTTP the question travels on the tool call's own

@@ -36,7 +36,7 @@ export async function runGuarded(action: GuardedAction, id: string, reason: stri
   const current = await call.deps.backend.get(id);
   if (current.status === TARGET[action]) {
     const by = guard.releasedBy(action, id);
-    const how = by ? `: a human approved it (${by.decidedBy}, approval ${by.approvalId}) and it was executed at ${by.executedAt}` : "; nothing to do";
+    const how = by ? `: approved by ${by.decidedBy} (approval ${by.approvalId}) and executed at ${by.executedAt}` : "; nothing to do";
     return { structured: { id, status: current.status }, text: `${id} is ${current.status}${how}.` };
   }
   // Never ask a human to approve what the status machine will refuse anyway.
@@ -45,7 +45,7 @@ export async function runGuarded(action: GuardedAction, id: string, reason: stri
   if (decision.kind === "executed") {
     return {
       structured: { id, status: decision.status },
-      text: `${id} is ${decision.status}: a human approved it (${decision.decidedBy}, approval ${decision.approvalId}) and it was executed.`,
+      text: `${id} is ${decision.status}: approved by ${decision.decidedBy} (approval ${decision.approvalId}) and executed.`,
     };
   }
   if (decision.kind === "already") {

@@ -95,7 +95,7 @@ describe("approval is never taken from the agent", () => {
     expect(await h.ok("approve_intervention", { intervention_id: a })).toEqual({ id: a, status: "approved" });
     const [executed] = approvalRows(h.runtime, a);
     expect(executed).toMatchObject({ status: "executed" });
-    const releaser = createReleaser({ db: h.runtime.db, executor: h.runtime.backend, logger: silentLogger() });
+    const releaser = createReleaser({ db: h.runtime.db, executor: h.runtime.backend, backendId: "local", logger: silentLogger() });
 
     await h.runtime.backend.pause(a);
     const paused = storedStatus(h.runtime, a);
@@ -110,7 +110,7 @@ describe("approval is never taken from the agent", () => {
       const { approval } = await asked.ok<Pending>("approve_intervention", { intervention_id: id });
       await answerApproval(asked.runtime.db, approval.approval_id, { approve: true, via: "cli", answer: "approve" });
       await asked.runtime.backend.flag(id, "customer complained meanwhile");
-      const outcome = await createReleaser({ db: asked.runtime.db, executor: asked.runtime.backend, logger: silentLogger() }).release(approval.approval_id);
+      const outcome = await createReleaser({ db: asked.runtime.db, executor: asked.runtime.backend, backendId: "local", logger: silentLogger() }).release(approval.approval_id);
       expect(outcome).toMatchObject({ kind: "void", why: expect.stringMatching(/changed since the human approved it/) });
       expect(storedStatus(asked.runtime, id).status).toBe("planned");
       expect(events(asked.runtime, id)).toContain("approval_voided");

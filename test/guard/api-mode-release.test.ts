@@ -5,6 +5,8 @@
  * for that and says what happened; without a server it says the truth: not
  * released yet.
  */
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Db } from "../../src/backend/local/store.js";
@@ -13,7 +15,10 @@ import { silentLogger } from "../../src/log.js";
 import { startRestServer, type RestServer } from "../../src/rest/server.js";
 import { tempDir } from "../contract/harness.js";
 import { startHarness, type Harness } from "../support/harness.js";
-import { cliEnv, requireBuiltCli, runCliInPty } from "./helpers.js";
+import { answerApproval } from "../../src/guard/human-answer.js";
+import { createReleaser } from "../../src/guard/release.js";
+import { setPassphrase } from "../../src/guard/passphrase.js";
+import { acceptConfirmed, cliEnv, openPage, postPage, requireBuiltCli, runCliInPty } from "./helpers.js";
 
 const KEY = "rt_test_release00000000000000000";
 
@@ -22,6 +27,41 @@ interface Pending {
   approval: { approval_id: string };
 }
 
+/** A loopback proxy in front of the REST server that counts what reaches it, and can be made to fail. */
+interface CountingProxy {
+  url: string;
+  puts(): string[];
+  failWith: number | undefined;
+  close(): Promise<void>;
+}
+
+function countingProxy(target: string): Promise<CountingProxy> {
+  const seen: string[] = [];
+  const upstream = new URL(target);
+  const proxy: CountingProxy = { url: "", puts: () => seen.filter((line) => line.startsWith("PUT ")), failWith: undefined, close: async () => undefined };
+  const server: Server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    if (proxy.failWith) {
+      req.resume();
+      res.writeHead(proxy.failWith, { "content-type": "application/json" }).end(JSON.stringify({ error: "unavailable" }));
+      return;
+    }
+    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(forward);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => {
+      proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      proxy.close = () => new Promise((done) => server.close(() => done()));
+      resolve(proxy);
+    }),
+  );
+}
+
+let proxy: CountingProxy | undefined;
 let rest: RestServer | undefined;
 let restDb: Db | undefined;
 let dir: ReturnType<typeof tempDir> | undefined;
@@ -30,13 +70,15 @@ let h: Harness | undefined;
 beforeAll(requireBuiltCli);
 afterEach(async () => {
   await h?.close();
+  await proxy?.close();
+  proxy = undefined;
   await rest?.close();
   restDb?.close();
   dir?.remove();
   h = rest = restDb = dir = undefined;
 });
 
-async function apiModeServer(releaseLoop: boolean): Promise<{ id: string; remoteStatus: () => string }> {
+async function apiModeServer(releaseLoop: boolean, options: { elicit?: boolean } = {}): Promise<{ id: string; remoteStatus: () => string }> {
   dir = tempDir();
   const config = parseConfig(["api", "--port", "0", "--host", "127.0.0.1"], {
     RETIVO_DB: join(dir.path, "rest.db"),
@@ -47,7 +89,12 @@ async function apiModeServer(releaseLoop: boolean): Promise<{ id: string; remote
   });
   const store = (restDb = openStore(config.dbPath));
   rest = await startRestServer({ config, logger: silentLogger(), db: store, startDispatcher: false });
-  h = await startHarness({ env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: rest.url }, overrides: { startReleaseLoop: releaseLoop } });
+  proxy = await countingProxy(rest.url);
+  h = await startHarness({
+    env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: proxy.url },
+    overrides: { startReleaseLoop: releaseLoop },
+    ...(options.elicit ? { onElicit: acceptConfirmed } : {}),
+  });
   const id = store.prepare("SELECT id FROM interventions WHERE tenant_id = 'test' AND status = 'planned' AND flagged = 0 ORDER BY seq DESC LIMIT 1").pluck().get() as string;
   return { id, remoteStatus: () => store.prepare("SELECT status FROM interventions WHERE id = ?").pluck().get(id) as string };
 }
@@ -82,4 +129,42 @@ describe("API mode: the running server releases what the human approved", () => 
     expect(await h!.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
     expect(remoteStatus()).toBe("approved");
   }, 40_000);
+
+  it("sends one PUT for one approval, however many releasers race, and none once it is already there", async () => {
+    const { id, remoteStatus } = await apiModeServer(false);
+    const pending = await h!.ok<Pending>("approve_intervention", { intervention_id: id });
+    await answerApproval(h!.runtime.db, pending.approval.approval_id, { approve: true, via: "cli", answer: "approve", interactive: true });
+    const releasers = Array.from({ length: 8 }, () => createReleaser({ db: h!.runtime.db, executor: h!.runtime.backend, backendId: `api-test ${proxy!.url}`, logger: silentLogger() }));
+    const outcomes = await Promise.all(releasers.map((r) => r.release(pending.approval.approval_id)));
+    expect(outcomes.filter((o) => o.kind === "executed")).toHaveLength(1);
+    expect(proxy!.puts()).toEqual([`PUT /api/interventions/${id}/approve`]);
+    expect(remoteStatus()).toBe("approved");
+    // A late guarded call that reads 'approved' sends nothing: a PUT on a stale read could re-approve a pause.
+    await h!.runtime.backend.approve(id, { verify: () => undefined, consumeApproval: () => undefined });
+    expect(proxy!.puts()).toHaveLength(1);
+  });
+
+  it("asks the human again when the intervention passes through the same state later (no version in the API)", async () => {
+    const { id } = await apiModeServer(false, { elicit: true });
+    await h!.runtime.backend.pause(id);
+    expect(await h!.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
+    await h!.runtime.backend.pause(id);
+    const asked = (await h!.runtime.db.prepare("SELECT COUNT(*) FROM approvals WHERE intervention_id = ?").pluck().get(id)) as number;
+    expect(await h!.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
+    expect(h!.runtime.db.prepare("SELECT COUNT(*) FROM approvals WHERE intervention_id = ?").pluck().get(id)).toBe(asked + 1);
+  });
+
+  it("tells the truth on the page when the API fails right after the human approved: not released yet", async () => {
+    const { id, remoteStatus } = await apiModeServer(false);
+    await setPassphrase(h!.runtime.db, "the operator's own phrase");
+    const pending = await h!.ok<Pending & { approval: { approval_url: string } }>("approve_intervention", { intervention_id: id });
+    const page = await openPage(pending.approval.approval_url);
+    proxy!.failWith = 503;
+    const answer = await postPage(pending.approval.approval_url, { token: page.token, csrf: page.csrf, decision: "approve", passphrase: "the operator's own phrase" });
+    expect(answer.html).toMatch(/Approved, but not released yet/);
+    expect(answer.html).not.toMatch(/nothing was approved/);
+    proxy!.failWith = undefined;
+    expect(await h!.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
+    expect(remoteStatus()).toBe("approved");
+  });
 });

@@ -34,10 +34,10 @@ describe("form elicitation", () => {
     const trail = auditOf(h.runtime, id);
     expect(trail.map((e) => e.event)).toEqual(["approval_requested", "approval_answered", "approved", "approval_executed"]);
     const answered = trail[1]!;
-    expect(answered.actor).toBe("human:form");
+    expect(answered.actor).toBe("form:test-client");
     expect(answered.detail).toMatchObject({ answer: "accept", note: "looks right", client: "test-client 1.0.0", channel: "form" });
     expect(answered.detail.action_hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(trail[2]!.actor).toMatch(/^human:form \(approval apr_/);
+    expect(trail[2]!.actor).toMatch(/^form:test-client \(approval apr_/);
   });
 
   for (const [name, answer, pattern] of [

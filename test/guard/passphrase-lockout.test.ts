@@ -48,7 +48,7 @@ function newRequest(store: Db, now: Date): string {
     hash: actionHash(facts),
     principal: "local",
     client: { name: "test-client", version: "1" },
-    backendMode: "local",
+    backendId: "local",
     channel: "terminal",
     now,
     ttlMs: 24 * 60 * MINUTE,

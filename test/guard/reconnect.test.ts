@@ -84,7 +84,7 @@ describe("approvals survive the client", () => {
     const report = await oneCallInNewProcess(env, "approve_intervention", { intervention_id: id });
     expect(report.isError).toBeFalsy();
     expect(report.structuredContent).toEqual({ id, status: "approved" });
-    expect((report.content as { text: string }[])[0]!.text).toContain(`a human approved it (human:cli, approval ${approvalId})`);
+    expect((report.content as { text: string }[])[0]!.text).toContain(`approved by human:cli (approval ${approvalId})`);
   });
 
   it("keeps the approval page's link valid when the agent asks again before the human opened it", async () => {

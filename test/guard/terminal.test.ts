@@ -63,7 +63,7 @@ describe("no elicitation: pending_approval, then the CLI", () => {
 
     const report = await h.call("approve_intervention", { intervention_id: id });
     expect(report.structuredContent).toEqual({ id, status: "approved" });
-    expect((report.content as Array<{ text: string }>)[0]!.text).toContain(`a human approved it (human:cli, approval ${first.approval.approval_id})`);
+    expect((report.content as Array<{ text: string }>)[0]!.text).toContain(`approved by human:cli (approval ${first.approval.approval_id})`);
     const answered = auditOf(h.runtime, id).find((e) => e.event === "approval_answered")!;
     expect(answered).toMatchObject({ actor: "human:cli", detail: { note: "checked the copy", answer: "approve" } });
     expect(events(h.runtime, id).filter((e) => e === "approved")).toHaveLength(1);

@@ -24,9 +24,9 @@ it("runs the scripted triage session end to end and exits 0", { timeout: 90_000 
     "Decision for",
     "Created int_",
     "[human] accepts",
-    "is approved: a human approved it (human:form",
+    "is approved: approved by form:retivo-demo",
     "is delivered",
-    "is rolled_back: a human approved it (human:form",
+    "is rolled_back: approved by form:retivo-demo",
     "approval_executed",
     "Done:",
   ]) {

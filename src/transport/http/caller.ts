@@ -22,11 +22,17 @@ function fingerprint(value: string): string {
   return createHash("sha256").update(value).digest("hex");
 }
 
-/** Call after the bearer check passed: a configured token is then the one presented. */
+/**
+ * The credential is the bearer token itself, however the header spells it
+ * (`Bearer T`, `bearer   T `): one token is one principal and one binding.
+ * Call after the bearer check passed: a configured token is then the one
+ * presented.
+ */
 export function callerOf(req: IncomingMessage, tokenConfigured: boolean): Caller {
   const header = req.headers.authorization;
-  const credential = header ? fingerprint(header) : "none";
-  return { principal: tokenConfigured && header ? `token:${credential.slice(0, 12)}` : LOCAL_PRINCIPAL, credential };
+  const token = header ? (/^\s*Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? header.trim()) : undefined;
+  const credential = token ? fingerprint(token) : "none";
+  return { principal: tokenConfigured && token ? `token:${credential.slice(0, 12)}` : LOCAL_PRINCIPAL, credential };
 }
 
 export function attachCaller(req: IncomingMessage, caller: Caller): void {
