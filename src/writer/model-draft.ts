@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { chatPromptFor, repairRequest } from "./chat-prompt.js";
+import { settingsGaps } from "./checks-compliance.js";
+import { withFooter } from "./footer.js";
 import { failingErrors, runQualityChecks } from "./quality.js";
 import type { WriterInput, WriterOutput } from "./types.js";
 
@@ -71,9 +73,16 @@ function judgeReply(reply: ModelReply, input: WriterInput): Parsed {
   if (!reply.content?.trim()) return { ok: false, problems: ["the answer was empty"] };
   const parsed = parseAnswer(reply.content);
   if (!parsed.ok) return parsed;
-  const answer = input.channel === "email" ? parsed.answer : { ...parsed.answer, subject: null };
-  const failures = failingErrors(runQualityChecks(answer, input));
+  const answer = finished(input.channel === "email" ? parsed.answer : { ...parsed.answer, subject: null }, input);
+  // A setting the tenant lacks (postal address, opt-out) is no wording problem: the stored check flags it for the operator.
+  const gaps = new Set<string>(settingsGaps(input.channel, input.policy));
+  const failures = failingErrors(runQualityChecks({ ...answer, generated: true }, input)).filter((c) => !gaps.has(c.name));
   return failures.length ? { ok: false, problems: failures.map((c) => `${c.name}: ${c.detail}`) } : { ok: true, answer };
+}
+
+/** The model's text as it will be sent: with the disclosure line and the email footer the writer adds. */
+function finished(answer: ModelAnswer, input: WriterInput): ModelAnswer {
+  return { ...answer, message_body: withFooter(answer.message_body, input.channel, input.policy, true) };
 }
 
 /**
@@ -106,6 +115,6 @@ export async function draftWithRepair(ask: AskModel, input: WriterInput, provide
     reasoning: answer.reasoning,
     confidence: answer.confidence,
     offer_ids: answer.offer_ids,
-    provenance: { provider, model: reply.model, prompt_id: prompt.id, prompt_hash: prompt.hash, ...(repairReason ? { repair_reason: repairReason } : {}) },
+    provenance: { provider, generated: true, model: reply.model, prompt_id: prompt.id, prompt_hash: prompt.hash, ...(repairReason ? { repair_reason: repairReason } : {}) },
   };
 }

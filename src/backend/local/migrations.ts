@@ -203,4 +203,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
     BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END;
   `,
+  // 4: the tenant's message policy (the writer's compliance and brand checks).
+  // Email needs the sender's postal address and an opt-out (an ESP merge token
+  // such as {{unsubscribe_url}}, or a link); ai_disclosure, when set, is a line
+  // appended to model-written text; max_emoji NULL means no limit; link_hosts is
+  // a JSON array of the hosts a message may link to (empty: no links at all).
+  // Existing tenants get NULLs: their emails flag until the operator sets them.
+  `
+  ALTER TABLE tenants ADD COLUMN postal_address TEXT;
+  ALTER TABLE tenants ADD COLUMN unsubscribe TEXT;
+  ALTER TABLE tenants ADD COLUMN ai_disclosure TEXT;
+  ALTER TABLE tenants ADD COLUMN max_emoji INTEGER CHECK (max_emoji IS NULL OR max_emoji >= 0);
+  ALTER TABLE tenants ADD COLUMN link_hosts TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
