@@ -49,16 +49,19 @@ function subjectCheck(draft: DraftText): QualityCheck {
   const body = draft.message_body;
   const problems: string[] = [];
   const bodyTokens = new Set(findCommercialTokens(body));
-  for (const token of findCommercialTokens(subject)) {
+  const subjectTokens = findCommercialTokens(subject);
+  for (const token of subjectTokens) {
     if (!bodyTokens.has(token)) problems.push(`the subject promises '${token.split(":").slice(1).join(" ")}', which the body does not carry`);
   }
+  // A number already named as part of a promise above is not named twice.
+  const promised = new Set(subjectTokens.flatMap((t) => t.split(":").slice(1).map(Number)));
   const bodyWords = new Set(findOfferWords(body));
   for (const word of findOfferWords(subject)) {
     if (!bodyWords.has(word)) problems.push(`the subject mentions '${word}', which the body does not`);
   }
   const bodyNumbers = new Set(findNumbers(body).map((n) => n.value));
   for (const n of findNumbers(subject)) {
-    if (!bodyNumbers.has(n.value)) problems.push(`the subject cites ${n.text}, which the body does not`);
+    if (!bodyNumbers.has(n.value) && !promised.has(n.value)) problems.push(`the subject cites ${n.text}, which the body does not`);
   }
   return check(CHECK.subjectMatchesBody, "warn", [...new Set(problems)], "the body bears out the subject");
 }

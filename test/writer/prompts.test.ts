@@ -77,7 +77,7 @@ describe("prompt files", () => {
       expect(dataOf(prompt.system, "brand")).toMatchObject({ product_description: expect.stringContaining("Acme Boards"), link_hosts: ["acme.example"] });
     }
     expect(dataOf<string[]>(repairRequest(["pii: contains an email address"]), "problems")).toEqual(["pii: contains an email address"]);
-    expect(dataOf(judgeRequest(writeFromTemplate(input), input).user, "message")).toMatchObject({ message_body: expect.stringMatching(/^Hi Maya,/) });
+    expect(dataOf(judgeRequest(writeFromTemplate(input), input).user, "message")).toMatchObject({ message_body: expect.stringMatching(/^(Hi|Hello) Maya,/) });
   });
 
   it("the hash changes with the template text and nothing else", () => {

@@ -173,6 +173,16 @@ export function getCustomer(db: Db, tenantId: string, id: string): Customer | un
   return row && customerFromRow(row);
 }
 
+/** Sets the per-user gates the product reports; consent.ts wraps it with what an opt-out means for planned messages. */
+export function setCustomerGates(db: Db, tenantId: string, id: string, gates: Pick<Customer, "opted_out" | "paused">): void {
+  prepared(db, "UPDATE customers SET opted_out = ?, paused = ? WHERE tenant_id = ? AND id = ?").run(
+    gates.opted_out ? 1 : 0,
+    gates.paused ? 1 : 0,
+    tenantId,
+    id,
+  );
+}
+
 export function searchCustomerIds(db: Db, tenantId: string, prefix: string, limit = 20): string[] {
   return (
     prepared(db, "SELECT id FROM customers WHERE tenant_id = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?")
