@@ -7,7 +7,7 @@
  * product's inbox. Bodies stay within the quality checks' channel limits
  * (in-app 280, email 2000) and mention only the offers their playbook allows.
  */
-import type { Channel, Status } from "../../api/schemas.js";
+import type { Status } from "../../api/schemas.js";
 import type { Condition, LifecycleArea, LifecycleStage, MessagePolicy, Offer, Playbook } from "./catalog.js";
 
 export const PRODUCT_NAME = "Lumen";
