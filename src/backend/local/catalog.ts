@@ -152,6 +152,16 @@ export function setWebhook(db: Db, tenantId: string, url: string | null, secret:
   prepared(db, "UPDATE tenants SET webhook_url = ?, webhook_secret = ? WHERE id = ?").run(url, secret, tenantId);
 }
 
+export function setBrandContext(db: Db, tenantId: string, brand: BrandContext): void {
+  prepared(db, "UPDATE tenants SET product_description = ?, tone_guidelines = ?, things_to_mention = ?, things_to_avoid = ? WHERE id = ?").run(
+    brand.product_description,
+    brand.tone_guidelines,
+    JSON.stringify(brand.things_to_mention),
+    JSON.stringify(brand.things_to_avoid),
+    tenantId,
+  );
+}
+
 /** Replaces the tenant's message policy; blank strings count as unset. */
 export function setMessagePolicy(db: Db, tenantId: string, policy: MessagePolicy): void {
   const text = (value: string | null) => (value?.trim() ? value.trim() : null);
