@@ -23,7 +23,7 @@ const planted: Planted[][] = [];
 
 beforeAll(async () => {
   fake = await startFakeOpenAi();
-  fake.setDefault(weakChatReply({ stubborn: true }, (p) => planted.push(p)));
+  fake.setDefault(weakChatReply({ stubborn: true }, (answer) => planted.push(answer.planted)));
 });
 afterAll(async () => fake.close());
 
@@ -48,7 +48,7 @@ describe.each(PROVIDERS)("create_intervention with the $name provider", ({ env, 
 
   beforeAll(async () => {
     h = await startHarness({ env: env(), ...(sampling ? { capabilities: { sampling: {} } } : {}) });
-    if (sampling) answerSamplingWeakly(h.client, { stubborn: true }, (p) => planted.push(p));
+    if (sampling) answerSamplingWeakly(h.client, { stubborn: true }, (answer) => planted.push(answer.planted));
     playbookId = (h.runtime.db.prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' AND name = 'Churn Risk Rescue'").get() as { id: string }).id;
     reachable = (h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 1").get() as { id: string }).id;
   });

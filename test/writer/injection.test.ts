@@ -81,7 +81,7 @@ describe("openai provider, whose model obeys injections", () => {
       fake.reset();
       planted.length = 0;
       prompts.length = 0;
-      fake.setDefault(weakChatReply({ stubborn }, (p, prompt) => (planted.push(p), prompts.push(prompt))));
+      fake.setDefault(weakChatReply({ stubborn }, (answer, prompt) => (planted.push(answer.planted), prompts.push(prompt))));
       const writer = createWriter(llm("openai", fake.baseURL), silentLogger(), { maxRetries: 0 });
       let smuggledAttempts = 0;
       for (const { injection, where, channel } of CASES) {
@@ -111,7 +111,7 @@ describe("sampling provider, through a real MCP client whose model obeys injecti
     const prompts: { system: string; user: string }[] = [];
     const server = new Server({ name: "injection-test", version: "1.0.0" }, { capabilities: {} });
     const client = new Client({ name: "weak-client", version: "1.0.0" }, { capabilities: { sampling: {} } });
-    answerSamplingWeakly(client, {}, (p, prompt) => (planted.push(p), prompts.push(prompt)));
+    answerSamplingWeakly(client, {}, (answer, prompt) => (planted.push(answer.planted), prompts.push(prompt)));
     const [a, b] = InMemoryTransport.createLinkedPair();
     await Promise.all([server.connect(a), client.connect(b)]);
     const sampling: SamplingFn = async ({ systemPrompt, userPrompt, maxTokens }) => {
