@@ -8,15 +8,12 @@
  * an injected link, markup, emoji, or nothing), besides obeying any injection
  * it reads.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Config } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { createWriter, writeChecked } from "../../src/writer/index.js";
-import type { CheckedWriting, SamplingFn } from "../../src/writer/types.js";
+import type { CheckedWriting } from "../../src/writer/types.js";
 import type { FaultKind, WeakAnswer, WeakModelOptions } from "../../test/support/weak-model.js";
-import { answerSamplingWeakly, weakChatReply } from "../../test/support/weak-model-endpoints.js";
+import { weakChatReply, weakSamplingPair } from "../../test/support/weak-model-endpoints.js";
 import { startFakeOpenAi } from "../../test/writer/fake-openai.js";
 import type { EvalCase } from "./cases.js";
 
@@ -91,23 +88,15 @@ export async function weakOpenAiProvider(name: string, options: WeakModelOptions
 
 export async function weakSamplingProvider(name: string, options: WeakModelOptions): Promise<EvalProvider> {
   const cases = plan(options);
-  const server = new Server({ name: "retivo-eval", version: "1.0.0" }, { capabilities: {} });
-  const client = new Client({ name: "weak-client", version: "1.0.0" }, { capabilities: { sampling: {} } });
-  answerSamplingWeakly(client, cases.options, cases.record);
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await Promise.all([server.connect(a), client.connect(b)]);
-  const sampling: SamplingFn = async ({ systemPrompt, userPrompt, maxTokens }) => {
-    const result = await server.createMessage({ systemPrompt, maxTokens, messages: [{ role: "user", content: { type: "text", text: userPrompt } }] });
-    return { text: result.content.type === "text" ? result.content.text : "", model: result.model };
-  };
+  const pair = await weakSamplingPair(cases.options, cases.record);
   const writer = createWriter(llm("sampling"), silentLogger());
   return {
     name,
     misbehaving: true,
     async write(c, index) {
       const answers = cases.start(index);
-      return { final: await writeChecked(writer, c.input, { sampling }), answers };
+      return { final: await writeChecked(writer, c.input, { sampling: pair.sampling }), answers };
     },
-    close: () => client.close(),
+    close: () => pair.close(),
   };
 }

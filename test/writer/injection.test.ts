@@ -7,19 +7,16 @@
  * injected offer, link or address comes back unflagged, and what we send the
  * model keeps those values inside data blocks.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { chatPromptFor } from "../../src/writer/chat-prompt.js";
 import { createWriter, writeChecked } from "../../src/writer/index.js";
-import type { CheckedWriting, SamplingFn, WriterInput } from "../../src/writer/types.js";
+import type { CheckedWriting, WriterInput } from "../../src/writer/types.js";
 import { outsideDataBlocks } from "../support/data-blocks.js";
 import { INJECTIONS, payloadsIn, type Injection } from "../support/injection-corpus.js";
 import type { Planted } from "../support/weak-model.js";
-import { answerSamplingWeakly, weakChatReply } from "../support/weak-model-endpoints.js";
+import { weakChatReply, weakSamplingPair } from "../support/weak-model-endpoints.js";
 import { startFakeOpenAi, type FakeOpenAi } from "./fake-openai.js";
 import { fixtureInput } from "./fixtures.js";
 
@@ -109,15 +106,7 @@ describe("sampling provider, through a real MCP client whose model obeys injecti
   it("never lets an injected payload through unflagged", async () => {
     const planted: Planted[][] = [];
     const prompts: { system: string; user: string }[] = [];
-    const server = new Server({ name: "injection-test", version: "1.0.0" }, { capabilities: {} });
-    const client = new Client({ name: "weak-client", version: "1.0.0" }, { capabilities: { sampling: {} } });
-    answerSamplingWeakly(client, {}, (answer, prompt) => (planted.push(answer.planted), prompts.push(prompt)));
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await Promise.all([server.connect(a), client.connect(b)]);
-    const sampling: SamplingFn = async ({ systemPrompt, userPrompt, maxTokens }) => {
-      const result = await server.createMessage({ systemPrompt, maxTokens, messages: [{ role: "user", content: { type: "text", text: userPrompt } }] });
-      return { text: result.content.type === "text" ? result.content.text : "", model: result.model };
-    };
+    const { sampling, close } = await weakSamplingPair({}, (answer, prompt) => (planted.push(answer.planted), prompts.push(prompt)));
     try {
       const writer = createWriter(llm("sampling"), silentLogger());
       let fooled = 0;
@@ -131,7 +120,7 @@ describe("sampling provider, through a real MCP client whose model obeys injecti
       expect(fooled).toBeGreaterThanOrEqual(CASES.length / 2);
       expectOnlyInsideBlocks(prompts);
     } finally {
-      await client.close();
+      await close();
     }
   });
 });
