@@ -228,15 +228,18 @@ export const STAGE_COUNTS: Record<LifecycleStage, number> = { new: 20, onboardin
 export const OPTED_OUT_USERS = 10;
 export const PAUSED_USERS = 10;
 
-/** 60 in all; every status of domain.md, weighted like a live queue. */
+/**
+ * 60 in all; every status of domain.md, weighted like a live queue. Planned
+ * holds the planted failures (seed-planted.ts) and still ten clean ones.
+ */
 export const STATUS_COUNTS: Record<Status, number> = {
-  planned: 12,
+  planned: 17,
   approved: 7,
   paused: 5,
   rejected: 6,
-  sent: 5,
-  delivered: 13,
-  failed: 4,
+  sent: 4,
+  delivered: 10,
+  failed: 3,
   suppressed: 4,
   rolled_back: 4,
 };
