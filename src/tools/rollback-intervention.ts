@@ -19,8 +19,6 @@ export const rollbackIntervention = defineTool({
   writes: true,
   guarded: true,
   async handler({ intervention_id, reason }, call) {
-    return runGuarded("rollback", "rolled_back", intervention_id, reason, call, (options) =>
-      call.deps.backend.rollback(intervention_id, reason, options),
-    );
+    return runGuarded("rollback", intervention_id, reason, call);
   },
 });

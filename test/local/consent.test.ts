@@ -13,6 +13,7 @@ import type { Channel } from "../../src/api/schemas.js";
 import { getCustomer, searchCustomerIds, setCustomerGates } from "../../src/backend/local/catalog.js";
 import { setCustomerConsent } from "../../src/backend/local/consent.js";
 import { LocalBackend } from "../../src/backend/local/index.js";
+import { compareAndSet, findRow } from "../../src/backend/local/interventions-repo.js";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
 import { openStore, type Db } from "../../src/backend/local/store.js";
 import { ConflictError } from "../../src/errors.js";
@@ -102,11 +103,21 @@ describe("an opt-out after planning", () => {
     expect((await backend.get(id)).flagged).toBe(true);
   });
 
-  it("keeps an earlier flag reason after the consent one", async () => {
+  it("keeps a reviewer's flag beside the consent one", async () => {
     const id = await plan();
     await backend.flag(id, "tone is off for this account");
     setCustomerConsent(db, "live", fixtures.userId, { opted_out: true });
-    expect((await backend.get(id)).flag_reason).toBe(`consent: ${fixtures.userId} opted out after this was planned; tone is off for this account`);
+    expect((await backend.get(id)).flag_reason).toBe(
+      `consent: ${fixtures.userId} opted out after this was planned; flagged for review: tone is off for this account`,
+    );
+  });
+
+  it("puts the consent reason before a quality failure's, and keeps both", async () => {
+    const id = await plan();
+    const row = findRow(db, "live", id)!;
+    db.transaction(() => compareAndSet(db, row, { flagged: 1, flag_reason: "links: links to bit.ly" }, new Date().toISOString()))();
+    setCustomerConsent(db, "live", fixtures.userId, { opted_out: true });
+    expect((await backend.get(id)).flag_reason).toBe(`consent: ${fixtures.userId} opted out after this was planned; links: links to bit.ly`);
   });
 
   it("refuses an unknown user and changes nothing", () => {

@@ -24,9 +24,9 @@ it("runs the scripted triage session end to end and exits 0", { timeout: 90_000 
     "Decision for",
     "Created int_",
     "[human] accepts",
-    "is approved (approved by a human via form)",
+    "is approved: a human approved it (human:form",
     "is delivered",
-    "is rolled_back (approved by a human via form)",
+    "is rolled_back: a human approved it (human:form",
     "approval_executed",
     "Done:",
   ]) {
