@@ -65,6 +65,7 @@ export type QualityChecks = z.infer<typeof QualityChecksSchema>;
 /** Who wrote an intervention's text: the writer records this on every intervention. */
 export const ProvenanceSchema = z.looseObject({
   provider: z.string(),
+  generated: z.boolean().optional().describe("true: a model wrote the text (AI disclosure)"),
   model: z.string(),
   prompt_id: z.string(),
   prompt_hash: z.string(),

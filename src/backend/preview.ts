@@ -42,8 +42,8 @@ const AREA_FOR_STAGE: Record<string, string> = {
 
 /**
  * Writer input from a remote dry-run answer: all we know in API mode is the
- * decision and its context, so the draft uses no name, no brand rules and no
- * offers. It is a local preview, never what the remote API will send.
+ * decision and its context, so the draft uses no name, no brand rules, no
+ * offers and no footer. It is a local preview, never what the remote API will send.
  */
 export function previewInputFromDryRun(response: DryRunResponse, request: { user_id: string }): WriterInput {
   const { decision, context } = response;
@@ -70,6 +70,8 @@ export function previewInputFromDryRun(response: DryRunResponse, request: { user
     },
     offers: [],
     brand: { product_description: "", tone_guidelines: "", things_to_mention: [], things_to_avoid: [] },
+    // The tenant's footer and brand limits live upstream: the email rules say they were not verified here.
+    policy: null,
     variation_key: `${request.user_id}:${decision.playbook_id}:${decision.channel}`,
   };
 }

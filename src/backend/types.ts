@@ -64,6 +64,12 @@ export interface InterventionsBackend {
   rollback(id: string, reason: string | undefined, options?: GuardedActionOptions): Promise<StatusResponse>;
   flag(id: string, reason: string, context?: OperationContext): Promise<FlagResponse>;
   dryRun(request: DryRunRequest, context?: OperationContext): Promise<DryRunResponse>;
+  /**
+   * Throws what approve would for lack of consent (the user opted out or was
+   * paused after it was planned), so a guard can refuse before asking a human.
+   * Only the local store knows its customers; elsewhere approve itself decides.
+   */
+  assertApprovable?(id: string): Promise<void>;
   /** Cheap reachability check for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * `retivo://settings` (local store only): the switches that decide whether
- * anything reaches end users (kill switch, shadow mode) and the brand context
- * the writer follows. The webhook secret never leaves the store; the webhook
+ * anything reaches end users (kill switch, shadow mode), the brand context
+ * the writer follows and the message policy its checks enforce. The webhook secret never leaves the store; the webhook
  * URL is reduced to its origin, since URLs often carry tokens in their path or
  * query.
  */
@@ -19,6 +19,7 @@ export function settingsView(tenant: TenantSettings) {
     shadow_mode: tenant.shadow_mode,
     escalation_threshold: tenant.escalation_threshold,
     brand: tenant.brand,
+    message_policy: tenant.policy,
     webhook: { configured: tenant.webhook_url !== null, origin: originOf(tenant.webhook_url), signed: tenant.webhook_secret !== null },
   };
 }
@@ -38,7 +39,8 @@ export function registerSettingsResource(server: McpServer, store: NonNullable<T
     SETTINGS_URI,
     {
       title: "Tenant settings",
-      description: "Kill switch, shadow mode, escalation threshold and brand context (tone, things to mention and avoid).",
+      description:
+        "Kill switch, shadow mode, escalation threshold, brand context (tone, things to mention and avoid) and message policy (email footer, AI disclosure, emoji and link limits).",
       mimeType: "application/json",
     },
     async (uri) => {

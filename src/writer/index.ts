@@ -143,7 +143,7 @@ export function createWriter(config: Config["llm"], logger: Logger, options: Wri
  */
 export async function writeChecked(writer: Writer, input: WriterInput, context?: WriterCallContext): Promise<CheckedWriting> {
   const output = await writer.write(input, context);
-  const quality_checks = runQualityChecks(output, input);
+  const quality_checks = runQualityChecks({ ...output, generated: output.provenance.generated === true }, input);
   if (writer.judge) {
     const advice = await writer.judge(output, input, context);
     quality_checks.checks.push(...advice.map((c) => ({ ...c, severity: "warn" as const })));

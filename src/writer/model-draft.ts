@@ -4,7 +4,10 @@
  * failures back to the model. A provider only supplies `ask`.
  */
 import { z } from "zod";
+import type { QualityChecks } from "../api/schemas.js";
 import { chatPromptFor, repairRequest } from "./chat-prompt.js";
+import { settingsGaps } from "./checks-compliance.js";
+import { withFooter } from "./footer.js";
 import { failingErrors, runQualityChecks } from "./quality.js";
 import type { WriterInput, WriterOutput } from "./types.js";
 
@@ -66,14 +69,32 @@ export function parseAnswer(content: string): Parsed {
   return { ok: true, answer: { ...result.data, subject: result.data.subject ?? null } };
 }
 
+/**
+ * A model's answer as the writer judges it: parsed, finished with the footer
+ * it will be sent with, and run through the quality checks. The eval reads
+ * each raw answer through this too, so its figures are the writer's own.
+ */
+export function checkAnswer(content: string, input: WriterInput): { ok: false; problems: string[] } | { ok: true; answer: ModelAnswer; checks: QualityChecks } {
+  const parsed = parseAnswer(content);
+  if (!parsed.ok) return parsed;
+  const answer = finished(input.channel === "email" ? parsed.answer : { ...parsed.answer, subject: null }, input);
+  return { ok: true, answer, checks: runQualityChecks({ ...answer, generated: true }, input) };
+}
+
 function judgeReply(reply: ModelReply, input: WriterInput): Parsed {
   if (reply.refusal) throw new ProviderFailure(`the model refused: ${reply.refusal.slice(0, 200)}`);
   if (!reply.content?.trim()) return { ok: false, problems: ["the answer was empty"] };
-  const parsed = parseAnswer(reply.content);
-  if (!parsed.ok) return parsed;
-  const answer = input.channel === "email" ? parsed.answer : { ...parsed.answer, subject: null };
-  const failures = failingErrors(runQualityChecks(answer, input));
-  return failures.length ? { ok: false, problems: failures.map((c) => `${c.name}: ${c.detail}`) } : { ok: true, answer };
+  const checked = checkAnswer(reply.content, input);
+  if (!checked.ok) return checked;
+  // A setting the tenant lacks (postal address, opt-out) is no wording problem: the stored check flags it for the operator.
+  const gaps = new Set<string>(settingsGaps(input.channel, input.policy));
+  const failures = failingErrors(checked.checks).filter((c) => !gaps.has(c.name));
+  return failures.length ? { ok: false, problems: failures.map((c) => `${c.name}: ${c.detail}`) } : { ok: true, answer: checked.answer };
+}
+
+/** The model's text as it will be sent: with the disclosure line and the email footer the writer adds. */
+function finished(answer: ModelAnswer, input: WriterInput): ModelAnswer {
+  return { ...answer, message_body: withFooter(answer.message_body, input.channel, input.policy, true) };
 }
 
 /**
@@ -106,6 +127,6 @@ export async function draftWithRepair(ask: AskModel, input: WriterInput, provide
     reasoning: answer.reasoning,
     confidence: answer.confidence,
     offer_ids: answer.offer_ids,
-    provenance: { provider, model: reply.model, prompt_id: prompt.id, prompt_hash: prompt.hash, ...(repairReason ? { repair_reason: repairReason } : {}) },
+    provenance: { provider, generated: true, model: reply.model, prompt_id: prompt.id, prompt_hash: prompt.hash, ...(repairReason ? { repair_reason: repairReason } : {}) },
   };
 }

@@ -4,37 +4,19 @@
  * calls a model, so the same text and input always give the same verdict.
  */
 import type { Channel, QualityCheck, QualityChecks } from "../api/schemas.js";
+import type { MessagePolicy } from "../backend/local/catalog.js";
+import { brandLimitChecks } from "./checks-brand.js";
+import { CHECK, check, escapeRegExp, mentionsTerm, type DraftText } from "./checks-common.js";
+import { complianceChecks } from "./checks-compliance.js";
 import { findCommercialTokens, findNumbers, findOfferWords, findPersonalData, findPlaceholders } from "./text-scan.js";
 import type { WriterInput } from "./types.js";
 
-export const CHECK = {
-  length: "length",
-  avoidTerms: "avoid_terms",
-  requiredMentions: "required_mentions",
-  placeholders: "placeholders",
-  pii: "pii",
-  offers: "offers",
-  groundedReasoning: "grounded_reasoning",
-  /** Added only by the optional LLM judge, always as `warn`. */
-  judge: "llm_judge",
-} as const;
-export type CheckName = (typeof CHECK)[keyof typeof CHECK];
+export { CHECK, mentionsTerm, type CheckName, type DraftText } from "./checks-common.js";
 
 /** Characters of `message_body` per channel: an in-app card is short, a webhook payload is not. */
 export const CHANNEL_LIMITS: Readonly<Record<Channel, number>> = { in_app: 280, email: 2000, webhook: 4000 };
 export const SUBJECT_MAX = 120;
 export const REASONING_MAX = 2000;
-
-export interface DraftText {
-  subject?: string | null;
-  message_body: string;
-  reasoning: string;
-  offer_ids: string[];
-}
-
-function check(name: CheckName, severity: QualityCheck["severity"], problems: string[], ok: string): QualityCheck {
-  return { name, passed: problems.length === 0, severity, detail: problems.length ? problems.join("; ") : ok };
-}
 
 function lengthCheck(draft: DraftText, channel: Channel): QualityCheck {
   const problems: string[] = [];
@@ -49,17 +31,6 @@ function lengthCheck(draft: DraftText, channel: Channel): QualityCheck {
   if (!draft.reasoning.trim()) problems.push("reasoning is empty");
   if (draft.reasoning.length > REASONING_MAX) problems.push(`reasoning is longer than ${REASONING_MAX} characters`);
   return check(CHECK.length, "error", problems, `within the ${channel} limit of ${limit} characters`);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** Whole words or phrases, case-insensitive, any whitespace between the words of a phrase. */
-export function mentionsTerm(text: string, term: string): boolean {
-  const words = term.trim().split(/\s+/).filter(Boolean).map(escapeRegExp);
-  if (words.length === 0) return false;
-  return new RegExp(`(?<![\\p{L}\\p{N}])${words.join("\\s+")}(?![\\p{L}\\p{N}])`, "iu").test(text);
 }
 
 function avoidTermsCheck(message: string, input: WriterInput): QualityCheck {
@@ -78,6 +49,16 @@ function requiredMentionsCheck(message: string, input: WriterInput): QualityChec
   const mentioned = wanted.filter((thing) => mentionsTerm(message, thing));
   const problems = wanted.length > 0 && mentioned.length === 0 ? [`mentions none of: ${wanted.map((t) => `'${t}'`).join(", ")}`] : [];
   return check(CHECK.requiredMentions, "warn", problems, mentioned.length ? `mentions '${mentioned[0]}'` : "nothing required");
+}
+
+/**
+ * The message without the footer text the tenant itself set: its unsubscribe
+ * merge token looks like a placeholder on purpose (the email service fills it
+ * in), and its postal address may hold digits that read like a phone number.
+ */
+function withoutTenantText(message: string, policy: MessagePolicy | null): string {
+  const own = [policy?.unsubscribe, policy?.postal_address, policy?.ai_disclosure].filter((t): t is string => Boolean(t));
+  return own.reduce((text, t) => text.split(t).join(" "), message);
 }
 
 function placeholdersCheck(message: string): QualityCheck {
@@ -109,9 +90,14 @@ function offersCheck(message: string, draft: DraftText, input: WriterInput): Qua
   return check(CHECK.offers, "error", problems, input.offers.length ? "only allowed offers" : "no offers, none allowed");
 }
 
-/** Every number the inputs carry, including those written inside their strings. */
+/**
+ * Every number the inputs carry, including those written inside their strings;
+ * not those in what the person typed (their name) or in the footer settings,
+ * which are no facts a reasoning may cite.
+ */
 function groundNumbers(input: WriterInput): number[] {
-  const { purpose: _purpose, variation_key: _key, ...facts } = input;
+  const { purpose: _purpose, variation_key: _key, policy: _policy, ...facts } = input;
+  const { first_name: _name, ...customer } = facts.customer;
   const numbers: number[] = [0, 1];
   const walk = (value: unknown): void => {
     if (typeof value === "number" && Number.isFinite(value)) numbers.push(value);
@@ -119,7 +105,7 @@ function groundNumbers(input: WriterInput): number[] {
     else if (Array.isArray(value)) value.forEach(walk);
     else if (value && typeof value === "object") Object.values(value).forEach(walk);
   };
-  walk(facts);
+  walk({ ...facts, customer });
   return numbers;
 }
 
@@ -150,14 +136,17 @@ function groundedReasoningCheck(draft: DraftText, input: WriterInput): QualityCh
 export function runQualityChecks(draft: DraftText, input: WriterInput): QualityChecks {
   // What the end user reads: subject and body. Reasoning is for the operator and is checked for grounding.
   const message = draft.subject ? `${draft.subject}\n${draft.message_body}` : draft.message_body;
+  const written = withoutTenantText(message, input.policy);
   const checks = [
     lengthCheck(draft, input.channel),
-    placeholdersCheck(message),
-    piiCheck(message),
-    avoidTermsCheck(message, input),
-    offersCheck(message, draft, input),
+    placeholdersCheck(written),
+    piiCheck(written),
+    avoidTermsCheck(written, input),
+    offersCheck(written, draft, input),
     groundedReasoningCheck(draft, input),
     requiredMentionsCheck(message, input),
+    ...complianceChecks(draft, input.channel, input.policy),
+    ...brandLimitChecks(message, input.policy),
   ];
   return { passed: checks.every((c) => c.passed || c.severity !== "error"), checks };
 }

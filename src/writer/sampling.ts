@@ -4,6 +4,7 @@
  * so it gets a longer budget than a direct API call.
  */
 import type { Logger } from "../log.js";
+import { dataBlock } from "./data-block.js";
 import { type AskModel, type Conversation, draftWithRepair, ProviderFailure } from "./model-draft.js";
 import type { SamplingFn, WriterCallContext, WriterInput, WriterOutput, Writer } from "./types.js";
 
@@ -18,12 +19,16 @@ export interface SamplingWriter extends Writer {
   askJson(sampling: SamplingFn, conversation: Conversation): Promise<string | null>;
 }
 
-/** Sampling takes one system and one user text, so a repair turn is folded into the user text. */
+/**
+ * Sampling takes one system and one user text, so a repair turn is folded into
+ * the user text. The previous answer may echo what a customer typed, so it is
+ * folded in as a data block, like every other value we did not write.
+ */
 export function flattenTurns(conversation: Conversation): string {
   const [first, ...rest] = conversation.turns;
   const parts = [first?.content ?? ""];
   for (const turn of rest) {
-    parts.push(turn.role === "assistant" ? `Your previous answer was:\n${turn.content}` : turn.content);
+    parts.push(turn.role === "assistant" ? `Your previous answer was:\n${dataBlock("previous_answer", turn.content).text}` : turn.content);
   }
   return parts.join("\n\n");
 }

@@ -9,6 +9,7 @@
  * checks wins, so brand words to avoid or a long offer never make it flag.
  */
 import type { Offer } from "../backend/local/catalog.js";
+import { withFooter } from "./footer.js";
 import { failingErrors, runQualityChecks } from "./quality.js";
 import { loadPrompt, PromptTemplateError, render, sha256Hex, type PromptFile } from "./prompts.js";
 import type { Writer, WriterInput, WriterOutput } from "./types.js";
@@ -28,6 +29,19 @@ const MENTION_LEADS = ["Worth knowing: ", "In case you missed it: "];
 export interface Variant {
   subject: string | null;
   body: string;
+}
+
+/**
+ * People type their own first name, so it may hold anything: a sentence, a
+ * link, an instruction to whoever reads it. A template prints it only when it
+ * reads like a name (letters, at most three words, ' - . between them);
+ * otherwise it greets without one. The checks would flag what got through,
+ * but a greeting is no place for someone else's text.
+ */
+const NAME_LIKE = /^[\p{L}\p{M}](?:[\p{L}\p{M}]|['’.-](?=[\p{L}\p{M}])|\.$| (?=[\p{L}\p{M}])){0,39}$/u;
+export function nameLike(firstName: string): string | null {
+  const name = firstName.trim();
+  return NAME_LIKE.test(name) && name.split(" ").length <= 3 ? name : null;
 }
 
 /** 32 bits of SHA-256: stable across runs and platforms, unlike Math.random or object order. */
@@ -98,7 +112,7 @@ export function reasoningVars(input: WriterInput, offer: Offer | null): Record<s
   return {
     playbook_name: input.playbook.name,
     lifecycle_area: AREA_LABELS[input.playbook.lifecycle_area] ?? input.playbook.lifecycle_area,
-    first_name: c.first_name,
+    first_name: nameLike(c.first_name) ?? "this customer",
     lifecycle_stage: c.lifecycle_stage.replace(/_/g, " "),
     risk_level: c.risk_level,
     activation_score: fmt(c.activation_score),
@@ -130,7 +144,7 @@ export function writeFromTemplate(input: WriterInput): WriterOutput {
   const mention = input.brand.things_to_mention.length
     ? input.brand.things_to_mention[(hash >>> 12) % input.brand.things_to_mention.length]!
     : null;
-  const name = input.customer.first_name.trim() || "there";
+  const name = nameLike(input.customer.first_name) ?? "there";
   const offerLine = offer ? sentence(OFFER_LEADS[(hash >>> 16) % OFFER_LEADS.length]!, offer.text) : "";
   const mentionLine = mention ? sentence(MENTION_LEADS[(hash >>> 20) % MENTION_LEADS.length]!, mention) : "";
 
@@ -150,12 +164,13 @@ export function writeFromTemplate(input: WriterInput): WriterOutput {
     const reasoning = reasoningFor(input, chosenOffer, hash);
     const output: WriterOutput = {
       subject: variant.subject === null ? null : tidy(render(variant.subject, vars, file.id)),
-      message_body: tidy(render(variant.body, vars, file.id)),
+      message_body: withFooter(tidy(render(variant.body, vars, file.id)), input.channel, input.policy, false),
       reasoning: reasoning.text,
       confidence: templateConfidence(input),
       offer_ids: chosenOffer ? [chosenOffer.id] : [],
       provenance: {
         provider: "template",
+        generated: false,
         model: TEMPLATE_MODEL,
         prompt_id: `${file.id}#${option.index}`,
         prompt_hash: sha256Hex(`${file.hash}:${reasoning.file.hash}`),

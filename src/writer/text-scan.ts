@@ -140,3 +140,88 @@ export function findNumbers(text: string): CitedNumber[] {
     return { text: m[0], value: Number(`${m[1]!.replace(/,/g, "")}.${m[2] ?? "0"}`), decimals };
   });
 }
+
+// ---------------------------------------------------------------- links
+
+export interface FoundLink {
+  text: string;
+  /** Lower-case host; null for schemes that carry code or data instead of a host (javascript:, data:). */
+  host: string | null;
+}
+
+/** Top-level domains common enough that a bare "name.tld" in a message reads as a link. */
+const BARE_TLDS =
+  "com|net|org|io|co|ai|app|dev|me|info|biz|xyz|ly|gg|so|to|sh|cc|tv|us|uk|de|fr|nl|eu|es|it|ru|cn|in|jp|br|au|ca|ch|se|link|click|site|online|shop|store|top|live|page|example|xn--[a-z0-9-]+";
+const SCHEME_URL = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s<>"'`]+/giu;
+const HOSTLESS_SCHEME = /\b(?:javascript|data|vbscript|file):[^\s<>"'`]*/giu;
+const WWW_HOST = /\bwww\.[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+[^\s<>"'`]*/giu;
+const LABEL = "[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?";
+const BARE_DOMAIN = new RegExp(`(?<![\\p{L}\\p{N}@._-])(?:${LABEL}\\.)+(?:${BARE_TLDS})(?![\\p{L}\\p{N}-])(?:/[^\\s<>"'\`]*)?`, "giu");
+
+/** The lower-case host a link points to, or null when it has none we can read. */
+export function hostOf(link: string): string | null {
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(link) ? link : `http://${link}`);
+    return url.hostname.replace(/\.$/, "").toLowerCase() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every link a reader could follow: URLs with a scheme, www. hosts, bare
+ * "name.tld/path" domains and code-carrying schemes. Email addresses are the
+ * pii check's, so their domains are not counted here.
+ */
+export function findLinks(text: string): FoundLink[] {
+  const found: FoundLink[] = [];
+  let rest = text;
+  const take = (pattern: RegExp, host: (m: string) => string | null) => {
+    rest = rest.replace(pattern, (m) => {
+      const trimmed = m.replace(/[.,;:!?)\]}]+$/, "");
+      found.push({ text: trimmed, host: host(trimmed) });
+      return " ".repeat(m.length);
+    });
+  };
+  // Scheme URLs first: "https://good.example@evil.example" is a link to evil.example, not an email address.
+  take(SCHEME_URL, hostOf);
+  take(HOSTLESS_SCHEME, () => null);
+  rest = rest.replace(EMAIL, (m) => " ".repeat(m.length));
+  take(WWW_HOST, hostOf);
+  take(BARE_DOMAIN, hostOf);
+  return found;
+}
+
+/** A listed host allows itself and its subdomains: "lumen.example" allows "help.lumen.example". */
+export function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  return allowed.some((h) => host === h || host.endsWith(`.${h}`));
+}
+
+// ---------------------------------------------------------------- emoji and markup
+
+const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
+/** Typographic symbols Unicode also lists as pictographic; they read as text, not emoji. */
+const TEXT_SYMBOLS = new Set(["©", "®", "™"]);
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/** Emoji as a reader counts them: a family, a flag or a skin-toned hand is one. */
+export function findEmoji(text: string): string[] {
+  const found: string[] = [];
+  for (const { segment } of graphemes.segment(text)) {
+    if (PICTOGRAPH.test(segment) && !TEXT_SYMBOLS.has(segment)) found.push(segment);
+  }
+  return found;
+}
+
+const MARKUP_PATTERNS: RegExp[] = [
+  /<\/?[a-z][a-z0-9-]*(?:\s[^<>]*)?\/?>/gi, // <b>, </a>, <img src=…>, <script>
+  /<!--[\s\S]*?-->/g,
+  /!?\[[^\]\n]*\]\([^)\n]*\)/g, // markdown links and images
+];
+
+/** HTML tags, comments and markdown links: message bodies are plain text on every channel. */
+export function findMarkup(text: string): string[] {
+  const found = new Set<string>();
+  for (const pattern of MARKUP_PATTERNS) for (const m of text.matchAll(pattern)) found.add(m[0].slice(0, 40));
+  return [...found];
+}

@@ -5,7 +5,7 @@
  * quality.ts before it is stored.
  */
 import type { Channel, Provenance, QualityCheck, QualityChecks } from "../api/schemas.js";
-import type { BrandContext, Offer } from "../backend/local/catalog.js";
+import type { BrandContext, MessagePolicy, Offer } from "../backend/local/catalog.js";
 
 /** Only what a message may use. No email address, no company internals. */
 export interface WriterInput {
@@ -32,6 +32,11 @@ export interface WriterInput {
   /** The only offers the message may mention, by id. */
   offers: Offer[];
   brand: BrandContext;
+  /**
+   * The tenant's footer, disclosure and brand limits; null where they are not
+   * known (a preview drafted in API mode), so the email rules cannot be verified.
+   */
+  policy: MessagePolicy | null;
   /** Stable per intervention, so the template provider varies its wording deterministically. */
   variation_key: string;
 }

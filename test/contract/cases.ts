@@ -261,6 +261,26 @@ export function defineContractCases(name: string, makeHarness: () => Promise<Con
       });
     });
 
+    describe("consent", () => {
+      it("flags, and refuses to approve, an intervention whose user opted out after it was planned", async () => {
+        const { spareUserId, playbookId, channel } = h.fixtures;
+        const { id } = await backend.create({ user_id: spareUserId, playbook_id: playbookId, channel });
+        h.optOut(spareUserId);
+        const flagged = await backend.get(id);
+        expect(flagged.flagged).toBe(true);
+        expect(flagged.flag_reason).toContain(`consent: ${spareUserId} opted out after this was planned`);
+
+        const error = await backend.approve(id).then(
+          () => expect.fail("approve must refuse"),
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(RetivoError);
+        expect((error as RetivoError).httpStatus).toBe(409);
+        expect((error as RetivoError).message).toContain(`${spareUserId} opted out of messages after it was planned`);
+        expect(stateOf(await backend.get(id))).toEqual(stateOf(flagged));
+      });
+    });
+
     describe("dry-run", () => {
       it("answers the documented shape", async () => {
         const result = await backend.dryRun({ user_id: h.fixtures.userId });

@@ -15,6 +15,8 @@ import type { Db } from "../../src/backend/local/store.js";
 export interface ContractFixtures {
   /** A customer who can receive messages (not opted out, not paused). */
   userId: string;
+  /** Another such customer, for cases that take their consent away. */
+  spareUserId: string;
   /** An active playbook, and a channel it allows and one it does not. */
   playbookId: string;
   channel: Channel;
@@ -26,19 +28,22 @@ export interface ContractHarness {
   fixtures: ContractFixtures;
   /** Runs the dispatcher once: approved interventions that are due are sent and (simulated) delivered. */
   deliverDue(): Promise<void>;
+  /** The product reports that this user opted out (as the store records it: consent.ts). */
+  optOut(userId: string): void;
   close(): Promise<void>;
 }
 
 export function fixturesFrom(db: Db, tenantId: string): ContractFixtures {
-  const userId = searchCustomerIds(db, tenantId, "", 500).find((id) => {
+  const [userId, spareUserId] = searchCustomerIds(db, tenantId, "", 500).filter((id) => {
     const customer = getCustomer(db, tenantId, id)!;
     return !customer.opted_out && !customer.paused;
   });
   const playbook = listPlaybooks(db, tenantId, true).find((p) => p.constraints.channels.length < CHANNELS.length) ??
     listPlaybooks(db, tenantId, true)[0];
-  if (!userId || !playbook) throw new Error(`the seeded '${tenantId}' data set has no deliverable customer or active playbook`);
+  if (!userId || !spareUserId || !playbook) throw new Error(`the seeded '${tenantId}' data set has no deliverable customer or active playbook`);
   return {
     userId,
+    spareUserId,
     playbookId: playbook.id,
     channel: playbook.constraints.channels[0]!,
     disallowedChannel: CHANNELS.find((c) => !playbook.constraints.channels.includes(c)),

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { HttpBackend } from "../../src/backend/http.js";
+import { setCustomerConsent } from "../../src/backend/local/consent.js";
 import { openStore } from "../../src/backend/local/store.js";
 import { parseConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
@@ -32,6 +33,9 @@ defineContractCases("HttpBackend over the REST server", async () => {
     fixtures: fixturesFrom(db, "test"),
     deliverDue: async () => {
       await server.dispatcher.runOnce();
+    },
+    optOut: (userId) => {
+      setCustomerConsent(db, "test", userId, { opted_out: true });
     },
     async close() {
       await backend.close();

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { LocalBackend } from "../../src/backend/local/index.js";
 import { Dispatcher } from "../../src/backend/local/dispatch.js";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
+import { setCustomerConsent } from "../../src/backend/local/consent.js";
 import { openStore } from "../../src/backend/local/store.js";
 import { parseConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
@@ -32,6 +33,9 @@ defineContractCases("LocalBackend", async () => {
     fixtures: fixturesFrom(db, "test"),
     deliverDue: async () => {
       await dispatcher.runOnce();
+    },
+    optOut: (userId) => {
+      setCustomerConsent(db, "test", userId, { opted_out: true });
     },
     async close() {
       await dispatcher.stop();

@@ -134,7 +134,9 @@ describe("seedStore", () => {
       expect(row.id).toMatch(/^int_[a-z0-9]{20}$/);
       expect(row.confidence).toBeGreaterThanOrEqual(0);
       expect(row.confidence).toBeLessThanOrEqual(1);
-      expect(ProvenanceSchema.parse(JSON.parse(row.provenance!))).toEqual({ provider: "seed", model: "none", prompt_id: "seed", prompt_hash: "seed" });
+      const provenance = ProvenanceSchema.parse(JSON.parse(row.provenance!));
+      if (provenance.generated) expect(provenance, label).toMatchObject({ provider: "openai", generated: true });
+      else expect(provenance).toEqual({ provider: "seed", generated: false, model: "none", prompt_id: "seed", prompt_hash: "seed" });
       expect(["playbook", "manual", "recommendation"]).toContain(row.origin);
       QualityChecksSchema.parse(JSON.parse(row.quality_checks!));
       expect(row.message_body.length).toBeLessThanOrEqual(row.channel === "in_app" ? 280 : 2000);
@@ -166,8 +168,12 @@ describe("seedStore", () => {
     seedStore(db, { tenantId: "live", seed: 42, now: NOW });
     for (const row of interventionRows()) {
       const c = getCustomer(db, "live", row.user_id)!;
-      expect(c.opted_out || c.paused, `${row.id} ${row.status}`).toBe(row.status === "suppressed");
+      // The one exception is planted: a user who opted out after their intervention was planned.
+      const consentCase = row.flag_reason === `consent: ${row.user_id} opted out after this was planned`;
+      expect(c.opted_out || c.paused, `${row.id} ${row.status}`).toBe(row.status === "suppressed" || consentCase);
     }
+    const consent = interventionRows().filter((r) => r.flag_reason?.startsWith("consent:"));
+    expect(consent.map((r) => [r.status, getCustomer(db, "live", r.user_id)!.opted_out])).toEqual([["planned", true]]);
   });
 
   it("mostly targets customers the playbook really matches, and cites their real scores", () => {
@@ -203,8 +209,37 @@ describe("seedStore", () => {
     for (const row of unflagged) {
       expect(row.flag_reason).toBeNull();
       expect(JSON.parse(row.quality_checks!).passed, row.id).toBe(true);
-      expect(row.message_body).not.toMatch(/guaranteed|free forever|risk-free|\{\{/i);
+      expect(row.message_body.replaceAll("{{unsubscribe_url}}", "")).not.toMatch(/guaranteed|free forever|risk-free|\{\{/i);
     }
+  });
+
+  it("gives the tenant a postal address and an unsubscribe token, and every email a footer that carries them", () => {
+    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
+    const { policy } = getTenant(db, "live")!;
+    expect(policy).toMatchObject({ postal_address: expect.stringMatching(/\d/), unsubscribe: "{{unsubscribe_url}}", max_emoji: 0, link_hosts: ["lumen.example"] });
+    const emails = interventionRows().filter((r) => r.channel === "email");
+    const withFooter = emails.filter((r) => r.message_body.includes(`${policy.postal_address}\nUnsubscribe: ${policy.unsubscribe}`));
+    // All but the two planted to miss one part of it.
+    expect(emails.length - withFooter.length).toBe(2);
+  });
+
+  it.each([1, 42, 1234])("seed %i: every message passes the writer's own checks, except the few planted to fail each one", (seed) => {
+    seedStore(db, { tenantId: "live", seed, now: NOW });
+    const rows = interventionRows();
+    const failing = (row: InterventionRow) =>
+      (JSON.parse(row.quality_checks!) as { checks: { name: string; passed: boolean; severity: string }[] }).checks.filter((c) => !c.passed && c.severity === "error").map((c) => c.name);
+    const failedChecks = rows.flatMap(failing);
+    for (const name of ["avoid_terms", "placeholders", "offers", "pii", "unsubscribe", "postal_address", "emoji", "links", "markup", "ai_disclosure"]) {
+      expect(failedChecks.filter((n) => n === name), name).toHaveLength(1);
+    }
+    for (const row of rows) {
+      const failed = failing(row);
+      expect(failed.length <= 1, `${row.id}: ${failed.join(", ")}`).toBe(true);
+      if (failed.length) expect(row.flag_reason, row.id).toMatch(new RegExp(`^${failed[0]}: `));
+    }
+    const warned = rows.filter((r) => JSON.parse(r.quality_checks!).checks.some((c: { name: string; passed: boolean }) => c.name === "subject_matches_body" && !c.passed));
+    expect(warned.map((r) => r.flagged)).toEqual(expect.arrayContaining([0]));
+    expect(rows.filter((r) => r.flagged === 1)).toHaveLength(12);
   });
 
   it("puts delivered in-app messages in the inbox, withdrawn when rolled back", () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setKillSwitch, type Customer, type Playbook } from "../../src/backend/local/catalog.js";
+import { setKillSwitch, setMessagePolicy, type Customer, type Playbook } from "../../src/backend/local/catalog.js";
 import { decide } from "../../src/backend/local/decide.js";
 import { LocalBackend } from "../../src/backend/local/index.js";
 import { insertCustomer, insertPlaybook } from "../../src/backend/local/seed.js";
@@ -89,6 +89,8 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "retivo-vet-"));
   db = openStore(join(dir, "store.db"));
   db.prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, 'Vet tests', ?)").run(TENANT, ago(400));
+  // Everything the email rules need, so only what a test plants can flag.
+  setMessagePolicy(db, TENANT, { postal_address: "Vet Ltd, 1 Test Road", unsubscribe: "{{unsubscribe_url}}", ai_disclosure: null, max_emoji: null, link_hosts: [] });
   insertPlaybook(db, TENANT, PLAYBOOK);
   insertCustomer(db, TENANT, customer("user-fit"));
   insertCustomer(db, TENANT, customer("user-misfit", { expansion_score: 0.2 }));

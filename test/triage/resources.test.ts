@@ -182,6 +182,17 @@ describe("retivo://settings", () => {
     expect(raw.text).not.toContain("token=abc");
   });
 
+  it("shows the message policy the writer's checks hold every message to", async () => {
+    const doc = await readJson<{ message_policy: Record<string, unknown> }>(h.client, "retivo://settings");
+    expect(doc.message_policy).toEqual({
+      postal_address: expect.stringContaining("Springfield"),
+      unsubscribe: "{{unsubscribe_url}}",
+      ai_disclosure: "This message was drafted with the help of AI.",
+      max_emoji: 0,
+      link_hosts: ["lumen.example"],
+    });
+  });
+
   it("reflects the kill switch as the store has it", async () => {
     h.runtime.db.prepare("UPDATE tenants SET kill_switch_active = 1 WHERE id = 'live'").run();
     try {

@@ -13,6 +13,18 @@ export const BRAND: WriterInput["brand"] = {
   things_to_avoid: ["guaranteed", "cheap", "act now"],
 };
 
+/** A tenant that has set everything the email rules need; links only to its own site. */
+export const POLICY: WriterInput["policy"] = {
+  postal_address: "Acme Boards Ltd, 12 Example Lane, Springfield",
+  unsubscribe: "https://acme.example/unsubscribe",
+  ai_disclosure: null,
+  max_emoji: 1,
+  link_hosts: ["acme.example"],
+};
+
+/** What the writer appends to every email for POLICY, spelt out so a change to it shows here. */
+export const EMAIL_FOOTER = "\n\n--\nAcme Boards Ltd, 12 Example Lane, Springfield\nUnsubscribe: https://acme.example/unsubscribe";
+
 export const OFFERS: Partial<Record<LifecycleArea, WriterInput["offers"]>> = {
   upsell: [{ id: "offer_annual_20", text: "20% off the first year of an annual plan" }],
   win_back: [
@@ -37,6 +49,7 @@ export function fixtureInput(overrides: {
   scores?: Partial<WriterInput["customer"]>;
   offers?: WriterInput["offers"];
   brand?: Partial<WriterInput["brand"]>;
+  policy?: Partial<NonNullable<WriterInput["policy"]>> | null;
 } = {}): WriterInput {
   const area = overrides.area ?? "upsell";
   return {
@@ -63,6 +76,7 @@ export function fixtureInput(overrides: {
     },
     offers: overrides.offers ?? [...(OFFERS[area] ?? [])],
     brand: { ...BRAND, ...overrides.brand },
+    policy: overrides.policy === null ? null : { ...POLICY!, ...overrides.policy },
     variation_key: overrides.key ?? "int_fixture0000000001",
   };
 }

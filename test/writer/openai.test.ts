@@ -10,7 +10,7 @@ import type { Config } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 import { createWriter, writeChecked, type WriterOptions } from "../../src/writer/index.js";
 import { apiError, completion, startFakeOpenAi, type FakeOpenAi } from "./fake-openai.js";
-import { fixtureInput } from "./fixtures.js";
+import { EMAIL_FOOTER, fixtureInput } from "./fixtures.js";
 
 const API_KEY = "sk-test-loopback-0123456789abcdefSECRET";
 let fake: FakeOpenAi;
@@ -63,7 +63,11 @@ describe("openai provider over a loopback chat-completions server", () => {
     fake.enqueue(completion(GOOD));
     const result = await writeChecked(writerFor(), input);
 
-    expect(result.output).toMatchObject({ ...GOOD, provenance: { provider: "openai", model: "fake-model-2025", prompt_id: "chat/email" } });
+    expect(result.output).toMatchObject({
+      ...GOOD,
+      message_body: GOOD.message_body + EMAIL_FOOTER,
+      provenance: { provider: "openai", generated: true, model: "fake-model-2025", prompt_id: "chat/email" },
+    });
     expect(result.output.provenance.prompt_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(result.output.provenance.fallback_reason).toBeUndefined();
     expect(result.flagged).toBe(false);
@@ -76,8 +80,8 @@ describe("openai provider over a loopback chat-completions server", () => {
     expect(request!.body.response_format?.json_schema?.strict).toBe(true);
     // Grounding: the facts and the allowed offer go in, nothing else about the person.
     const prompt = request!.body.messages.map((m) => m.content).join("\n");
-    expect(prompt).toContain("first name: Maya");
-    expect(prompt).toContain("offer_annual_20: 20% off the first year of an annual plan");
+    expect(prompt).toContain('"first_name": "Maya"');
+    expect(prompt).toContain('"id": "offer_annual_20",\n      "text": "20% off the first year of an annual plan"');
     expect(prompt).not.toMatch(/@/);
 
     const call = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "llm call");
@@ -104,7 +108,7 @@ describe("openai provider over a loopback chat-completions server", () => {
     const repair = fake.requests[1]!.body.messages;
     expect(repair.at(-2)).toMatchObject({ role: "assistant", content: '{"subject": "Hi", "message_body": "Hello Maya' });
     expect(repair.at(-1)!.content).toMatch(/not valid JSON/);
-    expect(result.output.message_body).toBe(GOOD.message_body);
+    expect(result.output.message_body).toBe(GOOD.message_body + EMAIL_FOOTER);
     expect(result.output.provenance.repair_reason).toMatch(/not valid JSON/);
     expect(result.flagged).toBe(false);
   });
@@ -160,7 +164,7 @@ describe("openai provider over a loopback chat-completions server", () => {
     const first = await writeChecked(writer, input);
     expect(fake.requests.map((r) => r.body.response_format?.type)).toEqual(["json_schema", "json_object"]);
     expect(first.output.provenance.provider).toBe("openai");
-    expect(first.output.message_body).toBe(GOOD.message_body);
+    expect(first.output.message_body).toBe(GOOD.message_body + EMAIL_FOOTER);
 
     await writeChecked(writer, fixtureInput({ area: "upsell", channel: "email", firstName: "Omar" }));
     expect(fake.requests.map((r) => r.body.response_format?.type)).toEqual(["json_schema", "json_object", "json_object"]);
@@ -184,7 +188,7 @@ describe("openai provider over a loopback chat-completions server", () => {
 
       expect(fake.requests).toHaveLength(2);
       expect(fake.requests[1]!.body.messages.at(-1)!.content).toMatch(problem);
-      expect(result.output.message_body).toBe(GOOD.message_body);
+      expect(result.output.message_body).toBe(GOOD.message_body + EMAIL_FOOTER);
       expect(result.output.provenance).toMatchObject({ provider: "openai" });
       expect(result.output.provenance.repair_reason).toMatch(problem);
       expect(result.flagged).toBe(false);

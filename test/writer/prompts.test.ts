@@ -21,6 +21,7 @@ import {
 } from "../../src/writer/chat-prompt.js";
 import { listPromptIds, loadPrompt, PROMPTS_DIR, PromptTemplateError, render, variablesOf } from "../../src/writer/prompts.js";
 import { messageVars, reasoningVars, splitReasoningVariants, splitVariants, writeFromTemplate } from "../../src/writer/template.js";
+import { dataOf } from "../support/data-blocks.js";
 import { fixtureInput } from "./fixtures.js";
 
 const input = fixtureInput({ area: "win_back", channel: "email" });
@@ -72,11 +73,11 @@ describe("prompt files", () => {
     for (const channel of CHANNELS) {
       const prompt = chatPromptFor(fixtureInput({ channel }));
       expect(prompt.id).toBe(`chat/${channel}`);
-      expect(prompt.user).toContain("first name: Maya");
-      expect(prompt.system).toContain("Acme Boards");
+      expect(dataOf(prompt.user, "person")).toMatchObject({ first_name: "Maya", activation_score: 0.82 });
+      expect(dataOf(prompt.system, "brand")).toMatchObject({ product_description: expect.stringContaining("Acme Boards"), link_hosts: ["acme.example"] });
     }
-    expect(repairRequest(["pii: contains an email address"])).toContain("- pii: contains an email address");
-    expect(judgeRequest(writeFromTemplate(input), input).user).toContain("Maya");
+    expect(dataOf<string[]>(repairRequest(["pii: contains an email address"]), "problems")).toEqual(["pii: contains an email address"]);
+    expect(dataOf(judgeRequest(writeFromTemplate(input), input).user, "message")).toMatchObject({ message_body: expect.stringMatching(/^(Hi|Hello) Maya,/) });
   });
 
   it("the hash changes with the template text and nothing else", () => {

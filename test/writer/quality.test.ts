@@ -5,13 +5,13 @@
 import { describe, expect, it } from "vitest";
 import { CHECK, CHANNEL_LIMITS, flagFromChecks, isGrounded, runQualityChecks, type DraftText } from "../../src/writer/quality.js";
 import { luhnValid } from "../../src/writer/text-scan.js";
-import { fixtureInput } from "./fixtures.js";
+import { EMAIL_FOOTER, fixtureInput } from "./fixtures.js";
 
 const input = fixtureInput({ area: "upsell", channel: "email" });
 
 const clean: DraftText = {
   subject: "Room to grow, Maya",
-  message_body: "Hi Maya,\n\nYou are close to your plan's capacity. Shared views come with every plan.\n\nBest,\nThe team",
+  message_body: `Hi Maya,\n\nYou are close to your plan's capacity. Shared views come with every plan.\n\nBest,\nThe team${EMAIL_FOOTER}`,
   reasoning: "Expansion 0.77 and engagement 64% point to an upgrade.",
   offer_ids: [],
 };
@@ -35,6 +35,12 @@ describe("quality checks", () => {
       CHECK.offers,
       CHECK.groundedReasoning,
       CHECK.requiredMentions,
+      CHECK.unsubscribe,
+      CHECK.postalAddress,
+      CHECK.subjectMatchesBody,
+      CHECK.emoji,
+      CHECK.links,
+      CHECK.markup,
     ]);
     expect(result.checks.every((c) => c.passed)).toBe(true);
     expect(flagFromChecks(result)).toEqual({ flagged: false, flag_reason: null });
@@ -83,7 +89,7 @@ describe("quality checks", () => {
       const missing = checkOf({ message_body: "Hi Maya, nice to see you." }, CHECK.requiredMentions);
       expect(missing).toMatchObject({ passed: false, severity: "warn" });
       expect(missing.detail).toMatch(/'shared views', 'the setup checklist'/);
-      const result = runQualityChecks({ ...clean, message_body: "Hi Maya, nice to see you." }, input);
+      const result = runQualityChecks({ ...clean, message_body: `Hi Maya, nice to see you.${EMAIL_FOOTER}` }, input);
       expect(result.passed).toBe(true);
       expect(flagFromChecks(result).flagged).toBe(false);
     });

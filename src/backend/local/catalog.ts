@@ -18,12 +18,31 @@ export interface BrandContext {
   things_to_avoid: string[];
 }
 
+/**
+ * What the tenant requires of every message beyond its tone: the law's email
+ * footer (CAN-SPAM: the sender's postal address and a working opt-out), an
+ * optional disclosure line for model-written text, and brand limits.
+ */
+export interface MessagePolicy {
+  /** The sender's postal address, printed in every email footer. */
+  postal_address: string | null;
+  /** The opt-out every email carries: an ESP merge token ("{{unsubscribe_url}}") or a URL. */
+  unsubscribe: string | null;
+  /** Appended to text a model wrote (provenance.generated); null: no disclosure line. */
+  ai_disclosure: string | null;
+  /** Most emoji a message may carry; null: no limit. */
+  max_emoji: number | null;
+  /** Hosts a message may link to (subdomains included); empty: no links. */
+  link_hosts: string[];
+}
+
 export interface TenantSettings {
   id: string;
   name: string;
   kill_switch_active: boolean;
   shadow_mode: boolean;
   brand: BrandContext;
+  policy: MessagePolicy;
   webhook_url: string | null;
   /** Never returned by tools or resources. */
   webhook_secret: string | null;
@@ -89,6 +108,13 @@ function tenantFromRow(row: Row): TenantSettings {
       things_to_mention: JSON.parse(row.things_to_mention as string) as string[],
       things_to_avoid: JSON.parse(row.things_to_avoid as string) as string[],
     },
+    policy: {
+      postal_address: (row.postal_address as string | null) ?? null,
+      unsubscribe: (row.unsubscribe as string | null) ?? null,
+      ai_disclosure: (row.ai_disclosure as string | null) ?? null,
+      max_emoji: (row.max_emoji as number | null) ?? null,
+      link_hosts: JSON.parse(row.link_hosts as string) as string[],
+    },
     webhook_url: (row.webhook_url as string | null) ?? null,
     webhook_secret: (row.webhook_secret as string | null) ?? null,
     escalation_threshold: row.escalation_threshold as number,
@@ -126,9 +152,45 @@ export function setWebhook(db: Db, tenantId: string, url: string | null, secret:
   prepared(db, "UPDATE tenants SET webhook_url = ?, webhook_secret = ? WHERE id = ?").run(url, secret, tenantId);
 }
 
+export function setBrandContext(db: Db, tenantId: string, brand: BrandContext): void {
+  prepared(db, "UPDATE tenants SET product_description = ?, tone_guidelines = ?, things_to_mention = ?, things_to_avoid = ? WHERE id = ?").run(
+    brand.product_description,
+    brand.tone_guidelines,
+    JSON.stringify(brand.things_to_mention),
+    JSON.stringify(brand.things_to_avoid),
+    tenantId,
+  );
+}
+
+/** Replaces the tenant's message policy; blank strings count as unset. */
+export function setMessagePolicy(db: Db, tenantId: string, policy: MessagePolicy): void {
+  const text = (value: string | null) => (value?.trim() ? value.trim() : null);
+  prepared(
+    db,
+    "UPDATE tenants SET postal_address = ?, unsubscribe = ?, ai_disclosure = ?, max_emoji = ?, link_hosts = ? WHERE id = ?",
+  ).run(
+    text(policy.postal_address),
+    text(policy.unsubscribe),
+    text(policy.ai_disclosure),
+    policy.max_emoji,
+    JSON.stringify(policy.link_hosts.map((host) => host.trim().toLowerCase()).filter(Boolean)),
+    tenantId,
+  );
+}
+
 export function getCustomer(db: Db, tenantId: string, id: string): Customer | undefined {
   const row = prepared(db, "SELECT * FROM customers WHERE tenant_id = ? AND id = ?").get(tenantId, id) as Row | undefined;
   return row && customerFromRow(row);
+}
+
+/** Sets the per-user gates the product reports; consent.ts wraps it with what an opt-out means for planned messages. */
+export function setCustomerGates(db: Db, tenantId: string, id: string, gates: Pick<Customer, "opted_out" | "paused">): void {
+  prepared(db, "UPDATE customers SET opted_out = ?, paused = ? WHERE tenant_id = ? AND id = ?").run(
+    gates.opted_out ? 1 : 0,
+    gates.paused ? 1 : 0,
+    tenantId,
+    id,
+  );
 }
 
 export function searchCustomerIds(db: Db, tenantId: string, prefix: string, limit = 20): string[] {

@@ -11,9 +11,10 @@ import {
   type DryRunRequest,
   type DryRunResponse,
   type FlagResponse,
+  type Provenance,
   type StatusResponse,
 } from "../../api/schemas.js";
-import { ConflictError, InvalidInputError, NotFoundError } from "../../errors.js";
+import { ConflictError, InvalidInputError, NotFoundError, type RetivoError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { Writer } from "../../writer/types.js";
 import type {
@@ -25,7 +26,8 @@ import type {
   OperationContext,
 } from "../types.js";
 import { appendAudit } from "./audit.js";
-import { getTenant } from "./catalog.js";
+import { getCustomer, getTenant } from "./catalog.js";
+import { consentProblem, consentRefusal, flagForConsent } from "./consent.js";
 import { decide } from "./decide.js";
 import {
   compareAndSet,
@@ -66,6 +68,11 @@ const SYSTEM_ACTOR = "system";
  */
 function draftKey(userId: string, playbookId: string, channel: string): string {
   return `${userId}:${playbookId}:${channel}`;
+}
+
+/** What the audit log keeps of who wrote the text: enough to disclose it, without the prompt. */
+function provenanceSummary(p: Provenance) {
+  return { generated: p.generated === true, provider: p.provider, model: p.model, prompt_hash: p.prompt_hash };
 }
 
 /** Every caller validates reasons too; the store refuses a blank one whoever calls it. */
@@ -145,7 +152,13 @@ export class LocalBackend implements InterventionsBackend {
           event: "created",
           intervention_id: id,
           actor: context?.actor ?? SYSTEM_ACTOR,
-          detail: { channel: request.channel, playbook_id: playbook.id, flagged: written.flagged || objection !== null, decision },
+          detail: {
+            channel: request.channel,
+            playbook_id: playbook.id,
+            flagged: written.flagged || objection !== null,
+            decision,
+            provenance: provenanceSummary(written.output.provenance),
+          },
         });
       })
       .immediate();
@@ -153,7 +166,27 @@ export class LocalBackend implements InterventionsBackend {
   }
 
   async approve(id: string, options: GuardedActionOptions = {}): Promise<StatusResponse> {
-    return statusOf(await this.transition("approve", id, (now) => ({ approved_at: now }), options));
+    return statusOf(await this.transition("approve", id, (now) => ({ approved_at: now }), options, {}, undefined, (row) => this.refuseWithoutConsent(row)));
+  }
+
+  /**
+   * Throws what approve would for lack of consent (the user opted out or was
+   * paused after it was planned), flagging the intervention if it is not yet:
+   * for a guard to call before it asks a human to approve. Resolves when the
+   * user can be messaged; every other refusal is left to approve itself.
+   */
+  async assertApprovable(id: string): Promise<void> {
+    const refusal = this.db.transaction(() => this.refuseWithoutConsent(this.requireRow(id))).immediate();
+    if (refusal) throw refusal;
+  }
+
+  /** Inside the caller's transaction: flags and returns the refusal when the user may not be messaged now. */
+  private refuseWithoutConsent(row: InterventionRow): RetivoError | null {
+    const customer = getCustomer(this.db, this.tenantId, row.user_id);
+    const problem = customer ? consentProblem(customer) : null;
+    if (!problem || !["planned", "paused", "approved"].includes(row.status)) return null;
+    flagForConsent(this.db, row, problem, this.now());
+    return consentRefusal(row, problem);
   }
 
   async pause(id: string, context?: OperationContext): Promise<StatusResponse> {
@@ -254,12 +287,16 @@ export class LocalBackend implements InterventionsBackend {
     options: GuardedActionOptions,
     auditDetail: Record<string, unknown> = {},
     sideEffect?: (row: InterventionRow) => void,
+    refuse?: (row: InterventionRow) => RetivoError | null,
   ): Promise<StatusResponse & { moved: boolean }> {
-    return this.db
+    const outcome = this.db
       .transaction(() => {
         const row = this.requireRow(id);
         const plan = planTransition(action, id, row.status);
         if (plan.kind === "noop") return { id, status: row.status, moved: false };
+        // A refusal may record why (a consent flag) before it is thrown: that much commits.
+        const refusal = refuse?.(row);
+        if (refusal) return { refusal };
         options.verify?.(toIntervention(row));
         options.consumeApproval?.();
         const now = this.now().toISOString();
@@ -275,5 +312,7 @@ export class LocalBackend implements InterventionsBackend {
         return { id, status: plan.to, moved: true };
       })
       .immediate();
+    if ("refusal" in outcome) throw outcome.refusal;
+    return outcome;
   }
 }

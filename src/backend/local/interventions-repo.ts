@@ -96,6 +96,14 @@ export function findRow(db: Db, tenantId: string, id: string): InterventionRow |
     | undefined;
 }
 
+/** A user's interventions that have not gone out and still could: what a change of consent must reach. */
+export function unsentRowsForUser(db: Db, tenantId: string, userId: string): InterventionRow[] {
+  return prepared(
+    db,
+    "SELECT * FROM interventions WHERE tenant_id = ? AND user_id = ? AND status IN ('planned', 'paused', 'approved') ORDER BY seq",
+  ).all(tenantId, userId) as InterventionRow[];
+}
+
 /** Cursor: the seq of the last row of the page, opaque to callers. */
 function encodeCursor(seq: number): string {
   return Buffer.from(`s:${seq}`).toString("base64url");

@@ -252,4 +252,18 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE interventions ADD COLUMN review_flag_reason TEXT;
   `,
+  // 5: the tenant's message policy (the writer's compliance and brand checks).
+  // Email needs the sender's postal address and an opt-out (an ESP merge token
+  // such as {{unsubscribe_url}}, or a link); ai_disclosure, when set, is a line
+  // appended to model-written text; max_emoji NULL means no limit; link_hosts is
+  // a JSON array of the hosts a message may link to (empty: no links at all).
+  // Existing tenants get NULLs, so their new emails are flagged until the
+  // policy is set (a fresh seed writes the demo tenant's).
+  `
+  ALTER TABLE tenants ADD COLUMN postal_address TEXT;
+  ALTER TABLE tenants ADD COLUMN unsubscribe TEXT;
+  ALTER TABLE tenants ADD COLUMN ai_disclosure TEXT;
+  ALTER TABLE tenants ADD COLUMN max_emoji INTEGER CHECK (max_emoji IS NULL OR max_emoji >= 0);
+  ALTER TABLE tenants ADD COLUMN link_hosts TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

@@ -7,8 +7,8 @@
  * product's inbox. Bodies stay within the quality checks' channel limits
  * (in-app 280, email 2000) and mention only the offers their playbook allows.
  */
-import type { Channel, Status } from "../../api/schemas.js";
-import type { Condition, LifecycleArea, LifecycleStage, Offer, Playbook } from "./catalog.js";
+import type { Status } from "../../api/schemas.js";
+import type { Condition, LifecycleArea, LifecycleStage, MessagePolicy, Offer, Playbook } from "./catalog.js";
 
 export const PRODUCT_NAME = "Lumen";
 
@@ -19,6 +19,19 @@ export const BRAND = {
     "Warm, direct, plain English. Short sentences. Speak to one person. No hype, no exclamation marks, no pressure; always give an easy way to say no.",
   things_to_mention: ["weekly insights digest", "help center", "funnels"],
   things_to_avoid: ["guaranteed", "free forever", "risk-free", "act now", "last chance ever"],
+};
+
+/**
+ * The demo tenant's message policy: what an email footer must carry (a real
+ * tenant's ESP fills the merge token in), a disclosure line for model-written
+ * text, and plain brand limits (no emoji, links only to its own site).
+ */
+export const POLICY: MessagePolicy = {
+  postal_address: "Lumen Analytics, Inc., 100 Example Street, Suite 400, Springfield, OR 97477, USA",
+  unsubscribe: "{{unsubscribe_url}}",
+  ai_disclosure: "This message was drafted with the help of AI.",
+  max_emoji: 0,
+  link_hosts: ["lumen.example"],
 };
 
 export const OFFERS = {
@@ -215,15 +228,18 @@ export const STAGE_COUNTS: Record<LifecycleStage, number> = { new: 20, onboardin
 export const OPTED_OUT_USERS = 10;
 export const PAUSED_USERS = 10;
 
-/** 60 in all; every status of domain.md, weighted like a live queue. */
+/**
+ * 60 in all; every status of domain.md, weighted like a live queue. Planned
+ * holds the planted failures (seed-planted.ts) and still ten clean ones.
+ */
 export const STATUS_COUNTS: Record<Status, number> = {
-  planned: 12,
+  planned: 17,
   approved: 7,
   paused: 5,
   rejected: 6,
-  sent: 5,
-  delivered: 13,
-  failed: 4,
+  sent: 4,
+  delivered: 10,
+  failed: 3,
   suppressed: 4,
   rolled_back: 4,
 };
@@ -240,9 +256,6 @@ export const AGE_HOURS: Record<Status, Range> = {
   suppressed: [24, 480],
   rolled_back: [48, 720],
 };
-
-/** Channel limits as the writer's quality checks apply them. */
-export const LENGTH_LIMITS: Record<Channel, number> = { in_app: 280, email: 2000, webhook: 4000 };
 
 // ------------------------------------------------------------------ people
 
@@ -332,7 +345,7 @@ export interface MessageTemplate {
   reasoning: (f: MessageFacts) => string;
 }
 
-const signOff = `\n\nThanks,\nMaya from the ${PRODUCT_NAME} team\n\nReply to this email if you'd rather not hear from us about this.`;
+export const signOff = `\n\nThanks,\nMaya from the ${PRODUCT_NAME} team\n\nReply to this email if you'd rather not hear from us about this.`;
 const inactiveFor = (f: MessageFacts) => (f.daysInactive === null ? "no recorded activity" : `${f.daysInactive} days without activity`);
 
 export const MESSAGES: Record<PlaybookKey, MessageTemplate> = {
@@ -421,71 +434,6 @@ export const ROLLBACK_REASONS = [
   "Customer had already renewed; message was out of date.",
   "Pricing in the message changed the same day.",
   "Legal asked us to withdraw this wording.",
-];
-
-/**
- * Flagged interventions the seed plants on purpose, each failing one check
- * (or flagged by a human) so triage has something real to find.
- */
-export interface FlagScenario {
-  status: "planned" | "paused" | "rejected" | "rolled_back" | "approved";
-  playbook: PlaybookKey;
-  channel: "email" | "in_app";
-  subject: string | null;
-  body: (f: MessageFacts) => string;
-  /** The failing check, or null when a human flagged it and every check passed. */
-  failing: { name: string; detail: string } | null;
-  flag_reason: string;
-}
-
-export const FLAG_SCENARIOS: readonly FlagScenario[] = [
-  {
-    status: "planned",
-    playbook: "upsell",
-    channel: "email",
-    subject: "More room for your events",
-    body: (f) =>
-      `Hi ${f.firstName},\n\nUpgrading to the Team plan is guaranteed to pay for itself in the first month. Start a 14-day trial of the Team plan today.${signOff}`,
-    failing: { name: "avoid_terms", detail: "mentions 'guaranteed' (brand: things_to_avoid)" },
-    flag_reason: "avoid_terms: mentions 'guaranteed' (brand: things_to_avoid)",
-  },
-  {
-    status: "paused",
-    playbook: "onboarding",
-    channel: "in_app",
-    subject: null,
-    body: () => `Hi {{first_name}}, your first funnel is one click away. Pick a signup step and a key action to see where people drop off.`,
-    failing: { name: "placeholders", detail: "unresolved placeholder {{first_name}}" },
-    flag_reason: "placeholders: unresolved placeholder {{first_name}}",
-  },
-  {
-    status: "rejected",
-    playbook: "winback30",
-    channel: "email",
-    subject: "Come back for half price",
-    body: (f) => `Hi ${f.firstName},\n\nWe miss you. Come back today and get 50% off for three months.${signOff}`,
-    failing: { name: "offers", detail: "'50% off' matches no allowed offer" },
-    flag_reason: "offers: '50% off' matches no allowed offer",
-  },
-  {
-    status: "planned",
-    playbook: "churn",
-    channel: "email",
-    subject: "Can we help?",
-    body: (f) =>
-      `Hi ${f.firstName},\n\nThings have been quiet lately. Your account manager is happy to help: write to priya.raman@lumen-analytics.example or call +1 415 555 0199.${signOff}`,
-    failing: { name: "pii", detail: "contains an email address (priya.raman@…)" },
-    flag_reason: "pii: contains an email address (priya.raman@…)",
-  },
-  {
-    status: "rolled_back",
-    playbook: "upsell",
-    channel: "in_app",
-    subject: null,
-    body: () => `You're close to your plan's event limit. Try a 14-day trial of the Team plan to keep every event flowing.`,
-    failing: null,
-    flag_reason: "Customer had already upgraded the day before; message was out of date.",
-  },
 ];
 
 export const SUPPRESS_REASONS = { opted_out: "user opted out", paused: "user paused" } as const;

@@ -1,6 +1,6 @@
 /**
  * The demo interventions: 60 of them across every status (STATUS_COUNTS), some
- * flagged (FLAG_SCENARIOS), each for a customer the playbook really matches
+ * planted to fail a check or be flagged (seed-planted.ts), each for a customer the playbook really matches
  * where one is left, with a message, timeline and quality checks that agree
  * with its status. Kept apart from seed.ts because it is the one part of the
  * data set that depends on the others (customers, playbooks) and on the
@@ -9,31 +9,33 @@
  * Draws from the same Rng as seed.ts, after its customers, in a fixed
  * order: moving a draw changes every id and timestamp that follows it.
  */
-import { STATUSES, type Channel, type QualityCheck, type QualityChecks, type Status } from "../../api/schemas.js";
-import type { Customer, Playbook } from "./catalog.js";
+import { STATUSES, type Channel, type Status } from "../../api/schemas.js";
+import { withFooter } from "../../writer/footer.js";
+import { flagFromChecks, runQualityChecks } from "../../writer/quality.js";
+import type { Customer, MessagePolicy, Playbook, TenantSettings } from "./catalog.js";
 import { evaluateCondition, userFacts } from "./conditions.js";
+import { consentFlagReason } from "./consent.js";
 import { confidenceFor } from "./decide.js";
 import { insertRow, type NewIntervention } from "./interventions-repo.js";
 import type { Rng } from "./random.js";
 import {
   AGE_HOURS,
   AREA_STAGES,
-  BRAND,
-  FLAG_SCENARIOS,
-  LENGTH_LIMITS,
   MESSAGES,
   REJECT_REASONS,
   ROLLBACK_REASONS,
   STATUS_COUNTS,
   SUPPRESS_REASONS,
-  type FlagScenario,
   type MessageFacts,
   type PlaybookKey,
 } from "./seed-data.js";
+import { PLANTED, type PlantedFooter, type PlantedMessage } from "./seed-planted.js";
 import { iso, MINUTE_MS } from "./seed-time.js";
 import type { Db } from "./store.js";
+import { writerInputFor } from "./writer-input.js";
 
-const SEED_PROVENANCE = { provider: "seed", model: "none", prompt_id: "seed", prompt_hash: "seed" };
+/** Seeded text is hand-written data, not a model's: provenance says so. */
+const SEED_PROVENANCE = { provider: "seed", generated: false, model: "none", prompt_id: "seed", prompt_hash: "seed" };
 
 /** A playbook the seed wrote, with the seed-data key that names its messages. */
 export interface SeededPlaybook {
@@ -51,23 +53,23 @@ export interface SeededIntervention {
 interface Slot {
   status: Status;
   key: PlaybookKey;
-  scenario?: FlagScenario;
+  scenario?: PlantedMessage;
   channel?: Channel;
 }
 
 export function buildInterventions(
   rng: Rng,
   now: Date,
-  tenantId: string,
+  tenant: TenantSettings,
   customers: Customer[],
   playbooks: SeededPlaybook[],
 ): SeededIntervention[] {
   const used = new Set<string>();
   const built = planSlots(rng).map((slot) => {
     const { key, playbook } = playbooks.find((p) => p.key === slot.key)!;
-    const customer = pickCustomer(rng, customers, playbook, slot.status, used, now);
+    const customer = pickCustomer(rng, customers, playbook, slot, used, now);
     used.add(customer.id);
-    return composeIntervention(rng, now, tenantId, slot, key, playbook, customer);
+    return composeIntervention(rng, now, tenant, slot, key, playbook, customer);
   });
   // Insert oldest first, so seq order (the list's newest-first order) follows created_at.
   const key = (i: SeededIntervention) => `${i.row.created_at} ${i.row.id}`;
@@ -77,7 +79,7 @@ export function buildInterventions(
 function planSlots(rng: Rng): Slot[] {
   const slots: Slot[] = [];
   for (const status of STATUSES) {
-    const scenarios = FLAG_SCENARIOS.filter((s) => s.status === status);
+    const scenarios = PLANTED.filter((s) => s.status === status);
     for (let i = 0; i < STATUS_COUNTS[status]; i++) {
       const scenario = scenarios[i];
       if (scenario) slots.push({ status, key: scenario.playbook, scenario, channel: scenario.channel });
@@ -91,9 +93,15 @@ function planSlots(rng: Rng): Slot[] {
   return slots;
 }
 
-/** Prefers an unused customer the playbook really matches; suppressed ones go to opted-out or paused users. */
-function pickCustomer(rng: Rng, customers: Customer[], playbook: Playbook, status: Status, used: Set<string>, now: Date): Customer {
-  const reachable = customers.filter((c) => (status === "suppressed") === (c.opted_out || c.paused));
+/**
+ * Prefers an unused customer the playbook really matches. Suppressed ones go to
+ * opted-out or paused users, and so does a planted consent case (opted out
+ * after it was planned); everyone else can still be messaged.
+ */
+function pickCustomer(rng: Rng, customers: Customer[], playbook: Playbook, slot: Slot, used: Set<string>, now: Date): Customer {
+  const reachable = slot.scenario?.consent
+    ? customers.filter((c) => c.opted_out)
+    : customers.filter((c) => (slot.status === "suppressed") === (c.opted_out || c.paused));
   const fresh = reachable.filter((c) => !used.has(c.id));
   const matching = fresh.filter((c) => evaluateCondition(playbook.entry_conditions, userFacts(c, now)).passed);
   const inArea = fresh.filter((c) => AREA_STAGES[playbook.lifecycle_area].includes(c.lifecycle_stage));
@@ -104,7 +112,7 @@ function pickCustomer(rng: Rng, customers: Customer[], playbook: Playbook, statu
 function composeIntervention(
   rng: Rng,
   now: Date,
-  tenantId: string,
+  tenant: TenantSettings,
   slot: Slot,
   key: PlaybookKey,
   playbook: Playbook,
@@ -114,34 +122,54 @@ function composeIntervention(
   const message = messageFacts(customer, facts);
   const channel = slot.channel ?? pickChannel(rng, playbook);
   const template = MESSAGES[key];
-  const body = slot.scenario ? slot.scenario.body(message) : channel === "email" ? template.email(message) : template.in_app(message);
+  const text = slot.scenario ? slot.scenario.body(message) : channel === "email" ? template.email(message) : template.in_app(message);
+  const body = withFooter(text, channel, footerPolicy(tenant.policy, slot.scenario?.footer ?? "full"), false);
   const subject = channel === "email" ? (slot.scenario ? slot.scenario.subject : template.subject(message)) : null;
   const entry = evaluateCondition(playbook.entry_conditions, facts);
   const earliest = Math.max(Date.parse(customer.created_at), Date.parse(playbook.created_at), Date.parse(customer.churned_at ?? "1970-01-01T00:00:00.000Z"));
   const times = timelineFor(rng, slot.status, now, earliest);
-  const qualityChecks = qualityChecksFor(body, subject, channel, slot.scenario?.failing ?? null);
+  const id = rng.interventionId();
+  const provenance = slot.scenario?.provenance ?? SEED_PROVENANCE;
+  const reasoning = template.reasoning(message);
+  // The writer's own checks, on the writer's own input: what a seeded message fails is what they really say.
+  const input = writerInputFor({ customer, playbook, tenant, channel, purpose: "intervention", variationKey: id, now });
+  const qualityChecks = runQualityChecks({ subject, message_body: body, reasoning, offer_ids: [], generated: provenance.generated }, input);
+  const flag = flagFor(slot.scenario, qualityChecks, customer);
   const row: NewIntervention = {
-    id: rng.interventionId(),
-    tenant_id: tenantId,
+    id,
+    tenant_id: tenant.id,
     user_id: customer.id,
     playbook_id: playbook.id,
     status: slot.status,
     channel,
     subject,
     message_body: body,
-    reasoning: template.reasoning(message),
+    reasoning,
     confidence: confidenceFor(playbook, facts, entry.passed ? entry.fit : 0.5),
     ...times,
-    flagged: slot.scenario ? 1 : 0,
-    flag_reason: slot.scenario?.flag_reason ?? null,
+    flagged: flag ? 1 : 0,
+    flag_reason: flag,
     quality_checks: JSON.stringify(qualityChecks),
     reject_reason: slot.status === "rejected" ? (slot.scenario ? "Offer not approved for this segment." : rng.pick(REJECT_REASONS)) : null,
     rollback_reason: slot.status === "rolled_back" ? (slot.scenario ? ROLLBACK_REASONS[1]! : rng.pick(ROLLBACK_REASONS)) : null,
     suppress_reason: slot.status === "suppressed" ? (customer.opted_out ? SUPPRESS_REASONS.opted_out : SUPPRESS_REASONS.paused) : null,
     origin: key === "legacy" ? "playbook" : rng.weighted([["playbook", 70], ["manual", 20], ["recommendation", 10]] as const),
-    provenance: JSON.stringify(SEED_PROVENANCE),
+    provenance: JSON.stringify(provenance),
   };
   return { row, inbox: channel === "in_app" && row.delivered_at !== null };
+}
+
+/** The tenant's policy with the parts of the footer a planted message leaves out removed. */
+function footerPolicy(policy: MessagePolicy, footer: PlantedFooter): MessagePolicy {
+  if (footer === "no_unsubscribe") return { ...policy, unsubscribe: null };
+  if (footer === "no_address") return { ...policy, postal_address: null };
+  return policy;
+}
+
+/** A consent case, a failed error check or a human's flag, in that order; null for the rest. */
+function flagFor(scenario: PlantedMessage | undefined, checks: ReturnType<typeof runQualityChecks>, customer: Customer): string | null {
+  if (scenario?.consent) return consentFlagReason(customer.id, "opted_out");
+  return flagFromChecks(checks).flag_reason ?? scenario?.human_flag ?? null;
 }
 
 function pickChannel(rng: Rng, playbook: Playbook): Channel {
@@ -210,30 +238,6 @@ function timelineFor(rng: Rng, status: Status, now: Date, earliest: number): Tim
     delivered_at: wasDelivered ? iso(delivered) : null,
     rolled_back_at: status === "rolled_back" ? iso(delivered + steps.rollback * squeeze) : null,
   };
-}
-
-/** The domain.md shape, in the order the writer's checks run; `failing` plants one failure. */
-function qualityChecksFor(body: string, subject: string | null, channel: Channel, failing: { name: string; detail: string } | null): QualityChecks {
-  const message = subject ? `${subject}\n${body}` : body;
-  const mentioned = BRAND.things_to_mention.find((term) => new RegExp(`\\b${term}\\b`, "i").test(message));
-  const checks: QualityCheck[] = [
-    { name: "length", passed: true, severity: "error", detail: `within the ${channel} limit of ${LENGTH_LIMITS[channel]} characters` },
-    { name: "placeholders", passed: true, severity: "error", detail: "no unresolved placeholders" },
-    { name: "pii", passed: true, severity: "error", detail: "no personal data or secrets" },
-    { name: "avoid_terms", passed: true, severity: "error", detail: "no term the brand avoids" },
-    { name: "offers", passed: true, severity: "error", detail: "only allowed offers" },
-    { name: "grounded_reasoning", passed: true, severity: "error", detail: "every number in the reasoning comes from the inputs" },
-    mentioned
-      ? { name: "required_mentions", passed: true, severity: "warn", detail: `mentions '${mentioned}'` }
-      : {
-          name: "required_mentions",
-          passed: false,
-          severity: "warn",
-          detail: `mentions none of: ${BRAND.things_to_mention.map((t) => `'${t}'`).join(", ")}`,
-        },
-  ];
-  const planted = checks.map((c) => (failing && c.name === failing.name ? { ...c, passed: false, detail: failing.detail } : c));
-  return { passed: planted.every((c) => c.passed || c.severity !== "error"), checks: planted };
 }
 
 export function insertIntervention(db: Db, { row, inbox }: SeededIntervention): void {

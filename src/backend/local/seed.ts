@@ -1,5 +1,6 @@
 /**
- * The demo data set of the local store: a tenant with brand context, a
+ * The demo data set of the local store: a tenant with brand context and a
+ * message policy (postal address, unsubscribe token, brand limits), a
  * playbook per lifecycle area (win-back as its 7/30/60-day series, plus one
  * archived), 200 customers across every stage, score range and risk level,
  * and 60 interventions in every status, some flagged.
@@ -15,7 +16,7 @@
  */
 import { STATUSES, type Status } from "../../api/schemas.js";
 import { appendAudit } from "./audit.js";
-import { LIFECYCLE_STAGES, type Customer, type LifecycleStage, type Playbook } from "./catalog.js";
+import { getTenant, LIFECYCLE_STAGES, setMessagePolicy, type Customer, type LifecycleStage, type Playbook } from "./catalog.js";
 import { prngSeed, Rng, round2 } from "./random.js";
 import {
   BRAND,
@@ -26,6 +27,7 @@ import {
   OPTED_OUT_USERS,
   PAUSED_USERS,
   PLAYBOOKS,
+  POLICY,
   PRODUCT_NAME,
   ROLES,
   STAGE_COUNTS,
@@ -81,7 +83,7 @@ export function seedStore(db: Db, options: SeedOptions): SeedSummary {
     for (const { playbook } of playbooks) insertPlaybook(db, options.tenantId, playbook);
     const customers = buildCustomers(rng, now);
     for (const customer of customers) insertCustomer(db, options.tenantId, customer);
-    const interventions = buildInterventions(rng, now, options.tenantId, customers, playbooks);
+    const interventions = buildInterventions(rng, now, getTenant(db, options.tenantId)!, customers, playbooks);
     for (const intervention of interventions) insertIntervention(db, intervention);
     const summary = summarize(options, playbooks.length, customers, interventions);
     appendAudit(
@@ -118,6 +120,7 @@ function insertTenant(db: Db, tenantId: string, now: Date): void {
     JSON.stringify(BRAND.things_to_avoid),
     isoAt(now, -400 * DAY_MS),
   );
+  setMessagePolicy(db, tenantId, POLICY);
 }
 
 function buildPlaybooks(rng: Rng, now: Date): SeededPlaybook[] {

@@ -1,7 +1,8 @@
 /**
  * Builds the writer's grounded input from store records. This is the privacy
  * boundary: only the first name and scores leave; no email, company or ids
- * beyond the playbook's.
+ * beyond the playbook's. The first name is what the person typed, so the
+ * writer treats it as untrusted text (data-block.ts, template.ts).
  */
 import type { Channel } from "../../api/schemas.js";
 import type { WriterInput } from "../../writer/types.js";
@@ -35,6 +36,7 @@ export function writerInputFor(args: {
     },
     offers: playbook.strategy_hints.allowed_offers ?? [],
     brand: tenant.brand,
+    policy: tenant.policy,
     variation_key: args.variationKey,
   };
 }
