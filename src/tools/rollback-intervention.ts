@@ -19,8 +19,16 @@ export const rollbackIntervention = defineTool({
   writes: true,
   guarded: true,
   async handler({ intervention_id, reason }, call) {
-    return runGuarded("rollback", "rolled_back", intervention_id, reason, call, (options) =>
+    const outcome = await runGuarded("rollback", "rolled_back", intervention_id, reason, call, (options) =>
       call.deps.backend.rollback(intervention_id, reason, options),
     );
+    if (outcome.structured.status !== "rolled_back") return outcome;
+    // "Rolled back" must not read as "retracted" for an email: say what really happened.
+    const { channel } = await call.deps.backend.get(intervention_id);
+    return channel === "email" ? { ...outcome, text: `${outcome.text} ${EMAIL_ROLLBACK}` } : outcome;
   },
 });
+
+export const EMAIL_ROLLBACK =
+  "It was an email: it is recorded as rolled back, but an email cannot be unsent, so the recipient still has it. " +
+  "If it needs correcting, tell the human; a follow-up message is a new intervention.";

@@ -92,4 +92,29 @@ describe("API mode", () => {
     const { completion } = await h.client.complete({ ref: { type: "ref/prompt", name: "rollback_review" }, argument: { name: "id", value: "" } });
     expect(completion.values).toContain(sent);
   });
+
+  it("tells the agent no false limit on an unfiltered first page: the cursor pages on", async () => {
+    const result = await h.call("list_interventions", { limit: 5 });
+    const text = (result.content as { text: string }[])[0]!.text;
+    expect((result.structuredContent as { next_cursor: string | null }).next_cursor).not.toBeNull();
+    expect(text).not.toContain("no further back");
+    expect(result.structuredContent).not.toHaveProperty("note");
+  });
+
+  it("says whether a created intervention is flagged, reading it back when the API's answer does not say", async () => {
+    const users = restDb.prepare("SELECT id FROM customers WHERE tenant_id = 'test' ORDER BY id").pluck().all() as string[];
+    let created: { id: string } | undefined;
+    let text = "";
+    for (const user_id of users) {
+      const { decision } = await h.ok<{ decision: { action: string; playbook_id: string; channel: string } }>("dry_run_intervention", { user_id });
+      if (decision.action !== "intervene") continue;
+      const result = await h.call("create_intervention", { user_id, playbook_id: decision.playbook_id, channel: decision.channel });
+      created = result.structuredContent as { id: string };
+      text = (result.content as { text: string }[])[0]!.text;
+      break;
+    }
+    expect(created, "a test-data user the engine would contact").toBeDefined();
+    const remote = restDb.prepare("SELECT flagged, flag_reason FROM interventions WHERE id = ?").get(created!.id) as { flagged: number; flag_reason: string | null };
+    expect(text).toContain(remote.flagged ? `FLAGGED: ${remote.flag_reason}` : "Not flagged.");
+  });
 });
