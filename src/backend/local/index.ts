@@ -233,7 +233,9 @@ export class LocalBackend implements InterventionsBackend {
   private requireRow(id: string): InterventionRow {
     const row = findRow(this.db, this.tenantId, id);
     if (!row) {
-      throw new NotFoundError(`No intervention with id '${id}'.`, "Use an id returned by list_interventions.");
+      throw new NotFoundError(`No intervention with id '${id}'.`, "Use an id returned by list_interventions.", {
+        restHint: "Use an id returned by GET /api/interventions.",
+      });
     }
     return row;
   }

@@ -92,6 +92,7 @@ function decodeCursor(cursor: string): number {
     throw new InvalidInputError(
       "cursor is not one this server issued.",
       "Pass the next_cursor value from the previous list_interventions page unchanged, or omit it to start over.",
+      { restHint: "GET /api/interventions takes no cursor; omit it." },
     );
   }
   return Number(match[1]);
