@@ -2,10 +2,14 @@
  * The exact command a human types to answer an approval request: this very
  * installation's CLI, on this very store. A bare `retivo-mcp approvals …`
  * would fail for a clone launched as `node …/dist/cli.js`, and would open a
- * different database whenever the client's config sets RETIVO_DB.
+ * different database whenever the client's config sets RETIVO_DB. An
+ * installed package is named the way it was installed: `retivo-mcp` for a
+ * global install (npm put it on PATH), `npx retivo-mcp@VERSION` for one that
+ * npx fetched into its cache.
  */
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
+import { VERSION } from "../version.js";
 
 const SAFE = /^[A-Za-z0-9_./:@%+=,-]+$/;
 
@@ -27,8 +31,21 @@ function realEntry(entry: string): string {
   }
 }
 
+const NPX_CACHE = /[\\/]_npx[\\/][^\\/]+[\\/]node_modules[\\/]retivo-mcp[\\/]dist[\\/]cli\.js$/;
+const INSTALLED = /[\\/]node_modules[\\/]retivo-mcp[\\/]dist[\\/]cli\.js$/;
+const CLONE = /[\\/]dist[\\/]cli\.js$/;
+
+function launcherFor(real: string | undefined, platform: NodeJS.Platform): string {
+  if (real === undefined) return "retivo-mcp";
+  if (NPX_CACHE.test(real)) return `npx retivo-mcp@${VERSION}`;
+  if (INSTALLED.test(real)) return "retivo-mcp";
+  if (CLONE.test(real)) return `node ${shellQuote(resolve(real), platform)}`;
+  return "retivo-mcp";
+}
+
 /**
- * e.g. approvalsCommand(db)("approve apr_123") → `node /x/dist/cli.js approvals approve apr_123 --db /x/retivo.db`.
+ * e.g. approvalsCommand(db)("approve apr_123") → `node /x/dist/cli.js approvals approve apr_123 --db /x/retivo.db`
+ * from a clone, `retivo-mcp approvals approve apr_123 --db …` from a global install.
  * Undefined for an in-memory store: no other process can ever see its requests.
  */
 export function approvalsCommand(
@@ -37,8 +54,7 @@ export function approvalsCommand(
   platform: NodeJS.Platform = process.platform,
 ): ((subcommand: string) => string) | undefined {
   if (dbPath === ":memory:") return undefined;
-  const real = entry === undefined ? undefined : realEntry(entry);
-  const launcher = real && /[\\/]dist[\\/]cli\.js$/.test(real) ? `node ${shellQuote(resolve(real), platform)}` : "retivo-mcp";
+  const launcher = launcherFor(entry === undefined ? undefined : realEntry(entry), platform);
   const db = shellQuote(resolve(dbPath), platform);
   return (subcommand) => `${launcher} approvals ${subcommand} --db ${db}`;
 }
