@@ -15,6 +15,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore, type Db } from "../../src/backend/local/store.js";
+import { parseConfig } from "../../src/config.js";
+import { silentLogger } from "../../src/log.js";
+import { startRestServer, type RestServer } from "../../src/rest/server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist", "cli.js");
@@ -23,12 +27,33 @@ const scratch = mkdtempSync(join(tmpdir(), "retivo-clients-"));
 const seeded = join(scratch, "seeded.db");
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/**
+ * The snippets' API keys (the docs' placeholder, a VS Code input) meet a local
+ * REST server on loopback that holds exactly those keys: the server checks its
+ * key upstream at start, and nothing here may reach the real Retivo API.
+ */
+const SNIPPET_KEYS = ["rt_test_your_key_here", "rt_test_config_check"];
+let upstream: RestServer;
+let upstreamDb: Db;
+
 // Seed one store up front and give every launch a copy: seeding is the slow part of a first start.
-beforeAll(() => {
+beforeAll(async () => {
   if (!existsSync(CLI)) return;
   const env = { PATH: process.env.PATH, HOME: scratch, RETIVO_DB: seeded, RETIVO_DATA_DIR: scratch, RETIVO_LLM: "template" };
   const run = spawnSync(process.execPath, [CLI, "seed"], { env, encoding: "utf8" });
   if (run.status !== 0) throw new Error(`seeding failed: ${run.stderr}`);
+  const config = parseConfig(["api", "--port", "0", "--host", "127.0.0.1"], {
+    RETIVO_DB: join(scratch, "upstream.db"),
+    RETIVO_DATA_DIR: scratch,
+    RETIVO_LLM: "template",
+    RETIVO_API_KEYS: SNIPPET_KEYS.join(","),
+  });
+  upstreamDb = openStore(config.dbPath);
+  upstream = await startRestServer({ config, logger: silentLogger(), db: upstreamDb, startDispatcher: false });
+});
+afterAll(async () => {
+  await upstream?.close();
+  upstreamDb?.close();
 });
 
 interface ServerEntry {
@@ -96,7 +121,7 @@ function isolatedEnv(name: string): Record<string, string> {
   const dir = join(scratch, name.replace(/\W+/g, "-"));
   mkdirSync(dir, { recursive: true });
   copyFileSync(seeded, join(dir, "retivo.db"));
-  return { RETIVO_DB: join(dir, "retivo.db"), RETIVO_DATA_DIR: dir, HOME: dir, RETIVO_LLM: "template", LOG_LEVEL: "error" };
+  return { RETIVO_DB: join(dir, "retivo.db"), RETIVO_DATA_DIR: dir, HOME: dir, RETIVO_LLM: "template", LOG_LEVEL: "error", RETIVO_API_URL: upstream.url };
 }
 
 async function initializeOverStdio(name: string, launch: Extract<Launch, { kind: "stdio" }>): Promise<void> {
