@@ -72,6 +72,8 @@ export interface Config {
   /** Allow-list of tools; undefined means all. */
   tools: ToolName[] | undefined;
   logLevel: string;
+  /** How often a session checks the intervention resources it is subscribed to (RETIVO_SUBSCRIPTION_POLL_MS); undefined: per mode. */
+  subscriptionPollMs: number | undefined;
   /** `retivo-mcp api` */
   restServer: { host: string; port: number; keys: string[]; ratePerMinute: number };
 }
@@ -350,6 +352,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     readOnly: bool("--read-only", values["read-only"]) || bool("RETIVO_READ_ONLY", env.RETIVO_READ_ONLY),
     tools: toolsValue === undefined ? undefined : parseToolList(toolsValue),
     logLevel,
+    subscriptionPollMs: env.RETIVO_SUBSCRIPTION_POLL_MS === undefined ? undefined : positiveInt("RETIVO_SUBSCRIPTION_POLL_MS", env.RETIVO_SUBSCRIPTION_POLL_MS),
     restServer: {
       host,
       port: portValue,

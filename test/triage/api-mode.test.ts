@@ -4,6 +4,7 @@
  * (`retivo-mcp api`, a test key). Only what works over the API is offered.
  */
 import { join } from "node:path";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Db } from "../../src/backend/local/store.js";
 import { parseConfig } from "../../src/config.js";
@@ -30,7 +31,7 @@ beforeAll(async () => {
   });
   restDb = openStore(config.dbPath);
   rest = await startRestServer({ config, logger: silentLogger(), db: restDb, startDispatcher: false });
-  h = await startHarness({ env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: rest.url } });
+  h = await startHarness({ env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: rest.url, RETIVO_SUBSCRIPTION_POLL_MS: "100" } });
 });
 afterAll(async () => {
   await h?.close();
@@ -91,6 +92,17 @@ describe("API mode", () => {
     const sent = remoteId("status IN ('sent', 'delivered')");
     const { completion } = await h.client.complete({ ref: { type: "ref/prompt", name: "rollback_review" }, argument: { name: "id", value: "" } });
     expect(completion.values).toContain(sent);
+  });
+
+  it("notifies a subscriber when the intervention changes upstream, outside this server", async () => {
+    const id = remoteId("status = 'planned'");
+    const heard: string[] = [];
+    h.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void heard.push(n.params.uri));
+    await h.client.subscribeResource({ uri: `retivo://interventions/${id}` });
+    const paused = await fetch(`${rest.url}/api/interventions/${id}/pause`, { method: "PUT", headers: { authorization: `Bearer ${KEY}` } });
+    expect(paused.status).toBe(200);
+    await expect.poll(() => heard, { timeout: 10_000, interval: 50 }).toEqual([`retivo://interventions/${id}`]);
+    await h.client.unsubscribeResource({ uri: `retivo://interventions/${id}` });
   });
 
   it("tells the agent no false limit on an unfiltered first page: the cursor pages on", async () => {

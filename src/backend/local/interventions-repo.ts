@@ -75,6 +75,19 @@ export function toIntervention(row: InterventionRow): DetailedIntervention {
   };
 }
 
+/**
+ * `status:version` of each id found: every change of an intervention bumps
+ * its version, so this is what a resource subscription compares. One
+ * statement whatever the number of ids (they travel as one JSON array).
+ */
+export function versionsOf(db: Db, tenantId: string, ids: readonly string[]): Map<string, string> {
+  const rows = prepared(db, "SELECT id, status, version FROM interventions WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))").all(
+    tenantId,
+    JSON.stringify(ids),
+  ) as { id: string; status: string; version: number }[];
+  return new Map(rows.map((row) => [row.id, `${row.status}:${row.version}`]));
+}
+
 export function findRow(db: Db, tenantId: string, id: string): InterventionRow | undefined {
   return prepared(db, "SELECT * FROM interventions WHERE id = ? AND tenant_id = ?").get(id, tenantId) as
     | InterventionRow
