@@ -17,7 +17,7 @@ const SAFE = /^[A-Za-z0-9_./:@%+=,-]+$/;
  * Single quotes: nothing inside expands, in POSIX shells (where a quote is
  * written '\'') or in PowerShell (where it is doubled).
  */
-function shellQuote(value: string, platform: NodeJS.Platform = process.platform): string {
+export function shellQuote(value: string, platform: NodeJS.Platform = process.platform): string {
   if (SAFE.test(value)) return value;
   return platform === "win32" ? `'${value.replace(/'/g, "''")}'` : `'${value.replace(/'/g, "'\\''")}'`;
 }
@@ -35,7 +35,12 @@ const NPX_CACHE = /[\\/]_npx[\\/][^\\/]+[\\/]node_modules[\\/]retivo-mcp[\\/]dis
 const INSTALLED = /[\\/]node_modules[\\/]retivo-mcp[\\/]dist[\\/]cli\.js$/;
 const CLONE = /[\\/]dist[\\/]cli\.js$/;
 
-function launcherFor(real: string | undefined, platform: NodeJS.Platform): string {
+/**
+ * How a person starts this very installation from a shell: `node <clone>/dist/cli.js`,
+ * `retivo-mcp` or `npx retivo-mcp@VERSION`. Also what the terminal welcome tells them to connect.
+ */
+export function launcherOf(entry: string | undefined = process.argv[1], platform: NodeJS.Platform = process.platform): string {
+  const real = entry === undefined ? undefined : realEntry(entry);
   if (real === undefined) return "retivo-mcp";
   if (NPX_CACHE.test(real)) return `npx retivo-mcp@${VERSION}`;
   if (INSTALLED.test(real)) return "retivo-mcp";
@@ -54,7 +59,7 @@ export function approvalsCommand(
   platform: NodeJS.Platform = process.platform,
 ): ((subcommand: string) => string) | undefined {
   if (dbPath === ":memory:") return undefined;
-  const launcher = launcherFor(entry === undefined ? undefined : realEntry(entry), platform);
+  const launcher = launcherOf(entry, platform);
   const db = shellQuote(resolve(dbPath), platform);
   return (subcommand) => `${launcher} approvals ${subcommand} --db ${db}`;
 }

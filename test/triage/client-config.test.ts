@@ -132,10 +132,14 @@ async function initializeOverStdio(name: string, launch: Extract<Launch, { kind:
     stderr: "pipe",
   });
   const client = new Client({ name: "config-check", version: "1.0.0" });
+  // A stdout line that is not JSON-RPC reaches the client as a transport error: there must be none.
+  const notJsonRpc: string[] = [];
+  client.onerror = (error) => void notJsonRpc.push(error.message);
   try {
     await client.connect(transport);
     expect(client.getServerVersion()?.name, name).toBe("retivo-mcp");
     expect((await client.listTools()).tools.length, name).toBeGreaterThan(0);
+    expect(notJsonRpc, `${name}: stdout carried more than JSON-RPC`).toEqual([]);
   } finally {
     await client.close();
   }
