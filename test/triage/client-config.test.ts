@@ -221,12 +221,20 @@ describe("client configuration snippets", () => {
     expect(docs.filter((d) => d.source.startsWith("docs/clients.md")).length).toBeGreaterThanOrEqual(8);
   });
 
-  it("uses each client's own shape: VS Code 'servers' with a type, the others 'mcpServers'", () => {
+  it("uses each client's own shape: VS Code 'servers' with a type, the others 'mcpServers'; every URL entry says type http", () => {
+    let urlEntries = 0;
     for (const doc of docs) {
       const parsed = JSON.parse(doc.text) as Record<string, unknown>;
-      if (!("servers" in parsed)) continue;
-      for (const [, entry] of serverEntries(parsed)) expect(["stdio", "http"], doc.source).toContain(entry.type);
+      for (const [, entry] of serverEntries(parsed)) {
+        if ("servers" in parsed) expect(["stdio", "http"], doc.source).toContain(entry.type);
+        // Without it Claude Code refuses the entry and the Inspector cannot tell how to connect.
+        if (entry.url !== undefined) {
+          urlEntries++;
+          expect(entry.type, `${doc.source}: a url entry needs "type": "http"`).toBe("http");
+        }
+      }
     }
+    expect(urlEntries).toBeGreaterThanOrEqual(2); // Cursor and VS Code
   });
 
   for (const doc of docs) {
