@@ -259,8 +259,9 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
 
   checkFlagsFor(command, values);
 
-  const dataDir = env.RETIVO_DATA_DIR ?? defaultDataDir(env);
-  const dbPath = values.db ?? env.RETIVO_DB ?? join(dataDir, "retivo.db");
+  // Empty counts as unset: a client's config form (a Claude Desktop extension's user_config) passes "" for a blank field.
+  const dataDir = env.RETIVO_DATA_DIR?.trim() || defaultDataDir(env);
+  const dbPath = values.db ?? (env.RETIVO_DB?.trim() || join(dataDir, "retivo.db"));
 
   const apiKey = env.RETIVO_API_KEY?.trim() || undefined;
   // `api` serves the local store itself; its own clients' keys are RETIVO_API_KEYS.
