@@ -11,33 +11,23 @@ import { createServer } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, type Db } from "../../src/backend/local/store.js";
-import { parseConfig } from "../../src/config.js";
-import { silentLogger } from "../../src/log.js";
-import { startRestServer, type RestServer } from "../../src/rest/server.js";
 import { tempDir } from "../contract/harness.js";
+import { startTestServer, type TestServer } from "../rest/support.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const GOOD_KEY = "rt_test_keycheck0000000000000000";
 
-let rest: RestServer;
-let restDb: Db;
+let upstream: TestServer;
 let dir: ReturnType<typeof tempDir>;
+let restUrl: string;
 
 beforeAll(async () => {
   dir = tempDir();
-  const config = parseConfig(["api", "--port", "0", "--host", "127.0.0.1"], {
-    RETIVO_DB: join(dir.path, "rest.db"),
-    RETIVO_LLM: "template",
-    RETIVO_DATA_DIR: dir.path,
-    RETIVO_API_KEYS: GOOD_KEY,
-  });
-  restDb = openStore(config.dbPath);
-  rest = await startRestServer({ config, logger: silentLogger(), db: restDb, startDispatcher: false });
+  upstream = await startTestServer({ RETIVO_API_KEYS: GOOD_KEY });
+  restUrl = upstream.server.url;
 });
 afterAll(async () => {
-  await rest?.close();
-  restDb?.close();
+  await upstream?.close();
   dir?.remove();
 });
 
@@ -77,21 +67,21 @@ describe("the API key, checked at start", () => {
   it("stops with a plain message when the API refuses the docs' placeholder key", async () => {
     // Not spawnSync: the REST server that must answer runs in this very process.
     const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-      const child = execFile(process.execPath, [CLI, "serve"], { env: envFor("rt_test_your_key_here", rest.url), timeout: 20_000 }, (error, stdout, stderr) =>
+      const child = execFile(process.execPath, [CLI, "serve"], { env: envFor("rt_test_your_key_here", restUrl), timeout: 20_000 }, (error, stdout, stderr) =>
         done({ status: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
       );
       child.stdin?.end();
     });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toContain(`retivo-mcp: The Retivo API at ${rest.url} refused RETIVO_API_KEY`);
+    expect(run.stderr).toContain(`retivo-mcp: The Retivo API at ${restUrl} refused RETIVO_API_KEY`);
     expect(run.stderr).toContain("HTTP 401");
     expect(run.stderr).toContain("That is the placeholder from the setup docs, not a real key.");
     expect(run.stderr).not.toContain(GOOD_KEY);
   });
 
   it("serves when the API accepts the key", { timeout: 30_000 }, async () => {
-    const { tools } = await handshake(envFor(GOOD_KEY, rest.url));
+    const { tools } = await handshake(envFor(GOOD_KEY, restUrl));
     expect(tools).toBeGreaterThan(0);
   });
 

@@ -16,10 +16,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, type Db } from "../../src/backend/local/store.js";
-import { parseConfig } from "../../src/config.js";
-import { silentLogger } from "../../src/log.js";
-import { startRestServer, type RestServer } from "../../src/rest/server.js";
+import { startTestServer, type TestServer } from "../rest/support.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist", "cli.js");
@@ -34,8 +31,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
  * key upstream at start, and nothing here may reach the real Retivo API.
  */
 const SNIPPET_KEYS = ["rt_test_your_key_here", "rt_test_config_check"];
-let upstream: RestServer;
-let upstreamDb: Db;
+let upstream: TestServer;
 
 // Seed one store up front and give every launch a copy: seeding is the slow part of a first start.
 beforeAll(async () => {
@@ -43,19 +39,9 @@ beforeAll(async () => {
   const env = { PATH: process.env.PATH, HOME: scratch, RETIVO_DB: seeded, RETIVO_DATA_DIR: scratch, RETIVO_LLM: "template" };
   const run = spawnSync(process.execPath, [CLI, "seed"], { env, encoding: "utf8" });
   if (run.status !== 0) throw new Error(`seeding failed: ${run.stderr}`);
-  const config = parseConfig(["api", "--port", "0", "--host", "127.0.0.1"], {
-    RETIVO_DB: join(scratch, "upstream.db"),
-    RETIVO_DATA_DIR: scratch,
-    RETIVO_LLM: "template",
-    RETIVO_API_KEYS: SNIPPET_KEYS.join(","),
-  });
-  upstreamDb = openStore(config.dbPath);
-  upstream = await startRestServer({ config, logger: silentLogger(), db: upstreamDb, startDispatcher: false });
+  upstream = await startTestServer({ RETIVO_API_KEYS: SNIPPET_KEYS.join(",") });
 });
-afterAll(async () => {
-  await upstream?.close();
-  upstreamDb?.close();
-});
+afterAll(async () => upstream?.close());
 
 interface ServerEntry {
   type?: string;
@@ -122,7 +108,7 @@ function isolatedEnv(name: string): Record<string, string> {
   const dir = join(scratch, name.replace(/\W+/g, "-"));
   mkdirSync(dir, { recursive: true });
   copyFileSync(seeded, join(dir, "retivo.db"));
-  return { RETIVO_DB: join(dir, "retivo.db"), RETIVO_DATA_DIR: dir, HOME: dir, RETIVO_LLM: "template", LOG_LEVEL: "error", RETIVO_API_URL: upstream.url };
+  return { RETIVO_DB: join(dir, "retivo.db"), RETIVO_DATA_DIR: dir, HOME: dir, RETIVO_LLM: "template", LOG_LEVEL: "error", RETIVO_API_URL: upstream.server.url };
 }
 
 async function initializeOverStdio(name: string, launch: Extract<Launch, { kind: "stdio" }>): Promise<void> {
