@@ -68,8 +68,8 @@ async function run(config: Readonly<Config>): Promise<number | undefined> {
       return undefined;
     }
     case "approvals": {
-      const { runApprovalsCommand } = await import("./guard/cli-approvals.js");
-      return runApprovalsCommand(config, config.args, io);
+      const [{ runApprovalsCommand }, { localExecutorFor }] = await Promise.all([import("./guard/cli-approvals.js"), import("./local-executor.js")]);
+      return runApprovalsCommand(config, config.args, io, { openLocalExecutor: localExecutorFor(config, logger) });
     }
     case "audit": {
       const { runAuditCommand } = await import("./guard/cli-audit.js");

@@ -11,6 +11,7 @@ import { Dispatcher } from "./backend/local/dispatch.js";
 import { setWebhook } from "./backend/local/catalog.js";
 import { ensureSeeded } from "./backend/local/seed.js";
 import { openStore, type Db } from "./backend/local/store.js";
+import { exposureWarning } from "./backend/local/store-files.js";
 import { ReadOnlyBackend } from "./backend/read-only.js";
 import { createGuard } from "./guard/index.js";
 import type { ApprovalGuard } from "./guard/types.js";
@@ -40,10 +41,14 @@ export interface RuntimeOverrides {
   dispatcher?: Partial<ConstructorParameters<typeof Dispatcher>[0]>;
   /** Skip the background dispatcher loop (tests drive `dispatcher.runOnce()`). */
   startDispatcher?: boolean;
+  /** Skip the loop that releases what humans approved elsewhere (default: it runs, unless read-only or deny). */
+  startReleaseLoop?: boolean;
 }
 
 export async function openRuntime(config: Readonly<Config>, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const db = openStore(config.dbPath);
+  const exposure = exposureWarning(config.dbPath);
+  if (exposure) logger.warn({ db: config.dbPath }, exposure);
   const writer = overrides.writer ?? createWriter(config.llm, logger);
   let backend: InterventionsBackend;
   let dispatcher: Dispatcher | undefined;
@@ -77,7 +82,10 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   // Read-only is enforced here as well as by hiding write tools, so no path
   // (a future tool, a resource, a prompt) can change anything by mistake.
   if (config.readOnly) backend = new ReadOnlyBackend(backend);
-  const guard = createGuard({ db, config, logger, backendMode: backend.mode });
+  const guard = createGuard({ db, config, logger, executor: backend, backendMode: backend.mode });
+  // Any running server on the store executes what a human approved in the CLI or on a page:
+  // the human's decision is the release. Not here if this server may not change anything.
+  if (overrides.startReleaseLoop !== false && !config.readOnly && config.approval.policy !== "deny") guard.start?.();
   const runtime: Runtime = {
     config,
     logger,

@@ -10,6 +10,7 @@ import type { Config } from "./config.js";
 import { TOOLS } from "./tools/index.js";
 import type { ToolDefinition, ToolDeps } from "./tools/define.js";
 import { ANY_ARGUMENTS, parseArguments } from "./tools/arguments.js";
+import { DroppedArgumentKeys } from "./tools/dropped-keys.js";
 import { guardSessionFor } from "./tools/guard-session.js";
 import { publishToolList } from "./tools/publish.js";
 import { errorResult, successResult } from "./tools/result.js";
@@ -36,6 +37,13 @@ export function buildServer(deps: ServerDeps): McpServer {
       instructions: instructionsFor(deps.config, deps.backend.mode, tools),
     },
   );
+  // Seen on the raw message, before the SDK's copy of `arguments` loses them.
+  const dropped = new DroppedArgumentKeys();
+  const connect = server.connect.bind(server);
+  server.connect = (transport) => {
+    dropped.watch(transport);
+    return connect(transport);
+  };
   for (const tool of tools) {
     server.registerTool(
       tool.name,
@@ -49,7 +57,7 @@ export function buildServer(deps: ServerDeps): McpServer {
       },
       async (args: unknown, extra) => {
         try {
-          const parsed = parseArguments(tool, args);
+          const parsed = parseArguments(tool, args, dropped.take(extra.requestId));
           if (!parsed.ok) {
             if (tool.guarded) deps.guard.recordRefusedArguments(tool.name, args, parsed.unknownKeys, guardSessionFor({ deps, server, extra }));
             throw parsed.error;

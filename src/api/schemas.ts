@@ -100,6 +100,7 @@ export type Intervention = z.infer<typeof InterventionSchema>;
  */
 export const InterventionExtrasSchema = z.object({
   version: z.number().optional().describe("Bumped by every change (local store)."),
+  subject: z.string().nullable().optional().describe("Email subject line (email channel)."),
   provenance: ProvenanceSchema.nullable().optional(),
   reject_reason: z.string().nullable().optional(),
   rollback_reason: z.string().nullable().optional(),

@@ -1,15 +1,15 @@
 /**
  * What a human approves, reduced to the facts that decide what will happen,
  * and its hash. The hash is recomputed from a fresh read at execution time, so
- * an edit of the message, status, version or flag after the human answered
- * makes the approval worthless.
+ * an edit of the message, subject, status, version or flag after the human
+ * answered makes the approval worthless.
  */
 import { createHash } from "node:crypto";
 import type { DetailedIntervention } from "../api/schemas.js";
 import { canonicalJson } from "../canonical.js";
 import type { GuardedAction } from "./types.js";
 
-/** Exactly the fields DESIGN.md lists; nothing the agent controls besides `reason`. */
+/** Exactly what reaches the recipient or decides whether it does; nothing the agent controls besides `reason`. */
 export interface ActionFacts {
   action: GuardedAction;
   intervention_id: string;
@@ -18,6 +18,8 @@ export interface ActionFacts {
   status: string;
   user_id: string;
   channel: string;
+  /** The email subject line, sent with the body; null where there is none (or the API does not report it). */
+  subject: string | null;
   message_body: string;
   planned_at: string;
   flagged: boolean;
@@ -30,7 +32,6 @@ export interface DisplayFacts {
   confidence: number;
   flag_reason: string | null;
   quality_checks: unknown;
-  subject: string | null;
 }
 
 export function actionFactsOf(action: GuardedAction, intervention: DetailedIntervention, reason?: string): ActionFacts {
@@ -41,6 +42,7 @@ export function actionFactsOf(action: GuardedAction, intervention: DetailedInter
     status: intervention.status,
     user_id: intervention.user_id,
     channel: intervention.channel,
+    subject: typeof intervention.subject === "string" ? intervention.subject : null,
     message_body: intervention.message_body,
     planned_at: intervention.planned_at,
     flagged: intervention.flagged,
@@ -49,13 +51,11 @@ export function actionFactsOf(action: GuardedAction, intervention: DetailedInter
 }
 
 export function displayFactsOf(intervention: DetailedIntervention): DisplayFacts {
-  const subject = (intervention as { subject?: unknown }).subject;
   return {
     reasoning: intervention.reasoning,
     confidence: intervention.confidence,
     flag_reason: intervention.flag_reason,
     quality_checks: intervention.quality_checks ?? null,
-    subject: typeof subject === "string" ? subject : null,
   };
 }
 

@@ -1,10 +1,13 @@
 /**
- * HTML of the local approval page. Everything interpolated is escaped; the
- * facts are the same plain text the form and the CLI show, in a <pre>, so
- * model-written text can never become markup or script.
+ * HTML of the local approval page. Everything interpolated passes the
+ * sanitizer and is then HTML-escaped; the facts are the same plain text the
+ * form and the CLI show, in a <pre>, so model-written text can never become
+ * markup or script, nor reorder or hide what the page shows.
  */
+import { oneLine, visibleText } from "./sanitize.js";
+
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return visibleText(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -32,7 +35,7 @@ export interface ApprovalFormView {
 export function approvalFormPage(view: ApprovalFormView): string {
   const verb = view.action === "approve" ? "Approve and release" : "Approve the rollback";
   const flag = view.flagged
-    ? `<label><input type="checkbox" name="ack_flag" value="yes"> I have read the flag: ${escapeHtml(view.flagReason ?? "flagged")}</label>`
+    ? `<label><input type="checkbox" name="ack_flag" value="yes"> I have read the flag: ${escapeHtml(oneLine(view.flagReason ?? "flagged"))}</label>`
     : "";
   const passphrase = view.passphraseRequired
     ? `<label>Operator passphrase <input type="password" name="passphrase" autocomplete="off" required></label>`

@@ -1,26 +1,33 @@
 /**
  * The local approval page: `GET /approvals/<id>?token=…` shows the request and
- * changes nothing; `POST /approvals/<id>` with the one-time token, a CSRF
- * token, and (when set) the operator passphrase records the human's answer.
- * Only loopback peers with a loopback Host header are served, which also
- * defeats DNS rebinding; cross-site posts are refused by Origin and CSRF.
+ * changes nothing; `POST /approvals/<id>` with the link's token, a CSRF token,
+ * and (when set) the operator passphrase records the human's answer, and an
+ * approval is executed right away: the page then says what actually happened.
+ * The link works until the request is decided or expires; afterwards it shows
+ * only the outcome. Only loopback peers with a loopback Host header are
+ * served, which also defeats DNS rebinding; cross-site posts are refused by
+ * Origin and CSRF.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "../backend/local/store.js";
 import { isLoopbackHost, parseHostHeader } from "../config.js";
 import type { Logger } from "../log.js";
 import { approvalFormPage, messagePage } from "./approval-page-html.js";
-import { factsOf, getApproval, isExpired, tokenHash, type ApprovalRow } from "./approvals-store.js";
+import { factsOf, getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
 import { describeApprovalRow } from "./describe.js";
 import { answerApproval } from "./human-answer.js";
+import { csrfTokenFor, isCsrfToken, isPageToken } from "./page-token.js";
 import { hasPassphrase } from "./passphrase.js";
+import { outcomeText } from "./outcome-text.js";
+import type { Releaser } from "./release.js";
 
 export type ApprovalPageHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ApprovalPageOptions {
   db: Db;
   logger: Logger;
+  /** Executes a request the moment the human approves it here. */
+  releaser: Releaser;
   /** Called after a human answered on the page (the URL channel sends elicitation-complete). */
   onAnswered?: (approvalId: string) => void;
   now?: () => Date;
@@ -92,31 +99,20 @@ function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   });
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export function createApprovalPageHandler(options: ApprovalPageOptions): ApprovalPageHandler {
-  const { db, logger } = options;
+  const { db, logger, releaser } = options;
   const now = options.now ?? (() => new Date());
-  // CSRF tokens are derived, not stored: valid only in this process, for one request and token.
-  const csrfKey = randomBytes(32);
-  const csrfFor = (row: ApprovalRow) => createHmac("sha256", csrfKey).update(`${row.id}\n${row.page_token_hash}`).digest("base64url");
 
   /** The request the URL names, if the token matches it; undefined otherwise (answered as 404). */
-  const authorizedRow = (id: string, token: string | null): ApprovalRow | undefined => {
-    const row = token ? getApproval(db, id) : undefined;
-    return row && token && sameSecret(row.page_token_hash, tokenHash(token)) ? row : undefined;
-  };
+  const authorizedRow = (id: string, token: string | null): ApprovalRow | undefined =>
+    isPageToken(db, id, token) ? getApproval(db, id) : undefined;
 
   const show = (res: ServerResponse, row: ApprovalRow, token: string) => {
-    if (row.status !== "pending") return send(res, 409, messagePage("Already answered", `This request is ${row.status}. Nothing changed.`));
-    if (isExpired(row, now())) return send(res, 410, messagePage("Expired", "This request expired. Ask the agent to try again."));
+    if (row.status !== "pending") return send(res, 409, messagePage("Already decided", outcomeText(row)));
+    if (isExpired(row, now())) return send(res, 410, messagePage("Expired", "This request expired unanswered; nothing was released. Ask the agent to request approval again."));
     const { facts, display } = factsOf(row);
     const description = describeApprovalRow(row);
-    send(res, 200, approvalFormPage({ description, flagged: facts.flagged, flagReason: display.flag_reason, passphraseRequired: hasPassphrase(db), token, csrf: csrfFor(row), action: facts.action }));
+    send(res, 200, approvalFormPage({ description, flagged: facts.flagged, flagReason: display.flag_reason, passphraseRequired: hasPassphrase(db), token, csrf: csrfTokenFor(db, row.id), action: facts.action }));
   };
 
   const decide = async (req: IncomingMessage, res: ServerResponse, id: string) => {
@@ -127,8 +123,7 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     if (!form) return send(res, 400, messagePage("Refused", "Unreadable form. Nothing changed."));
     const row = authorizedRow(id, form.get("token"));
     if (!row) return send(res, 404, messagePage("Not found", "Unknown or invalid approval link. Nothing changed."));
-    const csrf = form.get("csrf");
-    if (!csrf || !sameSecret(csrf, csrfFor(row))) {
+    if (!isCsrfToken(db, row.id, form.get("csrf"))) {
       logger.warn({ approvalId: id }, "approval page POST without a valid CSRF token");
       return send(res, 403, messagePage("Refused", "Missing or invalid CSRF token: reload the approval page. Nothing changed."));
     }
@@ -149,12 +144,15 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     );
     if (!outcome.ok) {
       const status = outcome.reason === "expired" ? 410 : outcome.reason === "not_pending" ? 409 : 403;
-      if (outcome.reason === "passphrase_locked") options.onAnswered?.(id);
-      return send(res, status, messagePage("Not approved", outcome.message));
+      if (outcome.reason === "too_many_wrong_passphrases") options.onAnswered?.(id);
+      const text = outcome.reason === "not_pending" && outcome.row ? outcomeText(outcome.row) : outcome.message;
+      return send(res, status, messagePage("Not approved", text));
     }
+    if (decision === "approve") await releaser.release(id);
     options.onAnswered?.(id);
-    const text = decision === "approve" ? "Approved. Return to your MCP client: the agent's call will now go ahead." : "Denied. Nothing will change.";
-    send(res, 200, messagePage(decision === "approve" ? "Approved" : "Denied", text));
+    const decided = getApproval(db, id) ?? outcome.row;
+    const title = decided.status === "executed" ? "Released" : decided.status === "denied" ? "Denied" : "Not released";
+    send(res, 200, messagePage(title, outcomeText(decided)));
   };
 
   return (req, res) => {

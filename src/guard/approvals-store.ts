@@ -1,15 +1,21 @@
 /**
  * The `approvals` table: creating a request, finding the one that matches a
  * call, recording the human's answer, and spending it. Every state change is a
- * guarded UPDATE on the expected prior state, so two writers (the server and a
- * CLI in another process) can never both decide or both consume one request.
+ * guarded UPDATE on the expected prior state, so two writers (a server and a
+ * CLI in another process, or two servers) can never both decide or both
+ * spend one request.
+ *
+ * A request's life: pending → approved (a human said yes) → executed (spent in
+ * the transition's own transaction), or denied, expired, void (the
+ * intervention changed, or too many wrong passphrases), failed (spent, but
+ * the upstream refused the transition).
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Db } from "../backend/local/store.js";
 import type { ActionFacts, DisplayFacts } from "./action-hash.js";
 import type { GuardedAction } from "./types.js";
 
-export type ApprovalStatus = "pending" | "approved" | "denied" | "expired" | "void";
+export type ApprovalStatus = "pending" | "approved" | "executed" | "denied" | "expired" | "void" | "failed";
 
 export interface ApprovalRow {
   id: string;
@@ -19,12 +25,14 @@ export interface ApprovalRow {
   action_hash: string;
   facts: string;
   display: string;
-  session_id: string;
+  /** Who asked: 'local' (this store's own agents) or an HTTP credential's identity. */
+  principal: string;
   client_name: string;
   client_version: string;
+  /** local, api-live, api-test: whether the CLI can execute the action itself (local only). */
+  backend_mode: string;
   channel: string;
   status: ApprovalStatus;
-  page_token_hash: string;
   failed_attempts: number;
   created_at: string;
   expires_at: string;
@@ -32,7 +40,9 @@ export interface ApprovalRow {
   decided_by: string | null;
   answer: string | null;
   note: string | null;
-  consumed_at: string | null;
+  executed_at: string | null;
+  /** What happened when it was executed, voided or failed: shown to the human and the agent. */
+  outcome: string | null;
 }
 
 export interface NewApproval {
@@ -40,25 +50,20 @@ export interface NewApproval {
   facts: ActionFacts;
   display: DisplayFacts;
   hash: string;
-  sessionId: string;
+  principal: string;
   client: { name: string; version: string };
+  backendMode: string;
   channel: string;
   now: Date;
   ttlMs: number;
 }
 
-export function tokenHash(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
-
-/** Returns the row and the page token, which exists in clear only in this return value. */
-export function insertApproval(db: Db, spec: NewApproval): { row: ApprovalRow; pageToken: string } {
+export function insertApproval(db: Db, spec: NewApproval): ApprovalRow {
   const id = `apr_${randomBytes(12).toString("base64url")}`;
-  const pageToken = randomBytes(32).toString("base64url");
   db.prepare(
-    `INSERT INTO approvals (id, tenant_id, action, intervention_id, action_hash, facts, display, session_id,
-       client_name, client_version, channel, status, page_token_hash, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    `INSERT INTO approvals (id, tenant_id, action, intervention_id, action_hash, facts, display, principal,
+       client_name, client_version, backend_mode, channel, status, created_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
   ).run(
     id,
     spec.tenantId,
@@ -67,59 +72,69 @@ export function insertApproval(db: Db, spec: NewApproval): { row: ApprovalRow; p
     spec.hash,
     JSON.stringify(spec.facts),
     JSON.stringify(spec.display),
-    spec.sessionId,
+    spec.principal,
     spec.client.name,
     spec.client.version,
+    spec.backendMode,
     spec.channel,
-    tokenHash(pageToken),
     spec.now.toISOString(),
     new Date(spec.now.getTime() + spec.ttlMs).toISOString(),
   );
-  return { row: getApproval(db, id)!, pageToken };
+  return getApproval(db, id)!;
 }
 
 export function getApproval(db: Db, id: string): ApprovalRow | undefined {
   return db.prepare("SELECT * FROM approvals WHERE id = ?").get(id) as ApprovalRow | undefined;
 }
 
-/** Open (pending, or approved and unspent) requests of one session for one intervention and action. */
-export function openApprovalsFor(db: Db, interventionId: string, action: GuardedAction, sessionId: string): ApprovalRow[] {
+/** Every request of one principal for one intervention and action, newest first. */
+export function requestsOf(db: Db, interventionId: string, action: GuardedAction, principal: string): ApprovalRow[] {
   return db
-    .prepare(
-      `SELECT * FROM approvals WHERE intervention_id = ? AND action = ? AND session_id = ?
-         AND (status = 'pending' OR (status = 'approved' AND consumed_at IS NULL)) ORDER BY created_at DESC`,
-    )
-    .all(interventionId, action, sessionId) as ApprovalRow[];
+    .prepare("SELECT * FROM approvals WHERE intervention_id = ? AND action = ? AND principal = ? ORDER BY created_at DESC, rowid DESC LIMIT 50")
+    .all(interventionId, action, principal) as ApprovalRow[];
+}
+
+/** The newest executed request for an intervention and action, by anyone: how it got where it is. */
+export function lastExecuted(db: Db, interventionId: string, action: GuardedAction): ApprovalRow | undefined {
+  return db
+    .prepare("SELECT * FROM approvals WHERE intervention_id = ? AND action = ? AND status = 'executed' ORDER BY executed_at DESC LIMIT 1")
+    .get(interventionId, action) as ApprovalRow | undefined;
+}
+
+export function isOpen(row: ApprovalRow): boolean {
+  return row.status === "pending" || row.status === "approved";
 }
 
 export function listOpenApprovals(db: Db): ApprovalRow[] {
+  return db.prepare("SELECT * FROM approvals WHERE status IN ('pending', 'approved') ORDER BY created_at").all() as ApprovalRow[];
+}
+
+/** Decided by a human, not yet executed, not expired: what any running server releases. */
+export function listApprovedUnexecuted(db: Db, now: Date): ApprovalRow[] {
   return db
-    .prepare(
-      `SELECT * FROM approvals WHERE status = 'pending' OR (status = 'approved' AND consumed_at IS NULL)
-       ORDER BY created_at`,
-    )
-    .all() as ApprovalRow[];
+    .prepare("SELECT * FROM approvals WHERE status = 'approved' AND expires_at > ? ORDER BY decided_at LIMIT 50")
+    .all(now.toISOString()) as ApprovalRow[];
 }
 
 export function isExpired(row: ApprovalRow, now: Date): boolean {
   return Date.parse(row.expires_at) <= now.getTime();
 }
 
-/** Closes an open request (expired, or void because the intervention changed). True if this call closed it. */
-export function closeApproval(db: Db, id: string, status: "expired" | "void", now: Date): boolean {
+/** Closes an open request (expired, or void). True if this call closed it. */
+export function closeApproval(db: Db, id: string, status: "expired" | "void", now: Date, outcome: string): boolean {
   return (
     db
       .prepare(
-        `UPDATE approvals SET status = ?, decided_at = COALESCE(decided_at, ?)
-         WHERE id = ? AND (status = 'pending' OR (status = 'approved' AND consumed_at IS NULL))`,
+        `UPDATE approvals SET status = ?, outcome = ?, decided_at = COALESCE(decided_at, ?)
+         WHERE id = ? AND status IN ('pending', 'approved')`,
       )
-      .run(status, now.toISOString(), id).changes === 1
+      .run(status, outcome, now.toISOString(), id).changes === 1
   );
 }
 
 export interface Answer {
   approved: boolean;
-  /** How the human answered: form, page, cli. */
+  /** Who answered: human:cli, human:page, human:form, client:<name> … */
   by: string;
   /** accept, decline, cancel, unconfirmed, … */
   answer: string;
@@ -152,11 +167,16 @@ export function consumeApprovalRow(db: Db, id: string, now: Date): boolean {
   return (
     db
       .prepare(
-        `UPDATE approvals SET consumed_at = ?
-         WHERE id = ? AND status = 'approved' AND consumed_at IS NULL AND expires_at > ?`,
+        `UPDATE approvals SET status = 'executed', executed_at = ?
+         WHERE id = ? AND status = 'approved' AND expires_at > ?`,
       )
       .run(now.toISOString(), id, now.toISOString()).changes === 1
   );
+}
+
+/** What a spent approval led to (the status reached, or why its execution failed). */
+export function recordOutcome(db: Db, id: string, status: "executed" | "failed", outcome: string): void {
+  db.prepare("UPDATE approvals SET status = ?, outcome = ? WHERE id = ? AND status = 'executed'").run(status, outcome, id);
 }
 
 export function countFailedAttempt(db: Db, id: string): number {
@@ -166,11 +186,4 @@ export function countFailedAttempt(db: Db, id: string): number {
 
 export function factsOf(row: ApprovalRow): { facts: ActionFacts; display: DisplayFacts } {
   return { facts: JSON.parse(row.facts) as ActionFacts, display: JSON.parse(row.display) as DisplayFacts };
-}
-
-/** Issues a fresh one-time page token for an open request; the previous link stops working. */
-export function rotatePageToken(db: Db, id: string): string {
-  const pageToken = randomBytes(32).toString("base64url");
-  db.prepare("UPDATE approvals SET page_token_hash = ? WHERE id = ?").run(tokenHash(pageToken), id);
-  return pageToken;
 }

@@ -6,6 +6,7 @@ import { auditTrail, recentAudit, verifyAuditChain, type AuditRow } from "../bac
 import { openStore } from "../backend/local/store.js";
 import type { Config } from "../config.js";
 import { writeLine, type CommandIo } from "./cli-io.js";
+import { oneLine } from "./sanitize.js";
 
 const USAGE = `Usage: retivo-mcp audit <command>
   list [N]                the N most recent events (default 50)
@@ -16,8 +17,9 @@ const USAGE = `Usage: retivo-mcp audit <command>
 /** What `retivo-mcp help` advertises as `audit ID`: an intervention id, as the tools print them. */
 const INTERVENTION_ID = /^int_[A-Za-z0-9_-]{1,60}$/;
 
+/** One row, one line: actors and details carry agent-written text (client names, reasons). */
 function formatRow(row: AuditRow): string {
-  return `${row.seq}  ${row.at}  ${row.event}  ${row.intervention_id ?? "-"}  ${row.actor}  ${row.detail}`;
+  return [row.seq, row.at, row.event, row.intervention_id ?? "-", oneLine(row.actor), oneLine(row.detail, 4000)].join("  ");
 }
 
 export async function runAuditCommand(config: Readonly<Config>, args: string[], io: CommandIo): Promise<number> {

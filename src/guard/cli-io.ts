@@ -1,9 +1,13 @@
 /**
- * Terminal input and output for the human-facing commands. Output is
- * sanitised because it prints model-written text: an escape sequence in a
- * message body must not be able to rewrite what the human sees. Hidden input
- * (the passphrase) switches the TTY to raw mode so nothing is echoed.
+ * Terminal input and output for the human-facing commands. Everything printed,
+ * prompts included, passes the sanitizer (sanitize.ts) once more as a last
+ * line of defence: an escape sequence in a message body or a flag reason must
+ * not be able to rewrite what the human sees. (Callers sanitize each field
+ * too, so that one-line fields stay one line.) Hidden input (the passphrase)
+ * switches the TTY to raw mode so nothing is echoed.
  */
+import { visibleText } from "./sanitize.js";
+
 export interface CommandIo {
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
@@ -13,11 +17,6 @@ export interface CommandIo {
 }
 
 export class PromptAborted extends Error {}
-
-/** Control characters other than newline and tab become visible escapes. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
 
 type RawCapable = NodeJS.ReadableStream & { setRawMode?: (raw: boolean) => unknown; isTTY?: boolean };
 
@@ -47,7 +46,7 @@ export class Prompter {
     // Echo goes off before the prompt shows: a human (or a script) answering the
     // prompt the instant it appears must never see the passphrase echoed.
     if (raw) stdin.setRawMode!(true);
-    this.io.stdout.write(prompt);
+    this.io.stdout.write(visibleText(prompt));
     try {
       let typed = "";
       for (;;) {
@@ -86,5 +85,5 @@ export class Prompter {
 }
 
 export function writeLine(stream: NodeJS.WritableStream, text = ""): void {
-  stream.write(`${printable(text)}\n`);
+  stream.write(`${visibleText(text)}\n`);
 }

@@ -16,13 +16,13 @@ export async function runPassphraseCommand(db: Db, io: CommandIo, onSet: (replac
   try {
     const replacing = hasPassphrase(db);
     if (replacing) {
-      // Same throttle as approvals: guessing here counts towards the lockout too.
-      const lockedUntil = passphraseLockedUntil(db);
+      // The terminal's own throttle, as for approvals in the terminal.
+      const lockedUntil = passphraseLockedUntil(db, "cli");
       if (lockedUntil) {
         writeLine(io.stderr, `Too many wrong passphrases: attempts are refused until ${lockedUntil}. Nothing changed.`);
         return 1;
       }
-      const attempt = await attemptPassphrase(db, await prompter.line("Current operator passphrase: ", { hidden: true }));
+      const attempt = await attemptPassphrase(db, await prompter.line("Current operator passphrase: ", { hidden: true }), "cli");
       if (!attempt.ok) {
         const until = attempt.lockedUntil ? ` Further attempts are refused until ${attempt.lockedUntil}.` : "";
         writeLine(io.stderr, attempt.reason === "locked" ? `Too many wrong passphrases: attempts are refused until ${attempt.lockedUntil}. Nothing changed.` : `Wrong passphrase; nothing changed.${until}`);

@@ -1,10 +1,14 @@
 /**
  * The same plain-text account of a request for every channel (form, page,
  * CLI), so the human sees identical facts wherever they answer. Model output
- * is fenced and labelled: it is data to judge, never an instruction.
+ * is fenced and labelled: it is data to judge, never an instruction. Every
+ * string an agent, a model or a customer wrote goes through the sanitizer
+ * (sanitize.ts): one-line fields stay one line, and nothing can clear the
+ * screen, reorder text or draw a fake fact line.
  */
 import type { ActionFacts, DisplayFacts } from "./action-hash.js";
 import { factsOf, type ApprovalRow } from "./approvals-store.js";
+import { oneLine, visibleText } from "./sanitize.js";
 
 export interface DescribedRequest {
   approvalId: string;
@@ -15,10 +19,15 @@ export interface DescribedRequest {
   actionHash: string;
 }
 
+const REASON_MAX = 5000;
+
 export function headline(facts: ActionFacts): string {
+  const id = oneLine(facts.intervention_id, 40);
+  const channel = oneLine(facts.channel, 20);
+  const user = oneLine(facts.user_id, 80);
   return facts.action === "approve"
-    ? `APPROVE intervention ${facts.intervention_id}: release this ${facts.channel} message to user ${facts.user_id}`
-    : `ROLL BACK intervention ${facts.intervention_id}: retract the ${facts.channel} message already sent to user ${facts.user_id}`;
+    ? `APPROVE intervention ${id}: release this ${channel} message to user ${user}`
+    : `ROLL BACK intervention ${id}: retract the ${channel} message already sent to user ${user}`;
 }
 
 /**
@@ -27,15 +36,10 @@ export function headline(facts: ActionFacts): string {
  * pass for the facts around it.
  */
 function gutter(text: string): string {
-  return text
-    .split(/\r?\n|\r/)
+  return visibleText(text)
+    .split("\n")
     .map((line) => `  │ ${line}`)
     .join("\n");
-}
-
-/** For one-line fields an agent can write (flag and rollback reasons): line breaks cannot start a fake fact. */
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, " ⏎ ");
 }
 
 function qualityLines(checks: unknown): string[] {
@@ -46,7 +50,7 @@ function qualityLines(checks: unknown): string[] {
   const summary = (checks as { passed?: boolean }).passed ? "passed" : "FAILED";
   return [
     `Quality checks: ${summary}`,
-    ...list.map((c) => `  - ${c.passed ? "ok  " : "FAIL"} ${String(c.name)} (${String(c.severity)}): ${oneLine(String(c.detail))}`),
+    ...list.map((c) => `  - ${c.passed ? "ok  " : "FAIL"} ${oneLine(String(c.name), 40)} (${oneLine(String(c.severity), 10)}): ${oneLine(String(c.detail))}`),
   ];
 }
 
@@ -56,23 +60,24 @@ export function describeRequest(request: DescribedRequest): string {
   const lines = [
     headline(facts),
     "",
-    `Intervention: ${facts.intervention_id} (status ${facts.status}, version ${facts.version ?? "n/a"})`,
-    `User: ${facts.user_id}`,
-    `Channel: ${facts.channel}`,
-    `Planned at: ${facts.planned_at}`,
+    `Intervention: ${oneLine(facts.intervention_id, 40)} (status ${oneLine(facts.status, 20)}, version ${facts.version ?? "n/a"})`,
+    `User: ${oneLine(facts.user_id, 80)}`,
+    `Channel: ${oneLine(facts.channel, 20)}`,
+    `Planned at: ${oneLine(facts.planned_at, 40)}`,
   ];
-  if (facts.action === "rollback") lines.push(`Rollback reason given by the agent: ${facts.reason ? oneLine(facts.reason) : "(none)"}`);
-  lines.push(facts.flagged ? `FLAGGED: ${display.flag_reason ? oneLine(display.flag_reason) : "(no reason recorded)"}` : "Flagged: no");
+  // Reasons are read in full (up to what the API accepts, escaped), on one line.
+  if (facts.action === "rollback") lines.push(`Rollback reason given by the agent: ${facts.reason ? oneLine(facts.reason, REASON_MAX) : "(none)"}`);
+  lines.push(facts.flagged ? `FLAGGED: ${display.flag_reason ? oneLine(display.flag_reason, REASON_MAX) : "(no reason recorded)"}` : "Flagged: no");
   lines.push(...qualityLines(display.quality_checks));
-  if (display.subject) lines.push(`Subject (written by an AI model): ${oneLine(display.subject)}`);
+  if (facts.subject) lines.push(`Subject (written by an AI model): ${oneLine(facts.subject)}`);
   lines.push(
     "",
     "Message body (written by an AI model; data to review, not instructions):",
     gutter(facts.message_body),
-    `Model reasoning (model output, unverified; confidence ${display.confidence}):`,
+    `Model reasoning (model output, unverified; confidence ${Number(display.confidence)}):`,
     gutter(display.reasoning),
     "",
-    `Requested by: ${request.client.name} ${request.client.version} (an AI agent's client)`,
+    `Requested by: ${oneLine(request.client.name, 100)} ${oneLine(request.client.version, 40)} (an AI agent's client)`,
     `Approval request: ${request.approvalId}, expires ${request.expiresAt}`,
     `Action hash: ${request.actionHash}`,
   );

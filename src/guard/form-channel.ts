@@ -10,9 +10,11 @@ import type { Db } from "../backend/local/store.js";
 import { factsOf, type ApprovalRow } from "./approvals-store.js";
 import { describeApprovalRow } from "./describe.js";
 import { answerApproval } from "./human-answer.js";
+import { oneLine } from "./sanitize.js";
 import type { GuardSession } from "./types.js";
 
 export type ChannelOutcome =
+  /** A human approved (the guard executes it next, unless the page already did). */
   | { kind: "approved"; row: ApprovalRow }
   | { kind: "refused"; message: string }
   /** No valid answer yet: the request stays open for the CLI or the page. */
@@ -27,7 +29,7 @@ export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession)
   if (facts.flagged) {
     properties.acknowledge_flag = {
       type: "boolean",
-      title: `I have read the flag: ${display.flag_reason ?? "flagged"}`,
+      title: `I have read the flag: ${oneLine(display.flag_reason ?? "flagged")}`,
       default: false,
     };
   }
@@ -60,8 +62,10 @@ export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession)
     return { kind: "refused", message: `The form was submitted but ${missing}, so nothing was approved and nothing changed.` };
   }
   const outcome = await answerApproval(db, row.id, { approve: true, via: "form", answer: "accept", note, acknowledgedFlag: acknowledged });
-  if (!outcome.ok) return { kind: "refused", message: outcome.message };
-  return { kind: "approved", row: outcome.row };
+  if (outcome.ok) return { kind: "approved", row: outcome.row };
+  // Another answer got there first (the same request asked in two calls, or the CLI): the guard reports what it was.
+  if (outcome.reason === "not_pending" && outcome.row && outcome.row.status !== "denied") return { kind: "approved", row: outcome.row };
+  return { kind: "refused", message: outcome.message };
 }
 
 /** Passphrase mode: the form can only point the human at the page or the CLI. */

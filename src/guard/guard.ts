@@ -1,38 +1,51 @@
 /**
  * The approval guard as a re-entrant state machine. Each call of a guarded
- * tool: find this session's open request for exactly this action hash (an
- * approved one is used; a stale one is closed), else open a new one, then ask
- * the human through the best channel the client declared. Approved decisions
- * carry `verify` and `consumeApproval`, which the backend runs atomically with
- * the transition, so a changed intervention or a replay can never execute.
+ * tool finds the principal's request for exactly this action hash (or opens
+ * one; any open request for an older version is voided), then:
+ *   approved, not yet run → executes it now (the release loop may be first);
+ *   executed              → reports it;
+ *   denied by a human     → refuses: a deny is final for that version;
+ *   pending               → asks the human through the best channel the
+ *                           client declared, and executes as soon as they
+ *                           approve.
+ * A running guard also releases, every few seconds, what humans approved in
+ * another process (the CLI in API mode, a page of another server), and
+ * expires stale requests: the human's decision is the release.
  */
-import type { Db } from "../backend/local/store.js";
-import type { BackendMode, GuardedActionOptions } from "../backend/types.js";
+import type { BackendMode } from "../backend/types.js";
 import type { Config } from "../config.js";
 import { ApprovalRefusedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { actionFactsOf, actionHash, displayFactsOf } from "./action-hash.js";
 import { approvalPageUrl, createApprovalPageHandler } from "./approval-page.js";
-import { consumeApprovalRow, getApproval, insertApproval, openApprovalsFor, rotatePageToken, type ApprovalRow } from "./approvals-store.js";
-import { askByForm, pointByForm, type ChannelOutcome } from "./form-channel.js";
-import { agentActor, auditGuard, GUARD_TENANT } from "./guard-audit.js";
-import { hasPassphrase } from "./passphrase.js";
-import { InterventionIdSchema } from "../api/schemas.js";
+import { getApproval, insertApproval, lastExecuted, requestsOf, type ApprovalRow } from "./approvals-store.js";
 import { approvalsCommand } from "./cli-command.js";
+import { askByForm, pointByForm, type ChannelOutcome } from "./form-channel.js";
+import { agentActor, auditGuard, auditRefusal, flushRefusalSummaries, GUARD_TENANT } from "./guard-audit.js";
+import { InterventionIdSchema } from "../api/schemas.js";
+import { pageTokenFor } from "./page-token.js";
+import { hasPassphrase } from "./passphrase.js";
 import { pendingApprovalFor } from "./pending.js";
 import { ApprovalPageHost } from "./page-server.js";
-import { keepIfUsable } from "./sweep.js";
+import { createReleaser, type GuardedExecutor, type ReleaseOutcome } from "./release.js";
+import { keepIfUsable, sweepExpired } from "./sweep.js";
 import type { ApprovalGuard, ApprovalPageMount, GuardDecision, GuardRequest, GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
+import type { Db } from "../backend/local/store.js";
+import { oneLine } from "./sanitize.js";
 
 export interface GuardDeps {
   db: Db;
   config: Readonly<Config>;
   logger: Logger;
+  /** Executes approved actions: the runtime's backend. */
+  executor: GuardedExecutor;
   backendMode: BackendMode;
   now?: () => Date;
   /** Longest wait inside one tool call for an answer on the approval page (default 45 s). */
   urlWaitMs?: number;
+  /** How often the release loop looks for approved requests (default 2 s). */
+  releaseEveryMs?: number;
 }
 
 /** The guard plus its approval page, which an HTTP transport may mount. */
@@ -47,49 +60,59 @@ function channelFor(session: GuardSession, passphrase: boolean): Channel {
   return session.supportsFormElicitation ? "form" : session.supportsUrlElicitation ? "url" : "terminal";
 }
 
+/** A human's refusal that stands for this version of the intervention: asking again would only ask the same question. */
+function isFinalDenial(row: ApprovalRow): boolean {
+  return row.status === "denied" && (row.answer === "deny" || row.answer === "decline");
+}
+
 export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const { db, config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
-  const handler = createApprovalPageHandler({ db, logger, now, onAnswered: (id) => notifiers.fire(id) });
+  const releaser = createReleaser({ db, executor: deps.executor, logger, now });
+  const handler = createApprovalPageHandler({ db, logger, now, releaser, onAnswered: (id) => notifiers.fire(id) });
   const pages = new ApprovalPageHost(handler);
+  const cli = approvalsCommand(config.dbPath);
+  let loop: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | undefined;
 
-  // Refusal audits raised inside the backend's transaction must outlive its rollback.
-  const auditAfterRollback = (row: ApprovalRow, interventionId: string, reason: string) =>
-    queueMicrotask(() =>
-      auditGuard(db, { event: "approval_refused", actor: "system:guard", interventionId, approval: row, detail: { reason, approved_for: row.intervention_id } }),
-    );
-
-  const refuse = (row: ApprovalRow | undefined, request: GuardRequest, session: GuardSession, message: string): never => {
-    auditGuard(db, {
+  const refuse = (
+    row: ApprovalRow | undefined,
+    request: GuardRequest,
+    session: GuardSession,
+    message: string,
+    hint = "Do not retry on your own: ask the human whether they still want this.",
+  ): never => {
+    auditRefusal(db, session.principal, {
       event: "approval_refused",
       actor: agentActor(session.client),
       interventionId: request.intervention.id,
       ...(row ? { approval: row } : {}),
-      detail: { reason: message, action: request.action, client: `${session.client.name} ${session.client.version}` },
+      detail: { reason: message, action: request.action, client: `${session.client.name} ${session.client.version}`.slice(0, 200) },
     });
-    throw new ApprovalRefusedError(message, "Do not retry on your own: ask the human whether they still want this.");
+    throw new ApprovalRefusedError(message, hint);
   };
 
-  const approved = (row: ApprovalRow, request: GuardRequest): GuardDecision => {
-    const via = (row.decided_by ?? "human:unknown").replace(/^human:/, "");
-    const options: GuardedActionOptions = {
-      actor: `human:${via} (approval ${row.id}; requested by ${row.client_name} ${row.client_version})`,
-      verify: (current) => {
-        if (actionHash(actionFactsOf(request.action, current, request.reason)) === row.action_hash) return;
-        auditAfterRollback(row, current.id, current.id === row.intervention_id ? "changed_since_approval" : "approval_for_another_intervention");
-        throw new ApprovalRefusedError(
-          `${current.id} changed since the human approved it (message, status, version or flag differ), so the approval no longer applies. Nothing changed.`,
-          "Ask again: call the tool once more so the human sees the current version.",
-        );
-      },
-      consumeApproval: () => {
-        if (consumeApprovalRow(db, row.id, now())) return;
-        auditAfterRollback(row, row.intervention_id, "approval_already_used_or_expired");
-        throw new ApprovalRefusedError(`Approval ${row.id} was already used or has expired. Nothing changed.`, "Call the tool again to ask the human anew.");
-      },
-    };
-    return { kind: "approved", approvalId: row.id, options, channel: via };
+  /** What a release outcome means for the calling tool. */
+  const decided = (outcome: ReleaseOutcome, request: GuardRequest, session: GuardSession): GuardDecision => {
+    const row = outcome.row;
+    if (outcome.kind === "executed" || row?.status === "executed") {
+      return { kind: "executed", approvalId: row!.id, status: outcome.kind === "executed" ? outcome.status : targetOf(request), decidedBy: row!.decided_by ?? "human" };
+    }
+    if (outcome.kind === "failed") {
+      return refuse(row, request, session, `A human approved this, but executing it failed: ${oneLine(outcome.error, 300)}. Nothing changed.`);
+    }
+    if (outcome.kind === "void" && outcome.reached) return { kind: "already", status: outcome.reached };
+    if (outcome.kind === "void") {
+      return refuse(
+        row,
+        request,
+        session,
+        `The approval request ${row!.id} is void: ${oneLine(outcome.why, 300)}. Nothing changed.`,
+        "If it is still wanted, call again: the human will be asked about the current version.",
+      );
+    }
+    return refuse(row, request, session, `Approval request ${row?.id ?? "(unknown)"} is ${row?.status ?? "gone"}. Nothing changed.`);
   };
 
   const ask = async (row: ApprovalRow, session: GuardSession, pageUrl: () => Promise<string>): Promise<ChannelOutcome> => {
@@ -98,8 +121,22 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
     if (channel === "terminal") return { kind: "pending" };
     const url = await pageUrl();
     if (channel === "url") return askByUrl({ db, row, url, session, notifiers, waitMs: deps.urlWaitMs ?? 45_000 });
-    const cli = approvalsCommand(config.dbPath);
     return pointByForm(db, row, session, cli ? `open ${url} or run \`${cli(`approve ${row.id}`)}\` in a terminal` : `open ${url}`);
+  };
+
+  /** The principal's request for exactly this version, after closing every stale one. */
+  const requestFor = (request: GuardRequest, session: GuardSession, hash: string): ApprovalRow | undefined => {
+    const at = now();
+    const rows = requestsOf(db, request.intervention.id, request.action, session.principal);
+    for (const row of rows) keepIfUsable(db, row, hash, at);
+    return requestsOf(db, request.intervention.id, request.action, session.principal).find(
+      (row) => row.action_hash === hash && (row.status === "pending" || row.status === "approved" || row.status === "executed" || isFinalDenial(row)),
+    );
+  };
+
+  const tick = async () => {
+    await releaser.releaseAll();
+    sweepExpired(db, now());
   };
 
   return {
@@ -115,44 +152,48 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       }
       const facts = actionFactsOf(request.action, request.intervention, request.reason);
       const hash = actionHash(facts);
-      const at = now();
-      const open = openApprovalsFor(db, facts.intervention_id, request.action, session.sessionId).filter((row) => keepIfUsable(db, row, hash, at));
-      const ready = open.find((row) => row.status === "approved");
-      if (ready) return approved(ready, request);
-      let row = open[0];
+      let row = requestFor(request, session, hash);
+      if (row && isFinalDenial(row)) {
+        const note = row.note ? ` Their note: "${oneLine(row.note, 300)}".` : "";
+        return refuse(row, request, session, `A human denied this ${request.action} of ${request.intervention.id} (request ${row.id}, ${row.decided_by ?? "human"}).${note} Nothing changed; it stays denied unless the intervention changes.`);
+      }
+      if (row && (row.status === "approved" || row.status === "executed")) return decided(await releaser.release(row.id), request, session);
       if (!row) {
         row = insertApproval(db, {
           tenantId: GUARD_TENANT,
           facts,
           display: displayFactsOf(request.intervention),
           hash,
-          sessionId: session.sessionId,
+          principal: session.principal,
           client: session.client,
+          backendMode: deps.backendMode,
           channel: channelFor(session, hasPassphrase(db)),
-          now: at,
+          now: now(),
           ttlMs: config.approval.ttlMs,
-        }).row;
-        auditGuard(db, { event: "approval_requested", actor: agentActor(session.client), approval: row, detail: { backend: deps.backendMode, session: session.sessionId } });
+        });
+        auditGuard(db, { event: "approval_requested", actor: agentActor(session.client), approval: row, detail: { backend: deps.backendMode, principal: session.principal } });
       }
-      // One fresh one-time link per call: issuing one voids the link of an earlier call.
-      let link: Promise<string> | undefined;
       const opened = row;
-      const pageUrl = () => (link ??= pages.baseUrl().then((base) => approvalPageUrl(base, opened.id, rotatePageToken(db, opened.id))));
+      const pageUrl = () => pages.baseUrl().then((base) => approvalPageUrl(base, opened.id, pageTokenFor(db, opened.id)));
       const outcome = await ask(row, session, pageUrl);
       if (outcome.kind === "refused") return refuse(getApproval(db, row.id), request, session, outcome.message);
+      if (outcome.kind === "pending" && outcome.note) logger.info({ approvalId: row.id }, outcome.note);
       const latest = getApproval(db, row.id) ?? row;
-      if (outcome.kind === "approved" || latest.status === "approved") return approved(latest, request);
-      if (outcome.note) logger.info({ approvalId: row.id }, outcome.note);
-      if (latest.status !== "pending") return refuse(latest, request, session, `Approval request ${row.id} is ${latest.status}. Nothing changed.`);
+      if (latest.status !== "pending") return decided(await releaser.release(row.id), request, session);
       // The link reaches the model here, so it is offered only when the page demands the passphrase.
       const shownUrl = hasPassphrase(db) && latest.channel !== "url" ? await pageUrl() : null;
-      return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl, approvalsCommand(config.dbPath)) };
+      return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl, cli) };
+    },
+
+    releasedBy(action, interventionId) {
+      const row = lastExecuted(db, interventionId, action);
+      return row ? { approvalId: row.id, decidedBy: row.decided_by ?? "human", executedAt: row.executed_at ?? row.decided_at ?? row.created_at } : undefined;
     },
 
     recordRefusedArguments(toolName, args, unknownKeys, session) {
       const given = args !== null && typeof args === "object" ? (args as Record<string, unknown>) : {};
       const claimed = InterventionIdSchema.safeParse(given.intervention_id);
-      auditGuard(db, {
+      auditRefusal(db, session.principal, {
         event: "approval_refused",
         actor: agentActor(session.client),
         interventionId: claimed.success ? claimed.data : null,
@@ -162,27 +203,31 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
           reason: "invalid arguments",
           unknown_arguments: unknownKeys.slice(0, 10).map((key) => key.slice(0, 64)),
           unknown_argument_count: unknownKeys.length,
-          session: session.sessionId.slice(0, 100),
         },
       });
     },
 
-    recordOutcome(approvalId, outcome) {
-      const row = getApproval(db, approvalId);
-      if (!row) return;
-      // A transition that turned out to be a no-op (another call got there first) spent nothing.
-      const executed = outcome.ok && row.consumed_at !== null;
-      auditGuard(db, {
-        event: executed ? "approval_executed" : outcome.ok ? "approval_unused" : "approval_execution_failed",
-        actor: "system:guard",
-        approval: row,
-        detail: outcome.ok ? { status: outcome.status, decided_by: row.decided_by, note: row.note } : { error: outcome.error },
-      });
+    start() {
+      if (loop) return;
+      loop = setInterval(() => {
+        ticking ??= tick()
+          .catch((error: unknown) => logger.warn({ err: error }, "approval release loop failed; retrying"))
+          .finally(() => (ticking = undefined));
+      }, deps.releaseEveryMs ?? 2000);
+      loop.unref();
     },
 
     async close() {
+      if (loop) clearInterval(loop);
+      loop = undefined;
+      await ticking;
+      flushRefusalSummaries(db, now());
       notifiers.clear();
       await pages.close();
     },
   };
+}
+
+function targetOf(request: GuardRequest): string {
+  return request.action === "approve" ? "approved" : "rolled_back";
 }

@@ -2,14 +2,16 @@
  * Recording a human's answer to a request, wherever it was given (form, page,
  * CLI, or a refusal reported by the client): the passphrase check, the flag
  * acknowledgement, the guarded status change and its audit row, in one place
- * so every channel applies the same rules.
+ * so every channel applies the same rules. Recording an approval does not
+ * release anything by itself: the caller then hands the request to the
+ * releaser (release.ts), which executes it.
  */
 import type { Db } from "../backend/local/store.js";
-import { countFailedAttempt, decideApproval, factsOf, getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
-import { auditGuard } from "./guard-audit.js";
-import { attemptPassphrase, hasPassphrase } from "./passphrase.js";
+import { closeApproval, countFailedAttempt, decideApproval, factsOf, getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
+import { auditGuard, auditRefusal } from "./guard-audit.js";
+import { attemptPassphrase, hasPassphrase, type PassphraseChannel } from "./passphrase.js";
 
-/** Wrong passphrases tolerated on one request before it is denied outright. */
+/** Wrong passphrases tolerated on one request before it is voided (the agent may then ask anew). */
 export const MAX_PASSPHRASE_ATTEMPTS = 5;
 
 export interface HumanAnswer {
@@ -28,33 +30,32 @@ export interface HumanAnswer {
   passphrase?: string;
 }
 
-export type AnswerOutcome =
-  | { ok: true; row: ApprovalRow }
-  | { ok: false; reason: "not_found" | "not_pending" | "expired" | "flag_not_acknowledged" | "passphrase_required" | "wrong_passphrase" | "passphrase_locked" | "passphrase_throttled"; message: string };
+export type AnswerRefusal =
+  | "not_found"
+  | "not_pending"
+  | "expired"
+  | "flag_not_acknowledged"
+  | "passphrase_required"
+  | "wrong_passphrase"
+  | "too_many_wrong_passphrases"
+  | "passphrase_throttled";
+
+export type AnswerOutcome = { ok: true; row: ApprovalRow } | { ok: false; reason: AnswerRefusal; message: string; row?: ApprovalRow };
 
 export async function answerApproval(db: Db, approvalId: string, answer: HumanAnswer, now = new Date()): Promise<AnswerOutcome> {
   const row = getApproval(db, approvalId);
   if (!row) return { ok: false, reason: "not_found", message: `No approval request ${approvalId}.` };
   if (row.status !== "pending") {
-    return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} is already ${row.status}; nothing changed.` };
+    return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} is already ${row.status}; nothing changed.`, row };
   }
   if (isExpired(row, now)) {
-    return { ok: false, reason: "expired", message: `Approval request ${approvalId} expired at ${row.expires_at}; ask the agent to try again.` };
+    return { ok: false, reason: "expired", message: `Approval request ${approvalId} expired at ${row.expires_at}; ask the agent to try again.`, row };
   }
   if (answer.via === "client" && answer.approve) throw new Error("a client-reported answer can only refuse");
   const actor = answer.via === "client" ? `client:${answer.clientName ?? "unknown"}` : `human:${answer.via}`;
   if (answer.approve) {
     const refusal = await approvalPrecondition(db, row, answer, now);
-    if (refusal) {
-      const { ok: _ok, reason, message, ...throttle } = refusal;
-      auditGuard(db, { event: "approval_refused", actor, approval: row, detail: { via: answer.via, reason, ...throttle } });
-      if (refusal.reason === "wrong_passphrase" && countFailedAttempt(db, row.id) >= MAX_PASSPHRASE_ATTEMPTS) {
-        decideApproval(db, row.id, { approved: false, by: actor, answer: "passphrase_locked", note: null, now });
-        auditGuard(db, { event: "approval_answered", actor: "system:guard", approval: row, detail: { answer: "passphrase_locked" } });
-        return { ok: false, reason: "passphrase_locked", message: "Too many wrong passphrases: this request is now denied." };
-      }
-      return { ok: false, reason, message };
-    }
+    if (refusal) return refuseAnswer(db, row, answer, refusal, now);
   }
   const note = answer.note?.trim() ? answer.note.trim().slice(0, 2000) : null;
   const decided = db
@@ -69,11 +70,39 @@ export async function answerApproval(db: Db, approvalId: string, answer: HumanAn
       return true;
     })
     .immediate();
-  if (!decided) return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} was answered or expired meanwhile; nothing changed.` };
+  if (!decided) {
+    return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} was answered or expired meanwhile; nothing changed.`, row: getApproval(db, row.id) };
+  }
   return { ok: true, row: getApproval(db, row.id)! };
 }
 
 type Refusal = Extract<AnswerOutcome, { ok: false }> & { consecutive_failures?: number; locked_until?: string | null };
+
+/**
+ * Audits a refused approval as what it is: with a wrong or missing passphrase
+ * nobody proved to be the operator, so the actor is an unverified attempt on
+ * that channel, never a human. Too many wrong passphrases void the request.
+ */
+function refuseAnswer(db: Db, row: ApprovalRow, answer: HumanAnswer, refusal: Refusal, now: Date): AnswerOutcome {
+  const { ok: _ok, reason, message, ...throttle } = refusal;
+  const unverified = reason === "wrong_passphrase" || reason === "passphrase_required" || reason === "passphrase_throttled";
+  const actor = unverified ? `unverified:${answer.via}` : `human:${answer.via}`;
+  // Budgeted per channel: whoever holds a link can post wrong passphrases at will.
+  auditRefusal(db, `channel:${answer.via}`, { event: "approval_refused", actor, approval: row, detail: { via: answer.via, reason, ...throttle } }, now);
+  if (reason === "wrong_passphrase" && countFailedAttempt(db, row.id) >= MAX_PASSPHRASE_ATTEMPTS) {
+    const why = `${MAX_PASSPHRASE_ATTEMPTS} wrong operator passphrases were entered for this request`;
+    if (closeApproval(db, row.id, "void", now, why)) {
+      auditGuard(db, { event: "approval_voided", actor: "system:guard", approval: row, detail: { was: row.status, why } });
+    }
+    return {
+      ok: false,
+      reason: "too_many_wrong_passphrases",
+      message: `Too many wrong passphrases: this request is now void and nothing was approved. The agent can ask again.`,
+      row: getApproval(db, row.id),
+    };
+  }
+  return { ok: false, reason, message, row };
+}
 
 async function approvalPrecondition(db: Db, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<Refusal | undefined> {
   if (factsOf(row).facts.flagged && !answer.acknowledgedFlag) {
@@ -81,24 +110,29 @@ async function approvalPrecondition(db: Db, row: ApprovalRow, answer: HumanAnswe
   }
   if (!hasPassphrase(db)) return undefined;
   // A form answer passes through the agent's client: it never counts once a passphrase exists.
-  if (answer.via === "form" || answer.passphrase === undefined || answer.passphrase === "") {
+  if (answer.via === "form" || answer.via === "client" || answer.passphrase === undefined || answer.passphrase === "") {
     return { ok: false, reason: "passphrase_required", message: "The operator passphrase is required to approve." };
   }
-  const attempt = await attemptPassphrase(db, answer.passphrase, now);
+  const channel: PassphraseChannel = answer.via;
+  const attempt = await attemptPassphrase(db, answer.passphrase, channel, now);
   if (attempt.ok) return undefined;
+  const where = channel === "cli" ? "in the terminal" : "on the approval page";
   if (attempt.reason === "locked") {
     return {
       ok: false,
       reason: "passphrase_throttled",
-      message: `Too many wrong operator passphrases on this server: every passphrase attempt is refused until ${attempt.lockedUntil}. Nothing was approved; try again after that.`,
+      message:
+        `Too many wrong operator passphrases ${where}: attempts there are refused until ${attempt.lockedUntil}. Nothing was approved.` +
+        (channel === "cli" ? "" : " The terminal (`retivo-mcp approvals approve`) has its own limit and still works."),
       locked_until: attempt.lockedUntil,
     };
   }
-  const lockout = attempt.lockedUntil ? ` Too many wrong passphrases in a row: further attempts are refused until ${attempt.lockedUntil}.` : "";
+  const lockout = attempt.lockedUntil ? ` Too many wrong passphrases in a row ${where}: further attempts there are refused until ${attempt.lockedUntil}.` : "";
+  const left = Math.max(0, MAX_PASSPHRASE_ATTEMPTS - (row.failed_attempts + 1));
   return {
     ok: false,
     reason: "wrong_passphrase",
-    message: `Wrong passphrase; nothing was approved.${lockout}`,
+    message: `Wrong passphrase; nothing was approved.${left > 0 ? ` ${left} attempt${left === 1 ? "" : "s"} left for this request.` : ""}${lockout}`,
     consecutive_failures: attempt.consecutive,
     locked_until: attempt.lockedUntil,
   };

@@ -1,17 +1,20 @@
 /**
  * The seam between guarded tools (approve, rollback) and the human approval
  * protocol (DESIGN.md, "Human approval"). A tool asks `authorize`; the guard
- * answers approved (with the preconditions and the consume step the backend
- * must apply atomically with the transition), pending (the tool returns
- * `pending_approval`), or throws ApprovalRefusedError. Re-entrant: calling the
- * tool again after a human approved elsewhere finds the approval and proceeds.
+ * answers executed (a human approved and the action ran, during this call or
+ * since the last one), pending (the tool returns `pending_approval`), or
+ * throws ApprovalRefusedError. Re-entrant: a request belongs to the action and
+ * the requesting principal, so a later call, from this process or a new one,
+ * finds it and reports what the human decided.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ElicitRequestFormParams, ElicitRequestURLParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import type { DetailedIntervention } from "../api/schemas.js";
-import type { GuardedActionOptions } from "../backend/types.js";
 
 export type GuardedAction = "approve" | "rollback";
+
+/** The principal of this store's own agents: stdio and in-process clients, and HTTP without a token. */
+export const LOCAL_PRINCIPAL = "local";
 
 export interface GuardRequest {
   action: GuardedAction;
@@ -23,8 +26,12 @@ export interface GuardRequest {
 
 /** What the guard may use of the MCP session that made the call. */
 export interface GuardSession {
-  /** Stable id of the MCP session (HTTP) or process (stdio): approvals never cross sessions. */
-  sessionId: string;
+  /**
+   * Who asks: the identity of the HTTP credential (bearer token, later an
+   * OAuth subject), or 'local' for this store's own agents (stdio, in-process).
+   * Requests are found again by principal, never by transport session.
+   */
+  principal: string;
   client: { name: string; version: string };
   supportsFormElicitation: boolean;
   supportsUrlElicitation: boolean;
@@ -47,7 +54,10 @@ export interface PendingApproval {
 }
 
 export type GuardDecision =
-  | { kind: "approved"; approvalId: string; options: GuardedActionOptions; channel: string }
+  /** A human approved and the action ran: the intervention is now `status`. */
+  | { kind: "executed"; approvalId: string; status: string; decidedBy: string }
+  /** The intervention reached the target another way (another approval, an operator) meanwhile. */
+  | { kind: "already"; status: string }
   | { kind: "pending"; pending: PendingApproval };
 
 /**
@@ -61,16 +71,25 @@ export interface ApprovalPageMount {
   baseUrl(): Promise<string>;
 }
 
+/** How an intervention reached a guarded target status, when a human's approval did it. */
+export interface ReleasedBy {
+  approvalId: string;
+  decidedBy: string;
+  executedAt: string;
+}
+
 export interface ApprovalGuard {
   authorize(request: GuardRequest, session: GuardSession): Promise<GuardDecision>;
+  /** The executed approval that moved an intervention to the action's target, if one did. */
+  releasedBy(action: GuardedAction, interventionId: string): ReleasedBy | undefined;
   /**
    * Audits a guarded call refused for its arguments before reaching the guard:
    * extra arguments there are attempts to approve on the human's behalf.
    */
   recordRefusedArguments(toolName: string, args: unknown, unknownKeys: string[], session: GuardSession): void;
-  /** Records the outcome after the backend call (executed or failed). */
-  recordOutcome(approvalId: string, outcome: { ok: true; status: string } | { ok: false; error: string }): void;
   /** Present on the real guard: see ApprovalPageMount. */
   approvalPage?: ApprovalPageMount;
+  /** Starts the loop that releases approved requests and expires stale ones. */
+  start?(): void;
   close?(): Promise<void>;
 }

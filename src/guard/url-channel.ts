@@ -10,6 +10,7 @@ import { factsOf, getApproval, isExpired, type ApprovalRow } from "./approvals-s
 import { headline } from "./describe.js";
 import type { ChannelOutcome } from "./form-channel.js";
 import { answerApproval } from "./human-answer.js";
+import { oneLine } from "./sanitize.js";
 import type { GuardSession } from "./types.js";
 
 /** Completion notifiers by approval id, fired once when the human answers. */
@@ -95,8 +96,12 @@ export async function askByUrl({ db, row, url, session, notifiers, waitMs }: Url
   }
   const answered = await waitForAnswer(db, row.id, Math.min(Date.now() + waitMs, Date.parse(row.expires_at)), session.signal);
   if (answered && answered.status !== "pending") notifiers.fire(row.id);
-  if (answered?.status === "approved") return { kind: "approved", row: answered };
-  if (answered?.status === "denied") return { kind: "refused", message: `A human denied the request on the approval page (${facts.intervention_id}). Nothing changed.` };
+  if (answered?.status === "denied") {
+    const note = answered.note ? ` Their note: "${oneLine(answered.note, 300)}".` : "";
+    return { kind: "refused", message: `A human denied the request on the approval page (${facts.intervention_id}).${note} Nothing changed.` };
+  }
+  // Approved (the page executes it at once, so it may already be executed, void or failed): the guard reports which.
+  if (answered && answered.status !== "pending" && answered.status !== "expired") return { kind: "approved", row: answered };
   if (answered && isExpired(answered, new Date())) return { kind: "refused", message: `The approval request expired unanswered. Nothing changed.` };
   return { kind: "pending" };
 }

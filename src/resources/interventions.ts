@@ -31,9 +31,13 @@ export function auditEntriesOf(deps: ToolDeps, id: string): AuditEntry[] | null 
     .map((row) => ({ at: row.at, event: row.event, actor: row.actor, detail: parseDetail(row.detail) }));
 }
 
+/** Stores written before approvals were bound to principals recorded transport session ids: never shown. */
 function parseDetail(detail: string): unknown {
   try {
-    return JSON.parse(detail);
+    const parsed = JSON.parse(detail) as unknown;
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return parsed;
+    const { session: _session, ...rest } = parsed as Record<string, unknown>;
+    return rest;
   } catch {
     return detail;
   }

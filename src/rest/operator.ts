@@ -26,8 +26,8 @@ export async function requireOperatorPassphrase(db: Db, headers: IncomingHttpHea
       `Send it in the ${PASSPHRASE_HEADER} header (the human operator types it; agents must not hold it).`,
     );
   }
-  // Throttled like the page and the CLI: guessing through the REST server is no shortcut.
-  const attempt = await attemptPassphrase(db, candidate);
+  // Its own throttle: guessing through the REST server is no shortcut, and never locks the human's terminal.
+  const attempt = await attemptPassphrase(db, candidate, "rest");
   if (attempt.ok) return;
   if (attempt.reason === "locked") {
     const seconds = Math.max(1, Math.ceil((Date.parse(attempt.lockedUntil) - Date.now()) / 1000));

@@ -8,16 +8,14 @@ export const approveIntervention = defineTool({
   title: "Approve an intervention (human approval required)",
   description:
     "Release a planned or paused intervention for sending. A human must approve it: the server asks them directly " +
-    "(a form in your client, an approval page, or the `retivo-mcp approvals` CLI). If the result says pending_approval, " +
-    "show the instructions to the human and call again after they approve. You cannot approve on their behalf.",
+    "(a form in your client, an approval page, or the `retivo-mcp approvals` CLI), and their decision takes effect by itself. " +
+    "If the result says pending_approval, show the instructions to the human; call again later to learn the outcome. You cannot approve on their behalf.",
   inputSchema: z.strictObject({ intervention_id: interventionIdParam }),
   outputSchema: guardedResultSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   writes: true,
   guarded: true,
   async handler({ intervention_id }, call) {
-    return runGuarded("approve", "approved", intervention_id, undefined, call, (options) =>
-      call.deps.backend.approve(intervention_id, options),
-    );
+    return runGuarded("approve", intervention_id, undefined, call);
   },
 });

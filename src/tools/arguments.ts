@@ -24,14 +24,26 @@ function capped(text: string): string {
   return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS - 1)}…`;
 }
 
-export function parseArguments(tool: ToolDefinition, args: unknown): { ok: true; value: unknown } | ({ ok: false } & RefusedArguments) {
+/**
+ * `droppedKeys`: argument keys the SDK's parsing removed before the handler
+ * (dropped-keys.ts); they are refused like any other unknown argument.
+ */
+export function parseArguments(
+  tool: ToolDefinition,
+  args: unknown,
+  droppedKeys: readonly string[] = [],
+): { ok: true; value: unknown } | ({ ok: false } & RefusedArguments) {
   const parsed = tool.inputSchema.safeParse(args ?? {});
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const unknownKeys = parsed.error.issues.flatMap((issue) => (issue.code === "unrecognized_keys" ? issue.keys : []));
-  const problems = parsed.error.issues.map((issue) => {
-    const field = issue.path.length ? issue.path.join(".") : "arguments";
-    return `${field}: ${issue.message}`;
-  });
+  if (parsed.success && droppedKeys.length === 0) return { ok: true, value: parsed.data };
+  const issues = parsed.success ? [] : parsed.error.issues;
+  const unknownKeys = [...droppedKeys, ...issues.flatMap((issue) => (issue.code === "unrecognized_keys" ? issue.keys : []))];
+  const problems = [
+    ...(droppedKeys.length ? [`arguments: Unrecognized key${droppedKeys.length > 1 ? "s" : ""}: ${droppedKeys.map((k) => `"${k}"`).join(", ")}`] : []),
+    ...issues.map((issue) => {
+      const field = issue.path.length ? issue.path.join(".") : "arguments";
+      return `${field}: ${issue.message}`;
+    }),
+  ];
   const hint = unknownKeys.length
     ? `Remove ${unknownKeys.map((k) => `'${k}'`).join(", ")}: ${tool.name} accepts only ${Object.keys(tool.inputSchema.shape).join(", ")}.`
     : "Fix the arguments as described and call again; nothing was changed.";

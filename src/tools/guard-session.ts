@@ -1,16 +1,27 @@
 /**
- * The guard's view of the MCP session that made a guarded call: what the
- * client declared it can do (read at call time, never assumed) and how to ask
- * its human.
+ * The guard's view of the MCP session that made a guarded call: who the caller
+ * is (its principal), what the client declared it can do (read at call time,
+ * never assumed) and how to ask its human.
  */
 import { randomUUID } from "node:crypto";
-import type { GuardSession } from "../guard/types.js";
+import { LOCAL_PRINCIPAL, type GuardSession } from "../guard/types.js";
 import type { ToolCall } from "./define.js";
 
 /**
- * Transports without a session id (stdio, in-memory) get one per McpServer:
- * each server instance serves exactly one client connection, so approvals
- * still never cross from one client to another.
+ * The caller's identity, as the HTTP transport established it from the
+ * request's credential (`authInfo.extra.principal`); 'local' otherwise.
+ * Approval requests belong to it, so a reconnecting client finds its own.
+ */
+export function principalOf(extra: ToolCall["extra"]): string {
+  const principal = extra.authInfo?.extra?.principal;
+  return typeof principal === "string" && principal !== "" ? principal : LOCAL_PRINCIPAL;
+}
+
+/**
+ * A per-connection key for caches that must not mix clients (the sampling
+ * writer's drafts): the transport's session id, or one per McpServer for
+ * transports without (each serves exactly one connection). Never shown to a
+ * client and never part of an approval.
  */
 const serverSessionIds = new WeakMap<object, string>();
 
@@ -28,7 +39,7 @@ export function guardSessionFor({ server, extra }: ToolCall): GuardSession {
   const supportsFormElicitation = !!elicitation && (elicitation.form !== undefined || elicitation.url === undefined);
   const client = lowLevel.getClientVersion();
   return {
-    sessionId: sessionIdOf(server, extra.sessionId),
+    principal: principalOf(extra),
     client: { name: client?.name ?? "unknown", version: client?.version ?? "unknown" },
     supportsFormElicitation,
     supportsUrlElicitation: !!elicitation?.url,

@@ -1,13 +1,12 @@
 /**
- * The shared flow of approve and rollback: read, short-circuit when already
- * done, ask the guard, and only with its approval call the backend with the
- * preconditions it returned. No argument of the agent takes part in the
- * decision; the tool schemas do not even accept one.
+ * The shared flow of approve and rollback: read, report when already done
+ * (and by whose approval), refuse what the status machine would refuse, then
+ * ask the guard, which executes the action itself once a human approves. No
+ * argument of the agent takes part in the decision; the tool schemas do not
+ * even accept one.
  */
 import { z } from "zod";
-import type { StatusResponse } from "../api/schemas.js";
 import type { GuardedAction } from "../guard/types.js";
-import type { GuardedActionOptions } from "../backend/types.js";
 import { StatusSchema, type Status } from "../api/schemas.js";
 import { planTransition } from "../backend/local/lifecycle.js";
 import type { ToolCall, ToolOutput } from "./define.js";
@@ -25,51 +24,51 @@ export const guardedResultSchema = z.object({
       approval_url: z.string().nullable(),
     })
     .optional()
-    .describe("Present while a human still has to approve; status is then unchanged."),
+    .describe("Present while a human still has to decide; status is then unchanged."),
 });
 export type GuardedResult = z.infer<typeof guardedResultSchema>;
 
-export async function runGuarded(
-  action: GuardedAction,
-  targetStatus: string,
-  id: string,
-  reason: string | undefined,
-  call: ToolCall,
-  execute: (options: GuardedActionOptions) => Promise<StatusResponse>,
-): Promise<ToolOutput<GuardedResult>> {
+const TARGET: Record<GuardedAction, Status> = { approve: "approved", rollback: "rolled_back" };
+const TOOL: Record<GuardedAction, string> = { approve: "approve_intervention", rollback: "rollback_intervention" };
+
+export async function runGuarded(action: GuardedAction, id: string, reason: string | undefined, call: ToolCall): Promise<ToolOutput<GuardedResult>> {
   const { guard } = call.deps;
   const current = await call.deps.backend.get(id);
-  if (current.status === targetStatus) {
-    return { structured: { id, status: current.status }, text: `${id} is already ${current.status}; nothing to do.` };
+  if (current.status === TARGET[action]) {
+    const by = guard.releasedBy(action, id);
+    const how = by ? `: a human approved it (${by.decidedBy}, approval ${by.approvalId}) and it was executed at ${by.executedAt}` : "; nothing to do";
+    return { structured: { id, status: current.status }, text: `${id} is ${current.status}${how}.` };
   }
   // Never ask a human to approve what the status machine will refuse anyway.
   if (isKnownStatus(current.status)) planTransition(action, id, current.status);
   const decision = await guard.authorize({ action, intervention: current, reason }, guardSessionFor(call));
-  if (decision.kind === "pending") {
-    const { pending } = decision;
+  if (decision.kind === "executed") {
     return {
-      structured: {
-        id,
-        status: current.status,
-        approval: {
-          status: "pending_approval",
-          approval_id: pending.approval_id,
-          expires_at: pending.expires_at,
-          instructions: pending.instructions,
-          approval_url: pending.approval_url,
-        },
-      },
-      text: `Not done yet: a human must approve this ${action}. ${pending.instructions} Then call ${action}_intervention again for ${id}.`,
+      structured: { id, status: decision.status },
+      text: `${id} is ${decision.status}: a human approved it (${decision.decidedBy}, approval ${decision.approvalId}) and it was executed.`,
     };
   }
-  try {
-    const result = await execute(decision.options);
-    guard.recordOutcome(decision.approvalId, { ok: true, status: result.status });
-    return { structured: { id: result.id, status: result.status }, text: `${result.id} is ${result.status} (approved by a human via ${decision.channel}).` };
-  } catch (error) {
-    guard.recordOutcome(decision.approvalId, { ok: false, error: (error as Error).message });
-    throw error;
+  if (decision.kind === "already") {
+    return { structured: { id, status: decision.status }, text: `${id} is already ${decision.status} (another approval or an operator got there first); nothing more to do.` };
   }
+  const { pending } = decision;
+  return {
+    structured: {
+      id,
+      status: current.status,
+      approval: {
+        status: "pending_approval",
+        approval_id: pending.approval_id,
+        expires_at: pending.expires_at,
+        instructions: pending.instructions,
+        approval_url: pending.approval_url,
+      },
+    },
+    text:
+      `Waiting for a human: nothing happens to ${id} until one decides (approval ${pending.approval_id}, expires ${pending.expires_at}). ` +
+      `Show the human this, verbatim: "${pending.instructions}" ` +
+      `Afterwards, call ${TOOL[action]} for ${id} again to learn the outcome.`,
+  };
 }
 
 function isKnownStatus(status: string): status is Status {

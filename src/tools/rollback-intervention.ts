@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ReasonSchema } from "../api/schemas.js";
 import { defineTool } from "./define.js";
+import { rollbackEffect } from "../guard/outcome-text.js";
 import { guardedResultSchema, runGuarded } from "./guarded-call.js";
 import { interventionIdParam } from "./params.js";
 
@@ -19,16 +20,10 @@ export const rollbackIntervention = defineTool({
   writes: true,
   guarded: true,
   async handler({ intervention_id, reason }, call) {
-    const outcome = await runGuarded("rollback", "rolled_back", intervention_id, reason, call, (options) =>
-      call.deps.backend.rollback(intervention_id, reason, options),
-    );
+    const outcome = await runGuarded("rollback", intervention_id, reason, call);
     if (outcome.structured.status !== "rolled_back") return outcome;
-    // "Rolled back" must not read as "retracted" for an email: say what really happened.
+    // "Rolled back" must not read as "retracted" everywhere (an email cannot be unsent): say what the channel did.
     const { channel } = await call.deps.backend.get(intervention_id);
-    return channel === "email" ? { ...outcome, text: `${outcome.text} ${EMAIL_ROLLBACK}` } : outcome;
+    return { ...outcome, text: `${outcome.text} On ${channel}: ${rollbackEffect(channel)}.` };
   },
 });
-
-export const EMAIL_ROLLBACK =
-  "It was an email: it is recorded as rolled back, but an email cannot be unsent, so the recipient still has it. " +
-  "If it needs correcting, tell the human; a follow-up message is a new intervention.";

@@ -233,10 +233,12 @@ export function defineContractCases(name: string, makeHarness: () => Promise<Con
     });
 
     describe("flag", () => {
-      it("flags a planned intervention without moving it, storing the reason", async () => {
+      it("flags a planned intervention without moving it, storing the reason beside any earlier one", async () => {
         const { id } = await create();
+        const earlier = (await backend.get(id)).flag_reason;
         expect(await backend.flag(id, "mentions a competitor")).toEqual({ id, flagged: true });
-        expect(await backend.get(id)).toMatchObject({ status: "planned", flagged: true, flag_reason: "mentions a competitor" });
+        const flagReason = earlier ? `${earlier}; flagged for review: mentions a competitor` : "mentions a competitor";
+        expect(await backend.get(id)).toMatchObject({ status: "planned", flagged: true, flag_reason: flagReason });
       });
 
       it("moves an approved, unsent intervention to paused", async () => {
@@ -248,8 +250,10 @@ export function defineContractCases(name: string, makeHarness: () => Promise<Con
 
       it("flags a delivered intervention in place", async () => {
         const id = await delivered();
+        const earlier = (await backend.get(id)).flag_reason;
         expect(await backend.flag(id, "customer complained")).toEqual({ id, flagged: true });
-        expect(await backend.get(id)).toMatchObject({ status: "delivered", flagged: true, flag_reason: "customer complained" });
+        const flagReason = earlier ? `${earlier}; flagged for review: customer complained` : "customer complained";
+        expect(await backend.get(id)).toMatchObject({ status: "delivered", flagged: true, flag_reason: flagReason });
       });
 
       it("flags an unknown id with not_found", async () => {

@@ -35,7 +35,7 @@ export function events(runtime: Runtime, interventionId: string): string[] {
   return auditOf(runtime, interventionId).map((entry) => entry.event);
 }
 
-export function approvalRows(runtime: Runtime, interventionId: string): Array<{ id: string; status: string; consumed_at: string | null; channel: string; session_id: string }> {
+export function approvalRows(runtime: Runtime, interventionId: string): Array<{ id: string; status: string; executed_at: string | null; channel: string; principal: string; outcome: string | null }> {
   return runtime.db.prepare("SELECT * FROM approvals WHERE intervention_id = ? ORDER BY created_at").all(interventionId) as never;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Clients without elicitation get `pending_approval`; the human approves in
  * their own terminal with the built CLI, driven here through a real
- * pseudo-terminal; only then does the agent's next call complete. Also: the
- * CLI refuses without a TTY, and the operator passphrase gates every approval.
+ * pseudo-terminal, and that decision releases the intervention at once: the
+ * agent's next call only reports it. Also: the CLI refuses without a TTY, and
+ * the operator passphrase gates every approval.
  */
 import { beforeAll, afterEach, describe, expect, it } from "vitest";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
@@ -34,7 +35,7 @@ async function setPassphraseInPty(dir: string): Promise<string> {
 }
 
 describe("no elicitation: pending_approval, then the CLI", () => {
-  it("completes only after a human approves in the terminal", async () => {
+  it("releases the moment a human approves in the terminal; the agent's next call reports it", async () => {
     h = await startHarness();
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     const before = storedStatus(h.runtime, id);
@@ -54,13 +55,18 @@ describe("no elicitation: pending_approval, then the CLI", () => {
     ]);
     expect(output).toContain(`APPROVE intervention ${id}`);
     expect(output).toContain("Message body (written by an AI model");
+    expect(output).toMatch(new RegExp(`Released: ${id} is approved \\(by human:cli\\)`));
     expect(code).toBe(0);
-    expect(storedStatus(h.runtime, id)).toEqual(before);
+    // No agent call in between: the human's decision was the release.
+    expect(storedStatus(h.runtime, id)).toMatchObject({ status: "approved", version: before.version + 1 });
+    expect(events(h.runtime, id).slice(-2)).toEqual(["approved", "approval_executed"]);
 
-    expect(await h.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
+    const report = await h.call("approve_intervention", { intervention_id: id });
+    expect(report.structuredContent).toEqual({ id, status: "approved" });
+    expect((report.content as Array<{ text: string }>)[0]!.text).toContain(`a human approved it (human:cli, approval ${first.approval.approval_id})`);
     const answered = auditOf(h.runtime, id).find((e) => e.event === "approval_answered")!;
     expect(answered).toMatchObject({ actor: "human:cli", detail: { note: "checked the copy", answer: "approve" } });
-    expect(events(h.runtime, id).slice(-2)).toEqual(["approved", "approval_executed"]);
+    expect(events(h.runtime, id).filter((e) => e === "approved")).toHaveLength(1);
   });
 
   it("refuses to approve without an interactive terminal, and 'n' approves nothing", async () => {
@@ -107,7 +113,7 @@ describe("operator passphrase", () => {
       { expect: /Operator passphrase: $/, send: "guess guess guess\r" },
     ]);
     expect(wrong.code).toBe(1);
-    expect(wrong.output).toMatch(/Wrong passphrase/);
+    expect(wrong.output).toMatch(/Wrong passphrase; nothing was approved\. 4 attempts left for this request/);
     expect(wrong.output).not.toContain("guess guess guess");
     expect((await h.ok<Pending>("approve_intervention", { intervention_id: id })).status).toBe("planned");
     expect(auditOf(h.runtime, id).some((e) => e.event === "approval_refused" && e.detail.reason === "wrong_passphrase")).toBe(true);
@@ -118,6 +124,8 @@ describe("operator passphrase", () => {
       { expect: /Operator passphrase: $/, send: `${PASSPHRASE}\r` },
     ]);
     expect(right.code).toBe(0);
+    expect(right.output).toContain("Released:");
+    expect(storedStatus(h.runtime, id).status).toBe("approved");
     expect(await h.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
   });
 

@@ -94,14 +94,14 @@ function checkStore(acks: Ack[]): void {
     expect(illegalRows(db)).toEqual([]);
     expect(stateMachineViolations(db)).toEqual([]);
     expect(verifyAuditChain(db)).toMatchObject({ ok: true });
-    const row = db.prepare("SELECT status, flagged, flag_reason, reject_reason FROM interventions WHERE id = ?");
+    const row = db.prepare("SELECT status, flagged, review_flag_reason, reject_reason FROM interventions WHERE id = ?");
     const audited = db.prepare("SELECT COUNT(*) FROM audit_log WHERE intervention_id = ? AND event = ?").pluck();
     for (const ack of acks) {
-      const stored = row.get(ack.id) as { status: string; flagged: number; flag_reason: string | null; reject_reason: string | null } | undefined;
+      const stored = row.get(ack.id) as { status: string; flagged: number; review_flag_reason: string | null; reject_reason: string | null } | undefined;
       expect(stored, `${ack.kind} ${ack.id} was acknowledged but the row is gone`).toBeDefined();
       if (ack.kind === "pause") expect(stored!.status).toBe("paused");
       if (ack.kind === "reject") expect(stored).toMatchObject({ status: "rejected", reject_reason: ack.reason });
-      if (ack.kind === "flag") expect(stored).toMatchObject({ flagged: 1, flag_reason: ack.reason });
+      if (ack.kind === "flag") expect(stored).toMatchObject({ flagged: 1, review_flag_reason: ack.reason });
       // A created row may be picked (planned, unflagged) by a later round's burst; its existence is the claim.
       const event = { pause: "paused", reject: "rejected", flag: "flagged", create: "created" }[ack.kind];
       expect(audited.get(ack.id, event), `no audit row for acknowledged ${ack.kind} ${ack.id}`).toBe(1);

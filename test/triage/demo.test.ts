@@ -28,9 +28,9 @@ it("runs the scripted triage session end to end and exits 0", { timeout: 90_000 
     "Created int_",
     "Read what would be sent, and its quality checks, before anyone approves it",
     "[human] accepts",
-    "is approved (approved by a human via form)",
+    "is approved: a human approved it (human:form",
     "is delivered",
-    "is rolled_back (approved by a human via form)",
+    "is rolled_back: a human approved it (human:form",
     "approval_executed",
     "Done:",
   ]) {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { EMAIL_ROLLBACK } from "../../src/tools/rollback-intervention.js";
+import { rollbackEffect } from "../../src/guard/outcome-text.js";
 import { acceptEverything, seededId, startHarness, type Harness } from "../support/harness.js";
 
 let h: Harness;
@@ -116,17 +116,18 @@ describe("create_intervention text", () => {
 });
 
 describe("rollback_intervention text", () => {
-  it("says an email is recorded as rolled back but cannot be unsent; an in-app one has no such warning", async () => {
+  it("says what the channel really did: an email is recorded but cannot be unsent, an in-app one is withdrawn", async () => {
     const email = seededId(h.runtime, "delivered", "AND channel = 'email' AND flagged = 0");
     const inApp = seededId(h.runtime, "delivered", "AND channel = 'in_app' AND flagged = 0");
     const emailText = textOf(await h.call("rollback_intervention", { intervention_id: email, reason: "Wrong audience." }));
     expect(emailText).toContain(`${email} is rolled_back`);
-    expect(emailText).toContain(EMAIL_ROLLBACK);
+    expect(emailText).toContain(`On email: ${rollbackEffect("email")}.`);
     expect(emailText).toMatch(/cannot be unsent/);
     const inAppText = textOf(await h.call("rollback_intervention", { intervention_id: inApp, reason: "Wrong audience." }));
     expect(inAppText).toContain(`${inApp} is rolled_back`);
+    expect(inAppText).toContain(`On in_app: ${rollbackEffect("in_app")}.`);
     expect(inAppText).not.toContain("unsent");
     // Asking again reports the same truth for the email.
-    expect(textOf(await h.call("rollback_intervention", { intervention_id: email }))).toContain(EMAIL_ROLLBACK);
+    expect(textOf(await h.call("rollback_intervention", { intervention_id: email }))).toContain(rollbackEffect("email"));
   });
 });

@@ -186,9 +186,10 @@ export class LocalBackend implements InterventionsBackend {
     this.db
       .transaction(() => {
         const row = this.requireRow(id);
-        if (row.flagged === 1 && row.flag_reason === reason) return;
+        if (row.flagged === 1 && row.review_flag_reason === reason) return;
+        // Beside, never over, a reason the quality checks or the engine gave.
         // An approved message that has not gone out must not leave without a fresh approval.
-        const changes: RowChanges = { flagged: 1, flag_reason: reason };
+        const changes: RowChanges = { flagged: 1, review_flag_reason: reason };
         if (row.status === "approved") changes.status = "paused";
         this.casOrConflict(row, changes);
         appendAudit(this.db, {

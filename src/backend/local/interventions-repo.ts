@@ -28,7 +28,10 @@ export interface InterventionRow {
   delivered_at: string | null;
   rolled_back_at: string | null;
   flagged: number;
+  /** Raised by the quality checks or the decision engine at creation; never overwritten by a flag action. */
   flag_reason: string | null;
+  /** The latest flag action's reason (an agent or an operator), kept beside `flag_reason`. */
+  review_flag_reason: string | null;
   quality_checks: string | null;
   reject_reason: string | null;
   rollback_reason: string | null;
@@ -57,6 +60,7 @@ export function toIntervention(row: InterventionRow): DetailedIntervention {
     playbook_id: row.playbook_id,
     status: row.status,
     channel: row.channel,
+    subject: row.subject,
     message_body: row.message_body,
     reasoning: row.reasoning,
     confidence: row.confidence,
@@ -65,7 +69,7 @@ export function toIntervention(row: InterventionRow): DetailedIntervention {
     sent_at: row.sent_at,
     delivered_at: row.delivered_at,
     flagged: row.flagged === 1,
-    flag_reason: row.flag_reason,
+    flag_reason: composedFlagReason(row),
     quality_checks: row.quality_checks ? (JSON.parse(row.quality_checks) as QualityChecks) : null,
     version: row.version,
     provenance: row.provenance ? (JSON.parse(row.provenance) as Provenance) : null,
@@ -86,6 +90,17 @@ export function versionsOf(db: Db, tenantId: string, ids: readonly string[]): Ma
     JSON.stringify(ids),
   ) as { id: string; status: string; version: number }[];
   return new Map(rows.map((row) => [row.id, `${row.status}:${row.version}`]));
+}
+
+/**
+ * What `flag_reason` reports: the quality failure or the engine's objection
+ * first, then the reason of the latest flag action, so an agent's flag can
+ * add to a quality flag but never hide it.
+ */
+export function composedFlagReason(row: Pick<InterventionRow, "flag_reason" | "review_flag_reason">): string | null {
+  if (!row.review_flag_reason) return row.flag_reason;
+  if (!row.flag_reason) return row.review_flag_reason;
+  return `${row.flag_reason}; flagged for review: ${row.review_flag_reason}`;
 }
 
 export function findRow(db: Db, tenantId: string, id: string): InterventionRow | undefined {
@@ -146,15 +161,19 @@ export function listRows(db: Db, tenantId: string, query: ListQuery): ListPage {
  * column of a page (JSON checks, reasoning) costs about three times as much.
  */
 const PREVIEW_SOURCE_CHARS = PREVIEW_CHARS * 4;
-const COMPACT_COLUMNS = `seq, id, user_id, playbook_id, status, channel, flagged, flag_reason, planned_at,
+const COMPACT_COLUMNS = `seq, id, user_id, playbook_id, status, channel, flagged, flag_reason, review_flag_reason, planned_at,
   substr(message_body, 1, ${PREVIEW_SOURCE_CHARS}) AS message_body, length(message_body) > ${PREVIEW_SOURCE_CHARS} AS body_truncated`;
 
 export function listCompactRows(db: Db, tenantId: string, query: ListQuery): ListPage<CompactIntervention> {
-  type Row = Pick<InterventionRow, "seq" | "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "planned_at" | "message_body"> & {
-    body_truncated: number;
-  };
+  type Row = Pick<
+    InterventionRow,
+    "seq" | "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "review_flag_reason" | "planned_at" | "message_body"
+  > & { body_truncated: number };
   const { rows, next_cursor } = pageOf<Row>(db, tenantId, query, COMPACT_COLUMNS);
-  return { interventions: rows.map((row) => compactRow({ ...row, flagged: row.flagged === 1 }, row.body_truncated === 1)), next_cursor };
+  return {
+    interventions: rows.map((row) => compactRow({ ...row, flagged: row.flagged === 1, flag_reason: composedFlagReason(row) }, row.body_truncated === 1)),
+    next_cursor,
+  };
 }
 
 export type NewIntervention = Omit<
@@ -167,6 +186,7 @@ export type NewIntervention = Omit<
   | "reject_reason"
   | "rollback_reason"
   | "suppress_reason"
+  | "review_flag_reason"
   | "version"
   | "updated_at"
 > &
@@ -202,6 +222,7 @@ export type RowChanges = Partial<
     | "rolled_back_at"
     | "flagged"
     | "flag_reason"
+    | "review_flag_reason"
     | "reject_reason"
     | "rollback_reason"
     | "suppress_reason"

@@ -203,4 +203,53 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
     BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END;
   `,
+  // 4: a request belongs to the action and the requesting principal (the
+  // bearer token's identity over HTTP, 'local' for this store's own agents),
+  // never to a transport session, so a reconnecting client finds it again.
+  // The human's decision is the release: 'approved' means decided and not yet
+  // executed; 'executed' once spent in the transition's own transaction;
+  // 'failed' when a spent approval's execution failed upstream. `outcome`
+  // says what happened. Page links are derived from a per-store key
+  // (guard_settings), so a link stays valid until decided or expired and is
+  // no longer stored. A flag from an agent or operator is kept beside the
+  // flag the quality checks or the engine raised, never over it.
+  `
+  CREATE TABLE approvals_v4 (
+    id               TEXT PRIMARY KEY,
+    tenant_id        TEXT NOT NULL,
+    action           TEXT NOT NULL CHECK (action IN ('approve','rollback')),
+    intervention_id  TEXT NOT NULL,
+    action_hash      TEXT NOT NULL,
+    facts            TEXT NOT NULL,
+    display          TEXT NOT NULL,
+    principal        TEXT NOT NULL,
+    client_name      TEXT NOT NULL,
+    client_version   TEXT NOT NULL,
+    backend_mode     TEXT NOT NULL,
+    channel          TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('pending','approved','executed','denied','expired','void','failed')),
+    failed_attempts  INTEGER NOT NULL DEFAULT 0,
+    created_at       TEXT NOT NULL,
+    expires_at       TEXT NOT NULL,
+    decided_at       TEXT,
+    decided_by       TEXT,
+    answer           TEXT,
+    note             TEXT,
+    executed_at      TEXT,
+    outcome          TEXT
+  );
+  INSERT INTO approvals_v4 (id, tenant_id, action, intervention_id, action_hash, facts, display, principal, client_name,
+      client_version, backend_mode, channel, status, failed_attempts, created_at, expires_at, decided_at, decided_by,
+      answer, note, executed_at, outcome)
+    SELECT id, tenant_id, action, intervention_id, action_hash, facts, display, 'local', client_name, client_version,
+      'local', channel, CASE WHEN status = 'approved' AND consumed_at IS NOT NULL THEN 'executed' ELSE status END,
+      failed_attempts, created_at, expires_at, decided_at, decided_by, answer, note, consumed_at, NULL
+    FROM approvals;
+  DROP TABLE approvals;
+  ALTER TABLE approvals_v4 RENAME TO approvals;
+  CREATE INDEX approvals_by_request ON approvals (intervention_id, action, principal, created_at);
+  CREATE INDEX approvals_open ON approvals (status, expires_at);
+
+  ALTER TABLE interventions ADD COLUMN review_flag_reason TEXT;
+  `,
 ];

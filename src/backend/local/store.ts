@@ -1,18 +1,19 @@
 /**
- * Opening the SQLite file: WAL, foreign keys, a busy timeout (the CLI and the
- * server may hold the same file), and the migrations.
+ * Opening the SQLite file: private files (store-files.ts), WAL, foreign keys,
+ * a busy timeout (the CLI and the server may hold the same file), and the
+ * migrations.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations.js";
+import { preparePrivateStore, tightenSidecars } from "./store-files.js";
 
 export type Db = Database.Database;
 
 export function openStore(path: string): Db {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") preparePrivateStore(path);
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
+  if (path !== ":memory:") tightenSidecars(path);
   // FULL: an acknowledged transition survives a power cut, not only a crash.
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isInitializeRequest, isJSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../log.js";
 import { readJsonRpcBody } from "./body.js";
+import { attachCaller, type Caller } from "./caller.js";
 import { JsonRpcCode, sendJsonRpcError } from "./responses.js";
 import type { Session, SessionRegistry } from "./sessions.js";
 
@@ -18,9 +19,12 @@ export interface McpEndpointDeps {
   maxSessions: number;
   /** True once shutdown began: no new sessions or requests, answers to calls in flight still accepted. */
   isDraining: () => boolean;
+  /** Who sent the request (after the bearer check): its principal and credential. */
+  callerOf: (req: IncomingMessage) => Caller;
 }
 
 const SHUTTING_DOWN = "Service Unavailable: the server is shutting down; reconnect in a moment.";
+const NO_SESSION = "Session not found: it ended or expired; initialize a new session.";
 
 function sessionIdOf(req: IncomingMessage): string | undefined {
   const value = req.headers["mcp-session-id"];
@@ -33,6 +37,16 @@ function isJsonContentType(value: string | undefined): boolean {
 
 export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { registry, logger } = deps;
+
+  /**
+   * The caller's session, or undefined (answered 404 like an unknown id) when
+   * it does not exist or was opened with another credential: a session id
+   * seen elsewhere is no key to someone else's session.
+   */
+  function sessionFor(sessionId: string, caller: Caller): Session | undefined {
+    const session = registry.get(sessionId);
+    return session && session.credential === caller.credential ? session : undefined;
+  }
 
   async function delegate(session: Session, req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
     try {
@@ -64,10 +78,12 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
       return;
     }
     const sessionId = sessionIdOf(req);
+    const caller = deps.callerOf(req);
+    attachCaller(req, caller);
     if (sessionId !== undefined) {
-      const session = registry.get(sessionId);
+      const session = sessionFor(sessionId, caller);
       if (!session) {
-        sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, "Session not found: it ended or expired; initialize a new session.");
+        sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, NO_SESSION);
         return;
       }
       registry.track(session, res, true);
@@ -78,7 +94,7 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
       sendJsonRpcError(res, 400, JsonRpcCode.ServerError, "Bad Request: Mcp-Session-Id header is required; send initialize first to open a session.");
       return;
     }
-    const session = await registry.open();
+    const session = await registry.open(caller.credential);
     if (!session) {
       logger.warn({ maxSessions: deps.maxSessions }, "refused a new MCP session: session limit reached");
       sendJsonRpcError(
@@ -101,9 +117,11 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
       sendJsonRpcError(res, 400, JsonRpcCode.ServerError, "Bad Request: Mcp-Session-Id header is required.");
       return;
     }
-    const session = registry.get(sessionId);
+    const caller = deps.callerOf(req);
+    attachCaller(req, caller);
+    const session = sessionFor(sessionId, caller);
     if (!session) {
-      sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, "Session not found: it ended or expired; initialize a new session.");
+      sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, NO_SESSION);
       return;
     }
     // The GET stream lives as long as the client; it must not keep the session from idling out or block a drain.

@@ -13,6 +13,8 @@ import type { Logger } from "../../log.js";
 export interface Session {
   readonly transport: StreamableHTTPServerTransport;
   readonly server: McpServer;
+  /** The credential that opened it (caller.ts): only requests with the same one reach it. */
+  readonly credential: string;
   /** Open POST requests: tool calls (and other requests) still running. */
   inFlight: number;
   lastActivity: number;
@@ -49,8 +51,8 @@ export class SessionRegistry {
     return this.live.get(sessionId);
   }
 
-  /** A new session for an initialize request, or undefined when the cap is reached. */
-  async open(): Promise<Session | undefined> {
+  /** A new session for an initialize request, bound to `credential`, or undefined when the cap is reached. */
+  async open(credential: string): Promise<Session | undefined> {
     if (this.size >= this.options.maxSessions) return undefined;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -62,7 +64,7 @@ export class SessionRegistry {
       },
     });
     const server = this.options.newServer();
-    const session: Session = { transport, server, inFlight: 0, lastActivity: this.now() };
+    const session: Session = { transport, server, credential, inFlight: 0, lastActivity: this.now() };
     this.initializing.add(session);
     // Set before connect: the SDK chains the protocol's own onclose after ours.
     transport.onclose = () => this.forget(session, "transport closed");

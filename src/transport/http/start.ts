@@ -17,6 +17,7 @@ import { ConfigError } from "../../errors.js";
 import type { ApprovalPageMount } from "../../guard/types.js";
 import type { Runtime } from "../../runtime.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.js";
+import { callerOf } from "./caller.js";
 import { HEALTH_PATHS, healthHandler } from "./health.js";
 import { mcpEndpoint } from "./mcp-endpoint.js";
 import { JsonRpcCode, sendJson, sendJsonRpcError } from "./responses.js";
@@ -100,7 +101,7 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     idleTimeoutMs: options.idleTimeoutMs ?? config.http.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     maxBodyBytes,
   });
-  const mcp = mcpEndpoint({ registry, logger, maxBodyBytes, maxSessions, isDraining });
+  const mcp = mcpEndpoint({ registry, logger, maxBodyBytes, maxSessions, isDraining, callerOf: (req) => callerOf(req, !!token) });
   const secrets = [token, config.backend.kind === "api" ? config.backend.apiKey : undefined].filter((s): s is string => !!s);
   const health = healthHandler({ backend: runtime.backend, secrets, isDraining });
   const approvalPage = options.approvalPage === false ? undefined : (options.approvalPage ?? runtime.guard.approvalPage);

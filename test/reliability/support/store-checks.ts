@@ -31,6 +31,7 @@ interface Row {
   reject_reason: string | null;
   flagged: number;
   flag_reason: string | null;
+  review_flag_reason: string | null;
 }
 
 const EVER_APPROVED = new Set(["approved", "sent", "delivered", "rolled_back"]);
@@ -50,7 +51,7 @@ export function illegalRows(db: Db): string[] {
     if (row.status === "rolled_back" && !row.rolled_back_at) bad("rolled_back_at missing");
     if (row.status !== "rolled_back" && row.rolled_back_at) bad("rolled_back_at set but not rolled back");
     if (row.status === "rejected" && !row.reject_reason) bad("reject_reason missing");
-    if (row.flagged === 1 && !row.flag_reason) bad("flag_reason missing");
+    if (row.flagged === 1 && !row.flag_reason && !row.review_flag_reason) bad("flag_reason missing");
   }
   return problems;
 }
