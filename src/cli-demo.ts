@@ -66,14 +66,15 @@ async function main(): Promise<void> {
     print(indent(`connected to ${info?.name} ${info?.version} over stdio (store: ${dir})`));
     print(indent((client.getInstructions() ?? "").split("\n")[1] ?? ""));
 
-    step(2, "What is flagged?");
-    const flagged = (await call("list_interventions", { flagged: true, limit: 5 })).interventions as { id: string }[];
-    if (!flagged[0]) throw new Error("the demo store has no flagged intervention");
+    // Flagged and still planned: the ones a human can still act on (sent ones are history).
+    step(2, "What is flagged and still waiting for a decision?");
+    const flagged = (await call("list_interventions", { flagged: true, status: "planned", limit: 5 })).interventions as { id: string }[];
+    if (!flagged[0]) throw new Error("the demo store has no flagged planned intervention");
 
     step(3, "Explain one of them");
     await call("get_intervention", { intervention_id: flagged[0].id });
 
-    step(4, "Dry-run the decision for a user");
+    step(4, "Dry-run the decision for a user: which playbook, and which rules decided");
     const target = await findUserToContact(client);
     await call("dry_run_intervention", { user_id: target.user_id, channel: target.channel });
 
@@ -81,18 +82,21 @@ async function main(): Promise<void> {
     const created = await call("create_intervention", target);
     const id = created.id as string;
 
-    step(6, "Approve it (the server asks the human)");
+    step(6, "Read what would be sent, and its quality checks, before anyone approves it");
+    await call("get_intervention", { intervention_id: id });
+
+    step(7, "Approve it (the server asks the human)");
     const approved = await call("approve_intervention", { intervention_id: id });
     if (approved.status !== "approved") throw new Error(`expected approved, got ${String(approved.status)}`);
 
-    step(7, "Watch the dispatcher deliver it");
+    step(8, "Watch the dispatcher deliver it");
     await waitForDelivery(client, id);
 
-    step(8, "Roll it back (the human approves again)");
+    step(9, "Roll it back (the human approves again)");
     const rolledBack = await call("rollback_intervention", { intervention_id: id, reason: "Demo: retracting the message we just sent." });
     if (rolledBack.status !== "rolled_back") throw new Error(`expected rolled_back, got ${String(rolledBack.status)}`);
 
-    step(9, "Its audit trail, from the resource retivo://interventions/{id}");
+    step(10, "Its audit trail, from the resource retivo://interventions/{id}");
     const resource = await client.readResource({ uri: `retivo://interventions/${id}` });
     const doc = JSON.parse((resource.contents[0] as { text: string }).text) as { audit_trail: { at: string; event: string; actor: string }[] };
     for (const entry of doc.audit_trail) print(indent(`${entry.at}  ${entry.event.padEnd(26)} ${entry.actor}`));

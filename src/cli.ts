@@ -32,7 +32,8 @@ Every environment variable is listed in the README's configuration table.
 `;
 
 async function run(config: Readonly<Config>): Promise<number | undefined> {
-  const logger = createLogger(config.logLevel);
+  // A person watching a terminal reads lines, not JSON; pipes and files (and log tools) keep JSON.
+  const logger = createLogger(config.logLevel, 2, { pretty: process.stderr.isTTY === true });
   const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, isTTY: !!process.stdin.isTTY };
   switch (config.command) {
     case "help":
@@ -46,6 +47,10 @@ async function run(config: Readonly<Config>): Promise<number | undefined> {
       return runSeedCommand(config, io);
     }
     case "serve": {
+      if (config.transport === "stdio" && process.stdin.isTTY) {
+        const { printWelcome } = await import("./cli-welcome.js");
+        printWelcome(config);
+      }
       const { openRuntime } = await import("./runtime.js");
       const runtime = await openRuntime(config, logger);
       if (config.transport === "http") {

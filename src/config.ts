@@ -72,6 +72,8 @@ export interface Config {
   /** Allow-list of tools; undefined means all. */
   tools: ToolName[] | undefined;
   logLevel: string;
+  /** How often a session checks the intervention resources it is subscribed to (RETIVO_SUBSCRIPTION_POLL_MS); undefined: per mode. */
+  subscriptionPollMs: number | undefined;
   /** `retivo-mcp api` */
   restServer: { host: string; port: number; keys: string[]; ratePerMinute: number };
 }
@@ -257,8 +259,9 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
 
   checkFlagsFor(command, values);
 
-  const dataDir = env.RETIVO_DATA_DIR ?? defaultDataDir(env);
-  const dbPath = values.db ?? env.RETIVO_DB ?? join(dataDir, "retivo.db");
+  // Empty counts as unset: a client's config form (a Claude Desktop extension's user_config) passes "" for a blank field.
+  const dataDir = env.RETIVO_DATA_DIR?.trim() || defaultDataDir(env);
+  const dbPath = values.db ?? (env.RETIVO_DB?.trim() || join(dataDir, "retivo.db"));
 
   const apiKey = env.RETIVO_API_KEY?.trim() || undefined;
   // `api` serves the local store itself; its own clients' keys are RETIVO_API_KEYS.
@@ -350,6 +353,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     readOnly: bool("--read-only", values["read-only"]) || bool("RETIVO_READ_ONLY", env.RETIVO_READ_ONLY),
     tools: toolsValue === undefined ? undefined : parseToolList(toolsValue),
     logLevel,
+    subscriptionPollMs: env.RETIVO_SUBSCRIPTION_POLL_MS === undefined ? undefined : positiveInt("RETIVO_SUBSCRIPTION_POLL_MS", env.RETIVO_SUBSCRIPTION_POLL_MS),
     restServer: {
       host,
       port: portValue,

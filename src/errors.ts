@@ -3,17 +3,28 @@
  * for MCP, rest/errors.ts for REST) turns them into results. Every message says
  * what happened and what to do next, because the reader is often an LLM.
  */
+export interface RetivoErrorOptions {
+  /**
+   * What a REST caller should do next, where `hint` speaks of MCP tools or
+   * resources (list_interventions, retivo://…) that a REST client does not have.
+   */
+  restHint?: string;
+}
+
 export abstract class RetivoError extends Error {
   abstract readonly code: string;
   /** HTTP status the local REST server answers with. */
   abstract readonly httpStatus: number;
+  readonly restHint: string | undefined;
   constructor(
     message: string,
-    /** What the caller should do next. */
+    /** What the caller should do next: written for an MCP client (often an LLM). */
     readonly hint?: string,
+    options: RetivoErrorOptions = {},
   ) {
     super(message);
     this.name = new.target.name;
+    this.restHint = options.restHint;
   }
 }
 
@@ -42,6 +53,7 @@ export class IllegalTransitionError extends RetivoError {
         .map((s) => `'${s}'`)
         .join(", ")}.`,
       "Call list_interventions or get_intervention to see its current state before acting again.",
+      { restHint: `GET /api/interventions/${id} shows its current state; read it before acting again.` },
     );
   }
 }
@@ -96,7 +108,11 @@ export class ConfigError extends RetivoError {
   readonly httpStatus = 500;
 }
 
-/** One line for a human or an LLM: the message, then the hint. */
-export function describeError(error: RetivoError): string {
-  return error.hint ? `${error.message} ${error.hint}` : error.message;
+/**
+ * One line for a human or an LLM: the message, then the hint for the surface
+ * that answers (the MCP tools, or the REST API, which speaks of endpoints).
+ */
+export function describeError(error: RetivoError, surface: "mcp" | "rest" = "mcp"): string {
+  const hint = surface === "rest" ? (error.restHint ?? error.hint) : error.hint;
+  return hint ? `${error.message} ${hint}` : error.message;
 }

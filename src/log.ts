@@ -1,8 +1,10 @@
 /**
  * pino to stderr (fd 2), never stdout: in stdio mode stdout belongs to JSON-RPC.
+ * JSON for pipes and files; readable lines when a person watches a terminal.
  * Secrets are redacted by path wherever they could appear in a logged object.
  */
 import { pino, type Logger } from "pino";
+import { prettyDestination } from "./log-pretty.js";
 
 export type { Logger };
 
@@ -27,8 +29,17 @@ export const REDACT_PATHS = [
   "*.webhook_secret",
 ];
 
-export function createLogger(level: string, destination: NodeJS.WritableStream | number = 2): Logger {
-  const stream = typeof destination === "number" ? pino.destination({ fd: destination, sync: true }) : destination;
+/**
+ * `pretty`: readable lines for a person at a terminal (log-pretty.ts) instead
+ * of JSON; only ever for a file descriptor, and the caller decides (a TTY).
+ */
+export function createLogger(level: string, destination: NodeJS.WritableStream | number = 2, options: { pretty?: boolean } = {}): Logger {
+  const stream =
+    typeof destination !== "number"
+      ? destination
+      : options.pretty
+        ? prettyDestination(destination)
+        : pino.destination({ fd: destination, sync: true });
   return pino(
     {
       name: "retivo-mcp",

@@ -57,8 +57,14 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   if (config.backend.kind === "api") {
     // Loaded only in API mode: the HTTP client stack is most of what a local start would not need.
     const { HttpBackend } = await import("./backend/http.js");
+    const { checkApiKeyAtStart } = await import("./backend/http/key-check.js");
     backend = new HttpBackend({ ...config.backend, logger });
     logger.info({ mode: backend.mode, url: config.backend.apiUrl }, `using the Retivo API (${config.backend.keyMode} key)`);
+    await checkApiKeyAtStart(backend, config.backend.apiUrl, config.backend.apiKey, logger).catch(async (error: unknown) => {
+      await backend.close();
+      db.close();
+      throw error;
+    });
   } else {
     const seeded = ensureSeeded(db, LIVE_TENANT, config.seed);
     if (seeded) logger.info({ db: config.dbPath }, "seeded an empty store with demo data");

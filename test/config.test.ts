@@ -99,6 +99,14 @@ describe("meaningful combinations still parse", () => {
     expect(parse("--version").command).toBe("version");
   });
 
+  it("a blank RETIVO_DATA_DIR or RETIVO_DB (what a client's config form sends for an empty field) means the default", () => {
+    const defaults = parseConfig(["serve"], { HOME: "/home/me" });
+    const blank = parseConfig(["serve"], { HOME: "/home/me", RETIVO_DATA_DIR: "", RETIVO_DB: " " });
+    expect(blank.dataDir).toBe(defaults.dataDir);
+    expect(blank.dbPath).toBe(defaults.dbPath);
+    expect(parseConfig(["serve"], { HOME: "/home/me", RETIVO_DATA_DIR: "/data" }).dbPath).toBe("/data/retivo.db");
+  });
+
   it("loopback binds need no token; a look-alike name is not loopback", () => {
     for (const host of ["127.0.0.1", "127.0.0.2", "localhost", "::1"]) {
       expect(parse("serve", "--http", "--host", host).http.host).toBe(host);

@@ -75,7 +75,7 @@ export class HttpBackend implements InterventionsBackend {
 
   async list(query: ListQuery): Promise<WindowedListPage> {
     const requested = windowSizeFor(query, this.listWindow);
-    return pageFromWindow(await this.fetchWindow(requested), query, requested);
+    return pageFromWindow(await this.fetchWindow(requested), query, requested, this.listWindow);
   }
 
   /** The API has no compact view: the same window, mapped locally. */

@@ -12,7 +12,11 @@ import { ownLine } from "./text-layout.js";
 const USAGE = `Usage: retivo-mcp audit <command>
   list [N]                the N most recent events (default 50)
   list INTERVENTION_ID    every event of one intervention
+  INTERVENTION_ID         the same, shorter
   verify                  check the hash chain; exit code 1 if it is broken`;
+
+/** What `retivo-mcp help` advertises as `audit ID`: an intervention id, as the tools print them. */
+const INTERVENTION_ID = /^int_[A-Za-z0-9_-]{1,60}$/;
 
 /**
  * One row, one line: actors and details carry agent-written text (client
@@ -27,7 +31,8 @@ function formatRow(row: AuditRow, io: CommandIo): string[] {
 }
 
 export async function runAuditCommand(config: Readonly<Config>, args: string[], io: CommandIo): Promise<number> {
-  const [sub = "list", target] = args;
+  // `audit int_…` is `audit list int_…`.
+  const [sub = "list", target] = args.length === 1 && INTERVENTION_ID.test(args[0]!) ? ["list", args[0]] : args;
   if (sub !== "list" && sub !== "verify") {
     writeLine(sub === "help" ? io.stdout : io.stderr, USAGE);
     return sub === "help" ? 0 : 2;
@@ -44,7 +49,7 @@ export async function runAuditCommand(config: Readonly<Config>, args: string[], 
       return 1;
     }
     const rows = target === undefined || /^\d+$/.test(target) ? recentAudit(db, Number(target ?? 50)) : auditTrail(db, target);
-    if (rows.length === 0) writeLine(io.stdout, "No audit events.");
+    if (rows.length === 0) writeLine(io.stdout, target === undefined || /^\d+$/.test(target) ? "No audit events." : `No audit events for ${oneLine(target, 60)}.`);
     for (const row of rows) for (const line of formatRow(row, io)) writeLine(io.stdout, line);
     return 0;
   } finally {

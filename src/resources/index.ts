@@ -11,9 +11,11 @@ import { registerInterventionResources } from "./interventions.js";
 import { localStore } from "./lookups.js";
 import { registerPlaybookResources } from "./playbooks.js";
 import { registerSettingsResource } from "./settings.js";
+import { registerSubscriptions } from "./subscriptions.js";
 
 export function registerResources(server: McpServer, deps: ToolDeps): void {
   registerInterventionResources(server, deps);
+  registerSubscriptions(server, deps);
   const store = localStore(deps);
   if (!store) return;
   registerCustomerResources(server, deps, store);

@@ -34,7 +34,7 @@ export function errorReply(error: unknown, logger: Logger): ErrorReply {
     if (error instanceof RateLimitedError) headers["retry-after"] = String(error.retryAfterSeconds);
     if (error instanceof MethodNotAllowedError) headers.allow = error.allow.join(", ");
     if (error.httpStatus === 401) headers["www-authenticate"] = 'Bearer realm="retivo"';
-    return { status: error.httpStatus, body: { error: describeError(error) }, headers };
+    return { status: error.httpStatus, body: { error: describeError(error, "rest") }, headers };
   }
   logger.error({ err: error }, "REST request failed unexpectedly");
   return { status: 500, body: { error: "Internal error in the local Retivo server; see its log." }, headers: {} };

@@ -122,7 +122,10 @@ export function buildOpenApiDocument(): Json {
         "The eight Interventions API operations with the contract's paths, bodies and status codes. " +
         "Test keys (rt_test_) see a separate test data set whose deliveries are simulated. " +
         "GET /api/interventions/{id} is an extension of this server; the Retivo API has no get-by-id.",
+      license: { name: "MIT", identifier: "MIT" },
     },
+    // Relative: whatever address serves this document (by default http://127.0.0.1:3000, or behind a proxy).
+    servers: [{ url: "/", description: "The retivo-mcp api server that serves this document" }],
     security: [{ bearerAuth: [] }],
     paths: {
       "/api/interventions": {

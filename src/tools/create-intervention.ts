@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ChannelSchema, PlaybookIdSchema, CreateResponseSchema, UserIdSchema } from "../api/schemas.js";
+import { oneLine } from "../api/compact.js";
 import { actorOf } from "./actor.js";
 import { defineTool } from "./define.js";
 import { writerContextFor } from "./writer-context.js";
@@ -21,9 +22,17 @@ export const createIntervention = defineTool({
   writes: true,
   async handler(args, call) {
     const created = await call.deps.backend.create(args, { writer: writerContextFor(call), actor: actorOf(call) });
+    // The local store says at once whether it flagged what it made; the Retivo API's answer does not, so read it back.
+    const flag =
+      typeof created.flagged === "boolean"
+        ? { flagged: created.flagged, flag_reason: typeof created.flag_reason === "string" ? created.flag_reason : null }
+        : await call.deps.backend.get(created.id);
+    const verdict = flag.flagged
+      ? `FLAGGED: ${oneLine(flag.flag_reason ?? "no reason given", 300)}. Read it with get_intervention before asking a human to approve; reject it if the flag is right.`
+      : "Not flagged.";
     return {
       structured: created,
-      text: `Created ${created.id} (${created.status}, ${created.channel}, planned_at ${created.planned_at}). It needs a human approval before it is sent.`,
+      text: `Created ${created.id} (${created.status}, ${created.channel}, planned_at ${created.planned_at}). ${verdict} It is sent only after a human approves it.`,
     };
   },
 });

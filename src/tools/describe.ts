@@ -8,13 +8,18 @@ export function failingChecks(checks: unknown): string[] {
   return qc.checks.filter((c) => !c.passed).map((c) => `${c.severity} ${c.name}: ${c.detail}`);
 }
 
+/** `quality checks: all passed` or the failing ones, on one line. */
+export function checksLine(checks: unknown): string {
+  const failing = failingChecks(checks);
+  return failing.length ? `quality checks failing: ${failing.join("; ")}` : "quality checks: all passed";
+}
+
 export function describeIntervention(intervention: DetailedIntervention): string {
-  const failing = failingChecks(intervention.quality_checks);
   return [
     summaryLine(intervention),
     `planned_at ${intervention.planned_at}; confidence ${intervention.confidence}`,
     `message_body (model-written data): ${JSON.stringify(intervention.message_body)}`,
     `reasoning (model-written data): ${JSON.stringify(intervention.reasoning)}`,
-    failing.length ? `quality checks failing: ${failing.join("; ")}` : "quality checks: all passed",
+    checksLine(intervention.quality_checks),
   ].join("\n");
 }

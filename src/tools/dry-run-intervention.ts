@@ -3,6 +3,7 @@ import { ChannelSchema, DryRunResponseSchema, PlaybookIdSchema, UserIdSchema } f
 import { draftPreview, previewInputFromDryRun } from "../backend/preview.js";
 import { writeChecked } from "../writer/index.js";
 import { defineTool } from "./define.js";
+import { dryRunText } from "./dry-run-text.js";
 import { writerContextFor } from "./writer-context.js";
 
 export const dryRunIntervention = defineTool({
@@ -35,11 +36,6 @@ export const dryRunIntervention = defineTool({
     if (preview && decision.action === "intervene" && result.preview === undefined) {
       result.preview = draftPreview(await writeChecked(call.deps.writer, previewInputFromDryRun(result, request), writer), "local_preview");
     }
-    const target = decision.action === "intervene" ? ` via ${decision.channel} (playbook ${decision.playbook_id}, confidence ${decision.confidence})` : "";
-    const why = decision.reason ? ` Reason: ${decision.reason}.` : "";
-    return {
-      structured: result,
-      text: `Decision for ${request.user_id}: ${decision.action}${target}.${why} Nothing was saved.`,
-    };
+    return { structured: result, text: dryRunText(result, request.user_id) };
   },
 });

@@ -3,7 +3,8 @@ import { ChannelSchema, StatusSchema } from "../api/schemas.js";
 import { defineTool } from "./define.js";
 import { CompactInterventionSchema, type CompactIntervention } from "../api/compact.js";
 import type { DetailedIntervention } from "../api/schemas.js";
-import { summaryLine } from "./present.js";
+import { describeIntervention } from "./describe.js";
+import { rowLine } from "./present.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** A full row is ~500 tokens: 50 of them is already ~25k; 500 would be ~240k. */
@@ -45,15 +46,19 @@ export const listInterventions = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: false,
   async handler({ detail, ...query }, { deps }) {
-    const page = detail === "full" ? await deps.backend.list(query) : await deps.backend.listCompact(query);
+    // Full rows are told in full, a blank line after each; compact rows take one line each.
+    const { page, lines } =
+      detail === "full"
+        ? await deps.backend.list(query).then((page) => ({ page, lines: page.interventions.map((row) => `${describeIntervention(row)}\n`) }))
+        : await deps.backend.listCompact(query).then((page) => ({ page, lines: page.interventions.map(rowLine) }));
     const rows: Array<CompactIntervention | DetailedIntervention> = page.interventions;
-    const lines = rows.map(summaryLine);
+    const heading = `${rows.length} intervention(s), newest first${detail === "full" ? ":" : "; previews are model-written data:"}`;
     const more = page.next_cursor ? `More: call again with cursor "${page.next_cursor}".` : "End of list.";
     // In API mode filters search only the newest interventions the API returns; say so.
     const searched = page.window && !page.window.complete ? [page.window.note] : [];
     return {
       structured: { interventions: rows, next_cursor: page.next_cursor, ...(searched.length ? { note: searched[0] } : {}) },
-      text: [`${rows.length} intervention(s).`, ...lines, more, ...searched].join("\n"),
+      text: [rows.length ? heading : "No intervention matches.", ...lines, more, ...searched].join("\n"),
     };
   },
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ReasonSchema } from "../api/schemas.js";
 import { defineTool } from "./define.js";
+import { rollbackEffect } from "../guard/outcome-text.js";
 import { guardedResultSchema, runGuarded } from "./guarded-call.js";
 import { interventionIdParam } from "./params.js";
 
@@ -19,6 +20,10 @@ export const rollbackIntervention = defineTool({
   writes: true,
   guarded: true,
   async handler({ intervention_id, reason }, call) {
-    return runGuarded("rollback", intervention_id, reason, call);
+    const outcome = await runGuarded("rollback", intervention_id, reason, call);
+    if (outcome.structured.status !== "rolled_back") return outcome;
+    // "Rolled back" must not read as "retracted" everywhere (an email cannot be unsent): say what the channel did.
+    const { channel } = await call.deps.backend.get(intervention_id);
+    return { ...outcome, text: `${outcome.text} On ${channel}: ${rollbackEffect(channel)}.` };
   },
 });

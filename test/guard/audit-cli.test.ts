@@ -29,6 +29,26 @@ describe("audit CLI", () => {
     expect(verified.stdout).toMatch(/Audit chain intact: \d+ rows verified/);
   });
 
+  it("takes `audit ID` as `help` advertises it: the same trail as `audit list ID`", async () => {
+    h = await startHarness({ onElicit: acceptConfirmed });
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    await h.ok("approve_intervention", { intervention_id: id });
+    const help = await runCliPiped(["help"], cliEnv(h.dir));
+    expect(help.stdout).toMatch(/retivo-mcp audit \[list\|verify\|ID\]/);
+
+    const [short, long, unknown] = await Promise.all([
+      runCliPiped(["audit", id], cliEnv(h.dir)),
+      runCliPiped(["audit", "list", id], cliEnv(h.dir)),
+      runCliPiped(["audit", "int_nosuchintervention0"], cliEnv(h.dir)),
+    ]);
+    expect(short.code).toBe(0);
+    expect(short.stdout).toBe(long.stdout);
+    expect(short.stdout).toMatch(/approval_requested[\s\S]*approval_executed/);
+    expect(unknown).toMatchObject({ code: 0, stdout: "No audit events for int_nosuchintervention0.\n" });
+    // Anything else is still a usage error.
+    expect((await runCliPiped(["audit", "bogus"], cliEnv(h.dir))).code).toBe(2);
+  });
+
   it("detects a tampered row: verify exits 1 and names the row", async () => {
     h = await startHarness({ onElicit: acceptConfirmed });
     const id = seededId(h.runtime, "planned", "AND flagged = 0");

@@ -3,11 +3,21 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.js";
 import { approvalsCommand } from "../../src/guard/cli-command.js";
+import { VERSION } from "../../src/version.js";
 
 describe("approvalsCommand", () => {
   it("names the clone's dist/cli.js when launched through node, and always the store", () => {
     const command = approvalsCommand("/data/retivo.db", "/home/me/retivo-mcp/dist/cli.js")!("approve apr_1");
     expect(command).toBe("node /home/me/retivo-mcp/dist/cli.js approvals approve apr_1 --db /data/retivo.db");
+  });
+
+  it("names a global install by its short binary name, and an npx-cached one through npx at this version", () => {
+    const global = approvalsCommand("/data/retivo.db", "/usr/local/lib/node_modules/retivo-mcp/dist/cli.js", "linux")!("approve apr_1");
+    expect(global).toBe("retivo-mcp approvals approve apr_1 --db /data/retivo.db");
+    const windows = approvalsCommand("/data/retivo.db", "C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\retivo-mcp\\dist\\cli.js", "win32")!("list");
+    expect(windows.startsWith("retivo-mcp approvals list --db ")).toBe(true);
+    const npx = approvalsCommand("/data/retivo.db", "/home/me/.npm/_npx/9f2c1a/node_modules/retivo-mcp/dist/cli.js", "linux")!("approve apr_1");
+    expect(npx).toBe(`npx retivo-mcp@${VERSION} approvals approve apr_1 --db /data/retivo.db`);
   });
 
   it("falls back to the installed binary and single-quotes paths a shell would expand", () => {

@@ -279,6 +279,22 @@ describe("the window the API allows", () => {
     await small.close();
   });
 
+  it("does not claim older interventions are out of reach on an unfiltered first page", async () => {
+    const items = Array.from({ length: 3 }, (_, i) => intervention({ id: `int_${i}` }));
+    const small = makeBackend({ listWindow: 5 });
+    server.script(json(200, { interventions: items }), json(200, { interventions: items }));
+    const first = await small.list({ limit: 2 });
+    expect(server.requests[0]!.url).toBe("/api/interventions?limit=3");
+    expect(first.next_cursor).not.toBeNull();
+    expect(first.window).toMatchObject({ scanned: 3, complete: true });
+    expect(first.window.note).not.toContain("no further back");
+    // The cursor really pages on, into the whole window.
+    const second = await small.list({ limit: 2, cursor: first.next_cursor! });
+    expect(server.requests[1]!.url).toBe("/api/interventions?limit=5");
+    expect(second.interventions.map((i) => i.id)).toEqual(["int_2"]);
+    await small.close();
+  });
+
   it("says an id was not found within the N most recent interventions", async () => {
     const small = makeBackend({ listWindow: 2 });
     server.script(json(200, { interventions: [intervention({ id: "int_a" }), intervention({ id: "int_b" })] }));

@@ -1,10 +1,16 @@
 /**
  * The OpenAPI document: valid OpenAPI 3.1 (checked by a validator of the
- * official schema), served without a key, and naming every field of the
- * contract. The field list below is copied from spec/interventions-api.md on
+ * official schema, by swagger-parser and by Redocly's linter with its
+ * recommended rules, the tools a user points at it), served without a key,
+ * and naming every field of the contract. The field list below is copied from spec/interventions-api.md on
  * purpose: the document is generated from our zod schemas, so checking it
  * against those schemas would prove nothing about the contract.
  */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import SwaggerParser from "@apidevtools/swagger-parser";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOpenApiDocument } from "../../src/rest/openapi.js";
@@ -35,12 +41,37 @@ type Schema = { properties?: Record<string, Schema>; required?: string[]; type?:
 const doc = buildOpenApiDocument() as any;
 const schemas = doc.components.schemas as Record<string, Schema>;
 
+const REDOCLY = resolve(import.meta.dirname, "../../node_modules/@redocly/cli/bin/cli.js");
+const scratch = mkdtempSync(join(tmpdir(), "retivo-openapi-"));
+
+interface LintReport {
+  totals: { errors: number; warnings: number };
+  problems: { ruleId: string; severity: string; message: string }[];
+}
+
+/** `redocly lint --extends recommended` on a document, offline (no telemetry, no update check). */
+function redoclyLint(document: unknown, name: string): Promise<LintReport> {
+  const file = join(scratch, `${name}.json`);
+  writeFileSync(file, JSON.stringify(document, null, 2));
+  const env = { PATH: process.env.PATH, HOME: scratch, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_UPDATE_NOTIFIER: "1" };
+  return new Promise((done, fail) => {
+    execFile(process.execPath, [REDOCLY, "lint", file, "--extends", "recommended", "--format", "json"], { env, cwd: scratch, timeout: 60_000 }, (error, stdout, stderr) => {
+      try {
+        done(JSON.parse(stdout) as LintReport);
+      } catch {
+        fail(new Error(`redocly printed no report (${error?.message ?? "exit 0"}):\n${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
 let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer();
 });
 afterAll(async () => {
   await t.close();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 describe("OpenAPI document", () => {
@@ -49,6 +80,28 @@ describe("OpenAPI document", () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+  });
+
+  it("passes swagger-parser validate", async () => {
+    const api = await SwaggerParser.validate(structuredClone(doc));
+    expect(api.info.title).toBe(doc.info.title);
+    // The same validator refuses a broken document, so the pass above means something.
+    const broken = structuredClone(doc);
+    broken.paths["/api/interventions"].get.parameters[0].in = "nowhere";
+    await expect(SwaggerParser.validate(broken)).rejects.toThrow(/must be equal to one of the allowed values/);
+  });
+
+  it("passes redocly lint with the recommended rules: 0 errors, with servers and a license", { timeout: 60_000 }, async () => {
+    expect(doc.servers).toEqual([{ url: "/", description: expect.any(String) }]);
+    expect(doc.info.license).toEqual({ name: "MIT", identifier: "MIT" });
+    const [report, withoutServers] = await Promise.all([
+      redoclyLint(doc, "served"),
+      redoclyLint({ ...doc, servers: undefined }, "without-servers"),
+    ]);
+    expect(report.problems.filter((p) => p.severity === "error")).toEqual([]);
+    expect(report.totals.errors).toBe(0);
+    // Without `servers` the recommended rules report an error: the lint really runs them.
+    expect(withoutServers.problems.map((p) => p.ruleId)).toContain("no-empty-servers");
   });
 
   it("is served at /api/openapi.json without a key", async () => {

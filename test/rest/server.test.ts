@@ -216,3 +216,24 @@ describe("operator passphrase", () => {
     }
   });
 });
+
+describe("error hints speak REST", () => {
+  /** Words of the MCP surface that a REST client has no use for. */
+  const MCP_WORDS = /\b(list|get|create|approve|pause|reject|rollback|flag|dry_run)_interventions?\b|retivo:\/\/|next_cursor/;
+
+  it("name endpoints, not MCP tools or resources, for unknown ids, illegal moves and unknown users or playbooks", async () => {
+    const id = await createOne();
+    await t.call("PUT", `/api/interventions/${id}/reject`, { body: { reason: "not this one" } });
+    const replies = await Promise.all([
+      t.call("GET", "/api/interventions/int_nothere00000000000"),
+      t.call("PUT", `/api/interventions/${id}/pause`),
+      t.call("POST", "/api/interventions", { body: { user_id: "no-such-user", playbook_id: playbookId, channel } }),
+      t.call("POST", "/api/interventions", { body: { user_id: userId, playbook_id: "00000000-0000-4000-8000-000000000000", channel } }),
+    ]);
+    expect(replies.map((r) => r.status)).toEqual([404, 409, 404, 404]);
+    for (const reply of replies) expect(reply.body.error).not.toMatch(MCP_WORDS);
+    expect(replies[0]!.body.error).toContain("Use an id returned by GET /api/interventions.");
+    expect(replies[1]!.body.error).toContain(`GET /api/interventions/${id} shows its current state`);
+    expect(replies[3]!.body.error).toContain("POST /api/interventions/dry-run");
+  });
+});

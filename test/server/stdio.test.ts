@@ -52,5 +52,8 @@ describe("stdio binary", () => {
     expect(byId.get(3)?.result).toMatchObject({ structuredContent: { interventions: expect.any(Array) } });
     // The logs exist, and they went to stderr.
     expect(stderr).toContain("retivo-mcp serving MCP on stdio");
+    // A client, not a person: no terminal welcome, and the logs stay JSON.
+    expect(stderr).not.toContain("nothing to type here");
+    expect(stderr.split("\n").filter(Boolean).every((line) => line.startsWith("{"))).toBe(true);
   });
 });

@@ -4,6 +4,7 @@
  * (`retivo-mcp api`, a test key). Only what works over the API is offered.
  */
 import { join } from "node:path";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Db } from "../../src/backend/local/store.js";
 import { parseConfig } from "../../src/config.js";
@@ -30,7 +31,7 @@ beforeAll(async () => {
   });
   restDb = openStore(config.dbPath);
   rest = await startRestServer({ config, logger: silentLogger(), db: restDb, startDispatcher: false });
-  h = await startHarness({ env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: rest.url } });
+  h = await startHarness({ env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: rest.url, RETIVO_SUBSCRIPTION_POLL_MS: "100" } });
 });
 afterAll(async () => {
   await h?.close();
@@ -91,5 +92,41 @@ describe("API mode", () => {
     const sent = remoteId("status IN ('sent', 'delivered')");
     const { completion } = await h.client.complete({ ref: { type: "ref/prompt", name: "rollback_review" }, argument: { name: "id", value: "" } });
     expect(completion.values).toContain(sent);
+  });
+
+  it("notifies a subscriber when the intervention changes upstream, outside this server", async () => {
+    const id = remoteId("status = 'planned'");
+    const heard: string[] = [];
+    h.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void heard.push(n.params.uri));
+    await h.client.subscribeResource({ uri: `retivo://interventions/${id}` });
+    const paused = await fetch(`${rest.url}/api/interventions/${id}/pause`, { method: "PUT", headers: { authorization: `Bearer ${KEY}` } });
+    expect(paused.status).toBe(200);
+    await expect.poll(() => heard, { timeout: 10_000, interval: 50 }).toEqual([`retivo://interventions/${id}`]);
+    await h.client.unsubscribeResource({ uri: `retivo://interventions/${id}` });
+  });
+
+  it("tells the agent no false limit on an unfiltered first page: the cursor pages on", async () => {
+    const result = await h.call("list_interventions", { limit: 5 });
+    const text = (result.content as { text: string }[])[0]!.text;
+    expect((result.structuredContent as { next_cursor: string | null }).next_cursor).not.toBeNull();
+    expect(text).not.toContain("no further back");
+    expect(result.structuredContent).not.toHaveProperty("note");
+  });
+
+  it("says whether a created intervention is flagged, reading it back when the API's answer does not say", async () => {
+    const users = restDb.prepare("SELECT id FROM customers WHERE tenant_id = 'test' ORDER BY id").pluck().all() as string[];
+    let created: { id: string } | undefined;
+    let text = "";
+    for (const user_id of users) {
+      const { decision } = await h.ok<{ decision: { action: string; playbook_id: string; channel: string } }>("dry_run_intervention", { user_id });
+      if (decision.action !== "intervene") continue;
+      const result = await h.call("create_intervention", { user_id, playbook_id: decision.playbook_id, channel: decision.channel });
+      created = result.structuredContent as { id: string };
+      text = (result.content as { text: string }[])[0]!.text;
+      break;
+    }
+    expect(created, "a test-data user the engine would contact").toBeDefined();
+    const remote = restDb.prepare("SELECT flagged, flag_reason FROM interventions WHERE id = ?").get(created!.id) as { flagged: number; flag_reason: string | null };
+    expect(text).toContain(remote.flagged ? `FLAGGED: ${remote.flag_reason}` : "Not flagged.");
   });
 });

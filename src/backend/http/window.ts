@@ -33,21 +33,31 @@ export function windowSizeFor(query: ListQuery, maxWindow: number): number {
   return filtering ? maxWindow : Math.min(query.limit + 1, maxWindow);
 }
 
-export function describeWindow(scanned: number, requested: number): ListWindow {
+/**
+ * `maxWindow` is the most this client ever asks for. A page that asked for
+ * less (an unfiltered first page asks for `limit + 1`, only to learn whether a
+ * next page exists) hid nothing: its cursor pages on into a larger window.
+ * Only a full window of the largest size means older interventions are out
+ * of reach, and only then does the note say so.
+ */
+export function describeWindow(scanned: number, requested: number, maxWindow: number): ListWindow {
   // Fewer than asked means the end was reached, unless upstream caps `limit` below what we asked:
   // we cannot tell the two apart, so the note says what was asked and what came back.
-  const complete = scanned < requested;
+  if (scanned < requested) {
+    return { scanned, complete: true, note: `Searched all ${scanned} interventions the Retivo API listed (asked for up to ${requested}).` };
+  }
+  if (requested < maxWindow) {
+    return { scanned, complete: true, note: `Listed the ${scanned} most recent interventions; next_cursor pages on.` };
+  }
   return {
     scanned,
-    complete,
-    note: complete
-      ? `Searched all ${scanned} interventions the Retivo API listed (asked for up to ${requested}).`
-      : `Searched the ${scanned} most recent interventions only; the Retivo API lists no further back, so older ones were not searched.`,
+    complete: false,
+    note: `Searched the ${scanned} most recent interventions only; the Retivo API lists no further back, so older ones were not searched.`,
   };
 }
 
-export function pageFromWindow(items: DetailedIntervention[], query: ListQuery, requested: number): WindowedListPage {
-  const window = describeWindow(items.length, requested);
+export function pageFromWindow(items: DetailedIntervention[], query: ListQuery, requested: number, maxWindow: number): WindowedListPage {
+  const window = describeWindow(items.length, requested, maxWindow);
   let start = 0;
   if (query.cursor !== undefined) {
     const afterId = decodeCursor(query.cursor);

@@ -280,6 +280,8 @@ function decisionBuilder(tenant: TenantSettings, rules: Record<string, RuleResul
       decision: {
         action: f.action,
         playbook_id: f.playbook?.id ?? "",
+        // Our extension of the API's decision: agents and people name playbooks, not UUIDs.
+        ...(f.playbook && { playbook_name: f.playbook.name }),
         channel: f.channel ?? "",
         confidence: f.confidence ?? 0,
         reasoning: f.reasoning,

@@ -125,6 +125,9 @@ export class LocalBackend implements InterventionsBackend {
       context?.writer,
     );
     const createdAt = this.now().toISOString();
+    // A failed quality check names the problem in the text itself, so it leads; the engine's objection follows.
+    const flagged = written.flagged || Boolean(objection);
+    const flagReason = [written.flag_reason, objection].filter((reason) => reason).join("; ") || null;
     this.db
       .transaction(() => {
         insertRow(this.db, {
@@ -139,9 +142,8 @@ export class LocalBackend implements InterventionsBackend {
           reasoning: written.output.reasoning,
           confidence: written.output.confidence,
           planned_at: createdAt,
-          // A failed quality check names the problem in the text itself, so it leads; the engine's objection follows.
-          flagged: written.flagged || objection ? 1 : 0,
-          flag_reason: [written.flag_reason, objection].filter((reason) => reason).join("; ") || null,
+          flagged: flagged ? 1 : 0,
+          flag_reason: flagReason,
           quality_checks: JSON.stringify(written.quality_checks),
           origin: "manual",
           provenance: JSON.stringify(written.output.provenance),
@@ -152,17 +154,12 @@ export class LocalBackend implements InterventionsBackend {
           event: "created",
           intervention_id: id,
           actor: context?.actor ?? SYSTEM_ACTOR,
-          detail: {
-            channel: request.channel,
-            playbook_id: playbook.id,
-            flagged: written.flagged || objection !== null,
-            decision,
-            provenance: provenanceSummary(written.output.provenance),
-          },
+          detail: { channel: request.channel, playbook_id: playbook.id, flagged, decision, provenance: provenanceSummary(written.output.provenance) },
         });
       })
       .immediate();
-    return { id, status: "planned", channel: request.channel, planned_at: createdAt };
+    // flagged and flag_reason extend the API's answer, so the caller learns at once what needs a closer look.
+    return { id, status: "planned", channel: request.channel, planned_at: createdAt, flagged, flag_reason: flagReason };
   }
 
   async approve(id: string, options: GuardedActionOptions = {}): Promise<StatusResponse> {
@@ -264,7 +261,9 @@ export class LocalBackend implements InterventionsBackend {
   private requireRow(id: string): InterventionRow {
     const row = findRow(this.db, this.tenantId, id);
     if (!row) {
-      throw new NotFoundError(`No intervention with id '${id}'.`, "Use an id returned by list_interventions.");
+      throw new NotFoundError(`No intervention with id '${id}'.`, "Use an id returned by list_interventions.", {
+        restHint: "Use an id returned by GET /api/interventions.",
+      });
     }
     return row;
   }

@@ -80,6 +80,19 @@ export function toIntervention(row: InterventionRow): DetailedIntervention {
 }
 
 /**
+ * `status:version` of each id found: every change of an intervention bumps
+ * its version, so this is what a resource subscription compares. One
+ * statement whatever the number of ids (they travel as one JSON array).
+ */
+export function versionsOf(db: Db, tenantId: string, ids: readonly string[]): Map<string, string> {
+  const rows = prepared(db, "SELECT id, status, version FROM interventions WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))").all(
+    tenantId,
+    JSON.stringify(ids),
+  ) as { id: string; status: string; version: number }[];
+  return new Map(rows.map((row) => [row.id, `${row.status}:${row.version}`]));
+}
+
+/**
  * What `flag_reason` reports: the quality failure or the engine's objection
  * first, then the reason of the latest flag action, so an agent's flag can
  * add to a quality flag but never hide it.
@@ -115,6 +128,7 @@ function decodeCursor(cursor: string): number {
     throw new InvalidInputError(
       "cursor is not one this server issued.",
       "Pass the next_cursor value from the previous list_interventions page unchanged, or omit it to start over.",
+      { restHint: "GET /api/interventions takes no cursor; omit it." },
     );
   }
   return Number(match[1]);

@@ -29,6 +29,7 @@ export function vetManualCreate(db: Db, tenantId: string, request: CreateRequest
     throw new NotFoundError(
       `No customer with user_id '${request.user_id}'.`,
       "Use a user_id from list_interventions or the retivo://customers resource.",
+      { restHint: "Use a user_id from GET /api/interventions." },
     );
   }
   const playbook = getPlaybook(db, tenantId, request.playbook_id);
@@ -36,6 +37,7 @@ export function vetManualCreate(db: Db, tenantId: string, request: CreateRequest
     throw new NotFoundError(
       `No playbook with id '${request.playbook_id}'.`,
       "Use a playbook_id from dry_run_intervention or the retivo://playbooks resource.",
+      { restHint: "Use a playbook_id from POST /api/interventions/dry-run (decision.playbook_id)." },
     );
   }
   if (playbook.status !== "active") {
