@@ -13,7 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RequestView } from "./request-view.js";
-import { oneLine, visibleText } from "./sanitize.js";
+import { oneLine, visibleText } from "../text/sanitize.js";
 
 export function escapeHtml(text: string): string {
   return visibleText(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);

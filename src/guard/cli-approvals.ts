@@ -22,7 +22,7 @@ import { runPassphraseCommand } from "./cli-passphrase.js";
 import { outcomeText } from "./outcome-text.js";
 import { hasPassphrase } from "./passphrase.js";
 import { createReleaser, type GuardedExecutor } from "./release.js";
-import { oneLine } from "./sanitize.js";
+import { oneLine } from "../text/sanitize.js";
 import { silentLogger } from "../log.js";
 import { LOCAL_BACKEND } from "./types.js";
 import { sweepExpired } from "./sweep.js";

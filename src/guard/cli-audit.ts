@@ -6,7 +6,7 @@ import { auditTrail, recentAudit, verifyAuditChain, type AuditRow } from "../bac
 import { openStore } from "../backend/local/store.js";
 import type { Config } from "../config.js";
 import { writeLine, type CommandIo } from "./cli-io.js";
-import { oneLine } from "./sanitize.js";
+import { oneLine } from "../text/sanitize.js";
 import { ownLine } from "./text-layout.js";
 
 const USAGE = `Usage: retivo-mcp audit <command>

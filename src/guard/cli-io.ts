@@ -6,7 +6,7 @@
  * too, so that one-line fields stay one line.) Hidden input (the passphrase)
  * switches the TTY to raw mode so nothing is echoed.
  */
-import { visibleText } from "./sanitize.js";
+import { visibleText } from "../text/sanitize.js";
 
 export interface CommandIo {
   stdin: NodeJS.ReadableStream;

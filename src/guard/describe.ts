@@ -8,7 +8,7 @@
  */
 import type { ApprovalRow } from "./approvals-store.js";
 import { requestViewOf, type RequestView } from "./request-view.js";
-import { oneLine } from "./sanitize.js";
+import { oneLine } from "../text/sanitize.js";
 import { fieldLine, gutterBlock, ownLine } from "./text-layout.js";
 
 /** Wide enough to read, narrow enough for any client dialog and an 80-column terminal. */

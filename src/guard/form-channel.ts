@@ -10,7 +10,7 @@ import type { Db } from "../backend/local/store.js";
 import { factsOf, type ApprovalRow } from "./approvals-store.js";
 import { describeApprovalRow } from "./describe.js";
 import { answerApproval } from "./human-answer.js";
-import { oneLine } from "./sanitize.js";
+import { oneLine } from "../text/sanitize.js";
 import type { GuardSession } from "./types.js";
 
 export type ChannelOutcome =

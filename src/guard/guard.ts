@@ -32,7 +32,7 @@ import { keepIfUsable, sweepExpired } from "./sweep.js";
 import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
 import type { Db } from "../backend/local/store.js";
-import { oneLine } from "./sanitize.js";
+import { oneLine } from "../text/sanitize.js";
 
 export interface GuardDeps {
   db: Db;
@@ -119,7 +119,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
         row,
         request,
         session,
-        `The approval request ${row!.id} is void: ${oneLine(outcome.why, 300)}. Nothing changed.`,
+        `The approval request ${row!.id} is void: ${oneLine(outcome.why, 300).replace(/[.\s]+$/, "")}. Nothing changed.`,
         "If it is still wanted, call again: the human will be asked about the current version.",
       );
     }

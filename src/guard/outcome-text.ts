@@ -4,7 +4,7 @@
  * the transition committed, and otherwise why not.
  */
 import { factsOf, type ApprovalRow } from "./approvals-store.js";
-import { oneLine } from "./sanitize.js";
+import { oneLine } from "../text/sanitize.js";
 import { LOCAL_BACKEND } from "./types.js";
 
 /** What a rollback can and cannot undo, per channel. */
@@ -37,11 +37,11 @@ export function outcomeText(row: ApprovalRow): string {
     case "denied":
       return `Denied by ${by}. Nothing was released.`;
     case "void":
-      return `Not released: ${oneLine(row.outcome ?? "the request is void", 300)}. Nothing changed.`;
+      return `Not released: ${oneLine(row.outcome ?? "the request is void", 300).replace(/[.\s]+$/, "")}. Nothing changed.`;
     case "expired":
       return `Not released: the request ${oneLine(row.outcome ?? "expired", 80)}. Nothing changed.`;
     case "failed":
-      return `Approved, but executing it failed: ${oneLine(row.outcome ?? "unknown error", 300)}. Nothing was released.`;
+      return `Approved, but executing it failed: ${oneLine(row.outcome ?? "unknown error", 300).replace(/[.\s]+$/, "")}. Nothing was released.`;
     case "pending":
       return `Waiting for a human decision; the request expires at ${row.expires_at}.`;
   }

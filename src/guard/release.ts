@@ -28,7 +28,7 @@ import {
   type ApprovalRow,
 } from "./approvals-store.js";
 import { auditGuard } from "./guard-audit.js";
-import { oneLine } from "./sanitize.js";
+import { oneLine } from "../text/sanitize.js";
 
 /** What the guarded actions need of a backend. */
 export type GuardedExecutor = Pick<InterventionsBackend, "get" | "approve" | "rollback">;

@@ -5,7 +5,7 @@
  * start its continuation there. Model text is wrapped behind a gutter repeated
  * on every row; a long one-line field continues on indented rows.
  */
-import { oneLine, visibleText } from "./sanitize.js";
+import { oneLine, visibleText } from "../text/sanitize.js";
 
 /** Columns a character takes on a terminal: 2 for East Asian wide and emoji, 0 for combining marks. */
 function charWidth(codePoint: number): number {

@@ -10,7 +10,7 @@ import { factsOf, getApproval, isExpired, type ApprovalRow } from "./approvals-s
 import { headline } from "./describe.js";
 import type { ChannelOutcome } from "./form-channel.js";
 import { answerApproval } from "./human-answer.js";
-import { oneLine } from "./sanitize.js";
+import { oneLine } from "../text/sanitize.js";
 import type { GuardSession } from "./types.js";
 
 /** Completion notifiers by approval id, fired once when the human answers. */

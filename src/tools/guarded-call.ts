@@ -39,8 +39,9 @@ export async function runGuarded(action: GuardedAction, id: string, reason: stri
     const how = by ? `: approved by ${by.decidedBy} (approval ${by.approvalId}) and executed at ${by.executedAt}` : "; nothing to do";
     return { structured: { id, status: current.status }, text: `${id} is ${current.status}${how}.` };
   }
-  // Never ask a human to approve what the status machine will refuse anyway.
+  // Never ask a human to approve what the status machine, or the user's consent, will refuse anyway.
   if (isKnownStatus(current.status)) planTransition(action, id, current.status);
+  if (action === "approve") await call.deps.backend.assertApprovable?.(id);
   const decision = await guard.authorize({ action, intervention: current, reason }, guardSessionFor(call));
   if (decision.kind === "executed") {
     return {

@@ -1,13 +1,15 @@
 /**
  * Brand limits from the tenant settings: how many emoji a message may carry,
- * and which hosts it may link to. Plus plain text on every channel: markup in
- * a body is either a rendering accident or someone trying to smuggle a link or
- * a script into a customer's inbox.
+ * and which hosts it may link to. Plus plain, visible text on every channel:
+ * markup in a body is either a rendering accident or someone trying to
+ * smuggle a link or a script into a customer's inbox, and so are characters
+ * that render as nothing.
  */
 import type { QualityCheck } from "../api/schemas.js";
 import type { MessagePolicy } from "../backend/local/catalog.js";
 import { CHECK, check } from "./checks-common.js";
 import { findEmoji, findLinks, findMarkup, hostAllowed, hostOf } from "./text-scan.js";
+import { hiddenCharacters } from "../text/sanitize.js";
 
 /** The hosts a message may link to: the listed ones and the host of a URL opt-out. */
 export function allowedLinkHosts(policy: MessagePolicy | null): string[] {
@@ -43,6 +45,16 @@ function markupCheck(message: string): QualityCheck {
   return check(CHECK.markup, "error", found.map((m) => `contains markup '${m}'`), "plain text");
 }
 
+/**
+ * Tag characters, zero-width and bidi controls can carry words the approver
+ * never sees on any screen (they are shown escaped there), so a message that
+ * holds them does not go out without a human looking at why.
+ */
+function hiddenCharactersCheck(message: string): QualityCheck {
+  const found = hiddenCharacters(message);
+  return check(CHECK.hiddenCharacters, "error", found.length ? [`contains characters that show as nothing or reorder text (${found.slice(0, 6).join(" ")})`] : [], "no hidden characters");
+}
+
 export function brandLimitChecks(message: string, policy: MessagePolicy | null): QualityCheck[] {
-  return [emojiCheck(message, policy), linksCheck(message, policy), markupCheck(message)];
+  return [emojiCheck(message, policy), linksCheck(message, policy), markupCheck(message), hiddenCharactersCheck(message)];
 }

@@ -25,6 +25,8 @@ export const CHECK = {
   emoji: "emoji",
   links: "links",
   markup: "markup",
+  /** Characters a screen draws as nothing or that reorder text: hidden words the approver cannot see. */
+  hiddenCharacters: "hidden_characters",
   /** Added only by the optional LLM judge, always as `warn`. */
   judge: "llm_judge",
 } as const;

@@ -7,7 +7,7 @@
  * screen draws as nothing; an unbounded client name.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { oneLine, visibleText } from "../../src/guard/sanitize.js";
+import { oneLine, visibleText } from "../../src/text/sanitize.js";
 import { setPassphrase } from "../../src/guard/passphrase.js";
 import { answerApproval } from "../../src/guard/human-answer.js";
 import { createReleaser } from "../../src/guard/release.js";

@@ -63,7 +63,7 @@ describe("hostile text on human surfaces", () => {
         return { action: "cancel" };
       },
     });
-    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    const id = seededId(h.runtime, "planned", "AND flagged = 0 AND channel = 'in_app'");
     await h.ok("flag_intervention", { intervention_id: id, reason: HOSTILE_BLOB });
     await h.fails("approve_intervention", { intervention_id: id });
 

@@ -41,9 +41,22 @@ describe("quality checks", () => {
       CHECK.emoji,
       CHECK.links,
       CHECK.markup,
+      CHECK.hiddenCharacters,
     ]);
     expect(result.checks.every((c) => c.passed)).toBe(true);
     expect(flagFromChecks(result)).toEqual({ flagged: false, flag_reason: null });
+  });
+
+  describe("hidden_characters", () => {
+    it("flags text a screen draws as nothing or reorders, and lets emoji through", () => {
+      const hidden = runQualityChecks({ ...clean, message_body: `${clean.message_body} \u{E0041}\u{E0073}\u200b\u202e` }, input);
+      const verdict = hidden.checks.find((c) => c.name === CHECK.hiddenCharacters)!;
+      expect(verdict).toMatchObject({ passed: false, severity: "error" });
+      expect(verdict.detail).toContain("\\u{e0041}");
+      expect(flagFromChecks(hidden).flagged).toBe(true);
+      const emoji = runQualityChecks({ ...clean, subject: "Thanks ❤️ 👩‍💻" }, input);
+      expect(emoji.checks.find((c) => c.name === CHECK.hiddenCharacters)!.passed).toBe(true);
+    });
   });
 
   describe("length", () => {
