@@ -91,6 +91,27 @@ export class UpstreamError extends RetivoError {
   readonly httpStatus = 502;
 }
 
+/**
+ * The store cannot be written for a reason only the operator can fix: a
+ * read-only file or folder, a full disk, a damaged file. Retrying does not
+ * help, so the agent is told to hand it to a human, and the operator gets one
+ * line naming the file and the cause (store-faults.ts builds these).
+ */
+export class StoreUnavailableError extends RetivoError {
+  readonly code = "store_unavailable";
+  readonly httpStatus = 503;
+  constructor(
+    readonly file: string,
+    /** What is wrong, in words, e.g. "the disk is full (SQLITE_FULL)". */
+    readonly problem: string,
+  ) {
+    super(
+      `The store cannot be written: ${file}: ${problem}. Nothing was changed.`,
+      "This needs the operator (a file permission, disk space or a damaged file), not a retry: tell the human what this says; calls that change state fail until it is fixed.",
+    );
+  }
+}
+
 export class ConfigError extends RetivoError {
   readonly code = "config_error";
   readonly httpStatus = 500;

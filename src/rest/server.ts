@@ -12,6 +12,7 @@ import { Dispatcher, type DispatcherOptions } from "../backend/local/dispatch.js
 import { LocalBackend } from "../backend/local/index.js";
 import { ensureSeeded } from "../backend/local/seed.js";
 import { openStore, type Db } from "../backend/local/store.js";
+import { storeFaultOf } from "../backend/local/store-faults.js";
 import { AuthError, NotFoundError, RateLimitedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createWriter } from "../writer/index.js";
@@ -117,7 +118,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       });
       sendJson(response, result.status, result.body);
     } catch (error) {
-      const reply = errorReply(error, logger);
+      const reply = errorReply(storeFaultOf(error, db.name) ?? error, logger);
       // A refused request may leave its body unread; closing the connection beats reading junk as the next request.
       if (!request.complete) reply.headers.connection = "close";
       sendJson(response, reply.status, reply.body, reply.headers);

@@ -72,6 +72,8 @@ function draftKey(userId: string, playbookId: string, channel: string): string {
 function requireReason(action: string, reason: string): string {
   const parsed = ReasonSchema.safeParse(reason);
   if (!parsed.success) {
+    const custom = parsed.error.issues.find((issue) => issue.code === "custom");
+    if (custom) throw new InvalidInputError(`${action}: reason: ${custom.message}.`, "Fix the reason, then call again; nothing was changed.");
     throw new InvalidInputError(`${action} needs a reason: a sentence of 1-2000 characters.`, "Say why, then call again.");
   }
   return parsed.data;
