@@ -111,6 +111,10 @@ export const InterventionExtrasSchema = z.object({
   reject_reason: z.string().nullable().optional(),
   rollback_reason: z.string().nullable().optional(),
   origin: z.string().optional(),
+  delivery_outcome: z
+    .string()
+    .optional()
+    .describe("pending, delivered, failed, cancelled, or unknown: sent without an answer, the receiver may have it (local store, get only)."),
 });
 export const DetailedInterventionSchema = InterventionSchema.extend(InterventionExtrasSchema.shape);
 export type DetailedIntervention = z.infer<typeof DetailedInterventionSchema>;

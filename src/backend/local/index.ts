@@ -27,6 +27,7 @@ import type {
 import { appendAudit } from "./audit.js";
 import { getTenant } from "./catalog.js";
 import { decide } from "./decide.js";
+import { deliveryOutcomeOf } from "./deliveries.js";
 import {
   compareAndSet,
   findRow,
@@ -105,7 +106,9 @@ export class LocalBackend implements InterventionsBackend {
   }
 
   async get(id: string): Promise<DetailedIntervention> {
-    return toIntervention(this.requireRow(id));
+    const intervention = toIntervention(this.requireRow(id));
+    const deliveryOutcome = deliveryOutcomeOf(this.db, id);
+    return deliveryOutcome ? { ...intervention, delivery_outcome: deliveryOutcome } : intervention;
   }
 
   async create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse> {

@@ -203,4 +203,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
     BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END;
   `,
+  // 4: webhook delivery ids. Each webhook delivery and each retraction gets one
+  // id when it is queued; every attempt and resume sends it again
+  // (X-Retivo-Delivery, Idempotency-Key, and in the signed body), so a receiver
+  // can drop repeats. Rows of other channels, and older rows, leave it NULL.
+  `
+  ALTER TABLE deliveries ADD COLUMN delivery_id TEXT;
+  `,
 ];
