@@ -48,8 +48,10 @@ export interface Config {
     allowedHosts?: string[];
     /** Cap on concurrent MCP sessions (RETIVO_MCP_MAX_SESSIONS). */
     maxSessions?: number;
-    /** A session with no request for this long is closed (RETIVO_MCP_IDLE_TIMEOUT_SECONDS). */
+    /** A session with an open stream and no request for this long is closed (RETIVO_MCP_IDLE_TIMEOUT_SECONDS). */
     idleTimeoutMs?: number;
+    /** The same for a session without an open stream (RETIVO_MCP_STREAMLESS_IDLE_SECONDS). */
+    streamlessIdleTimeoutMs?: number;
   };
   backend: BackendConfig;
   dataDir: string;
@@ -328,6 +330,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
         .filter(Boolean),
       maxSessions: positiveInt("RETIVO_MCP_MAX_SESSIONS", env.RETIVO_MCP_MAX_SESSIONS ?? "64"),
       idleTimeoutMs: positiveInt("RETIVO_MCP_IDLE_TIMEOUT_SECONDS", env.RETIVO_MCP_IDLE_TIMEOUT_SECONDS ?? "1800") * 1000,
+      streamlessIdleTimeoutMs: positiveInt("RETIVO_MCP_STREAMLESS_IDLE_SECONDS", env.RETIVO_MCP_STREAMLESS_IDLE_SECONDS ?? "300") * 1000,
     },
     backend,
     dataDir,
