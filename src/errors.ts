@@ -85,6 +85,24 @@ export class RateLimitedError extends RetivoError {
   }
 }
 
+/**
+ * A tool call stopped before the upstream answered: its deadline passed
+ * (RETIVO_CALL_TIMEOUT_SECONDS) or the client cancelled it. Nothing more is
+ * sent after that; the message says whether a change was already in flight.
+ */
+export class DeadlineExceededError extends RetivoError {
+  readonly code = "deadline_exceeded";
+  readonly httpStatus = 504;
+  constructor(
+    message: string,
+    hint?: string,
+    /** A change had been sent when it stopped: it may have taken effect. */
+    readonly changeInFlight = false,
+  ) {
+    super(message, hint);
+  }
+}
+
 /** The remote API failed, timed out or answered something we could not read. */
 export class UpstreamError extends RetivoError {
   readonly code = "upstream_error";

@@ -114,9 +114,13 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         id,
         query: url.searchParams,
         body: () => readJsonBody(request),
+        header: (name) => {
+          const value = request.headers[name];
+          return Array.isArray(value) ? value[0] : value;
+        },
         requireOperator: () => requireOperatorPassphrase(db, request.headers, tenant),
       });
-      sendJson(response, result.status, result.body);
+      sendJson(response, result.status, result.body, result.headers);
     } catch (error) {
       const reply = errorReply(storeFaultOf(error, db.name) ?? error, logger);
       // A refused request may leave its body unread; closing the connection beats reading junk as the next request.

@@ -17,7 +17,7 @@ export const approveIntervention = defineTool({
   guarded: true,
   async handler({ intervention_id }, call) {
     return runGuarded("approve", "approved", intervention_id, undefined, call, (options) =>
-      call.deps.backend.approve(intervention_id, options),
+      call.deps.backend.approve(intervention_id, { ...options, signal: call.signal }),
     );
   },
 });

@@ -10,7 +10,7 @@ export const createIntervention = defineTool({
   description:
     "Plan a new intervention for one end user with a playbook and channel; the message and reasoning are written for it " +
     "and quality-checked. It starts as 'planned' and reaches no one until a human approves it. " +
-    "Get playbook_id from dry_run_intervention (decision.playbook_id). Not idempotent: each call creates one.",
+    "Get playbook_id from dry_run_intervention (decision.playbook_id). Each call creates one; a retry after a lost answer returns it.",
   inputSchema: z.strictObject({
     user_id: UserIdSchema.describe("End user id, e.g. user-42."),
     playbook_id: PlaybookIdSchema.describe("Playbook UUID, from dry_run_intervention."),
@@ -20,10 +20,13 @@ export const createIntervention = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   writes: true,
   async handler(args, call) {
-    const created = await call.deps.backend.create(args, { writer: writerContextFor(call), actor: actorOf(call) });
+    const created = await call.deps.backend.create(args, { writer: writerContextFor(call), actor: actorOf(call), signal: call.signal });
+    const what = created.recovered_from_lost_answer
+      ? `Found ${created.id}: the earlier create_intervention whose answer was lost had made it, so no second one was created`
+      : `Created ${created.id}`;
     return {
       structured: created,
-      text: `Created ${created.id} (${created.status}, ${created.channel}, planned_at ${created.planned_at}). It needs a human approval before it is sent.`,
+      text: `${what} (${created.status}, ${created.channel}, planned_at ${created.planned_at}). It needs a human approval before it is sent.`,
     };
   },
 });

@@ -38,7 +38,7 @@ export async function runGuarded(
   execute: (options: GuardedActionOptions) => Promise<StatusResponse>,
 ): Promise<ToolOutput<GuardedResult>> {
   const { guard } = call.deps;
-  const current = await call.deps.backend.get(id);
+  const current = await call.deps.backend.get(id, { signal: call.signal });
   if (current.status === targetStatus) {
     return { structured: { id, status: current.status }, text: `${id} is already ${current.status}; nothing to do.` };
   }

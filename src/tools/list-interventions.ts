@@ -44,8 +44,8 @@ export const listInterventions = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: false,
-  async handler({ detail, ...query }, { deps }) {
-    const page = detail === "full" ? await deps.backend.list(query) : await deps.backend.listCompact(query);
+  async handler({ detail, ...query }, { deps, signal }) {
+    const page = detail === "full" ? await deps.backend.list(query, { signal }) : await deps.backend.listCompact(query, { signal });
     const rows: Array<CompactIntervention | DetailedIntervention> = page.interventions;
     const lines = rows.map(summaryLine);
     const more = page.next_cursor ? `More: call again with cursor "${page.next_cursor}".` : "End of list.";

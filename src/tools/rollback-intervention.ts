@@ -20,7 +20,7 @@ export const rollbackIntervention = defineTool({
   guarded: true,
   async handler({ intervention_id, reason }, call) {
     return runGuarded("rollback", "rolled_back", intervention_id, reason, call, (options) =>
-      call.deps.backend.rollback(intervention_id, reason, options),
+      call.deps.backend.rollback(intervention_id, reason, { ...options, signal: call.signal }),
     );
   },
 });

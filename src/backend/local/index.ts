@@ -13,7 +13,7 @@ import {
   type FlagResponse,
   type StatusResponse,
 } from "../../api/schemas.js";
-import { ConflictError, InvalidInputError, NotFoundError } from "../../errors.js";
+import { ConflictError, DeadlineExceededError, InvalidInputError, NotFoundError, RetivoError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { Writer } from "../../writer/types.js";
 import type {
@@ -28,6 +28,7 @@ import { appendAudit } from "./audit.js";
 import { getTenant } from "./catalog.js";
 import { decide } from "./decide.js";
 import { deliveryOutcomeOf } from "./deliveries.js";
+import { rememberCreate, rememberedCreate, requestHashOf } from "./idempotency-keys.js";
 import {
   compareAndSet,
   findRow,
@@ -112,6 +113,10 @@ export class LocalBackend implements InterventionsBackend {
   }
 
   async create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse> {
+    const key = context?.idempotencyKey;
+    const requestHash = key === undefined ? undefined : requestHashOf(request);
+    const earlier = key === undefined ? undefined : this.replayOf(key, requestHash!);
+    if (earlier) return earlier;
     const { customer, playbook, objection, decision } = vetManualCreate(this.db, this.tenantId, request, this.now());
     const tenant = getTenant(this.db, this.tenantId)!;
     const id = newInterventionId();
@@ -122,9 +127,20 @@ export class LocalBackend implements InterventionsBackend {
       writerInputFor({ customer, playbook, tenant, channel: request.channel, purpose: "intervention", variationKey: draftKey(customer.id, playbook.id, request.channel), now }),
       context?.writer,
     );
+    // A caller that gave up while the message was written (deadline, cancellation) gets nothing it would not know of.
+    const signal = context?.signal;
+    if (signal?.aborted) {
+      throw signal.reason instanceof RetivoError
+        ? signal.reason
+        : new DeadlineExceededError("The client cancelled the call before the intervention was stored; nothing was created.");
+    }
     const createdAt = this.now().toISOString();
-    this.db
-      .transaction(() => {
+    const created: CreateResponse = { id, status: "planned", channel: request.channel, planned_at: createdAt };
+    return this.db
+      .transaction((): CreateResponse => {
+        // A request with the same key that committed while this one was writing wins; this one adds nothing.
+        const raced = key === undefined ? undefined : this.replayOf(key, requestHash!);
+        if (raced) return raced;
         insertRow(this.db, {
           id,
           tenant_id: this.tenantId,
@@ -152,9 +168,23 @@ export class LocalBackend implements InterventionsBackend {
           actor: context?.actor ?? SYSTEM_ACTOR,
           detail: { channel: request.channel, playbook_id: playbook.id, flagged: written.flagged || objection !== null, decision },
         });
+        if (key !== undefined) rememberCreate(this.db, this.tenantId, key, requestHash!, created, this.now());
+        return created;
       })
       .immediate();
-    return { id, status: "planned", channel: request.channel, planned_at: createdAt };
+  }
+
+  /** The first answer to this Idempotency-Key (marked as a replay), or undefined; another request under it is a conflict. */
+  private replayOf(key: string, requestHash: string): CreateResponse | undefined {
+    const remembered = rememberedCreate(this.db, this.tenantId, key, this.now());
+    if (!remembered) return undefined;
+    if (remembered.requestHash !== requestHash) {
+      throw new ConflictError(
+        `Idempotency-Key '${key}' was already used in the last 24 hours for a different request (another user_id, playbook_id or channel); nothing was created.`,
+        "Send a new Idempotency-Key for a new request; reuse a key only to retry the very same request.",
+      );
+    }
+    return { ...remembered.response, idempotent_replayed: true };
   }
 
   async approve(id: string, options: GuardedActionOptions = {}): Promise<StatusResponse> {
