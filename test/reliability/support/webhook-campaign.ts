@@ -27,7 +27,7 @@ export interface CampaignCounts {
   duplicateEffects: number;
   /** Interventions whose delivery reached the receiver under two different ids. Target 0. */
   deliveriesWithTwoIds: number;
-  /** Acknowledged approvals the store no longer shows. Target 0. */
+  /** Acknowledged creates and approvals the store no longer shows. Target 0. */
   lostAcknowledged: number;
   /** Acknowledged webhook interventions still unfinished after the last process ran. */
   unfinished: number;
@@ -80,21 +80,30 @@ function serve(dir: string, receiver: WebhookReceiver): Promise<Spawned> {
   return spawnServer(dir, { confirmApprovals: true, env: { RETIVO_WEBHOOK_URL: receiver.url, RETIVO_WEBHOOK_SECRET: CAMPAIGN_SECRET } });
 }
 
-/** Plans and approves `count` webhook interventions; returns the ids whose approval was acknowledged. */
-async function approveWebhooks(server: Spawned, fixtures: Fixtures, count: number, offset: number): Promise<string[]> {
-  const acknowledged: string[] = [];
+/** What a client saw acknowledged: creates, and approvals of those. */
+interface Acknowledged {
+  created: string[];
+  approved: string[];
+}
+
+/** Plans and approves `count` webhook interventions, recording every acknowledgement. */
+async function approveWebhooks(server: Spawned, fixtures: Fixtures, count: number, offset: number, acks: Acknowledged): Promise<string[]> {
+  const approved: string[] = [];
   for (let i = 0; i < count; i++) {
     const user = fixtures.users[(offset + i) % fixtures.users.length]!;
     const created = await server.call("create_intervention", { user_id: user, playbook_id: fixtures.playbookId, channel: "webhook" }).catch(() => undefined);
     const id = (created?.structuredContent as { id?: string } | undefined)?.id;
     if (!id || created?.isError) continue;
-    const approved = await server.call("approve_intervention", { intervention_id: id }).catch(() => undefined);
-    if (approved && !approved.isError && (approved.structuredContent as { status?: string }).status === "approved") acknowledged.push(id);
+    acks.created.push(id);
+    const answer = await server.call("approve_intervention", { intervention_id: id }).catch(() => undefined);
+    if (answer && !answer.isError && (answer.structuredContent as { status?: string }).status === "approved") approved.push(id);
   }
-  return acknowledged;
+  acks.approved.push(...approved);
+  return approved;
 }
 
-function countsFrom(dir: string, receiver: WebhookReceiver, acknowledged: string[], rounds: number, extra: Pick<CampaignCounts, "wedged" | "slowestStopMs">): CampaignCounts {
+function countsFrom(dir: string, receiver: WebhookReceiver, acks: Acknowledged, rounds: number, extra: Pick<CampaignCounts, "wedged" | "slowestStopMs">): CampaignCounts {
+  const acknowledged = acks.approved;
   const deliveries = receiver.posts.filter((post) => post.body.event === undefined);
   const idsByIntervention = new Map<string, Set<string>>();
   for (const post of deliveries) {
@@ -107,7 +116,9 @@ function countsFrom(dir: string, receiver: WebhookReceiver, acknowledged: string
   try {
     const status = db.prepare("SELECT status FROM interventions WHERE id = ?").pluck();
     const finalRecord = db.prepare("SELECT outcome FROM deliveries WHERE intervention_id = ? AND kind = 'delivery' ORDER BY id DESC LIMIT 1").pluck();
-    const lost = acknowledged.filter((id) => !["approved", "sent", "delivered", "failed", "rolled_back"].includes(status.get(id) as string)).length;
+    const lost =
+      acks.created.filter((id) => status.get(id) === undefined).length +
+      acknowledged.filter((id) => !["approved", "sent", "delivered", "failed", "rolled_back"].includes(status.get(id) as string)).length;
     const unfinished = acknowledged.filter((id) => {
       const now = status.get(id) as string;
       return now === "approved" || (now === "sent" && finalRecord.get(id) !== "unconfirmed");
@@ -129,10 +140,10 @@ function countsFrom(dir: string, receiver: WebhookReceiver, acknowledged: string
 }
 
 /** Runs a last process until every acknowledged webhook is finished (or `timeoutMs` passes), then stops it gracefully. */
-async function finishAll(dir: string, receiver: WebhookReceiver, acknowledged: string[], timeoutMs: number): Promise<void> {
+async function finishAll(dir: string, receiver: WebhookReceiver, acks: Acknowledged, timeoutMs: number): Promise<void> {
   ageClaims(dir);
   const last = await serve(dir, receiver);
-  await until(() => countsFrom(dir, receiver, acknowledged, 0, { wedged: 0, slowestStopMs: 0 }).unfinished === 0, timeoutMs);
+  await until(() => countsFrom(dir, receiver, acks, 0, { wedged: 0, slowestStopMs: 0 }).unfinished === 0, timeoutMs);
   await last.close();
 }
 
@@ -141,16 +152,19 @@ export interface KillCampaignOptions {
   perRound: number;
   /** How long the last process gets to finish everything. */
   finishTimeoutMs?: number;
+  /** Progress, after each round. */
+  onRound?: (round: number) => void;
 }
 
 export async function killCampaign(dir: string, receiver: WebhookReceiver, options: KillCampaignOptions): Promise<CampaignCounts> {
   receiver.answer(() => ({ delayMs: 300 + Math.floor(Math.random() * 1200), status: 204 }));
-  const acknowledged: string[] = [];
+  const acks: Acknowledged = { created: [], approved: [] };
   for (let round = 0; round < options.rounds; round++) {
     const server = await serve(dir, receiver);
     const fixtures = readFixtures(dir);
     const before = receiver.posts.length;
-    acknowledged.push(...(await approveWebhooks(server, fixtures, options.perRound, round * options.perRound)));
+    await approveWebhooks(server, fixtures, options.perRound, round * options.perRound, acks);
+    options.onRound?.(round + 1);
     // Kill while POSTs are in flight: once the receiver has seen one, at a random moment of the next 1.5 s.
     await until(() => receiver.posts.length > before, 5000);
     await sleep(Math.floor(Math.random() * 1500));
@@ -158,27 +172,27 @@ export async function killCampaign(dir: string, receiver: WebhookReceiver, optio
     await server.exited;
     ageClaims(dir);
   }
-  await finishAll(dir, receiver, acknowledged, options.finishTimeoutMs ?? 30_000);
-  return countsFrom(dir, receiver, acknowledged, options.rounds, { wedged: 0, slowestStopMs: 0 });
+  await finishAll(dir, receiver, acks, options.finishTimeoutMs ?? 30_000);
+  return countsFrom(dir, receiver, acks, options.rounds, { wedged: 0, slowestStopMs: 0 });
 }
 
 export interface GracefulCampaignOptions {
   rounds: number;
   how: "stdin" | "sigterm";
   finishTimeoutMs?: number;
+  onRound?: (round: number) => void;
 }
 
 /** Stops the process while its POST is in flight (the receiver answers after 1 s): the stop must wait for it and record it. */
 export async function gracefulCampaign(dir: string, receiver: WebhookReceiver, options: GracefulCampaignOptions): Promise<CampaignCounts> {
   receiver.answer(() => ({ delayMs: 1000, status: 204 }));
-  const acknowledged: string[] = [];
+  const acks: Acknowledged = { created: [], approved: [] };
   let wedged = 0;
   let slowestStopMs = 0;
   for (let round = 0; round < options.rounds; round++) {
     const server = await serve(dir, receiver);
     const fixtures = readFixtures(dir);
-    const ids = await approveWebhooks(server, fixtures, 1, round);
-    acknowledged.push(...ids);
+    const ids = await approveWebhooks(server, fixtures, 1, round, acks);
     await until(() => receiver.posts.some((post) => ids.includes(String(post.body.intervention_id))), 5000);
     const started = Date.now();
     if (options.how === "stdin") server.endStdin();
@@ -188,7 +202,8 @@ export async function gracefulCampaign(dir: string, receiver: WebhookReceiver, o
     slowestStopMs = Math.max(slowestStopMs, Date.now() - started);
     server.kill9();
     ageClaims(dir);
+    options.onRound?.(round + 1);
   }
-  await finishAll(dir, receiver, acknowledged, options.finishTimeoutMs ?? 30_000);
-  return countsFrom(dir, receiver, acknowledged, options.rounds, { wedged, slowestStopMs });
+  await finishAll(dir, receiver, acks, options.finishTimeoutMs ?? 30_000);
+  return countsFrom(dir, receiver, acks, options.rounds, { wedged, slowestStopMs });
 }
