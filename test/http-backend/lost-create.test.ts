@@ -6,22 +6,19 @@
  * Idempotency-Key the REST server honours for 24 h, and, for an upstream that
  * ignores the header, by first looking for the intervention the lost call made.
  */
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HttpBackend } from "../../src/backend/http.js";
-import { openStore, type Db } from "../../src/backend/local/store.js";
-import { parseConfig } from "../../src/config.js";
+import type { Db } from "../../src/backend/local/store.js";
 import { RetivoError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
-import { startRestServer, type RestServer } from "../../src/rest/server.js";
-import { fixturesFrom, tempDir, type ContractFixtures } from "../contract/harness.js";
+import type { RestServer } from "../../src/rest/server.js";
+import { fixturesFrom, type ContractFixtures } from "../contract/harness.js";
+import { startTestServer, TEST_KEY as KEY, type TestServer } from "../rest/support.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
 import { delayed, json, startFaultServer } from "./fault-server.js";
 
-const KEY = "rt_test_lostcreate00000000000000";
-
-let dir: ReturnType<typeof tempDir>;
+let t: TestServer;
 let restDb: Db;
 let rest: RestServer;
 let proxy: FaultProxy;
@@ -29,16 +26,8 @@ let fixtures: ContractFixtures;
 let clock = Date.now();
 
 beforeAll(async () => {
-  dir = tempDir();
-  const config = parseConfig(["api", "--port", "0", "--host", "127.0.0.1"], {
-    RETIVO_DB: join(dir.path, "rest.db"),
-    RETIVO_LLM: "template",
-    RETIVO_DATA_DIR: dir.path,
-    RETIVO_API_KEYS: KEY,
-    RETIVO_API_RATE_PER_MINUTE: "100000",
-  });
-  restDb = openStore(config.dbPath);
-  rest = await startRestServer({ config, logger: silentLogger(), db: restDb, startDispatcher: false, now: () => new Date(clock) });
+  t = await startTestServer({ RETIVO_API_RATE_PER_MINUTE: "100000" }, { now: () => new Date(clock) });
+  ({ server: rest, db: restDb } = t);
   proxy = await startFaultProxy(rest.url);
   fixtures = fixturesFrom(restDb, "test");
 });
@@ -49,9 +38,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   await proxy.close();
-  await rest.close();
-  restDb.close();
-  dir.remove();
+  await t.close();
 });
 
 const count = () => restDb.prepare("SELECT COUNT(*) FROM interventions WHERE tenant_id = 'test'").pluck().get() as number;

@@ -14,6 +14,7 @@ import { Dispatcher } from "../../src/backend/local/dispatch.js";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
 import { openStore, type Db } from "../../src/backend/local/store.js";
 import { createLogger } from "../../src/log.js";
+import { dueIntervention } from "./support/due.js";
 
 let dir: string;
 let db: Db;
@@ -41,14 +42,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** One approved email, due, to a reachable user; every other approved row held back. */
-function dueEmail(): string {
-  const id = db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'approved' LIMIT 1").pluck().get() as string;
-  db.prepare("UPDATE interventions SET status = 'paused' WHERE tenant_id = 'live' AND status = 'approved' AND id != ?").run(id);
-  db.prepare("UPDATE interventions SET channel = 'email', planned_at = ? WHERE id = ?").run(new Date(Date.now() - 60_000).toISOString(), id);
-  db.prepare("UPDATE customers SET opted_out = 0, paused = 0 WHERE tenant_id = 'live' AND id = (SELECT user_id FROM interventions WHERE id = ?)").run(id);
-  return id;
-}
+const dueEmail = () => dueIntervention(db, "email");
 
 /** A path whose parent is a regular file: no one can create the folder, root included. */
 function blockedOutbox(): { outbox: string; unblock(): void } {

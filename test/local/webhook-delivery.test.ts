@@ -22,6 +22,7 @@ import { openStore, type Db } from "../../src/backend/local/store.js";
 import { silentLogger } from "../../src/log.js";
 import { createWriter } from "../../src/writer/index.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
+import { dueIntervention } from "./support/due.js";
 
 const SECRET = "whsec_delivery_ids_0123456789";
 const LONG_AGO = () => new Date(Date.now() - 10 * 60_000).toISOString();
@@ -67,14 +68,7 @@ function dispatcher(options: Partial<DispatcherOptions> = {}): Dispatcher {
   return made;
 }
 
-/** One approved webhook intervention, due, to a reachable user; every other approved row held back. */
-function dueWebhook(): string {
-  const { id } = db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'approved' LIMIT 1").get() as { id: string };
-  db.prepare("UPDATE interventions SET status = 'paused' WHERE tenant_id = 'live' AND status = 'approved' AND id != ?").run(id);
-  db.prepare("UPDATE interventions SET channel = 'webhook', planned_at = ? WHERE id = ?").run(new Date(Date.now() - 60_000).toISOString(), id);
-  db.prepare("UPDATE customers SET opted_out = 0, paused = 0 WHERE tenant_id = 'live' AND id = (SELECT user_id FROM interventions WHERE id = ?)").run(id);
-  return id;
-}
+const dueWebhook = () => dueIntervention(db, "webhook");
 
 const status = (id: string) => db.prepare("SELECT status FROM interventions WHERE id = ?").pluck().get(id) as string;
 const outcomes = (id: string, kind = "delivery") => deliveriesOf(db, id).filter((d) => d.kind === kind).map((d) => d.outcome);

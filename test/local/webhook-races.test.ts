@@ -16,6 +16,7 @@ import { ensureSeeded } from "../../src/backend/local/seed.js";
 import { openStore, type Db } from "../../src/backend/local/store.js";
 import { postWithRetries } from "../../src/backend/local/webhook-retry.js";
 import { silentLogger } from "../../src/log.js";
+import { dueIntervention } from "./support/due.js";
 
 const SECRET = "whsec_races_0123456789";
 
@@ -60,14 +61,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** One approved webhook intervention, due, to a reachable user; every other approved row held back. */
-function dueWebhook(): string {
-  const { id } = db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'approved' LIMIT 1").get() as { id: string };
-  db.prepare("UPDATE interventions SET status = 'paused' WHERE tenant_id = 'live' AND status = 'approved' AND id != ?").run(id);
-  db.prepare("UPDATE interventions SET channel = 'webhook', planned_at = ? WHERE id = ?").run(new Date(Date.now() - 60_000).toISOString(), id);
-  db.prepare("UPDATE customers SET opted_out = 0, paused = 0 WHERE tenant_id = 'live' AND id = (SELECT user_id FROM interventions WHERE id = ?)").run(id);
-  return id;
-}
+const dueWebhook = () => dueIntervention(db, "webhook");
 
 describe("a rollback that wins while the POST is in flight", () => {
   it("keeps the rollback, and still records that the endpoint accepted the delivery", async () => {

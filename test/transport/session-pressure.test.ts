@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { seededId } from "../support/harness.js";
-import { INITIALIZE, MCP_HEADERS, rawRequest, startHttpHarness, type HttpHarness } from "./helpers.js";
+import { INITIALIZE, MCP_HEADERS, rawRequest, startHttpHarness, until, type HttpHarness } from "./helpers.js";
 
 let h: HttpHarness | undefined;
 afterEach(async () => {
@@ -17,14 +17,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(20);
-  }
-}
 
 /** A session opened the way a health check does: initialize, then nothing (no stream, no DELETE). */
 async function rawSession(url: string): Promise<string> {

@@ -10,7 +10,7 @@ import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamable
 import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { seededId, storedStatus } from "../support/harness.js";
 import { acceptConfirmed } from "../guard/helpers.js";
-import { INITIALIZE, MCP_HEADERS, rawRequest, startHttpHarness, type HttpHarness } from "./helpers.js";
+import { INITIALIZE, MCP_HEADERS, rawRequest, sleep, startHttpHarness, until, type HttpHarness } from "./helpers.js";
 
 let h: HttpHarness | undefined;
 afterEach(async () => {
@@ -18,15 +18,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(20);
-  }
-}
 
 /** A TCP port that nothing listens on. */
 async function closedPort(): Promise<number> {

@@ -23,15 +23,8 @@ export interface DeliveryRow {
   created_at: string;
 }
 
-export interface DeliveryEntry {
-  intervention_id: string;
-  channel: string;
-  kind: DeliveryKind;
-  attempt: number;
-  outcome: string;
-  detail: string;
-  delivery_id?: string | null;
-}
+/** A record to append: a row without its id and time, the delivery id optional. */
+export type DeliveryEntry = Omit<DeliveryRow, "id" | "created_at" | "delivery_id"> & { delivery_id?: string | null };
 
 export function recordDelivery(db: Db, entry: DeliveryEntry, now: Date): void {
   prepared(
