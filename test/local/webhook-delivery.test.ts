@@ -23,6 +23,7 @@ import { silentLogger } from "../../src/log.js";
 import { createWriter } from "../../src/writer/index.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import { dueIntervention } from "./support/due.js";
+import { until } from "../support/wait.js";
 
 const SECRET = "whsec_delivery_ids_0123456789";
 const LONG_AGO = () => new Date(Date.now() - 10 * 60_000).toISOString();
@@ -74,13 +75,6 @@ const status = (id: string) => db.prepare("SELECT status FROM interventions WHER
 const outcomes = (id: string, kind = "delivery") => deliveriesOf(db, id).filter((d) => d.kind === kind).map((d) => d.outcome);
 const ageStamp = (id: string) => db.prepare("UPDATE interventions SET updated_at = ? WHERE id = ?").run(LONG_AGO(), id);
 
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe("delivery ids and signed timestamps", () => {
   it("every attempt carries one delivery id, in both headers and the signed body, with a fresh signed timestamp", async () => {

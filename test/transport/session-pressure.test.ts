@@ -9,7 +9,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { seededId } from "../support/harness.js";
-import { INITIALIZE, MCP_HEADERS, rawRequest, startHttpHarness, until, type HttpHarness } from "./helpers.js";
+import { INITIALIZE, MCP_HEADERS, rawRequest, startHttpHarness, type HttpHarness } from "./helpers.js";
+import { until } from "../support/wait.js";
 
 let h: HttpHarness | undefined;
 afterEach(async () => {

@@ -10,7 +10,8 @@ import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamable
 import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { seededId, storedStatus } from "../support/harness.js";
 import { acceptConfirmed } from "../guard/helpers.js";
-import { INITIALIZE, MCP_HEADERS, rawRequest, sleep, startHttpHarness, until, type HttpHarness } from "./helpers.js";
+import { INITIALIZE, MCP_HEADERS, rawRequest, startHttpHarness, type HttpHarness } from "./helpers.js";
+import { sleep, until } from "../support/wait.js";
 
 let h: HttpHarness | undefined;
 afterEach(async () => {
