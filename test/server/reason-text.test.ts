@@ -34,7 +34,8 @@ describe("a lone surrogate in a reason", () => {
   it("a whole emoji is fine and stored exactly", async () => {
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     await h.ok("flag_intervention", { intervention_id: id, reason: "tone is off 😀" });
-    expect(h.runtime.db.prepare("SELECT flag_reason FROM interventions WHERE id = ?").pluck().get(id)).toBe("tone is off 😀");
+    const { intervention } = await h.ok<{ intervention: { flag_reason: string } }>("get_intervention", { intervention_id: id });
+    expect(intervention.flag_reason).toBe("tone is off 😀");
   });
 
   it("the REST server answers 400 and stores nothing", async () => {
