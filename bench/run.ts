@@ -3,6 +3,7 @@
  * floor and the generic OpenAPI-to-MCP server, judges the targets, and writes
  * bench/results/latest.{json,md}. Loopback only; every child is killed on the
  * way out, and each phase is bounded by call counts and time windows.
+ * `npm run bench -- reliability` runs the fault campaigns (reliability.ts).
  */
 import { existsSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -155,7 +156,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+// `npm run bench -- reliability [--quick]`: the long fault campaigns instead of the speed figures.
+const job = process.argv[2] === "reliability" ? import("./reliability.js").then((m) => m.runReliability(process.argv.slice(3))) : main();
+job.catch((error: unknown) => {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(2);
 });

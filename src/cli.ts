@@ -4,6 +4,7 @@
  * subcommand asked for. Nothing here knows tools or backends.
  */
 import { parseConfig, type Config } from "./config.js";
+import { storeFaultOf } from "./backend/local/store-faults.js";
 import { ConfigError, RetivoError } from "./errors.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
@@ -90,9 +91,11 @@ async function main(): Promise<void> {
     const code = await run(config);
     if (code !== undefined) process.exitCode = code;
   } catch (error) {
-    const message = error instanceof RetivoError ? error.message : String((error as Error)?.stack ?? error);
+    // A store the operator must fix (read-only, full, damaged) is one line naming the file, never a stack.
+    const known = storeFaultOf(error, config.dbPath) ?? error;
+    const message = known instanceof RetivoError ? known.message : String((known as Error)?.stack ?? known);
     process.stderr.write(`retivo-mcp: ${message}\n`);
-    process.exit(error instanceof ConfigError ? 2 : 1);
+    process.exit(known instanceof ConfigError ? 2 : 1);
   }
 }
 

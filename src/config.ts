@@ -48,8 +48,10 @@ export interface Config {
     allowedHosts?: string[];
     /** Cap on concurrent MCP sessions (RETIVO_MCP_MAX_SESSIONS). */
     maxSessions?: number;
-    /** A session with no request for this long is closed (RETIVO_MCP_IDLE_TIMEOUT_SECONDS). */
+    /** A session with an open stream and no request for this long is closed (RETIVO_MCP_IDLE_TIMEOUT_SECONDS). */
     idleTimeoutMs?: number;
+    /** The same for a session without an open stream (RETIVO_MCP_STREAMLESS_IDLE_SECONDS). */
+    streamlessIdleTimeoutMs?: number;
   };
   backend: BackendConfig;
   dataDir: string;
@@ -68,6 +70,11 @@ export interface Config {
     judge: boolean;
   };
   approval: { policy: ApprovalPolicy; ttlMs: number };
+  /**
+   * One deadline per tool call (RETIVO_CALL_TIMEOUT_SECONDS): upstream requests
+   * and retry waits stop when it passes, and no change starts after it.
+   */
+  callTimeoutMs: number;
   readOnly: boolean;
   /** Allow-list of tools; undefined means all. */
   tools: ToolName[] | undefined;
@@ -331,6 +338,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
         .filter(Boolean),
       maxSessions: positiveInt("RETIVO_MCP_MAX_SESSIONS", env.RETIVO_MCP_MAX_SESSIONS ?? "64"),
       idleTimeoutMs: positiveInt("RETIVO_MCP_IDLE_TIMEOUT_SECONDS", env.RETIVO_MCP_IDLE_TIMEOUT_SECONDS ?? "1800") * 1000,
+      streamlessIdleTimeoutMs: positiveInt("RETIVO_MCP_STREAMLESS_IDLE_SECONDS", env.RETIVO_MCP_STREAMLESS_IDLE_SECONDS ?? "300") * 1000,
     },
     backend,
     dataDir,
@@ -350,6 +358,8 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
       policy: oneOf("RETIVO_APPROVAL", values.approval ?? env.RETIVO_APPROVAL ?? "elicit", ["elicit", "deny"] as const),
       ttlMs: positiveInt("RETIVO_APPROVAL_TTL_SECONDS", env.RETIVO_APPROVAL_TTL_SECONDS ?? "600") * 1000,
     },
+    // Below the 60 s request timeout of the SDK's client (and of most clients built on it).
+    callTimeoutMs: positiveInt("RETIVO_CALL_TIMEOUT_SECONDS", env.RETIVO_CALL_TIMEOUT_SECONDS ?? "50") * 1000,
     readOnly: bool("--read-only", values["read-only"]) || bool("RETIVO_READ_ONLY", env.RETIVO_READ_ONLY),
     tools: toolsValue === undefined ? undefined : parseToolList(toolsValue),
     logLevel,

@@ -97,10 +97,49 @@ export class RateLimitedError extends RetivoError {
   }
 }
 
+/**
+ * A tool call stopped before the upstream answered: its deadline passed
+ * (RETIVO_CALL_TIMEOUT_SECONDS) or the client cancelled it. Nothing more is
+ * sent after that; the message says whether a change was already in flight.
+ */
+export class DeadlineExceededError extends RetivoError {
+  readonly code = "deadline_exceeded";
+  readonly httpStatus = 504;
+  constructor(
+    message: string,
+    hint?: string,
+    /** A change had been sent when it stopped: it may have taken effect. */
+    readonly changeInFlight = false,
+  ) {
+    super(message, hint);
+  }
+}
+
 /** The remote API failed, timed out or answered something we could not read. */
 export class UpstreamError extends RetivoError {
   readonly code = "upstream_error";
   readonly httpStatus = 502;
+}
+
+/**
+ * The store cannot be written for a reason only the operator can fix: a
+ * read-only file or folder, a full disk, a damaged file. Retrying does not
+ * help, so the agent is told to hand it to a human, and the operator gets one
+ * line naming the file and the cause (store-faults.ts builds these).
+ */
+export class StoreUnavailableError extends RetivoError {
+  readonly code = "store_unavailable";
+  readonly httpStatus = 503;
+  constructor(
+    readonly file: string,
+    /** What is wrong, in words, e.g. "the disk is full (SQLITE_FULL)". */
+    readonly problem: string,
+  ) {
+    super(
+      `The store cannot be written: ${file}: ${problem}. Nothing was changed.`,
+      "This needs the operator (a file permission, disk space or a damaged file), not a retry: tell the human what this says; calls that change state fail until it is fixed.",
+    );
+  }
 }
 
 export class ConfigError extends RetivoError {

@@ -6,7 +6,7 @@
  */
 import { Dispatcher } from "./backend/local/dispatch.js";
 import { LocalBackend } from "./backend/local/index.js";
-import { deliveriesOf } from "./backend/local/retract.js";
+import { deliveriesOf } from "./backend/local/deliveries.js";
 import type { Db } from "./backend/local/store.js";
 import type { Config } from "./config.js";
 import type { LocalExecutor } from "./guard/cli-approvals.js";

@@ -6,6 +6,7 @@
  * register themselves (resources/, prompts/).
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { storeFaultOf } from "./backend/local/store-faults.js";
 import type { Config } from "./config.js";
 import { TOOLS } from "./tools/index.js";
 import type { ToolDefinition, ToolDeps } from "./tools/define.js";
@@ -14,6 +15,7 @@ import { DroppedArgumentKeys } from "./tools/dropped-keys.js";
 import { guardSessionFor } from "./tools/guard-session.js";
 import { publishToolList } from "./tools/publish.js";
 import { errorResult, successResult } from "./tools/result.js";
+import { callDeadline } from "./tools/deadline.js";
 import { finishProgress } from "./tools/writer-context.js";
 import { instructionsFor } from "./instructions.js";
 import { logToolErrorToClient } from "./client-log.js";
@@ -56,19 +58,23 @@ export function buildServer(deps: ServerDeps): McpServer {
         annotations: tool.annotations,
       },
       async (args: unknown, extra) => {
+        const deadline = callDeadline(extra.signal, deps.config.callTimeoutMs);
+        const call = { deps, server, extra, signal: deadline.signal };
         try {
           const parsed = parseArguments(tool, args, dropped.take(extra.requestId));
           if (!parsed.ok) {
-            if (tool.guarded) deps.guard.recordRefusedArguments(tool.name, args, parsed.unknownKeys, guardSessionFor({ deps, server, extra }));
+            if (tool.guarded) deps.guard.recordRefusedArguments(tool.name, args, parsed.unknownKeys, guardSessionFor(call));
             throw parsed.error;
           }
-          const output = await tool.handler(parsed.value as never, { deps, server, extra });
+          const output = await tool.handler(parsed.value as never, call);
           finishProgress(extra, `${tool.name} done`);
           return successResult(output as never);
         } catch (error) {
           finishProgress(extra, `${tool.name} failed`);
           logToolErrorToClient(server, tool.name, error, extra.sessionId);
-          return errorResult(tool.name, error, deps.logger);
+          return errorResult(tool.name, storeFaultOf(error, deps.config.dbPath) ?? error, deps.logger);
+        } finally {
+          deadline.dispose();
         }
       },
     );

@@ -42,7 +42,14 @@ export const UserIdSchema = z.string().min(1).max(256);
 export const PlaybookIdSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, "playbook_id must be a UUID, e.g. from dry_run_intervention");
-export const ReasonSchema = z.string().trim().min(1).max(2000);
+/** Half of a surrogate pair: not text, and SQLite would store it as U+FFFD, altered. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const ReasonSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2000)
+  .refine((text) => !LONE_SURROGATE.test(text), "contains an unpaired UTF-16 surrogate (half of an emoji or other character); send valid Unicode text");
 
 /** ISO-8601 UTC with milliseconds; the `_at` names say so, which keeps the published schemas short. */
 const timestamp = z.string();
@@ -106,6 +113,10 @@ export const InterventionExtrasSchema = z.object({
   reject_reason: z.string().nullable().optional(),
   rollback_reason: z.string().nullable().optional(),
   origin: z.string().optional(),
+  delivery_outcome: z
+    .string()
+    .optional()
+    .describe("pending, delivered, failed, cancelled, or unknown: sent without an answer, the receiver may have it (local store, get only)."),
 });
 export const DetailedInterventionSchema = InterventionSchema.extend(InterventionExtrasSchema.shape);
 export type DetailedIntervention = z.infer<typeof DetailedInterventionSchema>;

@@ -6,8 +6,10 @@
  *
  * Retries (http/client.ts): GET, the PUT actions (a repeat is a no-op by the
  * domain rules) and dry-run (persists nothing) are retried on timeouts,
- * network errors, 5xx and 429. Create is sent exactly once: a repeat after a
- * lost answer could plan the same message twice.
+ * network errors, 5xx and 429. Create is sent once per call, with an
+ * Idempotency-Key: when its answer is lost, the agent is told it may have
+ * happened, and its retry of the same create reuses the key and first looks
+ * for the intervention the lost one made (http/lost-creates.ts).
  */
 import {
   CreateResponseSchema,
@@ -26,9 +28,11 @@ import {
 import { z } from "zod";
 import type { KeyMode } from "../config.js";
 import { keyModeOf } from "../config.js";
-import { NotFoundError } from "../errors.js";
+import { DeadlineExceededError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { ApiClient, type ApiClientOptions } from "./http/client.js";
+import { ApiClient, stoppedError, type ApiClientOptions } from "./http/client.js";
+import { OutcomeUnknownError } from "./http/errors.js";
+import { LOST_CREATE_WINDOW_MS, LostCreates } from "./http/lost-creates.js";
 import type { RetryPolicy } from "./http/retry.js";
 import { compactRow, type CompactIntervention } from "../api/compact.js";
 import { pageFromWindow, windowSizeFor, type WindowedListPage } from "./http/window.js";
@@ -57,6 +61,7 @@ export class HttpBackend implements InterventionsBackend {
   private readonly client: ApiClient;
   private readonly listWindow: number;
   private readonly logger: Logger;
+  private readonly lostCreates = new LostCreates();
 
   constructor(options: HttpBackendOptions) {
     const keyMode = options.keyMode ?? keyModeOf(options.apiKey);
@@ -73,19 +78,19 @@ export class HttpBackend implements InterventionsBackend {
     this.client = new ApiClient(clientOptions);
   }
 
-  async list(query: ListQuery): Promise<WindowedListPage> {
+  async list(query: ListQuery, context?: OperationContext): Promise<WindowedListPage> {
     const requested = windowSizeFor(query, this.listWindow);
-    return pageFromWindow(await this.fetchWindow(requested), query, requested, this.listWindow);
+    return pageFromWindow(await this.fetchWindow(requested, context?.signal), query, requested, this.listWindow);
   }
 
   /** The API has no compact view: the same window, mapped locally. */
-  async listCompact(query: ListQuery): Promise<WindowedListPage<CompactIntervention>> {
-    const page = await this.list(query);
+  async listCompact(query: ListQuery, context?: OperationContext): Promise<WindowedListPage<CompactIntervention>> {
+    const page = await this.list(query, context);
     return { ...page, interventions: page.interventions.map((row) => compactRow(row)) };
   }
 
-  async get(id: string): Promise<DetailedIntervention> {
-    const items = await this.fetchWindow(this.listWindow);
+  async get(id: string, context?: OperationContext): Promise<DetailedIntervention> {
+    const items = await this.fetchWindow(this.listWindow, context?.signal);
     const found = items.find((item) => item.id === id);
     if (found) return found;
     throw new NotFoundError(
@@ -96,57 +101,94 @@ export class HttpBackend implements InterventionsBackend {
     );
   }
 
-  async create(request: CreateRequest): Promise<CreateResponse> {
+  async create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse> {
     const { user_id, playbook_id, channel } = request;
-    return this.client.call({
-      method: "POST",
-      path: "/api/interventions",
-      body: { user_id, playbook_id, channel },
-      schema: CreateResponseSchema,
-      retryable: false,
-    });
+    const attempt = this.lostCreates.attempt(request);
+    if (attempt.retry) {
+      // The last create like this one may have happened: find it rather than make another.
+      const found = this.lostCreates.findLost(request, attempt.since, await this.fetchWindow(Math.min(this.listWindow, 100), context?.signal));
+      if (found) {
+        this.lostCreates.settled(request, found.id);
+        this.logger.info({ id: found.id }, "a create whose answer was lost had happened; returning it");
+        return { id: found.id, status: found.status, channel: found.channel, planned_at: found.planned_at, recovered_from_lost_answer: true };
+      }
+    }
+    try {
+      const created = await this.client.call(
+        {
+          method: "POST",
+          path: "/api/interventions",
+          body: { user_id, playbook_id, channel },
+          schema: CreateResponseSchema,
+          retryable: false,
+          headers: { "idempotency-key": attempt.key },
+        },
+        context?.signal,
+      );
+      this.lostCreates.settled(request, created.id);
+      return created;
+    } catch (error) {
+      if (!(error instanceof OutcomeUnknownError) && !(error instanceof DeadlineExceededError && error.changeInFlight)) {
+        this.lostCreates.settled(request);
+        throw error;
+      }
+      this.lostCreates.answerLost(request, attempt);
+      throw new OutcomeUnknownError(
+        `${error.message} The create may have happened upstream.`,
+        `Call create_intervention again with the same user_id, playbook_id and channel within ${LOST_CREATE_WINDOW_MS / 60_000} minutes: ` +
+          `it returns the intervention if the lost call made one (same Idempotency-Key, and a look for it first) instead of creating a second. ` +
+          `Or check with list_interventions user_id=${user_id}.`,
+      );
+    }
   }
 
   async approve(id: string, options: GuardedActionOptions = {}): Promise<StatusResponse> {
-    const already = await this.checkGuard(id, "approved", options);
-    return already ?? this.action(id, "approve", undefined);
+    const already = await this.checkGuard(id, "approve", options);
+    return already ?? this.action(id, "approve", undefined, options.signal);
   }
 
-  async pause(id: string): Promise<StatusResponse> {
-    return this.action(id, "pause", undefined);
+  async pause(id: string, context?: OperationContext): Promise<StatusResponse> {
+    return this.action(id, "pause", undefined, context?.signal);
   }
 
-  async reject(id: string, reason: string): Promise<StatusResponse> {
-    return this.action(id, "reject", { reason });
+  async reject(id: string, reason: string, context?: OperationContext): Promise<StatusResponse> {
+    return this.action(id, "reject", { reason }, context?.signal);
   }
 
   async rollback(id: string, reason: string | undefined, options: GuardedActionOptions = {}): Promise<StatusResponse> {
-    const already = await this.checkGuard(id, "rolled_back", options);
-    return already ?? this.action(id, "rollback", reason === undefined ? {} : { reason });
+    const already = await this.checkGuard(id, "rollback", options);
+    return already ?? this.action(id, "rollback", reason === undefined ? {} : { reason }, options.signal);
   }
 
-  async flag(id: string, reason: string): Promise<FlagResponse> {
-    return this.client.call({
-      method: "PUT",
-      path: `/api/interventions/${encodeURIComponent(id)}/flag`,
-      body: { reason },
-      schema: FlagResponseSchema,
-      retryable: true,
-    });
+  async flag(id: string, reason: string, context?: OperationContext): Promise<FlagResponse> {
+    return this.client.call(
+      {
+        method: "PUT",
+        path: `/api/interventions/${encodeURIComponent(id)}/flag`,
+        body: { reason },
+        schema: FlagResponseSchema,
+        retryable: true,
+      },
+      context?.signal,
+    );
   }
 
-  async dryRun(request: DryRunRequest, _context?: OperationContext): Promise<DryRunResponse> {
+  async dryRun(request: DryRunRequest, context?: OperationContext): Promise<DryRunResponse> {
     // playbook_id and channel are our documented extension; the API's example body is { user_id } alone.
     const body: DryRunRequest = { user_id: request.user_id };
     if (request.playbook_id !== undefined) body.playbook_id = request.playbook_id;
     if (request.channel !== undefined) body.channel = request.channel;
-    return this.client.call({
-      method: "POST",
-      path: "/api/interventions/dry-run",
-      body,
-      schema: DryRunResponseSchema,
-      retryable: true,
-    });
+    return this.client.call(
+      {
+        method: "POST",
+        path: "/api/interventions/dry-run",
+        body,
+        schema: DryRunResponseSchema,
+        retryable: true,
+        mutates: false,
+      },
+      context?.signal,
+    );
   }
 
   async ping(): Promise<void> {
@@ -157,14 +199,17 @@ export class HttpBackend implements InterventionsBackend {
     await this.client.close();
   }
 
-  private async fetchWindow(size: number): Promise<DetailedIntervention[]> {
-    const response = await this.client.call({
-      method: "GET",
-      // `limit` is typed string in the API; in a query string it is one anyway.
-      path: `/api/interventions?limit=${String(size)}`,
-      schema: WindowResponseSchema,
-      retryable: true,
-    });
+  private async fetchWindow(size: number, signal?: AbortSignal): Promise<DetailedIntervention[]> {
+    const response = await this.client.call(
+      {
+        method: "GET",
+        // `limit` is typed string in the API; in a query string it is one anyway.
+        path: `/api/interventions?limit=${String(size)}`,
+        schema: WindowResponseSchema,
+        retryable: true,
+      },
+      signal,
+    );
     return response.interventions;
   }
 
@@ -175,23 +220,29 @@ export class HttpBackend implements InterventionsBackend {
    * stale read, e.g. re-approve what an operator paused a moment later.
    * Returns the answer to give without a PUT, or undefined to go ahead.
    */
-  private async checkGuard(id: string, target: string, options: GuardedActionOptions): Promise<StatusResponse | undefined> {
+  private async checkGuard(id: string, action: "approve" | "rollback", options: GuardedActionOptions): Promise<StatusResponse | undefined> {
+    const target = action === "approve" ? "approved" : "rolled_back";
     if (!options.verify && !options.consumeApproval) return undefined;
-    const current = await this.get(id);
+    const current = await this.get(id, { signal: options.signal });
     if (current.status === target) return { id, status: current.status };
     options.verify?.(current);
+    // An approval is spent only for a PUT that will still be sent.
+    if (options.signal?.aborted) throw stoppedError(options.signal, `PUT /api/interventions/${id}/${action}`, false);
     options.consumeApproval?.();
     if (options.actor) this.logger.info({ id, target, actor: options.actor }, "guarded action released");
     return undefined;
   }
 
-  private async action(id: string, action: "approve" | "pause" | "reject" | "rollback", body: object | undefined): Promise<StatusResponse> {
-    return this.client.call({
-      method: "PUT",
-      path: `/api/interventions/${encodeURIComponent(id)}/${action}`,
-      body,
-      schema: StatusResponseSchema,
-      retryable: true,
-    });
+  private async action(id: string, action: "approve" | "pause" | "reject" | "rollback", body: object | undefined, signal?: AbortSignal): Promise<StatusResponse> {
+    return this.client.call(
+      {
+        method: "PUT",
+        path: `/api/interventions/${encodeURIComponent(id)}/${action}`,
+        body,
+        schema: StatusResponseSchema,
+        retryable: true,
+      },
+      signal,
+    );
   }
 }

@@ -16,16 +16,16 @@ export class ReadOnlyBackend implements InterventionsBackend {
     return this.inner.mode;
   }
 
-  list(query: ListQuery): Promise<ListPage> {
-    return this.inner.list(query);
+  list(query: ListQuery, context?: OperationContext): Promise<ListPage> {
+    return this.inner.list(query, context);
   }
 
-  listCompact(query: ListQuery): Promise<ListPage<CompactIntervention>> {
-    return this.inner.listCompact(query);
+  listCompact(query: ListQuery, context?: OperationContext): Promise<ListPage<CompactIntervention>> {
+    return this.inner.listCompact(query, context);
   }
 
-  get(id: string): Promise<DetailedIntervention> {
-    return this.inner.get(id);
+  get(id: string, context?: OperationContext): Promise<DetailedIntervention> {
+    return this.inner.get(id, context);
   }
 
   dryRun(request: DryRunRequest, context?: OperationContext): Promise<DryRunResponse> {

@@ -47,16 +47,18 @@ export interface GuardedActionOptions {
   consumeApproval?: () => void;
   /** Who released it, for the audit log (never taken from the agent's arguments). */
   actor?: string;
+  /** The tool call's deadline and the client's cancellation: no upstream request starts after it aborts. */
+  signal?: AbortSignal;
 }
 
 export type BackendMode = "local" | "api-live" | "api-test";
 
 export interface InterventionsBackend {
   readonly mode: BackendMode;
-  list(query: ListQuery): Promise<ListPage>;
+  list(query: ListQuery, context?: OperationContext): Promise<ListPage>;
   /** The same page as compact rows: what triage lists show by default, cheaper to read and to send. */
-  listCompact(query: ListQuery): Promise<ListPage<CompactIntervention>>;
-  get(id: string): Promise<DetailedIntervention>;
+  listCompact(query: ListQuery, context?: OperationContext): Promise<ListPage<CompactIntervention>>;
+  get(id: string, context?: OperationContext): Promise<DetailedIntervention>;
   create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse>;
   approve(id: string, options?: GuardedActionOptions): Promise<StatusResponse>;
   pause(id: string, context?: OperationContext): Promise<StatusResponse>;
@@ -77,12 +79,23 @@ export interface InterventionsBackend {
 
 /**
  * Per-call context from the MCP request: how the writer may reach the client's
- * model, cancellation and progress. Backends that do not write ignore it.
+ * model, cancellation and progress, and the call's deadline. Backends ignore
+ * what they do not need.
  */
 export interface OperationContext {
+  /**
+   * Aborts when the tool call's deadline passes or the client cancels it: the
+   * HTTP backend stops its requests and retry waits, and starts no change after it.
+   */
+  signal?: AbortSignal;
   writer?: import("../writer/types.js").WriterCallContext;
   /** Who is calling, for the audit log: 'agent:<client name>', 'rest:<key label>', … */
   actor?: string;
   /** Dry-run only: also return the drafted message as `preview` (our extension of the API). */
   preview?: boolean;
+  /**
+   * Create only: the caller's Idempotency-Key. The same key with the same
+   * request within 24 h returns the first answer; with another request, a 409.
+   */
+  idempotencyKey?: string;
 }

@@ -7,7 +7,7 @@
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { auditTrail } from "../backend/local/audit.js";
-import { deliveriesOf } from "../backend/local/retract.js";
+import { deliveriesOf } from "../backend/local/deliveries.js";
 import type { ToolDeps } from "../tools/define.js";
 import { jsonResource, MODEL_WRITTEN_NOTE, orNotFound, variable } from "./content.js";
 import { idLookups, localStore, safely } from "./lookups.js";

@@ -3,7 +3,7 @@
  * httpStatus and an `{ error }` body; anything else is a 500 that says nothing
  * about internals (the log has the details).
  */
-import { describeError, RateLimitedError, RetivoError } from "../errors.js";
+import { describeError, RateLimitedError, RetivoError, StoreUnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
 
 export class PayloadTooLargeError extends RetivoError {
@@ -31,6 +31,8 @@ export interface ErrorReply {
 export function errorReply(error: unknown, logger: Logger): ErrorReply {
   if (error instanceof RetivoError) {
     const headers: Record<string, string> = {};
+    // The operator's line: the file and the cause, no stack.
+    if (error instanceof StoreUnavailableError) logger.error({ code: error.code, file: error.file }, error.message);
     if (error instanceof RateLimitedError) headers["retry-after"] = String(error.retryAfterSeconds);
     if (error instanceof MethodNotAllowedError) headers.allow = error.allow.join(", ");
     if (error.httpStatus === 401) headers["www-authenticate"] = 'Bearer realm="retivo"';

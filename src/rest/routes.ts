@@ -29,6 +29,8 @@ export interface RouteContext {
   query: URLSearchParams;
   /** Reads the JSON body on demand (undefined when empty). */
   body: () => Promise<unknown>;
+  /** A request header (first value). */
+  header: (name: string) => string | undefined;
   /** Throws unless the caller presented the operator passphrase (when the store has one). */
   requireOperator: () => Promise<void>;
 }
@@ -37,7 +39,19 @@ export interface Route {
   method: "GET" | "POST" | "PUT";
   /** Matched against the path; the one capture group, if any, is the intervention id. */
   pattern: RegExp;
-  handle: (context: RouteContext) => Promise<{ status: number; body: unknown }>;
+  handle: (context: RouteContext) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+}
+
+/** Idempotency-Key: 1-255 visible ASCII characters (a UUID, say). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function idempotencyKeyOf(context: RouteContext): string | undefined {
+  const key = context.header("idempotency-key");
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new InvalidInputError("Idempotency-Key must be 1-255 visible ASCII characters (no spaces).", "Send a UUID, for example, and the same one when retrying the same request.");
+  }
+  return key;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -98,10 +112,13 @@ export const ROUTES: readonly Route[] = [
   {
     method: "POST",
     pattern: /^\/api\/interventions$/,
-    async handle({ backend, key, body }) {
-      const request = parse(CreateRequestSchema, await body(), "body");
-      const { id, status, channel, planned_at } = await backend.create(request, { actor: actorOf(key) });
-      return ok({ id, status, channel, planned_at }, 201);
+    async handle(context) {
+      const idempotencyKey = idempotencyKeyOf(context);
+      const request = parse(CreateRequestSchema, await context.body(), "body");
+      const created = await context.backend.create(request, { actor: actorOf(context.key), idempotencyKey });
+      const { id, status, channel, planned_at } = created;
+      // A retry with the same Idempotency-Key gets the first answer, and is told so.
+      return { status: 201, body: { id, status, channel, planned_at }, headers: created.idempotent_replayed === true ? { "idempotent-replayed": "true" } : undefined };
     },
   },
   {

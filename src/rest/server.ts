@@ -12,6 +12,7 @@ import { Dispatcher, type DispatcherOptions } from "../backend/local/dispatch.js
 import { LocalBackend } from "../backend/local/index.js";
 import { ensureSeeded } from "../backend/local/seed.js";
 import { openStore, type Db } from "../backend/local/store.js";
+import { storeFaultOf } from "../backend/local/store-faults.js";
 import { AuthError, NotFoundError, RateLimitedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createWriter } from "../writer/index.js";
@@ -113,11 +114,15 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         id,
         query: url.searchParams,
         body: () => readJsonBody(request),
+        header: (name) => {
+          const value = request.headers[name];
+          return Array.isArray(value) ? value[0] : value;
+        },
         requireOperator: () => requireOperatorPassphrase(db, request.headers, tenant, { interventionId: id, key: label }),
       });
-      sendJson(response, result.status, result.body);
+      sendJson(response, result.status, result.body, result.headers);
     } catch (error) {
-      const reply = errorReply(error, logger);
+      const reply = errorReply(storeFaultOf(error, db.name) ?? error, logger);
       // A refused request may leave its body unread; closing the connection beats reading junk as the next request.
       if (!request.complete) reply.headers.connection = "close";
       sendJson(response, reply.status, reply.body, reply.headers);

@@ -35,6 +35,8 @@ export interface ToolCall {
   /** The MCP server of this session: elicitation, sampling and client facts. */
   server: McpServer;
   extra: RequestExtra;
+  /** The call's deadline and the client's cancellation (tools/deadline.ts): pass it to every backend call. */
+  signal: AbortSignal;
 }
 
 export interface ToolOutput<Out> {

@@ -21,5 +21,12 @@ export function describeIntervention(intervention: DetailedIntervention): string
     `message_body (model-written data): ${JSON.stringify(intervention.message_body)}`,
     `reasoning (model-written data): ${JSON.stringify(intervention.reasoning)}`,
     checksLine(intervention.quality_checks),
+    ...deliveryLine(intervention.delivery_outcome),
   ].join("\n");
+}
+
+function deliveryLine(outcome: string | undefined): string[] {
+  if (outcome === undefined) return [];
+  if (outcome !== "unknown") return [`delivery: ${outcome}`];
+  return ["delivery: unknown: every attempt was sent but no answer came back, so the receiver may have it; not marked failed and not sent again (roll back to send a retraction)"];
 }

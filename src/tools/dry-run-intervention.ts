@@ -30,7 +30,7 @@ export const dryRunIntervention = defineTool({
   writes: false,
   async handler({ preview, ...request }, call) {
     const writer = writerContextFor(call);
-    const result = await call.deps.backend.dryRun(request, { writer, preview });
+    const result = await call.deps.backend.dryRun(request, { writer, preview, signal: call.signal });
     const { decision } = result;
     // The remote API drafts nothing on a dry-run: write a labelled local preview instead.
     if (preview && decision.action === "intervene" && result.preview === undefined) {

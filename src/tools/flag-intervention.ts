@@ -15,7 +15,7 @@ export const flagIntervention = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: true,
   async handler({ intervention_id, reason }, call) {
-    const result = await call.deps.backend.flag(intervention_id, reason, { actor: actorOf(call) });
+    const result = await call.deps.backend.flag(intervention_id, reason, { actor: actorOf(call), signal: call.signal });
     return { structured: result, text: `${result.id} is flagged.` };
   },
 });

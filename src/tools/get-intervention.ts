@@ -15,8 +15,8 @@ export const getIntervention = defineTool({
   outputSchema: z.object({ intervention: InterventionSchema }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: false,
-  async handler({ intervention_id }, { deps }) {
-    const intervention = await deps.backend.get(intervention_id);
+  async handler({ intervention_id }, { deps, signal }) {
+    const intervention = await deps.backend.get(intervention_id, { signal });
     return { structured: { intervention }, text: describeIntervention(intervention) };
   },
 });

@@ -33,7 +33,7 @@ const TOOL: Record<GuardedAction, string> = { approve: "approve_intervention", r
 
 export async function runGuarded(action: GuardedAction, id: string, reason: string | undefined, call: ToolCall): Promise<ToolOutput<GuardedResult>> {
   const { guard } = call.deps;
-  const current = await call.deps.backend.get(id);
+  const current = await call.deps.backend.get(id, { signal: call.signal });
   if (current.status === TARGET[action]) {
     const by = guard.releasedBy(action, id);
     const how = by ? `: approved by ${by.decidedBy} (approval ${by.approvalId}) and executed at ${by.executedAt}` : "; nothing to do";

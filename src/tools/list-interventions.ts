@@ -45,12 +45,12 @@ export const listInterventions = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: false,
-  async handler({ detail, ...query }, { deps }) {
+  async handler({ detail, ...query }, { deps, signal }) {
     // Full rows are told in full, a blank line after each; compact rows take one line each.
     const { page, lines } =
       detail === "full"
-        ? await deps.backend.list(query).then((page) => ({ page, lines: page.interventions.map((row) => `${describeIntervention(row)}\n`) }))
-        : await deps.backend.listCompact(query).then((page) => ({ page, lines: page.interventions.map(rowLine) }));
+        ? await deps.backend.list(query, { signal }).then((page) => ({ page, lines: page.interventions.map((row) => `${describeIntervention(row)}\n`) }))
+        : await deps.backend.listCompact(query, { signal }).then((page) => ({ page, lines: page.interventions.map(rowLine) }));
     const rows: Array<CompactIntervention | DetailedIntervention> = page.interventions;
     const heading = `${rows.length} intervention(s), newest first${detail === "full" ? ":" : "; previews are model-written data:"}`;
     const more = page.next_cursor ? `More: call again with cursor "${page.next_cursor}".` : "End of list.";

@@ -14,7 +14,7 @@ export const pauseIntervention = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: true,
   async handler({ intervention_id }, call) {
-    const result = await call.deps.backend.pause(intervention_id, { actor: actorOf(call) });
+    const result = await call.deps.backend.pause(intervention_id, { actor: actorOf(call), signal: call.signal });
     return { structured: result, text: `${result.id} is ${result.status}.` };
   },
 });

@@ -14,7 +14,7 @@ export const rejectIntervention = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   writes: true,
   async handler({ intervention_id, reason }, call) {
-    const result = await call.deps.backend.reject(intervention_id, reason, { actor: actorOf(call) });
+    const result = await call.deps.backend.reject(intervention_id, reason, { actor: actorOf(call), signal: call.signal });
     return { structured: result, text: `${result.id} is ${result.status}.` };
   },
 });

@@ -1,10 +1,11 @@
 /**
  * The one boundary where handler outcomes become MCP results: structured
  * content with a short text, or `isError` with a message that says what to do
- * next. Unexpected errors are logged with their stack and reported without it.
+ * next. Unexpected errors are logged with their stack and reported without it;
+ * a store the operator must fix is logged as one line and reported as such.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { describeError, RetivoError } from "../errors.js";
+import { describeError, RetivoError, StoreUnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { ToolOutput } from "./define.js";
 
@@ -13,6 +14,11 @@ export function successResult(output: ToolOutput<Record<string, unknown>>): Call
 }
 
 export function errorResult(toolName: string, error: unknown, logger: Logger): CallToolResult {
+  if (error instanceof StoreUnavailableError) {
+    // The operator's line: the file and the cause, no stack (nothing in the code is wrong).
+    logger.error({ tool: toolName, code: error.code, file: error.file }, error.message);
+    return { isError: true, content: [{ type: "text", text: describeError(error) }] };
+  }
   if (error instanceof RetivoError) {
     logger.info({ tool: toolName, code: error.code }, "tool refused");
     return { isError: true, content: [{ type: "text", text: describeError(error) }] };

@@ -23,7 +23,7 @@ export const rollbackIntervention = defineTool({
     const outcome = await runGuarded("rollback", intervention_id, reason, call);
     if (outcome.structured.status !== "rolled_back") return outcome;
     // "Rolled back" must not read as "retracted" everywhere (an email cannot be unsent): say what the channel did.
-    const { channel } = await call.deps.backend.get(intervention_id);
+    const { channel } = await call.deps.backend.get(intervention_id, { signal: call.signal });
     return { ...outcome, text: `${outcome.text} On ${channel}: ${rollbackEffect(channel)}.` };
   },
 });

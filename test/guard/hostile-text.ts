@@ -25,8 +25,16 @@ export const HOSTILE: Record<string, string> = {
   lone_surrogate: "x\ud800y",
 };
 
-/** Every hostile string at once, on separate lines: a flag reason or a message body. */
-export const HOSTILE_BLOB = Object.values(HOSTILE).join("\n");
+/**
+ * Every hostile string at once, on separate lines: a flag reason or a message
+ * body. Without the lone surrogate, which a reason may not contain at all
+ * (ReasonSchema refuses it, test/server/reason-text.test.ts): the other
+ * fields that reach a human (client names, message bodies) still carry it.
+ */
+export const HOSTILE_BLOB = Object.entries(HOSTILE)
+  .filter(([name]) => name !== "lone_surrogate")
+  .map(([, text]) => text)
+  .join("\n");
 
 /** Characters that must never reach a human's terminal or page raw. */
 export const RAW_DANGER = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

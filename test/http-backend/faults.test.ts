@@ -136,10 +136,13 @@ describe("retries", () => {
     ["a timeout", delayed(1000, json(201, {})), "upstream_error"],
   ])("never sends a create twice, even after %s", async (_name, answer, code) => {
     server.script(answer);
-    const error = await failure(backend.create({ user_id: "user-1", playbook_id: PLAYBOOK, channel: "email" }));
+    // A fresh backend: one that lost an earlier create's answer would look for it first (lost-create.test.ts).
+    const fresh = makeBackend();
+    const error = await failure(fresh.create({ user_id: "user-1", playbook_id: PLAYBOOK, channel: "email" }));
     expect(error.code).toBe(code);
     await new Promise((resolve) => setTimeout(resolve, 300)); // room for a (wrong) retry to arrive
     expect(server.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+    await fresh.close();
   });
 });
 

@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliveriesOf } from "../../src/backend/local/retract.js";
+import { deliveriesOf } from "../../src/backend/local/deliveries.js";
 import { acceptEverything, startHarness, storedStatus, type Harness } from "../support/harness.js";
 
 const SECRET = "whsec_test_secret_0123456789";
@@ -117,7 +117,7 @@ describe("dispatcher", () => {
     expect(got[0]!.signatureValid).toBe(true);
     expect(got[0]!.body).toMatchObject({ intervention_id: id, channel: "webhook", metadata: { lifecycle_stage: expect.any(String) } });
     const attempts = deliveriesOf(h.runtime.db, id).filter((d) => d.kind === "delivery");
-    expect(attempts.map((a) => a.outcome)).toEqual(["retrying", "accepted"]);
+    expect(attempts.map((a) => a.outcome)).toEqual(["pending", "retrying", "accepted"]);
   });
 
   it("marks a webhook failed after the last retry", async () => {
@@ -126,7 +126,10 @@ describe("dispatcher", () => {
     await h.runtime.dispatcher!.runOnce();
     failNext = 0;
     expect(storedStatus(h.runtime, id).status).toBe("failed");
-    expect(deliveriesOf(h.runtime.db, id).filter((d) => d.kind === "delivery")).toHaveLength(3);
+    const outcomes = deliveriesOf(h.runtime.db, id)
+      .filter((d) => d.kind === "delivery")
+      .map((d) => d.outcome);
+    expect(outcomes).toEqual(["pending", "retrying", "retrying", "error"]);
   });
 
   it("holds everything while the kill switch is on, then sends", async () => {

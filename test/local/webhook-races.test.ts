@@ -1,9 +1,7 @@
 /**
- * Webhook deliveries racing a rollback, and the HTTP client's own failures:
- * an attempt the endpoint accepted is always recorded even when a rollback won
- * meanwhile; a delivery rolled back before its first POST is never sent; and a
- * client that cannot be loaded is neither "unreachable" nor retried, nor does
- * loading it eat the attempt's deadline.
+ * Webhook deliveries racing a rollback: an attempt the endpoint accepted is
+ * always recorded even when a rollback won meanwhile, and a delivery rolled
+ * back before its first POST is never sent.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -12,13 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { setWebhook } from "../../src/backend/local/catalog.js";
-import { postWebhook } from "../../src/backend/local/channels.js";
 import { Dispatcher } from "../../src/backend/local/dispatch.js";
-import { deliveriesOf } from "../../src/backend/local/retract.js";
+import { deliveriesOf } from "../../src/backend/local/deliveries.js";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
 import { openStore, type Db } from "../../src/backend/local/store.js";
 import { postWithRetries } from "../../src/backend/local/webhook-retry.js";
 import { silentLogger } from "../../src/log.js";
+import { dueIntervention } from "./support/due.js";
 
 const SECRET = "whsec_races_0123456789";
 
@@ -63,14 +61,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** One approved webhook intervention, due, to a reachable user; every other approved row held back. */
-function dueWebhook(): string {
-  const { id } = db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'approved' LIMIT 1").get() as { id: string };
-  db.prepare("UPDATE interventions SET status = 'paused' WHERE tenant_id = 'live' AND status = 'approved' AND id != ?").run(id);
-  db.prepare("UPDATE interventions SET channel = 'webhook', planned_at = ? WHERE id = ?").run(new Date(Date.now() - 60_000).toISOString(), id);
-  db.prepare("UPDATE customers SET opted_out = 0, paused = 0 WHERE tenant_id = 'live' AND id = (SELECT user_id FROM interventions WHERE id = ?)").run(id);
-  return id;
-}
+const dueWebhook = () => dueIntervention(db, "webhook");
 
 describe("a rollback that wins while the POST is in flight", () => {
   it("keeps the rollback, and still records that the endpoint accepted the delivery", async () => {
@@ -87,41 +78,36 @@ describe("a rollback that wins while the POST is in flight", () => {
     expect(posts).toBe(1);
     expect((db.prepare("SELECT status FROM interventions WHERE id = ?").get(id) as { status: string }).status).toBe("rolled_back");
     const deliveries = deliveriesOf(db, id).filter((d) => d.kind === "delivery");
-    expect(deliveries).toEqual([expect.objectContaining({ attempt: 1, outcome: "accepted", detail: "endpoint answered HTTP 204" })]);
+    expect(deliveries).toEqual([
+      expect.objectContaining({ attempt: 0, outcome: "pending" }),
+      expect.objectContaining({ attempt: 1, outcome: "accepted", detail: "endpoint answered HTTP 204" }),
+    ]);
   });
 });
 
 describe("postWithRetries asks stillWanted before every attempt", () => {
-  const policy = () => ({ delaysMs: [10, 10], timeoutMs: 2000, signal: new AbortController().signal });
+  const policy = () => ({ delaysMs: [10, 10], timeoutMs: 2000, stopping: new AbortController().signal, abandon: new AbortController().signal });
+  const target = () => ({ url: receiverUrl, secret: SECRET });
+  const payload = {
+    intervention_id: "int_races",
+    user_id: "user-1",
+    playbook_id: "pb",
+    channel: "webhook",
+    message_body: "hi",
+    reasoning: "because",
+    confidence: 0.5,
+    metadata: { lifecycle_stage: "active", activation_score: 0.5, risk_level: "low" },
+  };
 
   it("never sends what is no longer wanted before the first attempt", async () => {
-    const end = await postWithRetries({ url: receiverUrl, secret: SECRET }, { hello: "world" }, policy(), () => {}, () => false);
+    const end = await postWithRetries(target(), payload, "whd_races", policy(), () => {}, () => false);
     expect(end).toMatchObject({ outcome: "cancelled", attempt: 0, detail: expect.stringMatching(/before the first attempt/) });
     expect(posts).toBe(0);
   });
 
   it("sends when wanted", async () => {
-    const end = await postWithRetries({ url: receiverUrl, secret: SECRET }, { hello: "world" }, policy(), () => {}, () => true);
+    const end = await postWithRetries(target(), payload, "whd_races", policy(), () => {}, () => true);
     expect(end).toMatchObject({ outcome: "accepted", attempt: 1 });
-    expect(posts).toBe(1);
-  });
-});
-
-describe("postWebhook and its HTTP client", () => {
-  it("reports a client that cannot be loaded as such, not retryable, sending nothing", async () => {
-    const outcome = await postWebhook(receiverUrl, SECRET, { a: 1 }, 2000, undefined, () => Promise.reject(new Error("Cannot find package 'undici'")));
-    expect(outcome).toEqual({ ok: false, retryable: false, detail: expect.stringMatching(/could not be loaded.*Cannot find package 'undici'/) });
-    expect(outcome.ok === false && outcome.detail).not.toMatch(/could not reach the endpoint/);
-    expect(posts).toBe(0);
-  });
-
-  it("starts the attempt's deadline only once the client is loaded", async () => {
-    const slowLoad = async () => {
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      return import("undici");
-    };
-    const outcome = await postWebhook(receiverUrl, SECRET, { a: 1 }, 250, undefined, slowLoad);
-    expect(outcome).toEqual({ ok: true, status: 204 });
     expect(posts).toBe(1);
   });
 });

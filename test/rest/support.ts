@@ -26,7 +26,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: { now?: () => Date } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "retivo-rest-"));
   const config = parseConfig(["api", "--port", "0", "--host", "127.0.0.1"], {
     RETIVO_DB: join(dir, "rest.db"),
@@ -46,7 +46,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     }),
   );
   const db = openStore(config.dbPath);
-  const server = await startRestServer({ config, logger, db, startDispatcher: false });
+  const server = await startRestServer({ config, logger, db, startDispatcher: false, now: options.now });
   return {
     server,
     db,

@@ -2,13 +2,15 @@
  * One HTTP exchange with the Retivo API, done the way a careful client does:
  * a keep-alive pool, a deadline per attempt, retries with backoff only where a
  * repeat cannot do harm, Retry-After honoured, and every answer validated.
+ * The caller's signal (the tool call's deadline, the client's cancellation)
+ * ends attempts and waits at once, and no attempt starts after it aborted.
  * The key lives only in the Authorization header; nothing here logs headers.
  */
 import { Agent, request } from "undici";
 import type { z } from "zod";
-import { RetivoError, UpstreamError } from "../../errors.js";
+import { DeadlineExceededError, RetivoError, UpstreamError } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import { describeBody, errorForStatus, scrub, upstreamErrorText } from "./errors.js";
+import { describeBody, errorForStatus, neverSent, OutcomeUnknownError, scrub, upstreamErrorText } from "./errors.js";
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs, sleep, type RetryPolicy } from "./retry.js";
 
 export interface ApiClientOptions {
@@ -31,9 +33,14 @@ export interface ApiCall<T> {
   schema: z.ZodType<T>;
   /**
    * Whether a repeat is harmless: GET, the PUT actions (idempotent by the
-   * domain rules) and dry-run (persists nothing). Never create.
+   * domain rules) and dry-run (persists nothing). Create only with an
+   * Idempotency-Key.
    */
   retryable: boolean;
+  /** Extra request headers (Idempotency-Key). */
+  headers?: Record<string, string>;
+  /** Whether it changes anything upstream: a cut one may have taken effect. Default: not a GET. */
+  mutates?: boolean;
 }
 
 interface RawResponse {
@@ -65,22 +72,33 @@ export class ApiClient {
     });
   }
 
-  async call<T>(call: ApiCall<T>): Promise<T> {
+  async call<T>(call: ApiCall<T>, signal?: AbortSignal): Promise<T> {
     const operation = `${call.method} ${call.path.split("?")[0]}`;
     const maxAttempts = call.retryable ? Math.max(1, this.policy.attempts) : 1;
     for (let attempt = 1; ; attempt++) {
+      // Never start a request, least of all a change, for a caller that has given up.
+      if (signal?.aborted) throw stoppedError(signal, operation, false);
       const started = Date.now();
       let response: RawResponse;
+      const mutates = call.mutates ?? call.method !== "GET";
       try {
-        response = await this.send(call);
+        response = await this.send(call, signal);
       } catch (error) {
+        if (signal?.aborted) throw stoppedError(signal, operation, mutates);
         const failure = this.transportError(error, operation, attempt);
-        if (attempt >= maxAttempts) throw failure;
-        await this.pause(operation, attempt, backoffDelayMs(attempt, this.policy), failure.message);
+        if (attempt >= maxAttempts) throw mutates && !neverSent(error) ? outcomeUnknown(failure) : failure;
+        await this.pause(operation, attempt, backoffDelayMs(attempt, this.policy), failure.message, signal);
         continue;
       }
       this.options.logger.debug({ operation, status: response.status, attempt, ms: Date.now() - started }, "retivo api call");
-      if (response.status >= 200 && response.status < 300) return this.parse(call.schema, response, operation);
+      if (response.status >= 200 && response.status < 300) {
+        try {
+          return this.parse(call.schema, response, operation);
+        } catch (error) {
+          // Accepted, but the answer cannot be read: the change happened and we do not know its result.
+          throw mutates && error instanceof RetivoError ? outcomeUnknown(error) : error;
+        }
+      }
 
       const retryAfterMs = parseRetryAfterMs(response.retryAfter);
       const failure = errorForStatus({
@@ -91,12 +109,14 @@ export class ApiClient {
         attempts: attempt,
         retryAfterMs,
       });
-      if (!RETRYABLE_STATUSES.has(response.status) || attempt >= maxAttempts) throw failure;
+      if (!RETRYABLE_STATUSES.has(response.status) || attempt >= maxAttempts) {
+        throw mutates && response.status >= 500 ? outcomeUnknown(failure) : failure;
+      }
       if (retryAfterMs !== undefined && retryAfterMs > this.policy.maxRetryAfterMs) {
         // Waiting less than asked would only earn another refusal; hand the wait to the caller.
         throw failure;
       }
-      await this.pause(operation, attempt, retryAfterMs ?? backoffDelayMs(attempt, this.policy), `HTTP ${response.status}`);
+      await this.pause(operation, attempt, retryAfterMs ?? backoffDelayMs(attempt, this.policy), `HTTP ${response.status}`, signal);
     }
   }
 
@@ -104,19 +124,24 @@ export class ApiClient {
     await this.agent.close();
   }
 
-  private async pause(operation: string, attempt: number, delayMs: number, reason: string): Promise<void> {
+  private async pause(operation: string, attempt: number, delayMs: number, reason: string, signal: AbortSignal | undefined): Promise<void> {
     this.options.logger.warn({ operation, attempt, delayMs, reason }, "retivo api call failed; retrying");
-    await sleep(delayMs);
+    try {
+      await sleep(delayMs, signal);
+    } catch {
+      throw stoppedError(signal!, operation, false);
+    }
   }
 
-  private async send(call: ApiCall<unknown>): Promise<RawResponse> {
+  private async send(call: ApiCall<unknown>, signal: AbortSignal | undefined): Promise<RawResponse> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DeadlineError()), this.timeoutMs);
+    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), this.timeoutMs);
     try {
       const headers: Record<string, string> = {
         authorization: `Bearer ${this.options.apiKey}`,
         accept: "application/json",
         "user-agent": this.options.userAgent ?? "retivo-mcp",
+        ...call.headers,
       };
       if (call.body !== undefined) headers["content-type"] = "application/json";
       const { statusCode, headers: responseHeaders, body } = await request(`${this.options.apiUrl}${call.path}`, {
@@ -124,7 +149,7 @@ export class ApiClient {
         method: call.method,
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: controller.signal,
+        signal: signal ? AbortSignal.any([controller.signal, signal]) : controller.signal,
       });
       let size = 0;
       const chunks: Buffer[] = [];
@@ -144,7 +169,7 @@ export class ApiClient {
         text: Buffer.concat(chunks).toString("utf8"),
       };
     } catch (error) {
-      if (controller.signal.aborted) throw new DeadlineError();
+      if (controller.signal.aborted) throw new AttemptTimeout();
       throw error;
     } finally {
       clearTimeout(timer);
@@ -154,7 +179,7 @@ export class ApiClient {
   private transportError(error: unknown, operation: string, attempts: number): RetivoError {
     if (error instanceof RetivoError) return error;
     const tries = `${attempts} attempt${attempts === 1 ? "" : "s"}`;
-    if (error instanceof DeadlineError) {
+    if (error instanceof AttemptTimeout) {
       return new UpstreamError(
         `The Retivo API did not answer ${operation} within ${this.timeoutMs} ms (${tries}).`,
         "Upstream is slow or unreachable: try again shortly.",
@@ -190,11 +215,34 @@ export class ApiClient {
   }
 }
 
-class DeadlineError extends Error {
+function outcomeUnknown(failure: RetivoError): OutcomeUnknownError {
+  return new OutcomeUnknownError(failure.message, failure.hint);
+}
+
+/** One attempt's own deadline (timeoutMs), as opposed to the caller's. */
+class AttemptTimeout extends Error {
   constructor() {
-    super("deadline exceeded");
-    this.name = "DeadlineError";
+    super("attempt deadline exceeded");
+    this.name = "AttemptTimeout";
   }
+}
+
+/**
+ * The caller's signal aborted. Its reason says which (the tool call's
+ * DeadlineExceededError, or a client's cancellation); the message adds whether
+ * a change was already on the wire.
+ */
+export function stoppedError(signal: AbortSignal, operation: string, changeInFlight: boolean): RetivoError {
+  const reason = signal.reason as unknown;
+  const why = reason instanceof RetivoError ? reason.message : "The client cancelled the call.";
+  if (changeInFlight) {
+    return new DeadlineExceededError(
+      `${why} ${operation} had already been sent, so it may or may not have taken effect upstream.`,
+      "Check the intervention's current state with get_intervention (or list_interventions) before calling again.",
+      true,
+    );
+  }
+  return new DeadlineExceededError(`${why} It stopped before ${operation} was answered; nothing more was sent.`, "Try again shortly: the Retivo API is slow right now.");
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

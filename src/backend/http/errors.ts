@@ -26,6 +26,20 @@ export class UpstreamTransitionError extends RetivoError {
   readonly httpStatus = 409;
 }
 
+/**
+ * A change (create) was sent and no readable answer came back (a timeout, a
+ * reset, a 5xx, a mangled body): it may have happened upstream. The caller
+ * decides how to say so and how a retry avoids a second one.
+ */
+export class OutcomeUnknownError extends UpstreamError {}
+
+/** Network failures that happen before a request leaves: nothing can have reached the API. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+export function neverSent(error: unknown): boolean {
+  return NOT_SENT.has((error as { code?: string }).code ?? "");
+}
+
 /** What an error body says, if it is the documented `{ error }` JSON. */
 export function upstreamErrorText(body: string, secret: string): string | undefined {
   let parsed: unknown;

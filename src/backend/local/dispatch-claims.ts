@@ -13,14 +13,14 @@
  * inside that window; the claim is a compare-and-set on the stamp, so two
  * processes resuming the same abandoned work cannot both win.
  */
+import { newDeliveryId, recordDelivery, storedDeliveryId } from "./deliveries.js";
 import type { InterventionRow } from "./interventions-repo.js";
-import { recordDelivery } from "./retract.js";
 import { prepared, type Db } from "./store.js";
 
 /** How many abandoned items one tick resumes; the rest wait for the next tick. */
 const RESUME_BATCH = 50;
 /** A retraction whose latest record is one of these has not reached its endpoint yet. */
-const UNFINISHED_RETRACTION = "('pending', 'retrying', 'interrupted')";
+const UNFINISHED_RETRACTION = "('pending', 'retrying', 'unknown', 'interrupted')";
 
 /** The in-flight key of an intervention's retraction (its delivery uses the bare id). */
 export function retractionKey(interventionId: string): string {
@@ -68,10 +68,18 @@ export class DispatchClaims {
       .all(now, ...this.tenants) as InterventionRow[];
   }
 
-  /** `sent` rows whose owner stamped them before `staleBefore`: abandoned. */
+  /**
+   * `sent` rows whose owner stamped them before `staleBefore`: abandoned. A
+   * webhook that ended `unconfirmed` (sent, never answered) stays `sent` but is
+   * finished: the endpoint may have it, so it is never sent again.
+   */
   staleSent(staleBefore: string): InterventionRow[] {
-    return prepared(this.db, `SELECT * FROM interventions WHERE status = 'sent' AND updated_at < ? AND ${this.inTenants("tenant_id")} ORDER BY updated_at LIMIT ${RESUME_BATCH}`)
-      .all(staleBefore, ...this.tenants) as InterventionRow[];
+    return prepared(
+      this.db,
+      `SELECT * FROM interventions i WHERE i.status = 'sent' AND i.updated_at < ? AND ${this.inTenants("i.tenant_id")}
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.intervention_id = i.id AND d.kind = 'delivery' AND d.outcome = 'unconfirmed')
+       ORDER BY i.updated_at LIMIT ${RESUME_BATCH}`,
+    ).all(staleBefore, ...this.tenants) as InterventionRow[];
   }
 
   /**
@@ -117,7 +125,17 @@ export class DispatchClaims {
         if (latest?.id !== stale.recordId) return false;
         recordDelivery(
           this.db,
-          { intervention_id: stale.row.id, channel: stale.row.channel, kind: "retraction", attempt: 1, outcome: "pending", detail: "resumed: the process sending this retraction stopped before it finished" },
+          {
+            intervention_id: stale.row.id,
+            channel: stale.row.channel,
+            kind: "retraction",
+            attempt: 1,
+            outcome: "pending",
+            detail: "resumed: the process sending this retraction stopped before it finished",
+            // The retraction's id, so the endpoint can tell the resumed one from a new message
+            // (one made now for a retraction queued before ids existed).
+            delivery_id: storedDeliveryId(this.db, stale.row.id, "retraction") ?? newDeliveryId(),
+          },
           now,
         );
         return true;

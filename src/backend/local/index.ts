@@ -14,7 +14,7 @@ import {
   type Provenance,
   type StatusResponse,
 } from "../../api/schemas.js";
-import { ConflictError, InvalidInputError, NotFoundError, type RetivoError } from "../../errors.js";
+import { ConflictError, DeadlineExceededError, InvalidInputError, NotFoundError, RetivoError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { Writer } from "../../writer/types.js";
 import type {
@@ -29,6 +29,8 @@ import { appendAudit } from "./audit.js";
 import { getCustomer, getTenant } from "./catalog.js";
 import { consentProblem, consentRefusal, flagForConsent } from "./consent.js";
 import { decide } from "./decide.js";
+import { deliveryOutcomeOf } from "./deliveries.js";
+import { rememberCreate, rememberedCreate, requestHashOf } from "./idempotency-keys.js";
 import {
   compareAndSet,
   findRow,
@@ -79,6 +81,8 @@ function provenanceSummary(p: Provenance) {
 function requireReason(action: string, reason: string): string {
   const parsed = ReasonSchema.safeParse(reason);
   if (!parsed.success) {
+    const custom = parsed.error.issues.find((issue) => issue.code === "custom");
+    if (custom) throw new InvalidInputError(`${action}: reason: ${custom.message}.`, "Fix the reason, then call again; nothing was changed.");
     throw new InvalidInputError(`${action} needs a reason: a sentence of 1-2000 characters.`, "Say why, then call again.");
   }
   return parsed.data;
@@ -110,10 +114,16 @@ export class LocalBackend implements InterventionsBackend {
   }
 
   async get(id: string): Promise<DetailedIntervention> {
-    return toIntervention(this.requireRow(id));
+    const intervention = toIntervention(this.requireRow(id));
+    const deliveryOutcome = deliveryOutcomeOf(this.db, id);
+    return deliveryOutcome ? { ...intervention, delivery_outcome: deliveryOutcome } : intervention;
   }
 
   async create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse> {
+    const key = context?.idempotencyKey;
+    const requestHash = key === undefined ? undefined : requestHashOf(request);
+    const earlier = key === undefined ? undefined : this.replayOf(key, requestHash!);
+    if (earlier) return earlier;
     const { customer, playbook, objection, decision } = vetManualCreate(this.db, this.tenantId, request, this.now());
     const tenant = getTenant(this.db, this.tenantId)!;
     const id = newInterventionId();
@@ -124,12 +134,24 @@ export class LocalBackend implements InterventionsBackend {
       writerInputFor({ customer, playbook, tenant, channel: request.channel, purpose: "intervention", variationKey: draftKey(customer.id, playbook.id, request.channel), now }),
       context?.writer,
     );
+    // A caller that gave up while the message was written (deadline, cancellation) gets nothing it would not know of.
+    const signal = context?.signal;
+    if (signal?.aborted) {
+      throw signal.reason instanceof RetivoError
+        ? signal.reason
+        : new DeadlineExceededError("The client cancelled the call before the intervention was stored; nothing was created.");
+    }
     const createdAt = this.now().toISOString();
     // A failed quality check names the problem in the text itself, so it leads; the engine's objection follows.
     const flagged = written.flagged || Boolean(objection);
     const flagReason = [written.flag_reason, objection].filter((reason) => reason).join("; ") || null;
-    this.db
-      .transaction(() => {
+    // flagged and flag_reason extend the API's answer, so the caller learns at once what needs a closer look.
+    const created: CreateResponse = { id, status: "planned", channel: request.channel, planned_at: createdAt, flagged, flag_reason: flagReason };
+    return this.db
+      .transaction((): CreateResponse => {
+        // A request with the same key that committed while this one was writing wins; this one adds nothing.
+        const raced = key === undefined ? undefined : this.replayOf(key, requestHash!);
+        if (raced) return raced;
         insertRow(this.db, {
           id,
           tenant_id: this.tenantId,
@@ -156,10 +178,23 @@ export class LocalBackend implements InterventionsBackend {
           actor: context?.actor ?? SYSTEM_ACTOR,
           detail: { channel: request.channel, playbook_id: playbook.id, flagged, decision, provenance: provenanceSummary(written.output.provenance) },
         });
+        if (key !== undefined) rememberCreate(this.db, this.tenantId, key, requestHash!, created, this.now());
+        return created;
       })
       .immediate();
-    // flagged and flag_reason extend the API's answer, so the caller learns at once what needs a closer look.
-    return { id, status: "planned", channel: request.channel, planned_at: createdAt, flagged, flag_reason: flagReason };
+  }
+
+  /** The first answer to this Idempotency-Key (marked as a replay), or undefined; another request under it is a conflict. */
+  private replayOf(key: string, requestHash: string): CreateResponse | undefined {
+    const remembered = rememberedCreate(this.db, this.tenantId, key, this.now());
+    if (!remembered) return undefined;
+    if (remembered.requestHash !== requestHash) {
+      throw new ConflictError(
+        `Idempotency-Key '${key}' was already used in the last 24 hours for a different request (another user_id, playbook_id or channel); nothing was created.`,
+        "Send a new Idempotency-Key for a new request; reuse a key only to retry the very same request.",
+      );
+    }
+    return { ...remembered.response, idempotent_replayed: true };
   }
 
   async approve(id: string, options: GuardedActionOptions = {}): Promise<StatusResponse> {

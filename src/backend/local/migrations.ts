@@ -266,4 +266,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tenants ADD COLUMN max_emoji INTEGER CHECK (max_emoji IS NULL OR max_emoji >= 0);
   ALTER TABLE tenants ADD COLUMN link_hosts TEXT NOT NULL DEFAULT '[]';
   `,
+  // 6: webhook delivery ids. Each webhook delivery and each retraction gets one
+  // id when it is queued; every attempt and resume sends it again
+  // (X-Retivo-Delivery, Idempotency-Key, and in the signed body), so a receiver
+  // can drop repeats. Rows of other channels, and older rows, leave it NULL.
+  `
+  ALTER TABLE deliveries ADD COLUMN delivery_id TEXT;
+  `,
+  // 7: Idempotency-Key on create (the REST server, 24 h). The first answer to a
+  // key is kept with a hash of the request it answered: the same key and body
+  // get that answer again, the same key with another body a 409. Written in
+  // the same transaction as the intervention it created.
+  `
+  CREATE TABLE idempotency_keys (
+    tenant_id       TEXT NOT NULL,
+    key             TEXT NOT NULL,
+    request_hash    TEXT NOT NULL,
+    intervention_id TEXT NOT NULL REFERENCES interventions(id),
+    response        TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, key)
+  );
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+  `,
 ];

@@ -3,19 +3,9 @@
  * inbox; an email cannot be unsent, so its retraction is recorded; a webhook
  * receiver gets a signed retraction event (sent after commit by the dispatcher).
  */
+import { newDeliveryId, recordDelivery } from "./deliveries.js";
 import type { InterventionRow } from "./interventions-repo.js";
 import { prepared, type Db } from "./store.js";
-
-export function recordDelivery(
-  db: Db,
-  entry: { intervention_id: string; channel: string; kind: "delivery" | "retraction"; attempt: number; outcome: string; detail: string },
-  now: Date,
-): void {
-  prepared(db, 
-    `INSERT INTO deliveries (intervention_id, channel, kind, attempt, outcome, detail, created_at)
-     VALUES (@intervention_id, @channel, @kind, @attempt, @outcome, @detail, @created_at)`,
-  ).run({ ...entry, created_at: now.toISOString() });
-}
 
 /** Runs inside the rollback's transaction. */
 export function retractInTransaction(db: Db, row: InterventionRow, now: Date): void {
@@ -28,23 +18,11 @@ export function retractInTransaction(db: Db, row: InterventionRow, now: Date): v
     case "email":
       recordDelivery(db, { ...base, outcome: "recorded", detail: "email cannot be unsent; the retraction is recorded" }, now);
       break;
-    case "webhook":
-      recordDelivery(db, { ...base, outcome: "pending", detail: "signed retraction event queued for the webhook endpoint" }, now);
+    case "webhook": {
+      // The retraction's own delivery id, made here so that every attempt and resume reuses it.
+      const deliveryId = newDeliveryId();
+      recordDelivery(db, { ...base, outcome: "pending", detail: `signed retraction event queued for the webhook endpoint (delivery ${deliveryId})`, delivery_id: deliveryId }, now);
       break;
+    }
   }
-}
-
-export interface DeliveryRow {
-  id: number;
-  intervention_id: string;
-  channel: string;
-  kind: "delivery" | "retraction";
-  attempt: number;
-  outcome: string;
-  detail: string;
-  created_at: string;
-}
-
-export function deliveriesOf(db: Db, interventionId: string): DeliveryRow[] {
-  return prepared(db, "SELECT * FROM deliveries WHERE intervention_id = ? ORDER BY id").all(interventionId) as DeliveryRow[];
 }

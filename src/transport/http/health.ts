@@ -1,11 +1,13 @@
 /**
  * Probes for orchestrators and load balancers. `/healthz` answers while the
  * process serves requests; `/readyz` also asks the backend (the SQLite store
- * or the Retivo API) and says why it is not ready, without secrets.
+ * or the Retivo API) and whether a new session would find room, and says why
+ * it is not ready, without secrets.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InterventionsBackend } from "../../backend/types.js";
 import { sendJson } from "./responses.js";
+import type { Saturation } from "./sessions.js";
 
 export const HEALTH_PATHS = new Set(["/healthz", "/readyz"]);
 
@@ -14,6 +16,8 @@ export interface HealthDeps {
   /** Values that must never appear in a reason (API key, MCP token). */
   secrets: readonly string[];
   isDraining: () => boolean;
+  /** How full the session registry is. */
+  sessions?: () => Saturation;
   pingTimeoutMs?: number;
 }
 
@@ -46,9 +50,20 @@ export function healthHandler(deps: HealthDeps): (req: IncomingMessage, res: Ser
       sendJson(res, 503, { status: "unavailable", reason: "shutting down" });
       return;
     }
+    const saturation = deps.sessions?.();
+    const sessions = saturation && { open: saturation.open, max: saturation.max, in_use: saturation.in_use };
+    if (saturation?.saturated) {
+      sendJson(res, 503, {
+        status: "saturated",
+        backend: deps.backend.mode,
+        sessions,
+        reason: `all ${saturation.max} sessions have a request in flight: a new client would be refused until one finishes`,
+      });
+      return;
+    }
     try {
       await withTimeout(deps.backend.ping(), deps.pingTimeoutMs ?? 3000);
-      sendJson(res, 200, { status: "ready", backend: deps.backend.mode });
+      sendJson(res, 200, { status: "ready", backend: deps.backend.mode, ...(sessions ? { sessions } : {}) });
     } catch (error) {
       sendJson(res, 503, { status: "unavailable", backend: deps.backend.mode, reason: reasonOf(error, deps.secrets) });
     }

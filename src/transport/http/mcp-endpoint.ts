@@ -1,15 +1,17 @@
 /**
  * `/mcp`: routes each Streamable HTTP request to its session's SDK transport.
- * POST without a session may only initialize (and only while there is room);
- * GET (the server-to-client stream) and DELETE need a known session. Bodies
- * are read and validated here, so malformed input never reaches a session.
+ * POST without a session may only initialize (an idle session is evicted to
+ * make room at the cap); GET (the server-to-client stream) and DELETE need a
+ * known session. Bodies are read and validated here, params included, so
+ * malformed input never reaches a session.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isInitializeRequest, isJSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import { isInitializeRequest, isJSONRPCRequest, type JSONRPCErrorResponse, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../log.js";
+import { invalidParamsResponse } from "../request-params.js";
 import { readJsonRpcBody } from "./body.js";
 import { attachCaller, type Caller } from "./caller.js";
-import { JsonRpcCode, sendJsonRpcError } from "./responses.js";
+import { JsonRpcCode, sendJson, sendJsonRpcError } from "./responses.js";
 import type { Session, SessionRegistry } from "./sessions.js";
 
 export interface McpEndpointDeps {
@@ -33,6 +35,25 @@ function sessionIdOf(req: IncomingMessage): string | undefined {
 
 function isJsonContentType(value: string | undefined): boolean {
   return (value ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
+}
+
+/**
+ * The -32602 answers for a POST whose requests do not fit their methods. In a
+ * batch, the other requests are answered too (not processed), so the client
+ * gets one answer per request.
+ */
+function paramRefusals(messages: JSONRPCMessage[]): JSONRPCErrorResponse[] | undefined {
+  const requests = messages.filter(isJSONRPCRequest);
+  const refusals = requests.map((request) => invalidParamsResponse(request));
+  if (refusals.every((refusal) => refusal === undefined)) return undefined;
+  return requests.map(
+    (request, i) =>
+      refusals[i] ?? {
+        jsonrpc: "2.0",
+        id: request.id,
+        error: { code: JsonRpcCode.InvalidRequest, message: "Not processed: another request in this batch has invalid params." },
+      },
+  );
 }
 
 export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -80,14 +101,26 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
     const sessionId = sessionIdOf(req);
     const caller = deps.callerOf(req);
     attachCaller(req, caller);
+    const refusals = paramRefusals(body.messages);
+    const requestIds = body.messages.filter(isJSONRPCRequest).map((request) => request.id);
     if (sessionId !== undefined) {
       const session = sessionFor(sessionId, caller);
       if (!session) {
         sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, NO_SESSION);
         return;
       }
-      registry.track(session, res, true);
+      if (refusals) {
+        registry.touch(session);
+        sendJson(res, 200, Array.isArray(body.parsed) ? refusals : refusals[0]);
+        return;
+      }
+      registry.trackRequest(session, res, requestIds);
       await delegate(session, req, res, body.parsed);
+      return;
+    }
+    const initialize = body.messages.find((message) => isJSONRPCRequest(message) && message.method === "initialize");
+    if (initialize && refusals) {
+      sendJson(res, 400, Array.isArray(body.parsed) ? refusals : refusals[0]);
       return;
     }
     if (!body.messages.some(isInitializeRequest)) {
@@ -96,17 +129,17 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
     }
     const session = await registry.open(caller.credential);
     if (!session) {
-      logger.warn({ maxSessions: deps.maxSessions }, "refused a new MCP session: session limit reached");
+      logger.warn({ maxSessions: deps.maxSessions }, "refused a new MCP session: every session has a request in flight");
       sendJsonRpcError(
         res,
         503,
         JsonRpcCode.ServerError,
-        `Service Unavailable: too many open sessions (limit ${deps.maxSessions}); close an unused client or retry later.`,
-        { headers: { "retry-after": "30" } },
+        `Service Unavailable: all ${deps.maxSessions} sessions are in use and every one has a request in flight; retry in a moment.`,
+        { headers: { "retry-after": "5" } },
       );
       return;
     }
-    registry.track(session, res, true);
+    registry.trackRequest(session, res, requestIds);
     await delegate(session, req, res, body.parsed);
     await registry.settleInitialization(session);
   }
@@ -124,8 +157,9 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
       sendJsonRpcError(res, 404, JsonRpcCode.SessionNotFound, NO_SESSION);
       return;
     }
-    // The GET stream lives as long as the client; it must not keep the session from idling out or block a drain.
-    registry.track(session, res, false);
+    // The GET stream lives as long as the client; it must not block a drain or count as a request in flight.
+    if (req.method === "GET") registry.trackStream(session, res);
+    else registry.touch(session);
     await delegate(session, req, res);
   }
 

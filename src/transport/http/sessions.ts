@@ -1,13 +1,21 @@
 /**
  * The MCP sessions of one HTTP server: one McpServer and one SDK transport per
  * session (so a server-to-client request, such as elicitation, reaches the
- * client whose tool call asked for it), a hard cap on how many exist, and a
- * reaper for sessions whose client went away without a DELETE.
+ * client whose tool call asked for it), a cap on how many exist, and a reaper
+ * for sessions whose client went away without a DELETE.
+ *
+ * Most clients never DELETE (the SDK client's close(), Inspector, mcp-remote,
+ * health checks), so at the cap a new session evicts the least recently used
+ * one that has no request in flight (sessions without an open stream first)
+ * instead of being refused; only when every session is busy is the server
+ * saturated. A session with no open stream has no client listening, so it
+ * idles out sooner than one with a stream.
  */
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { ErrorCode, type RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../../log.js";
 
 export interface Session {
@@ -17,14 +25,31 @@ export interface Session {
   readonly credential: string;
   /** Open POST requests: tool calls (and other requests) still running. */
   inFlight: number;
+  /** JSON-RPC ids of the requests those POSTs carry, so a drain can answer the ones it cuts. */
+  readonly requests: Set<RequestId>;
+  /** Open GET streams: a client is listening. */
+  streams: number;
   lastActivity: number;
+}
+
+/** How full the registry is, for /readyz. */
+export interface Saturation {
+  open: number;
+  max: number;
+  /** Sessions with a request in flight: these cannot make room. */
+  in_use: number;
+  /** No session can make room for a new one. */
+  saturated: boolean;
 }
 
 export interface SessionRegistryOptions {
   newServer: () => McpServer;
   logger: Logger;
   maxSessions: number;
+  /** Idle lifetime of a session with an open stream. */
   idleTimeoutMs: number;
+  /** Idle lifetime of a session without one (default: idleTimeoutMs). */
+  streamlessIdleTimeoutMs?: number;
   /** Passed to the SDK transport, which enforces it for bodies it reads itself. */
   maxBodyBytes: number;
   now?: () => number;
@@ -51,9 +76,13 @@ export class SessionRegistry {
     return this.live.get(sessionId);
   }
 
-  /** A new session for an initialize request, bound to `credential`, or undefined when the cap is reached. */
+  /** A new session for an initialize request, bound to `credential`, evicting an idle one at the cap; undefined when every session is busy. */
   async open(credential: string): Promise<Session | undefined> {
-    if (this.size >= this.options.maxSessions) return undefined;
+    if (this.size >= this.options.maxSessions) {
+      const victim = this.leastRecentlyUsedIdle();
+      if (!victim) return undefined;
+      await this.close(victim, "evicted to make room: the session limit was reached and this one was the least recently used idle session");
+    }
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: this.options.maxBodyBytes,
@@ -64,7 +93,7 @@ export class SessionRegistry {
       },
     });
     const server = this.options.newServer();
-    const session: Session = { transport, server, credential, inFlight: 0, lastActivity: this.now() };
+    const session: Session = { transport, server, credential, inFlight: 0, requests: new Set(), streams: 0, lastActivity: this.now() };
     this.initializing.add(session);
     // Set before connect: the SDK chains the protocol's own onclose after ours.
     transport.onclose = () => this.forget(session, "transport closed");
@@ -77,16 +106,48 @@ export class SessionRegistry {
     if (session.transport.sessionId === undefined) await this.close(session, "initialization failed");
   }
 
-  /** Counts a request against its session until its response ends (or the client aborts). */
-  track(session: Session, res: ServerResponse, counts: boolean): void {
+  /** Counts a POST against its session until its response ends (or the client aborts). */
+  trackRequest(session: Session, res: ServerResponse, requestIds: readonly RequestId[]): void {
     session.lastActivity = this.now();
-    if (!counts) return;
     session.inFlight += 1;
+    for (const id of requestIds) session.requests.add(id);
     res.once("close", () => {
       session.inFlight -= 1;
+      for (const id of requestIds) session.requests.delete(id);
       session.lastActivity = this.now();
       if (this.inFlight() === 0) for (const wake of this.idleWaiters) wake();
     });
+  }
+
+  /** A GET stream: a client listening. It neither blocks a drain nor counts as a request in flight. */
+  trackStream(session: Session, res: ServerResponse): void {
+    session.lastActivity = this.now();
+    session.streams += 1;
+    res.once("close", () => {
+      session.streams -= 1;
+      session.lastActivity = this.now();
+    });
+  }
+
+  touch(session: Session): void {
+    session.lastActivity = this.now();
+  }
+
+  saturation(): Saturation {
+    const all = [...this.live.values(), ...this.initializing];
+    const open = all.length;
+    return {
+      open,
+      max: this.options.maxSessions,
+      in_use: all.filter((s) => s.inFlight > 0).length,
+      saturated: open >= this.options.maxSessions && this.leastRecentlyUsedIdle() === undefined,
+    };
+  }
+
+  streamCount(): number {
+    let total = 0;
+    for (const session of this.live.values()) total += session.streams;
+    return total;
   }
 
   inFlight(): number {
@@ -111,17 +172,18 @@ export class SessionRegistry {
     });
   }
 
-  /** Closes sessions with nothing in flight and no request for `idleTimeoutMs`. */
+  /** Closes sessions with nothing in flight and no request for their idle timeout. */
   async reapIdle(): Promise<number> {
-    const cutoff = this.now() - this.options.idleTimeoutMs;
-    const idle = [...this.live.values()].filter((s) => s.inFlight === 0 && s.lastActivity <= cutoff);
+    const now = this.now();
+    const idle = [...this.live.values()].filter((s) => s.inFlight === 0 && s.lastActivity <= now - this.idleTimeoutOf(s));
     await Promise.all(idle.map((s) => this.close(s, "idle timeout")));
     return idle.length;
   }
 
   startReaper(): void {
     // Check often enough that a session outlives its timeout by at most half of it.
-    const every = Math.max(50, Math.min(this.options.idleTimeoutMs / 2, 30_000));
+    const shortest = Math.min(this.options.idleTimeoutMs, this.options.streamlessIdleTimeoutMs ?? Infinity);
+    const every = Math.max(50, Math.min(shortest / 2, 30_000));
     this.reaper = setInterval(() => void this.reapIdle(), every);
     this.reaper.unref();
   }
@@ -132,9 +194,34 @@ export class SessionRegistry {
     await session.server.close().catch((error: unknown) => this.options.logger.warn({ err: error }, "closing an MCP session failed"));
   }
 
+  /**
+   * Answers every request still in flight with an error, for a drain that ran
+   * out of time: a client whose call is cut must hear so, not wait on silence.
+   */
+  async failInFlight(message: string): Promise<void> {
+    const sends: Promise<void>[] = [];
+    for (const session of [...this.live.values(), ...this.initializing]) {
+      for (const id of session.requests) {
+        sends.push(session.transport.send({ jsonrpc: "2.0", id, error: { code: ErrorCode.ConnectionClosed, message } }).catch(() => {}));
+      }
+    }
+    await Promise.all(sends);
+  }
+
   async closeAll(why: string): Promise<void> {
     if (this.reaper) clearInterval(this.reaper);
     await Promise.all([...this.live.values(), ...this.initializing].map((s) => this.close(s, why)));
+  }
+
+  private idleTimeoutOf(session: Session): number {
+    return session.streams > 0 ? this.options.idleTimeoutMs : (this.options.streamlessIdleTimeoutMs ?? this.options.idleTimeoutMs);
+  }
+
+  /** The session to evict at the cap: no request in flight; without a stream before with one; then least recently used. */
+  private leastRecentlyUsedIdle(): Session | undefined {
+    const idle = [...this.live.values()].filter((s) => s.inFlight === 0);
+    idle.sort((a, b) => Number(a.streams > 0) - Number(b.streams > 0) || a.lastActivity - b.lastActivity);
+    return idle[0];
   }
 
   private forget(session: Session, why: string): void {

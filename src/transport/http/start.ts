@@ -28,6 +28,7 @@ import { DEFAULT_SHUTDOWN_DEADLINE_MS, gracefulShutdown } from "./shutdown.js";
 export const MCP_PATH = "/mcp";
 export const DEFAULT_MAX_SESSIONS = 64;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_STREAMLESS_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 /** A handler mounted under a path prefix, behind the Host/Origin checks. */
 export interface HttpRoute {
@@ -51,7 +52,10 @@ export interface HttpServerOptions {
   allowedHosts?: string[];
   allowedOrigins?: string[];
   maxSessions?: number;
+  /** Idle lifetime of a session with an open GET stream. */
   idleTimeoutMs?: number;
+  /** Idle lifetime of a session without one: no client is listening (default 5 min). */
+  streamlessIdleTimeoutMs?: number;
   maxBodyBytes?: number;
   /** How long shutdown waits for calls in flight (default 10 s). */
   shutdownDeadlineMs?: number;
@@ -66,6 +70,8 @@ export interface RunningHttpServer {
   host: string;
   port: number;
   sessionCount(): number;
+  /** Open GET streams across sessions. */
+  streamCount(): number;
   /** Graceful shutdown, then `runtime.close()`. Idempotent. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -99,11 +105,12 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     logger,
     maxSessions,
     idleTimeoutMs: options.idleTimeoutMs ?? config.http.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    streamlessIdleTimeoutMs: options.streamlessIdleTimeoutMs ?? config.http.streamlessIdleTimeoutMs ?? DEFAULT_STREAMLESS_IDLE_TIMEOUT_MS,
     maxBodyBytes,
   });
   const mcp = mcpEndpoint({ registry, logger, maxBodyBytes, maxSessions, isDraining, callerOf: (req) => callerOf(req, !!token) });
   const secrets = [token, config.backend.kind === "api" ? config.backend.apiKey : undefined].filter((s): s is string => !!s);
-  const health = healthHandler({ backend: runtime.backend, secrets, isDraining });
+  const health = healthHandler({ backend: runtime.backend, secrets, isDraining, sessions: () => registry.saturation() });
   const approvalPage = options.approvalPage === false ? undefined : (options.approvalPage ?? runtime.guard.approvalPage);
   const canServeApprovalPage = isLoopbackHost(host) || host === "0.0.0.0" || host === "::";
   const routes: HttpRoute[] = [...(options.extraRoutes ?? [])];
@@ -173,6 +180,7 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     host,
     port,
     sessionCount: () => registry.size,
+    streamCount: () => registry.streamCount(),
     close(deadlineMs = options.shutdownDeadlineMs ?? DEFAULT_SHUTDOWN_DEADLINE_MS) {
       closing ??= gracefulShutdown(
         {
