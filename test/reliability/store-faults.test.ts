@@ -6,10 +6,12 @@
  * that would keep failing once the permission is fixed.
  *
  * Permissions mean nothing to root, so when the suite runs as root the built
- * CLI is started as `nobody`, on files that user owns.
+ * CLI is started without the capabilities that override them (setpriv drops
+ * CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER). It stays root, so it
+ * can still reach a checkout inside a private temporary folder, as in CI.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -22,13 +24,16 @@ import { startHarness, seededId, storedStatus, type Harness } from "../support/h
 import { CLI } from "./support/spawned.js";
 
 const asRoot = process.getuid?.() === 0;
-/** Whom the CLI runs as: permissions must apply to it. */
-const RUNNER = asRoot ? { uid: 65534, gid: 65534 } : {};
+const DROPPED = "-dac_override,-dac_read_search,-fowner";
+/** How the CLI is started: as root, without the capabilities that ignore permissions. */
+function cli(...args: string[]): [string, string[]] {
+  if (!asRoot) return [process.execPath, [CLI, ...args]];
+  return ["setpriv", [`--inh-caps=${DROPPED}`, `--bounding-set=${DROPPED}`, process.execPath, CLI, ...args]];
+}
 
 const dirs: string[] = [];
 function runnerDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "retivo-faults-"));
-  if (asRoot) chownSync(dir, 65534, 65534);
   dirs.push(dir);
   return dir;
 }
@@ -44,14 +49,14 @@ function envFor(dir: string, db: string): NodeJS.ProcessEnv {
 }
 
 function seed(dir: string, db: string): void {
-  const seeded = spawnSync(process.execPath, [CLI, "seed"], { env: envFor(dir, db), ...RUNNER, encoding: "utf8" });
+  const seeded = spawnSync(...cli("seed"), { env: envFor(dir, db), encoding: "utf8" });
   expect(seeded.status, seeded.stderr).toBe(0);
 }
 
 /** Starts `serve` on stdio, asks for the interventions, and reports how it ended (or that it kept serving). */
 function serveOnce(dir: string, db: string): Promise<{ code: number | null; stderr: string; answered: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "serve"], { env: envFor(dir, db), ...RUNNER, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(...cli("serve"), { env: envFor(dir, db), stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let answered = false;
@@ -119,7 +124,6 @@ describe("a store the operator must fix, at start", () => {
     const dir = runnerDir();
     const db = join(dir, "retivo.db");
     writeFileSync(db, Buffer.alloc(8192, 0x5a));
-    if (asRoot) chownSync(db, 65534, 65534);
     const failed = await serveOnce(dir, db);
     expect(failed.code).toBe(1);
     expectOneLine(failed.stderr, db, /not a SQLite database/);
