@@ -18,6 +18,7 @@ import type { ListQuery } from "../src/backend/types.js";
 import { bulkSeed, HISTORY_MIX } from "./lib/bulk-seed.js";
 import { tempDir } from "./lib/fixture.js";
 import { median, round, summarize, timeCalls } from "./lib/stats.js";
+import { dbOf } from "../test/support/sqlite.js";
 
 export const SIZES = [10_000, 100_000, 1_000_000] as const;
 
@@ -81,7 +82,7 @@ async function measureAt(config: ReturnType<typeof parseConfig>, size: number, r
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([runtime.newServer().connect(serverSide), client.connect(clientSide)]);
   try {
-    const userId = runtime.db.prepare("SELECT user_id FROM interventions WHERE tenant_id = 'live' ORDER BY seq DESC LIMIT 1").pluck().get() as string;
+    const userId = dbOf(runtime).prepare("SELECT user_id FROM interventions WHERE tenant_id = 'live' ORDER BY seq DESC LIMIT 1").pluck().get() as string;
     const points: ListPoint[] = [];
     for (const [filter, args] of Object.entries(filtersFor(userId))) {
       const p50s: number[] = [];

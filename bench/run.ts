@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { ensureSeeded } from "../src/backend/local/seed.js";
-import { openStore } from "../src/backend/local/store.js";
+import { openStore } from "../src/store/index.js";
 import { measureColdStarts } from "./cold-start.js";
 import { measureHttpLoad, type HttpResults } from "./http-load.js";
 import { measureListScaling } from "./list-scaling.js";
@@ -34,13 +34,13 @@ const HTTP_ROUNDS = 3;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** The demo data for both tenants plus pools of planned (future) and delivered rows for the write tools. */
-function prepareStore(dbPath: string): void {
-  const db = openStore(dbPath);
+async function prepareStore(dbPath: string): Promise<void> {
+  const store = await openStore({ dbPath });
   try {
-    ensureSeeded(db, "live", 42);
-    ensureSeeded(db, "test", 42);
+    await ensureSeeded(store, "live", 42);
+    await ensureSeeded(store, "test", 42);
   } finally {
-    db.close();
+    await store.close();
   }
   for (const [tenantId, suffix] of [["live", "l"], ["test", "t"]] as const) {
     bulkSeed(dbPath, { tenantId, count: 1000, mix: { planned: 1 }, batch: `p${suffix}`, futurePlanned: true });
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   let generic: GenericSetup | undefined;
   try {
     log("preparing the store …");
-    prepareStore(dbPath);
+    await prepareStore(dbPath);
     try {
       generic = await startGeneric(fixture.dir, dbPath);
     } catch (error) {

@@ -4,7 +4,7 @@
  * subcommand asked for. Nothing here knows tools or backends.
  */
 import { parseConfig, type Config } from "./config.js";
-import { storeFaultOf } from "./backend/local/store-faults.js";
+import { storeFaultOf } from "./store/index.js";
 import { ConfigError, RetivoError } from "./errors.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     if (code !== undefined) process.exitCode = code;
   } catch (error) {
     // A store the operator must fix (read-only, full, damaged) is one line naming the file, never a stack.
-    const known = storeFaultOf(error, config.dbPath) ?? error;
+    const known = storeFaultOf(error, config) ?? error;
     const message = known instanceof RetivoError ? known.message : String((known as Error)?.stack ?? known);
     process.stderr.write(`retivo-mcp: ${message}\n`);
     process.exit(known instanceof ConfigError ? 2 : 1);

@@ -57,6 +57,12 @@ export interface Config {
   dataDir: string;
   /** SQLite file of the local store (also holds approvals and the audit log). */
   dbPath: string;
+  /**
+   * A PostgreSQL database for the store instead of the SQLite file
+   * (RETIVO_DATABASE_URL): several server processes, or machines, sharing one
+   * store.
+   */
+  databaseUrl: string | undefined;
   outboxDir: string;
   /** The local store's webhook endpoint for the live data set (applied at start by `serve` and `api`; undefined for other commands). */
   webhook: { url: string; secret: string } | undefined;
@@ -210,6 +216,22 @@ function checkFlagsFor(command: Command, values: Record<string, unknown>): void 
  * refused rather than trimmed, since trimming would sign with a different key
  * than the receiver holds.
  */
+/** RETIVO_DATABASE_URL, checked; an explicit --db (a file) wins over it, as flags win over the environment. */
+function databaseUrlFrom(raw: string | undefined, dbFlagGiven: boolean): string | undefined {
+  const value = raw?.trim();
+  if (!value || dbFlagGiven) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError("RETIVO_DATABASE_URL must be a URL like postgres://user@host:5432/dbname; it does not parse.");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(`RETIVO_DATABASE_URL must start with postgres:// (got ${url.protocol}//); for the SQLite file, unset it and use RETIVO_DB.`);
+  }
+  return value;
+}
+
 function webhookFrom(command: Command, env: Env): Config["webhook"] {
   if (command !== "serve" && command !== "api") return undefined;
   const url = env.RETIVO_WEBHOOK_URL?.trim();
@@ -269,6 +291,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
   // Empty counts as unset: a client's config form (a Claude Desktop extension's user_config) passes "" for a blank field.
   const dataDir = env.RETIVO_DATA_DIR?.trim() || defaultDataDir(env);
   const dbPath = values.db ?? (env.RETIVO_DB?.trim() || join(dataDir, "retivo.db"));
+  const databaseUrl = databaseUrlFrom(env.RETIVO_DATABASE_URL, values.db !== undefined);
 
   const apiKey = env.RETIVO_API_KEY?.trim() || undefined;
   // `api` serves the local store itself; its own clients' keys are RETIVO_API_KEYS.
@@ -343,6 +366,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     backend,
     dataDir,
     dbPath,
+    databaseUrl,
     outboxDir: env.RETIVO_OUTBOX ?? join(dataDir, "outbox"),
     webhook: webhookFrom(command, env),
     seed: positiveInt("--seed", values.seed ?? env.RETIVO_SEED ?? "42"),

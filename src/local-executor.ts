@@ -6,23 +6,22 @@
  */
 import { Dispatcher } from "./backend/local/dispatch.js";
 import { LocalBackend } from "./backend/local/index.js";
-import { deliveriesOf } from "./backend/local/deliveries.js";
-import type { Db } from "./backend/local/store.js";
 import type { Config } from "./config.js";
 import type { LocalExecutor } from "./guard/cli-approvals.js";
 import { GUARD_TENANT } from "./guard/guard-audit.js";
 import type { Logger } from "./log.js";
+import type { Store } from "./store/index.js";
 import { createWriter } from "./writer/index.js";
 
 /** How long the CLI waits for a webhook retraction before leaving it to a running server. */
 const SETTLE_MS = 15_000;
 
-export function localExecutorFor(config: Readonly<Config>, logger: Logger): (db: Db) => LocalExecutor {
-  return (db) => {
-    const dispatcher = new Dispatcher({ db, logger, outboxDir: config.outboxDir, tenants: [GUARD_TENANT] });
+export function localExecutorFor(config: Readonly<Config>, logger: Logger): (store: Store) => LocalExecutor {
+  return (store) => {
+    const dispatcher = new Dispatcher({ store, logger, outboxDir: config.outboxDir, tenants: [GUARD_TENANT] });
     const retracting: string[] = [];
     const backend = new LocalBackend({
-      db,
+      store,
       tenantId: GUARD_TENANT,
       // Approve and rollback write nothing new: the offline writer is enough and loads nothing.
       writer: createWriter({ ...config.llm, provider: "template" }, logger),
@@ -39,7 +38,7 @@ export function localExecutorFor(config: Readonly<Config>, logger: Logger): (db:
         if (!id) return undefined;
         const done = await Promise.race([dispatcher.idle().then(() => true), new Promise<false>((resolve) => setTimeout(resolve, SETTLE_MS, false).unref())]);
         if (!done) return "The signed retraction is still being sent to the webhook endpoint; a running retivo-mcp server on this store finishes it.";
-        const last = deliveriesOf(db, id).filter((d) => d.kind === "retraction").at(-1);
+        const last = (await store.deliveries.of(id)).filter((d) => d.kind === "retraction").at(-1);
         return last?.outcome === "accepted"
           ? "The webhook endpoint accepted the signed retraction."
           : `The signed retraction did not reach the webhook endpoint yet (${last?.outcome ?? "unknown"}: ${last?.detail ?? "no record"}); a running retivo-mcp server on this store retries it.`;

@@ -6,12 +6,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Config } from "./config.js";
 import type { InterventionsBackend } from "./backend/types.js";
-import { LocalBackend } from "./backend/local/index.js";
-import { Dispatcher } from "./backend/local/dispatch.js";
-import { setWebhook } from "./backend/local/catalog.js";
-import { ensureSeeded } from "./backend/local/seed.js";
-import { openStore, type Db } from "./backend/local/store.js";
-import { exposureWarning } from "./backend/local/store-files.js";
+import type { Dispatcher } from "./backend/local/dispatch.js";
+import { openLocalRetivo } from "./backend/local/open.js";
 import { recipientFor } from "./backend/local/recipient.js";
 import type { DetailedIntervention } from "./api/schemas.js";
 import { ReadOnlyBackend } from "./backend/read-only.js";
@@ -19,6 +15,7 @@ import { createGuard } from "./guard/index.js";
 import { LOCAL_BACKEND, type ApprovalGuard } from "./guard/types.js";
 import type { Logger } from "./log.js";
 import { buildServer } from "./server.js";
+import { exposureWarningOf, openStore, type Store } from "./store/index.js";
 import { createWriter } from "./writer/index.js";
 import type { Writer } from "./writer/types.js";
 
@@ -27,8 +24,8 @@ export const LIVE_TENANT = "live";
 export interface Runtime {
   config: Readonly<Config>;
   logger: Logger;
-  /** The local store, or in API mode the file that holds approvals and the audit log. */
-  db: Db;
+  /** The local store, or in API mode the store that holds approvals and the audit log. */
+  store: Store;
   backend: InterventionsBackend;
   writer: Writer;
   guard: ApprovalGuard;
@@ -48,9 +45,9 @@ export interface RuntimeOverrides {
 }
 
 export async function openRuntime(config: Readonly<Config>, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
-  const db = openStore(config.dbPath);
-  const exposure = exposureWarning(config.dbPath);
-  if (exposure) logger.warn({ db: config.dbPath }, exposure);
+  const store = await openStore(config);
+  const exposure = exposureWarningOf(config);
+  if (exposure) logger.warn({ store: store.location }, exposure);
   const writer = overrides.writer ?? createWriter(config.llm, logger);
   let backend: InterventionsBackend;
   let dispatcher: Dispatcher | undefined;
@@ -62,48 +59,49 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
     logger.info({ mode: backend.mode, url: config.backend.apiUrl }, `using the Retivo API (${config.backend.keyMode} key)`);
     await checkApiKeyAtStart(backend, config.backend.apiUrl, config.backend.apiKey, logger).catch(async (error: unknown) => {
       await backend.close();
-      db.close();
+      await store.close();
       throw error;
     });
   } else {
-    const seeded = ensureSeeded(db, LIVE_TENANT, config.seed);
-    if (seeded) logger.info({ db: config.dbPath }, "seeded an empty store with demo data");
-    if (config.webhook) setWebhook(db, LIVE_TENANT, config.webhook.url, config.webhook.secret);
-    dispatcher = new Dispatcher({ db, logger, outboxDir: config.outboxDir, ...overrides.dispatcher, tenants: [LIVE_TENANT] });
-    const activeDispatcher = dispatcher;
-    backend = new LocalBackend({
-      db,
-      tenantId: LIVE_TENANT,
+    const local = await openLocalRetivo({
+      store,
+      tenants: [LIVE_TENANT],
+      seed: config.seed,
       writer,
       logger,
-      onRolledBack: (intervention) => activeDispatcher.retract(intervention.id),
+      outboxDir: config.outboxDir,
+      webhook: config.webhook,
+      ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
     });
+    dispatcher = local.dispatcher;
+    backend = local.backends.get(LIVE_TENANT)!;
     if (overrides.startDispatcher !== false) dispatcher.start();
-    logger.info({ db: config.dbPath }, "using the local store");
+    logger.info({ store: store.location }, "using the local store");
   }
   // Read-only is enforced here as well as by hiding write tools, so no path
   // (a future tool, a resource, a prompt) can change anything by mistake.
   if (config.readOnly) backend = new ReadOnlyBackend(backend);
-  const recipientOf = config.backend.kind === "local" ? (intervention: DetailedIntervention) => recipientFor(db, LIVE_TENANT, intervention) : undefined;
+  const recipientOf = config.backend.kind === "local" ? (intervention: DetailedIntervention) => recipientFor(store, LIVE_TENANT, intervention) : undefined;
   const backendId = config.backend.kind === "api" ? `${backend.mode} ${config.backend.apiUrl}` : LOCAL_BACKEND;
-  const guard = createGuard({ db, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf });
+  const guard = createGuard({ store, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf });
   // Any running server on the store executes what a human approved in the CLI or on a page:
   // the human's decision is the release. Not here if this server may not change anything.
   if (overrides.startReleaseLoop !== false && !config.readOnly && config.approval.policy !== "deny") guard.start?.();
+  const auditTrail = (interventionId: string) => store.audit.trail(interventionId);
   const runtime: Runtime = {
     config,
     logger,
-    db,
+    store,
     backend,
     writer,
     guard,
     dispatcher,
-    newServer: () => buildServer({ backend, guard, writer, logger, config, store: { db, tenantId: LIVE_TENANT } }),
+    newServer: () => buildServer({ backend, guard, writer, logger, config, auditTrail }),
     async close() {
       await dispatcher?.stop();
       await guard.close?.();
       await backend.close();
-      db.close();
+      await store.close();
     },
   };
   return runtime;

@@ -6,7 +6,7 @@
  * register themselves (resources/, prompts/).
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { storeFaultOf } from "./backend/local/store-faults.js";
+import { storeFaultOf } from "./store/index.js";
 import type { Config } from "./config.js";
 import { TOOLS } from "./tools/index.js";
 import type { ToolDefinition, ToolDeps } from "./tools/define.js";
@@ -72,7 +72,7 @@ export function buildServer(deps: ServerDeps): McpServer {
         } catch (error) {
           finishProgress(extra, `${tool.name} failed`);
           logToolErrorToClient(server, tool.name, error, extra.sessionId);
-          return errorResult(tool.name, storeFaultOf(error, deps.config.dbPath) ?? error, deps.logger);
+          return errorResult(tool.name, storeFaultOf(error, deps.config) ?? error, deps.logger);
         } finally {
           deadline.dispose();
         }

@@ -6,9 +6,9 @@
  * scored to fit each playbook's stage; two of them type hostile first names.
  */
 import type { Channel } from "../../src/api/schemas.js";
-import { getTenant, listPlaybooks, type Customer, type LifecycleStage, type Playbook } from "../../src/backend/local/catalog.js";
 import { seedStore } from "../../src/backend/local/seed.js";
-import { openStore } from "../../src/backend/local/store.js";
+import type { Customer, LifecycleStage, Playbook } from "../../src/domain/catalog.js";
+import { openStore } from "../../src/store/index.js";
 import { writerInputFor } from "../../src/backend/local/writer-input.js";
 import type { WriterInput } from "../../src/writer/types.js";
 
@@ -83,13 +83,13 @@ function customerFor(persona: Persona, playbook: Playbook): Customer {
 }
 
 /** Every persona, for every active playbook of the demo seed and every channel it allows. */
-export function evalCases(): EvalCase[] {
-  const db = openStore(":memory:");
+export async function evalCases(): Promise<EvalCase[]> {
+  const store = await openStore({ dbPath: ":memory:" });
   try {
-    seedStore(db, { tenantId: "eval", seed: 42, now: EVAL_NOW });
-    const tenant = getTenant(db, "eval")!;
+    await seedStore(store, { tenantId: "eval", seed: 42, now: EVAL_NOW });
+    const tenant = (await store.catalog.tenant("eval"))!;
     const cases: EvalCase[] = [];
-    for (const playbook of listPlaybooks(db, "eval", true)) {
+    for (const playbook of await store.catalog.playbooks("eval", true)) {
       for (const channel of playbook.constraints.channels) {
         for (const persona of PERSONAS) {
           const id = `${persona.key}/${playbook.name}/${channel}`;
@@ -101,6 +101,6 @@ export function evalCases(): EvalCase[] {
     }
     return cases;
   } finally {
-    db.close();
+    await store.close();
   }
 }

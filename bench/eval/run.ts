@@ -15,7 +15,7 @@ import { judge, scoreProvider } from "./score.js";
 const RESULTS = fileURLToPath(new URL("../results/", import.meta.url));
 
 async function main(): Promise<void> {
-  const cases = evalCases();
+  const cases = await evalCases();
   const providers: EvalProvider[] = [templateProvider()];
   const real = realOpenAiProvider(process.env);
   if (real) providers.push(real);

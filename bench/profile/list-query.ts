@@ -1,24 +1,25 @@
 /**
- * The store part of a list page: listRows as shipped (prepares its SQL on
- * every call) against the same statement prepared once, on the demo store.
+ * The store part of a list page: the port's list as shipped (through the
+ * engine's queue and statement cache) against the bare statement, prepared
+ * each call and once, on the demo store.
  *
  *   node --import tsx bench/profile/list-query.ts
  */
 import { join } from "node:path";
-import { listRows } from "../../src/backend/local/interventions-repo.js";
-import { openStore } from "../../src/backend/local/store.js";
+import { openStore, sqliteDbOf } from "../../src/store/index.js";
 import { seedDemo, tempDir } from "../lib/fixture.js";
 import { round, summarize, timeCalls } from "../lib/stats.js";
 
 const fixture = tempDir("query");
 const dbPath = join(fixture.dir, "retivo.db");
 seedDemo(fixture.dir, dbPath);
-const db = openStore(dbPath);
+const store = await openStore({ dbPath });
+const db = sqliteDbOf(store)!;
 try {
   const sql = "SELECT * FROM interventions WHERE tenant_id = @tenant_id ORDER BY seq DESC LIMIT @limit";
   const cached = db.prepare(sql);
   const cases: [string, () => Promise<unknown>][] = [
-    ["listRows (as shipped)", async () => listRows(db, "live", { limit: 20 })],
+    ["store list (as shipped)", () => store.interventions.list("live", { limit: 20 })],
     ["prepare each call + all", async () => db.prepare(sql).all({ tenant_id: "live", limit: 21 })],
     ["prepared once + all", async () => cached.all({ tenant_id: "live", limit: 21 })],
   ];
@@ -29,6 +30,6 @@ try {
     }
   }
 } finally {
-  db.close();
+  await store.close();
   fixture.dispose();
 }

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { HttpBackend } from "../../src/backend/http.js";
-import { openStore } from "../../src/backend/local/store.js";
+import { openStore, sqliteDbOf } from "../../src/store/index.js";
 import { parseConfig } from "../../src/config.js";
 import { RetivoError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
@@ -40,12 +40,13 @@ export async function lostCreates(meant: number, stripKey: boolean): Promise<Cre
     RETIVO_API_KEYS: KEY,
     RETIVO_API_RATE_PER_MINUTE: "100000000",
   });
-  const db = openStore(config.dbPath);
-  const rest = await startRestServer({ config, logger: silentLogger(), db, startDispatcher: false });
+  const store = await openStore(config);
+  const db = sqliteDbOf(store)!;
+  const rest = await startRestServer({ config, logger: silentLogger(), store, startDispatcher: false });
   const proxy = await startFaultProxy(rest.url);
   proxy.stripIdempotencyKey(stripKey);
   const backend = new HttpBackend({ apiUrl: proxy.url, apiKey: KEY, logger: silentLogger(), timeoutMs: 5000 });
-  const { playbookId, channel } = fixturesFrom(db, "test");
+  const { playbookId, channel } = await fixturesFrom(store, "test");
   const users = db.prepare("SELECT id FROM customers WHERE tenant_id = 'test' AND opted_out = 0 AND paused = 0 ORDER BY id").pluck().all() as string[];
   const count = () => db.prepare("SELECT COUNT(*) FROM interventions WHERE tenant_id = 'test'").pluck().get() as number;
   const counts: CreateCounts = { variant: stripKey ? "upstream ignores Idempotency-Key" : "Idempotency-Key honoured", meant, answersLost: 0, retries: 0, created: 0, duplicates: 0, gaveUp: 0 };
@@ -73,7 +74,7 @@ export async function lostCreates(meant: number, stripKey: boolean): Promise<Cre
     await backend.close();
     await proxy.close();
     await rest.close();
-    db.close();
+    await store.close();
     fixture.dispose();
   }
   return counts;

@@ -30,7 +30,7 @@ import type { KeyMode } from "../config.js";
 import { keyModeOf } from "../config.js";
 import { DeadlineExceededError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { ApiClient, stoppedError, type ApiClientOptions } from "./http/client.js";
+import { ApiClient, type ApiClientOptions } from "./http/client.js";
 import { OutcomeUnknownError } from "./http/errors.js";
 import { LOST_CREATE_WINDOW_MS, LostCreates } from "./http/lost-creates.js";
 import type { RetryPolicy } from "./http/retry.js";
@@ -57,6 +57,8 @@ export interface HttpBackendOptions {
 const WindowResponseSchema = z.looseObject({ interventions: z.array(DetailedInterventionSchema) });
 
 export class HttpBackend implements InterventionsBackend {
+  /** The API cannot spend an approval with its change: the guard spends it right before the call. */
+  readonly spendsApprovals = false;
   readonly mode: BackendMode;
   private readonly client: ApiClient;
   private readonly listWindow: number;
@@ -142,9 +144,9 @@ export class HttpBackend implements InterventionsBackend {
     }
   }
 
+  /** The guard has spent the approval right before this call (guard/release.ts): the API only hears the PUT. */
   async approve(id: string, options: GuardedActionOptions = {}): Promise<StatusResponse> {
-    const already = await this.checkGuard(id, "approve", options);
-    return already ?? this.action(id, "approve", undefined, options.signal);
+    return this.action(id, "approve", undefined, options.signal);
   }
 
   async pause(id: string, context?: OperationContext): Promise<StatusResponse> {
@@ -156,8 +158,7 @@ export class HttpBackend implements InterventionsBackend {
   }
 
   async rollback(id: string, reason: string | undefined, options: GuardedActionOptions = {}): Promise<StatusResponse> {
-    const already = await this.checkGuard(id, "rollback", options);
-    return already ?? this.action(id, "rollback", reason === undefined ? {} : { reason }, options.signal);
+    return this.action(id, "rollback", reason === undefined ? {} : { reason }, options.signal);
   }
 
   async flag(id: string, reason: string, context?: OperationContext): Promise<FlagResponse> {
@@ -211,26 +212,6 @@ export class HttpBackend implements InterventionsBackend {
       signal,
     );
     return response.interventions;
-  }
-
-  /**
-   * The human approved one exact state of the intervention: check it is still
-   * that state, spend the approval, then act. Already at the target, nothing is
-   * sent and nothing spent (as in the local store): a PUT there would act on a
-   * stale read, e.g. re-approve what an operator paused a moment later.
-   * Returns the answer to give without a PUT, or undefined to go ahead.
-   */
-  private async checkGuard(id: string, action: "approve" | "rollback", options: GuardedActionOptions): Promise<StatusResponse | undefined> {
-    const target = action === "approve" ? "approved" : "rolled_back";
-    if (!options.verify && !options.consumeApproval) return undefined;
-    const current = await this.get(id, { signal: options.signal });
-    if (current.status === target) return { id, status: current.status };
-    options.verify?.(current);
-    // An approval is spent only for a PUT that will still be sent.
-    if (options.signal?.aborted) throw stoppedError(options.signal, `PUT /api/interventions/${id}/${action}`, false);
-    options.consumeApproval?.();
-    if (options.actor) this.logger.info({ id, target, actor: options.actor }, "guarded action released");
-    return undefined;
   }
 
   private async action(id: string, action: "approve" | "pause" | "reject" | "rollback", body: object | undefined, signal?: AbortSignal): Promise<StatusResponse> {

@@ -7,13 +7,22 @@
 import type { CompactIntervention } from "../api/compact.js";
 import type { CreateResponse, DetailedIntervention, DryRunRequest, DryRunResponse, FlagResponse, StatusResponse } from "../api/schemas.js";
 import { ReadOnlyError } from "../errors.js";
-import type { BackendMode, InterventionsBackend, ListPage, ListQuery, OperationContext } from "./types.js";
+import type { BackendMode, CatalogCapability, InterventionsBackend, ListPage, ListQuery, OperationContext } from "./types.js";
 
 export class ReadOnlyBackend implements InterventionsBackend {
-  constructor(private readonly inner: InterventionsBackend) {}
+  /** The catalog only reads: passed through. */
+  readonly catalog: CatalogCapability | undefined;
+
+  constructor(private readonly inner: InterventionsBackend) {
+    this.catalog = inner.catalog;
+  }
 
   get mode(): BackendMode {
     return this.inner.mode;
+  }
+
+  get spendsApprovals(): boolean {
+    return this.inner.spendsApprovals;
   }
 
   list(query: ListQuery, context?: OperationContext): Promise<ListPage> {

@@ -4,57 +4,66 @@
  */
 import type { CompactIntervention } from "../api/compact.js";
 import type {
-  Channel,
   CreateRequest,
   CreateResponse,
   DetailedIntervention,
   DryRunRequest,
   DryRunResponse,
   FlagResponse,
-  Status,
   StatusResponse,
 } from "../api/schemas.js";
 
-export interface ListQuery {
-  /** Page size, 1..500. */
-  limit: number;
-  /** Opaque cursor from a previous page's `next_cursor`. */
-  cursor?: string;
-  status?: Status;
-  user_id?: string;
-  channel?: Channel;
-  flagged?: boolean;
-}
+export type { ListPage, ListQuery } from "../domain/list.js";
+import type { Customer, Playbook, TenantSettings } from "../domain/catalog.js";
+import type { ListPage, ListQuery } from "../domain/list.js";
+import type { ApprovalToSpend, DeliveryRow } from "../store/port.js";
 
-export interface ListPage<Row = DetailedIntervention> {
-  interventions: Row[];
-  /** Pass back as `cursor` for the next page; null when this is the last page. */
-  next_cursor: string | null;
-  /** Set when the backend could search only part of the data (the API's list window). */
-  window?: { scanned: number; complete: boolean; note: string };
+/**
+ * How a guarded action (approve, rollback) is released. `approval` is the
+ * human's approval as data: a backend that spends approvals itself (the local
+ * store, `spendsApprovals`) spends it in the transition's own transaction,
+ * and only for the state it was given for. Over the Retivo API the guard
+ * spends it right before the call instead (guard/release.ts).
+ */
+export interface GuardedActionOptions {
+  approval?: ApprovalToSpend;
+  /** Who released it, for the audit log (never taken from the agent's arguments). */
+  actor?: string;
+  /**
+   * Change nothing: answer as usual when the intervention is already where the
+   * action leads, else throw WouldMoveError. The REST server asks this before
+   * it requires the operator passphrase, in the same transaction as the check.
+   */
+  noOpOnly?: boolean;
+  /** The tool call's deadline and the client's cancellation: no upstream request starts after it aborts. */
+  signal?: AbortSignal;
 }
 
 /**
- * Preconditions for a guarded action (approve, rollback). The local backend
- * runs `verify` and `consumeApproval` inside the same transaction as the
- * transition, so an approval is spent exactly when the change commits and
- * never for a different version of the intervention.
+ * What only the local store can answer (customers, playbooks, tenant
+ * settings, deliveries, completions over its indexes): resources, prompts and
+ * completions use it when the backend has it, and offer less over the API.
  */
-export interface GuardedActionOptions {
-  /** Throws (ConflictError) when `current` is not what the human approved. */
-  verify?: (current: DetailedIntervention) => void;
-  /** Marks the approval used; throws to abort the transition. */
-  consumeApproval?: () => void;
-  /** Who released it, for the audit log (never taken from the agent's arguments). */
-  actor?: string;
-  /** The tool call's deadline and the client's cancellation: no upstream request starts after it aborts. */
-  signal?: AbortSignal;
+export interface CatalogCapability {
+  customer(userId: string): Promise<Customer | undefined>;
+  playbook(id: string): Promise<Playbook | undefined>;
+  playbooks(): Promise<Playbook[]>;
+  settings(): Promise<TenantSettings | undefined>;
+  customerIds(prefix: string, limit: number): Promise<string[]>;
+  interventionIds(prefix: string, statuses: readonly string[] | undefined, limit: number): Promise<string[]>;
+  deliveries(interventionId: string): Promise<DeliveryRow[]>;
+  /** `status:version` per id: every change bumps the version (resource subscriptions). */
+  versionsOf(ids: readonly string[]): Promise<Map<string, string>>;
 }
 
 export type BackendMode = "local" | "api-live" | "api-test";
 
 export interface InterventionsBackend {
   readonly mode: BackendMode;
+  /** True when approve and rollback spend `options.approval` themselves, atomically with the transition. */
+  readonly spendsApprovals: boolean;
+  /** Present over the local store only. */
+  readonly catalog?: CatalogCapability;
   list(query: ListQuery, context?: OperationContext): Promise<ListPage>;
   /** The same page as compact rows: what triage lists show by default, cheaper to read and to send. */
   listCompact(query: ListQuery, context?: OperationContext): Promise<ListPage<CompactIntervention>>;

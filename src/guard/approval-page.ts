@@ -9,11 +9,10 @@
  * Origin and CSRF.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Db } from "../backend/local/store.js";
 import { isLoopbackHost, parseHostHeader } from "../config.js";
 import type { Logger } from "../log.js";
 import { approvalFormPage, messagePage, newNonce, pageSecurityPolicy, type ApprovalFormView } from "./approval-page-html.js";
-import { getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
+import { isExpired, type ApprovalRow, type Store } from "../store/index.js";
 import { requestViewOf } from "./request-view.js";
 import { answerApproval } from "./human-answer.js";
 import { csrfTokenFor, isCsrfToken, isPageToken } from "./page-token.js";
@@ -24,7 +23,7 @@ import type { Releaser } from "./release.js";
 export type ApprovalPageHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ApprovalPageOptions {
-  db: Db;
+  store: Store;
   logger: Logger;
   /** Executes a request the moment the human approves it here. */
   releaser: Releaser;
@@ -100,27 +99,33 @@ function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
 }
 
 export function createApprovalPageHandler(options: ApprovalPageOptions): ApprovalPageHandler {
-  const { db, logger, releaser } = options;
+  const { store, logger, releaser } = options;
   const now = options.now ?? (() => new Date());
 
   /** The request the URL names, if the token matches it; undefined otherwise (answered as 404). */
-  const authorizedRow = (id: string, token: string | null): ApprovalRow | undefined =>
-    isPageToken(db, id, token) ? getApproval(db, id) : undefined;
+  const authorizedRow = async (id: string, token: string | null): Promise<ApprovalRow | undefined> =>
+    (await isPageToken(store, id, token)) ? store.approvals.get(id) : undefined;
 
-  const showForm = (res: ServerResponse, status: number, row: ApprovalRow, token: string, refused: Partial<ApprovalFormView> = {}) => {
+  const showForm = async (res: ServerResponse, status: number, row: ApprovalRow, token: string, refused: Partial<ApprovalFormView> = {}) => {
     const nonce = newNonce();
-    const form: ApprovalFormView = { view: requestViewOf(row, now()), passphraseRequired: hasPassphrase(db), token, csrf: csrfTokenFor(db, row.id), ...refused };
+    const form: ApprovalFormView = {
+      view: requestViewOf(row, now()),
+      passphraseRequired: await hasPassphrase(store),
+      token,
+      csrf: await csrfTokenFor(store, row.id),
+      ...refused,
+    };
     send(res, status, approvalFormPage(form, nonce), nonce);
   };
 
-  const show = (res: ServerResponse, row: ApprovalRow, token: string) => {
+  const show = async (res: ServerResponse, row: ApprovalRow, token: string) => {
     const expired = row.status === "expired" || (row.status === "pending" && isExpired(row, now()));
     if (expired) {
       const text = row.status === "expired" && row.outcome !== "expired unanswered" ? outcomeText(row) : "This request expired unanswered; nothing was released. Ask the agent to request approval again.";
       return send(res, 410, messagePage("Expired", text, "alert"));
     }
     if (row.status !== "pending") return send(res, 409, messagePage("Already decided", outcomeText(row)));
-    showForm(res, 200, row, token);
+    await showForm(res, 200, row, token);
   };
 
   const decide = async (req: IncomingMessage, res: ServerResponse, id: string) => {
@@ -129,16 +134,16 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     }
     const form = await readForm(req);
     if (!form) return send(res, 400, messagePage("Refused", "Unreadable form. Nothing changed."));
-    const row = authorizedRow(id, form.get("token"));
+    const row = await authorizedRow(id, form.get("token"));
     if (!row) return send(res, 404, messagePage("Not found", "Unknown or invalid approval link. Nothing changed."));
-    if (!isCsrfToken(db, row.id, form.get("csrf"))) {
+    if (!(await isCsrfToken(store, row.id, form.get("csrf")))) {
       logger.warn({ approvalId: id }, "approval page POST without a valid CSRF token");
       return send(res, 403, messagePage("Refused", "Missing or invalid CSRF token: reload the approval page. Nothing changed."));
     }
     const decision = form.get("decision");
     if (decision !== "approve" && decision !== "deny") return send(res, 400, messagePage("Refused", "Choose approve or deny."));
     const outcome = await answerApproval(
-      db,
+      store,
       id,
       {
         approve: decision === "approve",
@@ -152,7 +157,7 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     );
     if (!outcome.ok) {
       if (outcome.reason === "too_many_wrong_passphrases") options.onAnswered?.(id);
-      const latest = getApproval(db, id);
+      const latest = await store.approvals.get(id);
       // Still open: the same form again, the problem inline, what was typed kept (never the passphrase).
       if (latest?.status === "pending" && !isExpired(latest, now())) {
         return showForm(res, 403, latest, form.get("token")!, { error: outcome.message, typedNote: form.get("note") ?? "", acknowledged: form.get("ack_flag") === "yes" });
@@ -164,7 +169,7 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     // The answer is recorded: whatever executing it does, the page says what actually happened.
     if (decision === "approve") await releaser.release(id).catch((error: unknown) => logger.warn({ err: error, approvalId: id }, "releasing an approval failed; it stays approved for a retry"));
     options.onAnswered?.(id);
-    const decided = getApproval(db, id) ?? outcome.row;
+    const decided = (await store.approvals.get(id)) ?? outcome.row;
     const title = decided.status === "executed" ? (decided.action === "approve" ? "Released" : "Rolled back") : decided.status === "denied" ? "Denied" : "Not released";
     send(res, 200, messagePage(title, outcomeText(decided), decided.status === "executed" || decided.status === "denied" ? "status" : "alert"));
   };
@@ -177,16 +182,19 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     const url = new URL(req.url ?? "/", "http://localhost");
     const id = url.pathname.startsWith(APPROVAL_PATH_PREFIX) ? decodeURIComponent(url.pathname.slice(APPROVAL_PATH_PREFIX.length)) : "";
     if (!/^apr_[A-Za-z0-9_-]+$/.test(id)) return send(res, 404, messagePage("Not found", "No such approval page."));
+    const failed = (error: unknown) => {
+      logger.error({ err: error }, "approval page failed");
+      if (!res.headersSent) send(res, 500, messagePage("Error", "Something failed; nothing was approved."));
+    };
     if (req.method === "GET" || req.method === "HEAD") {
       const token = url.searchParams.get("token");
-      const row = authorizedRow(id, token);
-      return row && token ? show(res, row, token) : send(res, 404, messagePage("Not found", "Unknown or invalid approval link."));
+      void authorizedRow(id, token)
+        .then((row) => (row && token ? show(res, row, token) : send(res, 404, messagePage("Not found", "Unknown or invalid approval link."))))
+        .catch(failed);
+      return;
     }
     if (req.method === "POST") {
-      decide(req, res, id).catch((error: unknown) => {
-        logger.error({ err: error }, "approval page failed");
-        if (!res.headersSent) send(res, 500, messagePage("Error", "Something failed; nothing was approved."));
-      });
+      decide(req, res, id).catch(failed);
       return;
     }
     res.writeHead(405, { allow: "GET, POST" }).end();

@@ -7,9 +7,8 @@
  * a little for a running server to execute it and reports what it saw.
  * Denying is always allowed: refusing can never release anything.
  */
-import { openStore, type Db } from "../backend/local/store.js";
 import type { Config } from "../config.js";
-import { factsOf, getApproval, listOpenApprovals, type ApprovalRow } from "./approvals-store.js";
+import { factsOf, openStore, type ApprovalRow, type Store } from "../store/index.js";
 import { approvalsCommand } from "./cli-command.js";
 import { describeView, summaryLines } from "./describe.js";
 import { requestViewOf } from "./request-view.js";
@@ -43,7 +42,7 @@ export interface LocalExecutor {
 }
 
 export interface ApprovalsCommandDeps {
-  openLocalExecutor(db: Db): LocalExecutor;
+  openLocalExecutor(store: Store): LocalExecutor;
   /** How long to wait for a server to execute an API-mode approval (default 15 s). */
   apiWaitMs?: number;
 }
@@ -59,9 +58,9 @@ function pad(text: string, width: number): string {
 }
 
 /** Two rows a request, fitting 80 columns: the request, then a one-line preview of the message. */
-function list(db: Db, io: CommandIo): number {
-  sweepExpired(db);
-  const rows = listOpenApprovals(db);
+async function list(store: Store, io: CommandIo): Promise<number> {
+  await sweepExpired(store);
+  const rows = await store.approvals.listOpen();
   if (rows.length === 0) {
     writeLine(io.stdout, "No open approval requests.");
     return 0;
@@ -79,9 +78,9 @@ function list(db: Db, io: CommandIo): number {
   return 0;
 }
 
-function requireRow(db: Db, id: string | undefined, io: CommandIo, hint: Hint): ApprovalRow | undefined {
-  sweepExpired(db);
-  const row = id ? getApproval(db, id) : undefined;
+async function requireRow(store: Store, id: string | undefined, io: CommandIo, hint: Hint): Promise<ApprovalRow | undefined> {
+  await sweepExpired(store);
+  const row = id ? await store.approvals.get(id) : undefined;
   if (!row) writeLine(io.stderr, id ? `No approval request ${oneLine(id, 60)}. Run '${hint("list")}'.` : USAGE);
   return row;
 }
@@ -97,29 +96,29 @@ function hintFor(dbPath: string): Hint {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Executes the approved request: here on the local store, or by a running server in API mode. */
-async function release(db: Db, row: ApprovalRow, deps: ApprovalsCommandDeps): Promise<{ row: ApprovalRow; settled?: string }> {
+async function release(store: Store, row: ApprovalRow, deps: ApprovalsCommandDeps): Promise<{ row: ApprovalRow; settled?: string }> {
   if (row.backend_mode !== LOCAL_BACKEND) {
     const until = Date.now() + (deps.apiWaitMs ?? 15_000);
-    let latest = getApproval(db, row.id) ?? row;
+    let latest = (await store.approvals.get(row.id)) ?? row;
     while (latest.status === "approved" && Date.now() < until) {
       await sleep(250);
-      latest = getApproval(db, row.id) ?? latest;
+      latest = (await store.approvals.get(row.id)) ?? latest;
     }
     return { row: latest };
   }
-  const local = deps.openLocalExecutor(db);
+  const local = deps.openLocalExecutor(store);
   try {
     // A store that cannot be written now (busy, full) leaves the decision approved for a running server to execute.
-    const failure = await createReleaser({ db, executor: local.executor, backendId: LOCAL_BACKEND, logger: silentLogger() })
+    const failure = await createReleaser({ store, executor: local.executor, backendId: LOCAL_BACKEND, logger: silentLogger() })
       .release(row.id)
       .then(() => undefined, (error: unknown) => `Executing it here failed (${error instanceof Error ? error.message : String(error)}).`);
-    return { row: getApproval(db, row.id) ?? row, settled: failure ?? (await local.settle()) };
+    return { row: (await store.approvals.get(row.id)) ?? row, settled: failure ?? (await local.settle()) };
   } finally {
     await local.close();
   }
 }
 
-async function approve(db: Db, row: ApprovalRow, io: CommandIo, deps: ApprovalsCommandDeps, hint: Hint): Promise<number> {
+async function approve(store: Store, row: ApprovalRow, io: CommandIo, deps: ApprovalsCommandDeps, hint: Hint): Promise<number> {
   if (!io.isTTY) {
     writeLine(io.stderr, "Refusing: 'approvals approve' needs an interactive terminal. Run it yourself in a terminal, not through an agent, a script or a pipe.");
     return 2;
@@ -147,13 +146,13 @@ async function approve(db: Db, row: ApprovalRow, io: CommandIo, deps: ApprovalsC
       return 1;
     }
     const note = await prompter.line("Note for the audit log (optional): ");
-    const passphrase = hasPassphrase(db) ? await prompter.line("Operator passphrase: ", { hidden: true }) : undefined;
-    const outcome = await answerApproval(db, row.id, { approve: true, via: "cli", answer: "approve", note: note ?? null, acknowledgedFlag: acknowledged, passphrase });
+    const passphrase = (await hasPassphrase(store)) ? await prompter.line("Operator passphrase: ", { hidden: true }) : undefined;
+    const outcome = await answerApproval(store, row.id, { approve: true, via: "cli", answer: "approve", note: note ?? null, acknowledgedFlag: acknowledged, passphrase });
     if (!outcome.ok) {
       writeLine(io.stderr, `Not approved: ${outcome.message}`);
       return 1;
     }
-    const released = await release(db, outcome.row, deps);
+    const released = await release(store, outcome.row, deps);
     writeLine(io.stdout, outcomeText(released.row));
     if (released.settled) writeLine(io.stdout, released.settled);
     return released.row.status === "executed" ? 0 : 1;
@@ -171,9 +170,9 @@ async function approve(db: Db, row: ApprovalRow, io: CommandIo, deps: ApprovalsC
  * like an approval (an interactive terminal, and the passphrase when one is
  * set); otherwise the request is closed but the agent may ask again.
  */
-async function deny(db: Db, row: ApprovalRow, note: string, io: CommandIo): Promise<number> {
+async function deny(store: Store, row: ApprovalRow, note: string, io: CommandIo): Promise<number> {
   let passphrase: string | undefined;
-  if (io.isTTY && hasPassphrase(db)) {
+  if (io.isTTY && (await hasPassphrase(store))) {
     const prompter = new Prompter(io);
     try {
       passphrase = (await prompter.line("Operator passphrase (makes the denial final; Enter to skip): ", { hidden: true })) || undefined;
@@ -185,7 +184,7 @@ async function deny(db: Db, row: ApprovalRow, note: string, io: CommandIo): Prom
       prompter.close();
     }
   }
-  const outcome = await answerApproval(db, row.id, { approve: false, via: "cli", answer: "deny", note: note || null, interactive: io.isTTY, passphrase });
+  const outcome = await answerApproval(store, row.id, { approve: false, via: "cli", answer: "deny", note: note || null, interactive: io.isTTY, passphrase });
   if (!outcome.ok) {
     writeLine(io.stderr, outcome.row ? `Not denied: ${outcomeText(outcome.row)}` : outcome.message);
     return 1;
@@ -206,33 +205,33 @@ export async function runApprovalsCommand(config: Readonly<Config>, args: string
     writeLine(sub ? io.stdout : io.stderr, USAGE);
     return sub ? 0 : 2;
   }
-  const db = openStore(config.dbPath);
+  const store = await openStore(config);
   const hint = hintFor(config.dbPath);
   try {
     switch (sub) {
       case "list":
-        return list(db, io);
+        return await list(store, io);
       case "passphrase":
-        return await runPassphraseCommand(db, io, (replaced) =>
-          auditGuard(db, { event: "approval_passphrase_set", actor: "human:cli", detail: { replaced } }),
+        return await runPassphraseCommand(store, io, (replaced) =>
+          auditGuard(store, { event: "approval_passphrase_set", actor: "human:cli", detail: { replaced } }),
         );
       case "show":
       case "approve":
       case "deny": {
-        const row = requireRow(db, id, io, hint);
+        const row = await requireRow(store, id, io, hint);
         if (!row) return 1;
         if (sub === "show") {
           writeLine(io.stdout, `Status: ${row.status}${row.decided_by ? `, answered by ${oneLine(row.decided_by, 60)}` : ""}. ${outcomeText(row)}`);
           writeLine(io.stdout, describeView(requestViewOf(row), { width: widthOf(io), showAddress: true }));
           return 0;
         }
-        return sub === "approve" ? await approve(db, row, io, deps, hint) : await deny(db, row, rest.join(" "), io);
+        return sub === "approve" ? await approve(store, row, io, deps, hint) : await deny(store, row, rest.join(" "), io);
       }
       default:
         writeLine(io.stderr, `Unknown approvals command '${oneLine(sub, 40)}'.\n${USAGE}`);
         return 2;
     }
   } finally {
-    db.close();
+    await store.close();
   }
 }

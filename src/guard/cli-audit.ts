@@ -2,8 +2,7 @@
  * `retivo-mcp audit …`: reading the append-only log and verifying its hash
  * chain. `verify` exits 1 on a broken chain so scripts and CI can rely on it.
  */
-import { auditTrail, recentAudit, verifyAuditChain, type AuditRow } from "../backend/local/audit.js";
-import { openStore } from "../backend/local/store.js";
+import { openStore, type AuditRow } from "../store/index.js";
 import type { Config } from "../config.js";
 import { writeLine, type CommandIo } from "./cli-io.js";
 import { oneLine } from "../text/sanitize.js";
@@ -37,10 +36,10 @@ export async function runAuditCommand(config: Readonly<Config>, args: string[], 
     writeLine(sub === "help" ? io.stdout : io.stderr, USAGE);
     return sub === "help" ? 0 : 2;
   }
-  const db = openStore(config.dbPath);
+  const store = await openStore(config);
   try {
     if (sub === "verify") {
-      const verdict = verifyAuditChain(db);
+      const verdict = await store.audit.verify();
       if (verdict.ok) {
         writeLine(io.stdout, `Audit chain intact: ${verdict.rows} rows verified.`);
         return 0;
@@ -48,11 +47,11 @@ export async function runAuditCommand(config: Readonly<Config>, args: string[], 
       writeLine(io.stderr, `Audit chain BROKEN at row ${verdict.brokenAt}: ${verdict.why}.`);
       return 1;
     }
-    const rows = target === undefined || /^\d+$/.test(target) ? recentAudit(db, Number(target ?? 50)) : auditTrail(db, target);
+    const rows = target === undefined || /^\d+$/.test(target) ? await store.audit.recent(Number(target ?? 50)) : await store.audit.trail(target);
     if (rows.length === 0) writeLine(io.stdout, target === undefined || /^\d+$/.test(target) ? "No audit events." : `No audit events for ${oneLine(target, 60)}.`);
     for (const row of rows) for (const line of formatRow(row, io)) writeLine(io.stdout, line);
     return 0;
   } finally {
-    db.close();
+    await store.close();
   }
 }

@@ -3,26 +3,26 @@
  * typed twice without echo. Changing it requires the current one, so an agent
  * that can reach a terminal cannot simply replace it.
  */
-import type { Db } from "../backend/local/store.js";
+import type { Store } from "../store/index.js";
 import { Prompter, PromptAborted, writeLine, type CommandIo } from "./cli-io.js";
 import { attemptPassphrase, hasPassphrase, MIN_PASSPHRASE_LENGTH, passphraseLockedUntil, setPassphrase } from "./passphrase.js";
 
-export async function runPassphraseCommand(db: Db, io: CommandIo, onSet: (replaced: boolean) => void): Promise<number> {
+export async function runPassphraseCommand(store: Store, io: CommandIo, onSet: (replaced: boolean) => Promise<void>): Promise<number> {
   if (!io.isTTY) {
     writeLine(io.stderr, "Refusing: 'approvals passphrase' needs an interactive terminal, so the passphrase is typed by a human and never echoed.");
     return 2;
   }
   const prompter = new Prompter(io);
   try {
-    const replacing = hasPassphrase(db);
+    const replacing = await hasPassphrase(store);
     if (replacing) {
       // The terminal's own throttle, as for approvals in the terminal.
-      const lockedUntil = passphraseLockedUntil(db, "cli");
+      const lockedUntil = await passphraseLockedUntil(store, "cli");
       if (lockedUntil) {
         writeLine(io.stderr, `Too many wrong passphrases: attempts are refused until ${lockedUntil}. Nothing changed.`);
         return 1;
       }
-      const attempt = await attemptPassphrase(db, await prompter.line("Current operator passphrase: ", { hidden: true }), "cli");
+      const attempt = await attemptPassphrase(store, await prompter.line("Current operator passphrase: ", { hidden: true }), "cli");
       if (!attempt.ok) {
         const until = attempt.lockedUntil ? ` Further attempts are refused until ${attempt.lockedUntil}.` : "";
         writeLine(io.stderr, attempt.reason === "locked" ? `Too many wrong passphrases: attempts are refused until ${attempt.lockedUntil}. Nothing changed.` : `Wrong passphrase; nothing changed.${until}`);
@@ -38,8 +38,8 @@ export async function runPassphraseCommand(db: Db, io: CommandIo, onSet: (replac
       writeLine(io.stderr, "The two entries differ; nothing changed.");
       return 1;
     }
-    await setPassphrase(db, first);
-    onSet(replacing);
+    await setPassphrase(store, first);
+    await onSet(replacing);
     writeLine(
       io.stdout,
       "Operator passphrase set. Every approval now needs it: on the approval page, in 'retivo-mcp approvals approve', and for approve/rollback on the local REST server; in-client forms no longer approve on their own.",

@@ -6,7 +6,7 @@
  * indented rows, so nothing a model or an agent wrote can start a line where
  * a fact line starts. Fact labels are ours; every value passes the sanitizer.
  */
-import type { ApprovalRow } from "./approvals-store.js";
+import type { ApprovalRow } from "../store/index.js";
 import { requestViewOf, type RequestView } from "./request-view.js";
 import { oneLine } from "../text/sanitize.js";
 import { fieldLine, gutterBlock, ownLine } from "./text-layout.js";

@@ -6,8 +6,7 @@
  * because a form must never collect a secret and does not count on its own.
  */
 import type { ElicitRequestFormParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
-import type { Db } from "../backend/local/store.js";
-import { factsOf, type ApprovalRow } from "./approvals-store.js";
+import { factsOf, type ApprovalRow, type Store } from "../store/index.js";
 import { describeApprovalRow } from "./describe.js";
 import { answerApproval } from "./human-answer.js";
 import { oneLine } from "../text/sanitize.js";
@@ -20,7 +19,7 @@ export type ChannelOutcome =
   /** No valid answer yet: the request stays open for the CLI or the page. */
   | { kind: "pending"; note?: string };
 
-export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession): Promise<ChannelOutcome> {
+export async function askByForm(store: Store, row: ApprovalRow, session: GuardSession): Promise<ChannelOutcome> {
   const { facts, display } = factsOf(row);
   const verb = facts.action === "approve" ? "send this message" : "roll back (retract) this message";
   const properties: ElicitRequestFormParams["requestedSchema"]["properties"] = {
@@ -46,7 +45,7 @@ export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession)
   const content = result.content ?? {};
   const note = typeof content.note === "string" ? content.note : null;
   if (result.action !== "accept") {
-    await answerApproval(db, row.id, { approve: false, via: "form", clientName: session.client.name, answer: result.action, note });
+    await answerApproval(store, row.id, { approve: false, via: "form", clientName: session.client.name, answer: result.action, note });
     return {
       kind: "refused",
       message:
@@ -58,10 +57,10 @@ export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession)
   const acknowledged = content.acknowledge_flag === true;
   if (content.confirm !== true || (facts.flagged && !acknowledged)) {
     const missing = content.confirm !== true ? "the confirm box was not ticked" : "the flag was not acknowledged";
-    await answerApproval(db, row.id, { approve: false, via: "form", clientName: session.client.name, answer: "accept_unconfirmed", note });
+    await answerApproval(store, row.id, { approve: false, via: "form", clientName: session.client.name, answer: "accept_unconfirmed", note });
     return { kind: "refused", message: `The form was submitted but ${missing}, so nothing was approved and nothing changed.` };
   }
-  const outcome = await answerApproval(db, row.id, { approve: true, via: "form", clientName: session.client.name, answer: "accept", note, acknowledgedFlag: acknowledged });
+  const outcome = await answerApproval(store, row.id, { approve: true, via: "form", clientName: session.client.name, answer: "accept", note, acknowledgedFlag: acknowledged });
   if (outcome.ok) return { kind: "approved", row: outcome.row };
   // Another answer got there first (the same request asked in two calls, or the CLI): the guard reports what it was.
   if (outcome.reason === "not_pending" && outcome.row && outcome.row.status !== "denied") return { kind: "approved", row: outcome.row };
@@ -69,7 +68,7 @@ export async function askByForm(db: Db, row: ApprovalRow, session: GuardSession)
 }
 
 /** Passphrase mode: the form can only point the human at the page or the CLI. */
-export async function pointByForm(db: Db, row: ApprovalRow, session: GuardSession, where: string): Promise<ChannelOutcome> {
+export async function pointByForm(store: Store, row: ApprovalRow, session: GuardSession, where: string): Promise<ChannelOutcome> {
   let result: ElicitResult;
   try {
     result = await session.elicitForm({
@@ -82,7 +81,7 @@ export async function pointByForm(db: Db, row: ApprovalRow, session: GuardSessio
     return { kind: "pending" };
   }
   if (result.action === "decline") {
-    await answerApproval(db, row.id, { approve: false, via: "form", clientName: session.client.name, answer: "decline", note: null });
+    await answerApproval(store, row.id, { approve: false, via: "form", clientName: session.client.name, answer: "decline", note: null });
     return { kind: "refused", message: `The human declined (${factsOf(row).facts.intervention_id}). Nothing changed.` };
   }
   return { kind: "pending" };

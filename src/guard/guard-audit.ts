@@ -10,9 +10,7 @@
  * counted and summed up in one row when the source is next recorded or the
  * process closes the guard.
  */
-import { appendAudit } from "../backend/local/audit.js";
-import type { Db } from "../backend/local/store.js";
-import type { ApprovalRow } from "./approvals-store.js";
+import type { ApprovalRow, AuditEvent, Store } from "../store/index.js";
 
 /** Approvals and the audit log live beside the live data set (or alone, in API mode). */
 export const GUARD_TENANT = "live";
@@ -36,9 +34,10 @@ export interface GuardAuditEntry {
   detail?: Record<string, unknown>;
 }
 
-export function auditGuard(db: Db, entry: GuardAuditEntry): void {
+/** The audit row of a guard event: it names the approval, the action hash and the channel. */
+export function guardEvent(entry: GuardAuditEntry): AuditEvent {
   const approval = entry.approval;
-  appendAudit(db, {
+  return {
     tenant_id: approval?.tenant_id ?? GUARD_TENANT,
     event: entry.event,
     intervention_id: entry.interventionId ?? approval?.intervention_id ?? null,
@@ -55,7 +54,12 @@ export function auditGuard(db: Db, entry: GuardAuditEntry): void {
         : {}),
       ...entry.detail,
     },
-  });
+  };
+}
+
+/** Appends a guard event on its own (an event that records no change of the store's other rows). */
+export function auditGuard(store: Store, entry: GuardAuditEntry): Promise<void> {
+  return store.audit.append(guardEvent(entry));
 }
 
 export const REFUSALS_PER_WINDOW = 30;
@@ -68,29 +72,31 @@ interface Window {
   firstSuppressedAt: string | null;
 }
 
-const budgets = new WeakMap<Db, Map<string, Window>>();
+const budgets = new WeakMap<Store, Map<string, Window>>();
 
-function summarize(db: Db, source: string, window: Window, now: Date): void {
+async function summarize(store: Store, source: string, window: Window, now: Date): Promise<void> {
   if (window.suppressed === 0) return;
-  auditGuard(db, {
-    event: "approval_refusals_suppressed",
-    actor: "system:guard",
-    detail: { source, count: window.suppressed, from: window.firstSuppressedAt, to: now.toISOString() },
-  });
+  const count = window.suppressed;
+  const from = window.firstSuppressedAt;
   window.suppressed = 0;
   window.firstSuppressedAt = null;
+  await auditGuard(store, {
+    event: "approval_refusals_suppressed",
+    actor: "system:guard",
+    detail: { source, count, from, to: now.toISOString() },
+  });
 }
 
 /** A refusal, recorded in full while `source` is within its budget, else only counted. */
-export function auditRefusal(db: Db, source: string, entry: GuardAuditEntry, now = new Date()): void {
-  let windows = budgets.get(db);
-  if (!windows) budgets.set(db, (windows = new Map()));
+export async function auditRefusal(store: Store, source: string, entry: GuardAuditEntry, now = new Date()): Promise<void> {
+  let windows = budgets.get(store);
+  if (!windows) budgets.set(store, (windows = new Map()));
   let window = windows.get(source);
   if (!window || now.getTime() - window.startedAt >= REFUSAL_WINDOW_MS) {
-    if (window) summarize(db, source, window, now);
+    if (window) await summarize(store, source, window, now);
     // Sources are principals and channels: few. Stay bounded whatever happens, losing no count.
     if (windows.size > 1000) {
-      flushRefusalSummaries(db, now);
+      await flushRefusalSummaries(store, now);
       windows.clear();
     }
     window = { startedAt: now.getTime(), recorded: 0, suppressed: 0, firstSuppressedAt: null };
@@ -98,7 +104,7 @@ export function auditRefusal(db: Db, source: string, entry: GuardAuditEntry, now
   }
   if (window.recorded < REFUSALS_PER_WINDOW) {
     window.recorded++;
-    auditGuard(db, entry);
+    await auditGuard(store, entry);
     return;
   }
   window.suppressed++;
@@ -106,14 +112,14 @@ export function auditRefusal(db: Db, source: string, entry: GuardAuditEntry, now
 }
 
 /** Writes the pending summaries (the guard closes, or a test wants them now). */
-export function flushRefusalSummaries(db: Db, now = new Date()): void {
-  for (const [source, window] of budgets.get(db) ?? []) summarize(db, source, window, now);
+export async function flushRefusalSummaries(store: Store, now = new Date()): Promise<void> {
+  for (const [source, window] of budgets.get(store) ?? []) await summarize(store, source, window, now);
 }
 
 /** Writes the summaries of windows that are over, so a crash loses at most the current window's count. */
-export function flushEndedRefusalWindows(db: Db, now = new Date()): void {
-  for (const [source, window] of budgets.get(db) ?? []) {
-    if (now.getTime() - window.startedAt >= REFUSAL_WINDOW_MS && window.suppressed > 0) summarize(db, source, window, now);
+export async function flushEndedRefusalWindows(store: Store, now = new Date()): Promise<void> {
+  for (const [source, window] of budgets.get(store) ?? []) {
+    if (now.getTime() - window.startedAt >= REFUSAL_WINDOW_MS && window.suppressed > 0) await summarize(store, source, window, now);
   }
 }
 

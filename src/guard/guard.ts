@@ -16,12 +16,12 @@ import type { BackendMode } from "../backend/types.js";
 import type { Config } from "../config.js";
 import { ApprovalRefusedError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { actionFactsOf, actionHash, displayFactsOf, type Recipient } from "./action-hash.js";
+import { actionFactsOf, actionHash, displayFactsOf, type Recipient } from "../domain/action-hash.js";
 import { approvalPageUrl, createApprovalPageHandler } from "./approval-page.js";
-import { getApproval, insertApproval, lastExecuted, requestsOf, type ApprovalRow } from "./approvals-store.js";
+import type { ApprovalRow, Store } from "../store/index.js";
 import { approvalsCommand } from "./cli-command.js";
 import { askByForm, pointByForm, type ChannelOutcome } from "./form-channel.js";
-import { agentActor, auditGuard, auditRefusal, flushEndedRefusalWindows, flushRefusalSummaries, GUARD_TENANT } from "./guard-audit.js";
+import { agentActor, auditRefusal, flushEndedRefusalWindows, flushRefusalSummaries, guardEvent, GUARD_TENANT } from "./guard-audit.js";
 import { InterventionIdSchema } from "../api/schemas.js";
 import { pageTokenFor } from "./page-token.js";
 import { hasPassphrase } from "./passphrase.js";
@@ -31,11 +31,10 @@ import { createReleaser, type GuardedExecutor, type ReleaseOutcome } from "./rel
 import { keepIfUsable, sweepExpired } from "./sweep.js";
 import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
-import type { Db } from "../backend/local/store.js";
 import { oneLine } from "../text/sanitize.js";
 
 export interface GuardDeps {
-  db: Db;
+  store: Store;
   config: Readonly<Config>;
   logger: Logger;
   /** Executes approved actions: the runtime's backend. */
@@ -49,7 +48,7 @@ export interface GuardDeps {
   /** How often the release loop looks for approved requests (default 2 s). */
   releaseEveryMs?: number;
   /** Who the channel will address, where the store knows it (local mode), shown on human-only surfaces. */
-  recipientOf?: (intervention: GuardRequest["intervention"]) => Recipient | null;
+  recipientOf?: (intervention: GuardRequest["intervention"]) => Promise<Recipient | null>;
 }
 
 /** The guard plus its approval page, which an HTTP transport may mount. */
@@ -77,24 +76,24 @@ function isFinalDenial(row: ApprovalRow): boolean {
 }
 
 export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
-  const { db, config, logger } = deps;
+  const { store, config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
-  const releaser = createReleaser({ db, executor: deps.executor, backendId: deps.backendId, logger, now });
-  const handler = createApprovalPageHandler({ db, logger, now, releaser, onAnswered: (id) => notifiers.fire(id) });
+  const releaser = createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now });
+  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id) });
   const pages = new ApprovalPageHost(handler);
   const cli = approvalsCommand(config.dbPath);
   let loop: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
 
-  const refuse = (
+  const refuse = async (
     row: ApprovalRow | undefined,
     request: GuardRequest,
     session: GuardSession,
     message: string,
     hint = "Do not retry on your own: ask the human whether they still want this.",
-  ): never => {
-    auditRefusal(db, session.principal, {
+  ): Promise<never> => {
+    await auditRefusal(store, session.principal, {
       event: "approval_refused",
       actor: agentActor(session.client),
       interventionId: request.intervention.id,
@@ -105,7 +104,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   };
 
   /** What a release outcome means for the calling tool. */
-  const decided = (outcome: ReleaseOutcome, request: GuardRequest, session: GuardSession): GuardDecision => {
+  const decided = async (outcome: ReleaseOutcome, request: GuardRequest, session: GuardSession): Promise<GuardDecision> => {
     const row = outcome.row;
     if (outcome.kind === "executed" || row?.status === "executed") {
       return { kind: "executed", approvalId: row!.id, status: outcome.kind === "executed" ? outcome.status : targetOf(request), decidedBy: row!.decided_by ?? "human" };
@@ -128,29 +127,28 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
 
   const ask = async (row: ApprovalRow, session: GuardSession, pageUrl: () => Promise<string>): Promise<ChannelOutcome> => {
     const channel = row.channel as Channel;
-    if (channel === "form") return askByForm(db, row, session);
+    if (channel === "form") return askByForm(store, row, session);
     if (channel === "terminal") return { kind: "pending" };
     const url = await pageUrl();
-    if (channel === "url") return askByUrl({ db, row, url, session, notifiers, waitMs: deps.urlWaitMs ?? 45_000 });
-    return pointByForm(db, row, session, cli ? `open ${url} or run \`${cli(`approve ${row.id}`)}\` in a terminal` : `open ${url}`);
+    if (channel === "url") return askByUrl({ store, row, url, session, notifiers, waitMs: deps.urlWaitMs ?? 45_000 });
+    return pointByForm(store, row, session, cli ? `open ${url} or run \`${cli(`approve ${row.id}`)}\` in a terminal` : `open ${url}`);
   };
 
   /** The principal's request for exactly this version, after closing every stale one. */
-  const requestFor = (request: GuardRequest, session: GuardSession, hash: string): ApprovalRow | undefined => {
+  const requestFor = async (request: GuardRequest, session: GuardSession, hash: string): Promise<ApprovalRow | undefined> => {
     const at = now();
-    const rows = requestsOf(db, request.intervention.id, request.action, session.principal);
-    for (const row of rows) keepIfUsable(db, row, hash, at);
+    for (const row of await store.approvals.requestsOf(request.intervention.id, request.action, session.principal)) await keepIfUsable(store, row, hash, at);
     // An executed request never matches: the intervention is not at the target (the tool checked), so
     // whatever executed it then, this is a later pass through the same state, and the human decides anew.
-    return requestsOf(db, request.intervention.id, request.action, session.principal).find(
+    return (await store.approvals.requestsOf(request.intervention.id, request.action, session.principal)).find(
       (row) => row.action_hash === hash && (row.status === "pending" || row.status === "approved" || isFinalDenial(row)),
     );
   };
 
   const tick = async () => {
     await releaser.releaseAll();
-    sweepExpired(db, now());
-    flushEndedRefusalWindows(db, now());
+    await sweepExpired(store, now());
+    await flushEndedRefusalWindows(store, now());
   };
 
   return {
@@ -158,7 +156,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
 
     async authorize(request, session) {
       if (config.approval.policy === "deny") {
-        refuse(undefined, request, session,
+        return refuse(undefined, request, session,
           `Guarded actions are disabled for agents on this server (RETIVO_APPROVAL=deny): ${request.action} of ${request.intervention.id} was refused, ` +
             "and no approval request was created, so there is nothing to approve with `retivo-mcp approvals`. " +
             "A human must do it themselves, outside the agent: through the local REST server (`retivo-mcp api`) or the Retivo dashboard. " +
@@ -166,48 +164,51 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       }
       const facts = actionFactsOf(request.action, request.intervention, request.reason);
       const hash = actionHash(facts);
-      let row = requestFor(request, session, hash);
+      let row = await requestFor(request, session, hash);
       if (row && isFinalDenial(row)) {
         const note = row.note ? ` Their note: "${oneLine(row.note, 300)}".` : "";
         return refuse(row, request, session, `A human denied this ${request.action} of ${request.intervention.id} (request ${row.id}, ${row.decided_by ?? "human"}).${note} Nothing changed; it stays denied unless the intervention changes.`);
       }
       if (row?.status === "approved") return decided(await releaser.release(row.id), request, session);
       if (!row) {
-        row = insertApproval(db, {
-          tenantId: GUARD_TENANT,
-          facts,
-          display: displayFactsOf(request.intervention, deps.recipientOf?.(request.intervention) ?? null),
-          hash,
-          principal: session.principal,
-          client: session.client,
-          backendId: deps.backendId,
-          channel: channelFor(session, hasPassphrase(db)),
-          now: now(),
-          ttlMs: config.approval.ttlMs,
-        });
-        auditGuard(db, { event: "approval_requested", actor: agentActor(session.client), approval: row, detail: { backend: deps.backendMode, principal: session.principal } });
+        const recipient = (await deps.recipientOf?.(request.intervention)) ?? null;
+        row = await store.approvals.insert(
+          {
+            tenantId: GUARD_TENANT,
+            facts,
+            display: displayFactsOf(request.intervention, recipient),
+            hash,
+            principal: session.principal,
+            client: session.client,
+            backendId: deps.backendId,
+            channel: channelFor(session, await hasPassphrase(store)),
+            now: now(),
+            ttlMs: config.approval.ttlMs,
+          },
+          (inserted) => guardEvent({ event: "approval_requested", actor: agentActor(session.client), approval: inserted, detail: { backend: deps.backendMode, principal: session.principal } }),
+        );
       }
       const opened = row;
-      const pageUrl = () => pages.baseUrl().then((base) => approvalPageUrl(base, opened.id, pageTokenFor(db, opened.id)));
+      const pageUrl = async () => approvalPageUrl(await pages.baseUrl(), opened.id, await pageTokenFor(store, opened.id));
       const outcome = await ask(row, session, pageUrl);
-      if (outcome.kind === "refused") return refuse(getApproval(db, row.id), request, session, outcome.message);
+      if (outcome.kind === "refused") return refuse(await store.approvals.get(row.id), request, session, outcome.message);
       if (outcome.kind === "pending" && outcome.note) logger.info({ approvalId: row.id }, outcome.note);
-      const latest = getApproval(db, row.id) ?? row;
+      const latest = (await store.approvals.get(row.id)) ?? row;
       if (latest.status !== "pending") return decided(await releaser.release(row.id), request, session);
       // The link reaches the model here, so it is offered only when the page demands the passphrase.
-      const shownUrl = hasPassphrase(db) && latest.channel !== "url" ? await pageUrl() : null;
+      const shownUrl = (await hasPassphrase(store)) && latest.channel !== "url" ? await pageUrl() : null;
       return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl, cli) };
     },
 
-    releasedBy(action, interventionId) {
-      const row = lastExecuted(db, interventionId, action);
+    async releasedBy(action, interventionId) {
+      const row = await store.approvals.lastExecuted(interventionId, action);
       return row ? { approvalId: row.id, decidedBy: row.decided_by ?? "human", executedAt: row.executed_at ?? row.decided_at ?? row.created_at } : undefined;
     },
 
-    recordRefusedArguments(toolName, args, unknownKeys, session) {
+    async recordRefusedArguments(toolName, args, unknownKeys, session) {
       const given = args !== null && typeof args === "object" ? (args as Record<string, unknown>) : {};
       const claimed = InterventionIdSchema.safeParse(given.intervention_id);
-      auditRefusal(db, session.principal, {
+      await auditRefusal(store, session.principal, {
         event: "approval_refused",
         actor: agentActor(session.client),
         interventionId: claimed.success ? claimed.data : null,
@@ -235,7 +236,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       if (loop) clearInterval(loop);
       loop = undefined;
       await ticking;
-      flushRefusalSummaries(db, now());
+      await flushRefusalSummaries(store, now());
       notifiers.clear();
       await pages.close();
     },

@@ -6,9 +6,8 @@
  * release anything by itself: the caller then hands the request to the
  * releaser (release.ts), which executes it.
  */
-import type { Db } from "../backend/local/store.js";
-import { closeApproval, countFailedAttempt, decideApproval, factsOf, getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
-import { auditGuard, auditRefusal } from "./guard-audit.js";
+import { factsOf, isExpired, type ApprovalRow, type Store } from "../store/index.js";
+import { auditGuard, auditRefusal, guardEvent } from "./guard-audit.js";
 import { attemptPassphrase, hasPassphrase, type PassphraseChannel } from "./passphrase.js";
 
 /** Wrong passphrases tolerated on one request before it is voided (the agent may then ask anew). */
@@ -44,8 +43,8 @@ export type AnswerRefusal =
 
 export type AnswerOutcome = { ok: true; row: ApprovalRow } | { ok: false; reason: AnswerRefusal; message: string; row?: ApprovalRow };
 
-export async function answerApproval(db: Db, approvalId: string, answer: HumanAnswer, now = new Date()): Promise<AnswerOutcome> {
-  const row = getApproval(db, approvalId);
+export async function answerApproval(store: Store, approvalId: string, answer: HumanAnswer, now = new Date()): Promise<AnswerOutcome> {
+  const row = await store.approvals.get(approvalId);
   if (!row) return { ok: false, reason: "not_found", message: `No approval request ${approvalId}.` };
   if (row.status !== "pending") {
     return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} is already ${row.status}; nothing changed.`, row };
@@ -57,31 +56,29 @@ export async function answerApproval(db: Db, approvalId: string, answer: HumanAn
   let actor = actorOf(answer);
   let recorded = answer.answer;
   if (answer.approve) {
-    const refusal = await approvalPrecondition(db, row, answer, now);
-    if (refusal) return refuseAnswer(db, row, answer, refusal, now);
-  } else if (answer.via !== "client" && !(await denialIsProven(db, answer.via, answer, now))) {
+    const refusal = await approvalPrecondition(store, row, answer, now);
+    if (refusal) return refuseAnswer(store, row, answer, refusal, now);
+  } else if (answer.via !== "client" && !(await denialIsProven(store, answer.via, answer, now))) {
     // Recorded and the request closed, but not final: nobody proved to be the operator, so the
     // agent may ask again rather than be told a human refused.
     actor = `unverified:${answer.via}`;
     recorded = `${answer.answer}_unverified`;
   }
   const note = answer.note?.trim() ? answer.note.trim().slice(0, 2000) : null;
-  const decided = db
-    .transaction(() => {
-      if (!decideApproval(db, row.id, { approved: answer.approve, by: actor, answer: recorded, note, now })) return false;
-      auditGuard(db, {
-        event: "approval_answered",
-        actor,
-        approval: row,
-        detail: { via: answer.via, answer: recorded, approved: answer.approve, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
-      });
-      return true;
-    })
-    .immediate();
+  const decided = await store.approvals.decide(
+    row.id,
+    { approved: answer.approve, by: actor, answer: recorded, note, now },
+    guardEvent({
+      event: "approval_answered",
+      actor,
+      approval: row,
+      detail: { via: answer.via, answer: recorded, approved: answer.approve, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
+    }),
+  );
   if (!decided) {
-    return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} was answered or expired meanwhile; nothing changed.`, row: getApproval(db, row.id) };
+    return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
   }
-  return { ok: true, row: getApproval(db, row.id)! };
+  return { ok: true, row: (await store.approvals.get(row.id))! };
 }
 
 /**
@@ -102,10 +99,10 @@ function actorOf(answer: HumanAnswer): string {
  * form's answer is the client's, trusted as its approvals are). Otherwise
  * anything that can reach the page or run the CLI could block a version.
  */
-async function denialIsProven(db: Db, via: "form" | "page" | "cli", answer: HumanAnswer, now: Date): Promise<boolean> {
-  if (!hasPassphrase(db)) return via !== "cli" || answer.interactive === true;
+async function denialIsProven(store: Store, via: "form" | "page" | "cli", answer: HumanAnswer, now: Date): Promise<boolean> {
+  if (!(await hasPassphrase(store))) return via !== "cli" || answer.interactive === true;
   if (via === "form" || !answer.passphrase) return false;
-  return (await attemptPassphrase(db, answer.passphrase, via, now)).ok;
+  return (await attemptPassphrase(store, answer.passphrase, via, now)).ok;
 }
 
 type Refusal = Extract<AnswerOutcome, { ok: false }> & { consecutive_failures?: number; locked_until?: string | null };
@@ -115,41 +112,39 @@ type Refusal = Extract<AnswerOutcome, { ok: false }> & { consecutive_failures?: 
  * nobody proved to be the operator, so the actor is an unverified attempt on
  * that channel, never a human. Too many wrong passphrases void the request.
  */
-function refuseAnswer(db: Db, row: ApprovalRow, answer: HumanAnswer, refusal: Refusal, now: Date): AnswerOutcome {
+async function refuseAnswer(store: Store, row: ApprovalRow, answer: HumanAnswer, refusal: Refusal, now: Date): Promise<AnswerOutcome> {
   const { ok: _ok, reason, message, ...throttle } = refusal;
   const unverified = reason === "wrong_passphrase" || reason === "passphrase_required" || reason === "passphrase_throttled";
   const actor = unverified ? `unverified:${answer.via}` : `human:${answer.via}`;
   const entry = { event: "approval_refused" as const, actor, approval: row, detail: { via: answer.via, reason, ...throttle } };
   // A checked wrong passphrase is always recorded in full (the lockout bounds them); what costs the
   // sender nothing (an empty passphrase, a throttled try, a missing acknowledgement) is budgeted per channel.
-  if (reason === "wrong_passphrase") auditGuard(db, entry);
-  else auditRefusal(db, `channel:${answer.via}`, entry, now);
-  if (reason === "wrong_passphrase" && countFailedAttempt(db, row.id) >= MAX_PASSPHRASE_ATTEMPTS) {
+  if (reason === "wrong_passphrase") await auditGuard(store, entry);
+  else await auditRefusal(store, `channel:${answer.via}`, entry, now);
+  if (reason === "wrong_passphrase" && (await store.approvals.countFailedAttempt(row.id)) >= MAX_PASSPHRASE_ATTEMPTS) {
     const why = `${MAX_PASSPHRASE_ATTEMPTS} wrong operator passphrases were entered for this request`;
-    if (closeApproval(db, row.id, "void", now, why)) {
-      auditGuard(db, { event: "approval_voided", actor: "system:guard", approval: row, detail: { was: row.status, why } });
-    }
+    await store.approvals.close(row.id, "void", now, why, guardEvent({ event: "approval_voided", actor: "system:guard", approval: row, detail: { was: row.status, why } }));
     return {
       ok: false,
       reason: "too_many_wrong_passphrases",
       message: `Too many wrong passphrases: this request is now void and nothing was approved. The agent can ask again.`,
-      row: getApproval(db, row.id),
+      row: await store.approvals.get(row.id),
     };
   }
   return { ok: false, reason, message, row };
 }
 
-async function approvalPrecondition(db: Db, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<Refusal | undefined> {
+async function approvalPrecondition(store: Store, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<Refusal | undefined> {
   if (factsOf(row).facts.flagged && !answer.acknowledgedFlag) {
     return { ok: false, reason: "flag_not_acknowledged", message: "This intervention is flagged: acknowledge the flag to approve it." };
   }
-  if (!hasPassphrase(db)) return undefined;
+  if (!(await hasPassphrase(store))) return undefined;
   // A form answer passes through the agent's client: it never counts once a passphrase exists.
   if (answer.via === "form" || answer.via === "client" || answer.passphrase === undefined || answer.passphrase === "") {
     return { ok: false, reason: "passphrase_required", message: "The operator passphrase is required to approve." };
   }
   const channel: PassphraseChannel = answer.via;
-  const attempt = await attemptPassphrase(db, answer.passphrase, channel, now);
+  const attempt = await attemptPassphrase(store, answer.passphrase, channel, now);
   if (attempt.ok) return undefined;
   const where = channel === "cli" ? "in the terminal" : "on the approval page";
   if (attempt.reason === "locked") {

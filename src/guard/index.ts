@@ -4,7 +4,7 @@
  * commands are exported for the HTTP transport and `cli.ts`.
  */
 export { createGuard, type ApprovalGuardWithPage, type GuardDeps } from "./guard.js";
-export { actionFactsOf, actionHash, type ActionFacts } from "./action-hash.js";
+export { actionFactsOf, actionHash, type ActionFacts } from "../domain/action-hash.js";
 export { APPROVAL_PATH_PREFIX, createApprovalPageHandler, type ApprovalPageHandler } from "./approval-page.js";
 export { ApprovalPageHost, startLoopbackApprovalServer, type LoopbackApprovalServer } from "./page-server.js";
 export { runApprovalsCommand } from "./cli-approvals.js";

@@ -3,7 +3,7 @@
  * who decided it (the page, the CLI). Never a promise: "released" only once
  * the transition committed, and otherwise why not.
  */
-import { factsOf, type ApprovalRow } from "./approvals-store.js";
+import { factsOf, type ApprovalRow } from "../store/index.js";
 import { oneLine } from "../text/sanitize.js";
 import { LOCAL_BACKEND } from "./types.js";
 

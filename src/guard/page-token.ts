@@ -9,36 +9,32 @@
  * the README's same-OS-user limit, no worse than reading the store itself.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Db } from "../backend/local/store.js";
+import type { Store } from "../store/index.js";
 
 const KEY_NAME = "approval_page_key";
-const keys = new WeakMap<Db, Buffer>();
+const keys = new WeakMap<Store, Promise<Buffer>>();
 
-function pageKey(db: Db): Buffer {
-  const cached = keys.get(db);
-  if (cached) return cached;
-  // INSERT OR IGNORE: two processes creating the key at once agree on the first one.
-  db.prepare("INSERT OR IGNORE INTO guard_settings (key, value, updated_at) VALUES (?, ?, ?)").run(
-    KEY_NAME,
-    randomBytes(32).toString("base64"),
-    new Date().toISOString(),
-  );
-  const row = db.prepare("SELECT value FROM guard_settings WHERE key = ?").get(KEY_NAME) as { value: string };
-  const key = Buffer.from(row.value, "base64");
-  keys.set(db, key);
+/** The store's page key, made once: two processes creating it at once agree on the first one. */
+function pageKey(store: Store): Promise<Buffer> {
+  let key = keys.get(store);
+  if (!key) {
+    key = store.guardSettings.settle(KEY_NAME, randomBytes(32).toString("base64"), new Date()).then((value) => Buffer.from(value, "base64"));
+    keys.set(store, key);
+    key.catch(() => keys.delete(store));
+  }
   return key;
 }
 
-function derive(db: Db, purpose: "link" | "csrf", approvalId: string): string {
-  return createHmac("sha256", pageKey(db)).update(`${purpose}\n${approvalId}`).digest("base64url");
+async function derive(store: Store, purpose: "link" | "csrf", approvalId: string): Promise<string> {
+  return createHmac("sha256", await pageKey(store)).update(`${purpose}\n${approvalId}`).digest("base64url");
 }
 
-export function pageTokenFor(db: Db, approvalId: string): string {
-  return derive(db, "link", approvalId);
+export function pageTokenFor(store: Store, approvalId: string): Promise<string> {
+  return derive(store, "link", approvalId);
 }
 
-export function csrfTokenFor(db: Db, approvalId: string): string {
-  return derive(db, "csrf", approvalId);
+export function csrfTokenFor(store: Store, approvalId: string): Promise<string> {
+  return derive(store, "csrf", approvalId);
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -47,10 +43,10 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function isPageToken(db: Db, approvalId: string, token: string | null | undefined): boolean {
-  return !!token && sameSecret(token, pageTokenFor(db, approvalId));
+export async function isPageToken(store: Store, approvalId: string, token: string | null | undefined): Promise<boolean> {
+  return !!token && sameSecret(token, await pageTokenFor(store, approvalId));
 }
 
-export function isCsrfToken(db: Db, approvalId: string, token: string | null | undefined): boolean {
-  return !!token && sameSecret(token, csrfTokenFor(db, approvalId));
+export async function isCsrfToken(store: Store, approvalId: string, token: string | null | undefined): Promise<boolean> {
+  return !!token && sameSecret(token, await csrfTokenFor(store, approvalId));
 }

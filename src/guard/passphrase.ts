@@ -14,7 +14,7 @@
  * passphrases: human-answer.ts.)
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
-import type { Db } from "../backend/local/store.js";
+import type { Store } from "../store/index.js";
 
 const KEY = "operator_passphrase";
 export const MIN_PASSPHRASE_LENGTH = 12;
@@ -57,20 +57,13 @@ function derive(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<Buf
   return next;
 }
 
-function stored(db: Db): StoredPassphrase | undefined {
-  const row = db.prepare("SELECT value FROM guard_settings WHERE key = ?").get(KEY) as { value: string } | undefined;
-  return row ? (JSON.parse(row.value) as StoredPassphrase) : undefined;
+async function stored(store: Store): Promise<StoredPassphrase | undefined> {
+  const value = await store.guardSettings.get(KEY);
+  return value ? (JSON.parse(value) as StoredPassphrase) : undefined;
 }
 
-export function hasPassphrase(db: Db): boolean {
-  return stored(db) !== undefined;
-}
-
-function saveSetting(db: Db, key: string, value: string, now: Date): void {
-  db.prepare(
-    `INSERT INTO guard_settings (key, value, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-  ).run(key, value, now.toISOString());
+export async function hasPassphrase(store: Store): Promise<boolean> {
+  return (await stored(store)) !== undefined;
 }
 
 async function hashOf(passphrase: string): Promise<StoredPassphrase> {
@@ -79,11 +72,11 @@ async function hashOf(passphrase: string): Promise<StoredPassphrase> {
   return { algo: "scrypt", ...SCRYPT_COST, salt: salt.toString("base64"), hash: hash.toString("base64") };
 }
 
-export async function setPassphrase(db: Db, passphrase: string, now = new Date()): Promise<void> {
+export async function setPassphrase(store: Store, passphrase: string, now = new Date()): Promise<void> {
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new Error(`The passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters.`);
   }
-  saveSetting(db, KEY, JSON.stringify(await hashOf(passphrase)), now);
+  await store.guardSettings.put(KEY, JSON.stringify(await hashOf(passphrase)), now);
 }
 
 async function matches(current: StoredPassphrase, candidate: string | undefined): Promise<boolean> {
@@ -115,15 +108,17 @@ export function lockoutMs(consecutive: number): number {
 
 const failuresKey = (channel: PassphraseChannel) => `operator_passphrase_failures:${channel}`;
 
-function failures(db: Db, channel: PassphraseChannel): FailureState {
-  const row = db.prepare("SELECT value FROM guard_settings WHERE key = ?").get(failuresKey(channel)) as { value: string } | undefined;
-  return row ? (JSON.parse(row.value) as FailureState) : { consecutive: 0, locked_until: null };
+function failuresIn(value: string | undefined): FailureState {
+  return value ? (JSON.parse(value) as FailureState) : { consecutive: 0, locked_until: null };
+}
+
+function lockedAt(state: FailureState, now: Date): string | undefined {
+  return state.locked_until && Date.parse(state.locked_until) > now.getTime() ? state.locked_until : undefined;
 }
 
 /** The end of the channel's current lockout, if attempts there are refused at `now`. */
-export function passphraseLockedUntil(db: Db, channel: PassphraseChannel, now = new Date()): string | undefined {
-  const { locked_until } = failures(db, channel);
-  return locked_until && Date.parse(locked_until) > now.getTime() ? locked_until : undefined;
+export async function passphraseLockedUntil(store: Store, channel: PassphraseChannel, now = new Date()): Promise<string | undefined> {
+  return lockedAt(failuresIn(await store.guardSettings.get(failuresKey(channel))), now);
 }
 
 export type PassphraseAttempt =
@@ -135,31 +130,30 @@ export type PassphraseAttempt =
 
 /**
  * One throttled try of the passphrase on `channel` (true at once when none is
- * set). The attempt is counted as wrong before scrypt runs, in one IMMEDIATE
- * transaction with the lockout check, so parallel guesses from several
- * requests or processes cannot slip past the counter; a correct passphrase
- * then resets it.
+ * set). The attempt is counted as wrong before scrypt runs, in one atomic
+ * update of the channel's counter with the lockout check, so parallel guesses
+ * from several requests or processes cannot slip past the counter; a correct
+ * passphrase then resets it.
  */
-export async function attemptPassphrase(db: Db, candidate: string | undefined, channel: PassphraseChannel, now = new Date()): Promise<PassphraseAttempt> {
-  const current = stored(db);
+export async function attemptPassphrase(store: Store, candidate: string | undefined, channel: PassphraseChannel, now = new Date()): Promise<PassphraseAttempt> {
+  const current = await stored(store);
   if (!current) return { ok: true };
-  const admission = db
-    .transaction((): PassphraseAttempt => {
-      const lockedUntil = passphraseLockedUntil(db, channel, now);
-      if (lockedUntil) return { ok: false, reason: "locked", lockedUntil };
-      const consecutive = failures(db, channel).consecutive + 1;
+  const admission = await store.guardSettings.update(
+    failuresKey(channel),
+    (value): { value: string; result: PassphraseAttempt } => {
+      const state = failuresIn(value);
+      const lockedUntil = lockedAt(state, now);
+      if (lockedUntil) return { value: JSON.stringify(state), result: { ok: false, reason: "locked", lockedUntil } };
+      const consecutive = state.consecutive + 1;
       const ms = lockoutMs(consecutive);
-      const state = { consecutive, locked_until: ms ? new Date(now.getTime() + ms).toISOString() : null };
-      saveSetting(db, failuresKey(channel), JSON.stringify(state), now);
-      return { ok: false, reason: "wrong", consecutive, lockedUntil: state.locked_until };
-    })
-    .immediate();
+      const next = { consecutive, locked_until: ms ? new Date(now.getTime() + ms).toISOString() : null };
+      return { value: JSON.stringify(next), result: { ok: false, reason: "wrong", consecutive, lockedUntil: next.locked_until } };
+    },
+    now,
+  );
   if (admission.ok || admission.reason === "locked") return admission;
   if (!(await matches(current, candidate))) return admission;
-  const upgraded = weakerThanToday(current) ? JSON.stringify(await hashOf(candidate!)) : undefined;
-  db.transaction(() => {
-    saveSetting(db, failuresKey(channel), JSON.stringify({ consecutive: 0, locked_until: null }), now);
-    if (upgraded) saveSetting(db, KEY, upgraded, now);
-  }).immediate();
+  await store.guardSettings.put(failuresKey(channel), JSON.stringify({ consecutive: 0, locked_until: null }), now);
+  if (weakerThanToday(current)) await store.guardSettings.put(KEY, JSON.stringify(await hashOf(candidate!)), now);
   return { ok: true };
 }

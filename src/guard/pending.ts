@@ -5,7 +5,7 @@
  * in the tool's text (tools/guarded-call.ts). Nothing in either lets the
  * agent approve by itself.
  */
-import type { ApprovalRow } from "./approvals-store.js";
+import type { ApprovalRow } from "../store/index.js";
 import type { PendingApproval } from "./types.js";
 
 /**

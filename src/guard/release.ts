@@ -12,26 +12,16 @@
  * for the human who answered and the agent's next call.
  */
 import type { InterventionsBackend } from "../backend/types.js";
-import type { GuardedActionOptions } from "../backend/types.js";
-import type { Db } from "../backend/local/store.js";
+import { actionFactsOf, actionHash } from "../domain/action-hash.js";
+import { targetOf } from "../domain/status-machine.js";
 import { ApprovalRefusedError, ConflictError, IllegalTransitionError, NotFoundError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { actionFactsOf, actionHash } from "./action-hash.js";
-import {
-  closeApproval,
-  consumeApprovalRow,
-  factsOf,
-  getApproval,
-  isExpired,
-  listApprovedUnexecuted,
-  recordOutcome,
-  type ApprovalRow,
-} from "./approvals-store.js";
-import { auditGuard } from "./guard-audit.js";
+import { factsOf, isExpired, type ApprovalRow, type ApprovalToSpend, type Store } from "../store/index.js";
 import { oneLine } from "../text/sanitize.js";
+import { guardEvent } from "./guard-audit.js";
 
 /** What the guarded actions need of a backend. */
-export type GuardedExecutor = Pick<InterventionsBackend, "get" | "approve" | "rollback">;
+export type GuardedExecutor = Pick<InterventionsBackend, "get" | "approve" | "rollback" | "spendsApprovals">;
 
 export type ReleaseOutcome =
   /** Executed now: the intervention reached `status`. */
@@ -50,19 +40,17 @@ export interface Releaser {
 }
 
 export interface ReleaserDeps {
-  db: Db;
+  store: Store;
   executor: GuardedExecutor;
   /**
    * Which backend `executor` is ('local', or the API mode and URL): a request
    * is only ever executed against the backend it was made for, so a server on
-   * another backend sharing the store file leaves it alone.
+   * another backend sharing the store leaves it alone.
    */
   backendId: string;
   logger: Logger;
   now?: () => Date;
 }
-
-const TARGET = { approve: "approved", rollback: "rolled_back" } as const;
 
 /** The backend refused the transition for what the intervention is now: the request can never apply. */
 function isRefusal(error: unknown): boolean {
@@ -74,27 +62,62 @@ export function actorOf(row: ApprovalRow): string {
   return `${row.decided_by ?? "human:unknown"} (approval ${row.id}; requested by ${oneLine(row.client_name, 100)} ${oneLine(row.client_version, 40)})`;
 }
 
-export function createReleaser({ db, executor, backendId, logger, now = () => new Date() }: ReleaserDeps): Releaser {
-  const voided = (row: ApprovalRow, why: string, reached?: string): ReleaseOutcome => {
-    if (closeApproval(db, row.id, "void", now(), why)) {
-      auditGuard(db, { event: "approval_voided", actor: "system:guard", approval: row, detail: { was: row.status, why } });
-    }
-    const latest = getApproval(db, row.id) ?? row;
+export function createReleaser({ store, executor, backendId, logger, now = () => new Date() }: ReleaserDeps): Releaser {
+  const voided = async (row: ApprovalRow, why: string, reached?: string): Promise<ReleaseOutcome> => {
+    await store.approvals.close(row.id, "void", now(), why, guardEvent({ event: "approval_voided", actor: "system:guard", approval: row, detail: { was: row.status, why } }));
+    const latest = (await store.approvals.get(row.id)) ?? row;
     if (latest.status !== "void") return { kind: "not_approved", row: latest };
     return reached ? { kind: "void", row: latest, why: latest.outcome ?? why, reached } : { kind: "void", row: latest, why: latest.outcome ?? why };
   };
 
+  const executedEvent = (row: ApprovalRow) =>
+    guardEvent({ event: "approval_executed", actor: "system:guard", approval: row, detail: { decided_by: row.decided_by, note: row.note } });
+
+  /** The local store: the approval is spent, and its outcome and audit row written, in the transition's own transaction. */
+  async function executeSpendingInStore(row: ApprovalRow, spend: ApprovalToSpend): Promise<ReleaseOutcome> {
+    const options = { actor: actorOf(row), approval: spend };
+    try {
+      const result = row.action === "approve" ? await executor.approve(row.intervention_id, options) : await executor.rollback(row.intervention_id, spend.reason ?? undefined, options);
+      const latest = (await store.approvals.get(row.id)) ?? row;
+      if (latest.status === "executed") return { kind: "executed", row: latest, status: result.status };
+      // Still approved: the transition was a no-op, the intervention got there another way.
+      return voided(latest, `${row.intervention_id} was already ${result.status} by another path`, result.status);
+    } catch (error) {
+      const latest = await store.approvals.get(row.id);
+      if (latest?.status !== "approved") return { kind: "not_approved", row: latest };
+      // A refusal means it changed in between; anything else (a busy store) leaves it approved for a retry.
+      if (isRefusal(error)) return voided(latest, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
+  /** Over the Retivo API: spent by a compare-and-set right before the call, so racing releasers send one request. */
+  async function executeSpendingFirst(row: ApprovalRow, spend: ApprovalToSpend): Promise<ReleaseOutcome> {
+    if (!(await store.approvals.consume(row.id, now()))) return { kind: "not_approved", row: await store.approvals.get(row.id) };
+    try {
+      const options = { actor: actorOf(row) };
+      const result = row.action === "approve" ? await executor.approve(row.intervention_id, options) : await executor.rollback(row.intervention_id, spend.reason ?? undefined, options);
+      await store.approvals.recordOutcome(row.id, "executed", `${row.intervention_id} is now ${result.status}`);
+      await store.audit.append({ ...spend.executed, detail: { ...spend.executed.detail, status: result.status } });
+      return { kind: "executed", row: (await store.approvals.get(row.id))!, status: result.status };
+    } catch (error) {
+      const message = oneLine(error instanceof Error ? error.message : String(error), 500);
+      logger.warn({ approvalId: row.id, err: error }, "an approved action failed to execute");
+      await store.approvals.recordOutcome(row.id, "failed", message);
+      await store.audit.append(guardEvent({ event: "approval_execution_failed", actor: "system:guard", approval: row, detail: { error: message } }));
+      return { kind: "failed", row: (await store.approvals.get(row.id))!, error: message };
+    }
+  }
+
   async function release(approvalId: string): Promise<ReleaseOutcome> {
-    const row = getApproval(db, approvalId);
+    const row = await store.approvals.get(approvalId);
     if (!row || row.status !== "approved" || row.backend_mode !== backendId) return { kind: "not_approved", row };
     if (isExpired(row, now())) {
-      if (closeApproval(db, row.id, "expired", now(), "expired before it was executed")) {
-        auditGuard(db, { event: "approval_expired", actor: "system:guard", approval: row, detail: { was: row.status } });
-      }
-      return { kind: "void", row: getApproval(db, row.id) ?? row, why: "it expired before it was executed" };
+      await store.approvals.close(row.id, "expired", now(), "expired before it was executed", guardEvent({ event: "approval_expired", actor: "system:guard", approval: row, detail: { was: row.status } }));
+      return { kind: "void", row: (await store.approvals.get(row.id)) ?? row, why: "it expired before it was executed" };
     }
     const { facts } = factsOf(row);
-    const target = TARGET[row.action];
+    const target = targetOf(row.action);
     let current;
     try {
       current = await executor.get(row.intervention_id);
@@ -106,48 +129,15 @@ export function createReleaser({ db, executor, backendId, logger, now = () => ne
       if (current.status === target) return voided(row, `${row.intervention_id} was already ${target} by another path`, target);
       return voided(row, `${row.intervention_id} changed since the human approved it (now status ${current.status}${current.version != null ? `, version ${current.version}` : ""})`);
     }
-    let spent = false;
-    const options: GuardedActionOptions = {
-      actor: actorOf(row),
-      verify: (latest) => {
-        if (actionHash(actionFactsOf(row.action, latest, facts.reason ?? undefined)) !== row.action_hash) {
-          throw new ApprovalRefusedError(`${row.intervention_id} changed while the approval was being executed. Nothing changed.`);
-        }
-      },
-      consumeApproval: () => {
-        if (!consumeApprovalRow(db, row.id, now())) throw new ApprovalRefusedError(`Approval ${row.id} was already used or has expired. Nothing changed.`);
-        spent = true;
-      },
-    };
-    try {
-      const result =
-        row.action === "approve" ? await executor.approve(row.intervention_id, options) : await executor.rollback(row.intervention_id, facts.reason ?? undefined, options);
-      if (!spent) return voided(row, `${row.intervention_id} was already ${result.status} by another path`, result.status);
-      recordOutcome(db, row.id, "executed", `${row.intervention_id} is now ${result.status}`);
-      auditGuard(db, { event: "approval_executed", actor: "system:guard", approval: row, detail: { status: result.status, decided_by: row.decided_by, note: row.note } });
-      return { kind: "executed", row: getApproval(db, row.id)!, status: result.status };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (!spent) {
-        // Nothing was spent. A refusal means another releaser spent it first or it changed in
-        // between; anything else (a busy store, an unreachable API) leaves it approved for a retry.
-        const latest = getApproval(db, row.id);
-        if (latest?.status !== "approved") return { kind: "not_approved", row: latest };
-        if (isRefusal(error)) return voided(latest, message);
-        throw error;
-      }
-      logger.warn({ approvalId: row.id, err: error }, "an approved action failed to execute");
-      recordOutcome(db, row.id, "failed", oneLine(message, 500));
-      auditGuard(db, { event: "approval_execution_failed", actor: "system:guard", approval: row, detail: { error: oneLine(message, 500) } });
-      return { kind: "failed", row: getApproval(db, row.id)!, error: message };
-    }
+    const spend: ApprovalToSpend = { id: row.id, actionHash: row.action_hash, reason: facts.reason, executed: executedEvent(row) };
+    return executor.spendsApprovals ? executeSpendingInStore(row, spend) : executeSpendingFirst(row, spend);
   }
 
   return {
     release,
     async releaseAll() {
       const outcomes: ReleaseOutcome[] = [];
-      for (const row of listApprovedUnexecuted(db, backendId, now())) {
+      for (const row of await store.approvals.listApprovedUnexecuted(backendId, now())) {
         try {
           outcomes.push(await release(row.id));
         } catch (error) {

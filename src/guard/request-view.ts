@@ -6,8 +6,8 @@
  * Every string here is still raw: each renderer sanitizes where it places it,
  * so model text can only ever land inside the box drawn for it.
  */
-import type { ActionFacts, DisplayFacts, Recipient } from "./action-hash.js";
-import { factsOf, type ApprovalRow } from "./approvals-store.js";
+import type { ActionFacts, DisplayFacts, Recipient } from "../domain/action-hash.js";
+import { factsOf, type ApprovalRow } from "../store/index.js";
 import { rollbackEffect } from "./outcome-text.js";
 import { flagReasonsInWords, when, writtenBy, type ProvenanceLike } from "./plain-words.js";
 

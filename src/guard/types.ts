@@ -11,7 +11,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ElicitRequestFormParams, ElicitRequestURLParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import type { DetailedIntervention } from "../api/schemas.js";
 
-export type GuardedAction = "approve" | "rollback";
+export type { GuardedAction } from "../domain/status-machine.js";
+import type { GuardedAction } from "../domain/status-machine.js";
 
 /** The principal of this store's own agents: stdio and in-process clients, and HTTP without a token. */
 export const LOCAL_PRINCIPAL = "local";
@@ -84,12 +85,12 @@ export interface ReleasedBy {
 export interface ApprovalGuard {
   authorize(request: GuardRequest, session: GuardSession): Promise<GuardDecision>;
   /** The executed approval that moved an intervention to the action's target, if one did. */
-  releasedBy(action: GuardedAction, interventionId: string): ReleasedBy | undefined;
+  releasedBy(action: GuardedAction, interventionId: string): Promise<ReleasedBy | undefined>;
   /**
    * Audits a guarded call refused for its arguments before reaching the guard:
    * extra arguments there are attempts to approve on the human's behalf.
    */
-  recordRefusedArguments(toolName: string, args: unknown, unknownKeys: string[], session: GuardSession): void;
+  recordRefusedArguments(toolName: string, args: unknown, unknownKeys: string[], session: GuardSession): Promise<void>;
   /** Present on the real guard: see ApprovalPageMount. */
   approvalPage?: ApprovalPageMount;
   /** Starts the loop that releases approved requests and expires stale ones. */

@@ -5,8 +5,7 @@
  * otherwise returns pending so a later call picks the answer up. Whenever the
  * human answers, the client gets `notifications/elicitation/complete`.
  */
-import type { Db } from "../backend/local/store.js";
-import { factsOf, getApproval, isExpired, type ApprovalRow } from "./approvals-store.js";
+import { factsOf, isExpired, type ApprovalRow, type Store } from "../store/index.js";
 import { headline } from "./describe.js";
 import type { ChannelOutcome } from "./form-channel.js";
 import { answerApproval } from "./human-answer.js";
@@ -51,17 +50,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Polls the store so an answer given in another process (the CLI) is seen too. */
-async function waitForAnswer(db: Db, id: string, until: number, signal: AbortSignal): Promise<ApprovalRow | undefined> {
+async function waitForAnswer(store: Store, id: string, until: number, signal: AbortSignal): Promise<ApprovalRow | undefined> {
   while (Date.now() < until && !signal.aborted) {
-    const row = getApproval(db, id);
+    const row = await store.approvals.get(id);
     if (!row || row.status !== "pending") return row;
     await sleep(Math.min(POLL_MS, Math.max(0, until - Date.now())), signal);
   }
-  return getApproval(db, id);
+  return store.approvals.get(id);
 }
 
 export interface UrlAsk {
-  db: Db;
+  store: Store;
   row: ApprovalRow;
   url: string;
   session: GuardSession;
@@ -70,7 +69,7 @@ export interface UrlAsk {
   waitMs: number;
 }
 
-export async function askByUrl({ db, row, url, session, notifiers, waitMs }: UrlAsk): Promise<ChannelOutcome> {
+export async function askByUrl({ store, row, url, session, notifiers, waitMs }: UrlAsk): Promise<ChannelOutcome> {
   const { facts } = factsOf(row);
   notifiers.register(row.id, () => session.notifyUrlElicitationComplete(row.id));
   let action: string;
@@ -87,14 +86,14 @@ export async function askByUrl({ db, row, url, session, notifiers, waitMs }: Url
   }
   if (action !== "accept") {
     // The client reported it; no human answer reached the page, so it is recorded as the client's.
-    await answerApproval(db, row.id, { approve: false, via: "client", clientName: session.client.name, answer: `url_${action}`, note: null });
+    await answerApproval(store, row.id, { approve: false, via: "client", clientName: session.client.name, answer: `url_${action}`, note: null });
     notifiers.fire(row.id);
     return {
       kind: "refused",
       message: `The human ${action === "decline" ? "declined to open" : "dismissed"} the approval page (${facts.intervention_id}). Nothing changed.`,
     };
   }
-  const answered = await waitForAnswer(db, row.id, Math.min(Date.now() + waitMs, Date.parse(row.expires_at)), session.signal);
+  const answered = await waitForAnswer(store, row.id, Math.min(Date.now() + waitMs, Date.parse(row.expires_at)), session.signal);
   if (answered && answered.status !== "pending") notifiers.fire(row.id);
   if (answered?.status === "denied") {
     const note = answered.note ? ` Their note: "${oneLine(answered.note, 300)}".` : "";

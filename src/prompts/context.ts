@@ -3,17 +3,14 @@
  * the customer's state, the playbook, and the tenant's switches. Local store
  * only; in API mode the remote API does not expose them and this returns null.
  */
-import { getCustomer, getPlaybook, getTenant } from "../backend/local/catalog.js";
 import type { DetailedIntervention } from "../api/schemas.js";
-import { localStore } from "../resources/lookups.js";
+import { catalogOf } from "../resources/lookups.js";
 import type { ToolDeps } from "../tools/define.js";
 
-export function surroundingsOf(deps: ToolDeps, intervention: DetailedIntervention) {
-  const store = localStore(deps);
-  if (!store) return null;
-  const customer = getCustomer(store.db, store.tenantId, intervention.user_id);
-  const playbook = getPlaybook(store.db, store.tenantId, intervention.playbook_id);
-  const tenant = getTenant(store.db, store.tenantId);
+export async function surroundingsOf(deps: ToolDeps, intervention: DetailedIntervention) {
+  const catalog = catalogOf(deps);
+  if (!catalog) return null;
+  const [customer, playbook, tenant] = await Promise.all([catalog.customer(intervention.user_id), catalog.playbook(intervention.playbook_id), catalog.settings()]);
   return {
     customer: customer && {
       name: customer.name,

@@ -20,7 +20,7 @@ export function registerExplainIntervention(server: McpServer, deps: ToolDeps, l
     },
     async ({ id }) => {
       const intervention = await readOrInvalid(() => deps.backend.get(id.trim()));
-      const surroundings = surroundingsOf(deps, intervention);
+      const surroundings = await surroundingsOf(deps, intervention);
       const instructions = [
         `Explain intervention ${intervention.id} to the human in plain language, in this order:`,
         "1. Who it is for and by which channel, and its status.",
@@ -34,7 +34,7 @@ export function registerExplainIntervention(server: McpServer, deps: ToolDeps, l
       ];
       return promptResult(`Explain ${intervention.id}`, instructions, {
         intervention,
-        audit_trail: auditEntriesOf(deps, intervention.id),
+        audit_trail: await auditEntriesOf(deps, intervention.id),
         ...surroundings,
       });
     },

@@ -46,7 +46,7 @@ export function registerRollbackReview(server: McpServer, deps: ToolDeps, lookup
           `${intervention.id} is '${intervention.status}'; only sent or delivered interventions can be rolled back.`,
         );
       }
-      const surroundings = surroundingsOf(deps, intervention);
+      const surroundings = await surroundingsOf(deps, intervention);
       const rollback = actions.has("rollback_intervention")
         ? "If the human wants it, call rollback_intervention with a short reason: the server asks the human to approve it; you cannot approve it yourself."
         : "rollback_intervention is not enabled on this server: tell the human to roll it back with a server that allows it.";
@@ -69,7 +69,7 @@ export function registerRollbackReview(server: McpServer, deps: ToolDeps, lookup
           message_body: intervention.message_body,
         },
         customer: surroundings?.customer ? { name: surroundings.customer.name, lifecycle_stage: surroundings.customer.lifecycle_stage } : undefined,
-        deliveries: deliveriesFor(deps, intervention.id),
+        deliveries: await deliveriesFor(deps, intervention.id),
         rollback_effect: ROLLBACK_EFFECT[intervention.channel] ?? null,
       });
     },

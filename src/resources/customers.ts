@@ -9,7 +9,8 @@
  * sees it either. An operator who needs it has the store.
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { getCustomer, type Customer } from "../backend/local/catalog.js";
+import type { CatalogCapability } from "../backend/types.js";
+import type { Customer } from "../domain/catalog.js";
 import type { ToolDeps } from "../tools/define.js";
 import { compactRow as compact } from "../api/compact.js";
 import { jsonResource, resourceNotFound, variable } from "./content.js";
@@ -24,7 +25,7 @@ export function customerView(customer: Customer) {
   return visible;
 }
 
-export function registerCustomerResources(server: McpServer, deps: ToolDeps, store: NonNullable<ToolDeps["store"]>): void {
+export function registerCustomerResources(server: McpServer, deps: ToolDeps, catalog: CatalogCapability): void {
   const lookups = idLookups(deps);
   server.registerResource(
     "customer",
@@ -39,7 +40,7 @@ export function registerCustomerResources(server: McpServer, deps: ToolDeps, sto
     },
     async (uri, variables) => {
       const userId = variable(variables.user_id);
-      const customer = getCustomer(store.db, store.tenantId, userId);
+      const customer = await catalog.customer(userId);
       if (!customer) throw resourceNotFound(uri, "Use a user_id from list_interventions or completion.");
       const recent = await deps.backend.list({ limit: RECENT_INTERVENTIONS, user_id: userId });
       return jsonResource(uri, {

@@ -8,7 +8,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolDeps } from "../tools/define.js";
 import { registerCustomerResources } from "./customers.js";
 import { registerInterventionResources } from "./interventions.js";
-import { localStore } from "./lookups.js";
+import { catalogOf } from "./lookups.js";
 import { registerPlaybookResources } from "./playbooks.js";
 import { registerSettingsResource } from "./settings.js";
 import { registerSubscriptions } from "./subscriptions.js";
@@ -16,14 +16,14 @@ import { registerSubscriptions } from "./subscriptions.js";
 export function registerResources(server: McpServer, deps: ToolDeps): void {
   registerInterventionResources(server, deps);
   registerSubscriptions(server, deps);
-  const store = localStore(deps);
-  if (!store) return;
-  registerCustomerResources(server, deps, store);
-  registerPlaybookResources(server, deps, store);
-  registerSettingsResource(server, store);
+  const catalog = catalogOf(deps);
+  if (!catalog) return;
+  registerCustomerResources(server, deps, catalog);
+  registerPlaybookResources(server, deps, catalog);
+  registerSettingsResource(server, catalog);
 }
 
 /** Whether the local-only resources are available, for the instructions. */
 export function hasLocalResources(deps: ToolDeps): boolean {
-  return localStore(deps) !== null;
+  return catalogOf(deps) !== undefined;
 }

@@ -6,11 +6,9 @@
  * (which in API mode holds this server's own approvals only).
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { auditTrail } from "../backend/local/audit.js";
-import { deliveriesOf } from "../backend/local/deliveries.js";
 import type { ToolDeps } from "../tools/define.js";
 import { jsonResource, MODEL_WRITTEN_NOTE, orNotFound, variable } from "./content.js";
-import { idLookups, localStore, safely } from "./lookups.js";
+import { catalogOf, idLookups, safely } from "./lookups.js";
 
 /** Enough history for any realistic intervention while keeping a read bounded. */
 const MAX_AUDIT_ROWS = 50;
@@ -24,9 +22,9 @@ export interface AuditEntry {
   detail: unknown;
 }
 
-export function auditEntriesOf(deps: ToolDeps, id: string): AuditEntry[] | null {
-  if (!deps.store) return null;
-  return auditTrail(deps.store.db, id)
+export async function auditEntriesOf(deps: ToolDeps, id: string): Promise<AuditEntry[] | null> {
+  if (!deps.auditTrail) return null;
+  return (await deps.auditTrail(id))
     .slice(-MAX_AUDIT_ROWS)
     .map((row) => ({ at: row.at, event: row.event, actor: row.actor, detail: parseDetail(row.detail) }));
 }
@@ -44,10 +42,10 @@ function parseDetail(detail: string): unknown {
 }
 
 /** Delivery attempts and retractions; null in API mode, where the remote API does not expose them. */
-export function deliveriesFor(deps: ToolDeps, id: string) {
-  const store = localStore(deps);
-  if (!store) return null;
-  return deliveriesOf(store.db, id).map(({ kind, channel, attempt, outcome, detail, created_at }) => ({
+export async function deliveriesFor(deps: ToolDeps, id: string) {
+  const catalog = catalogOf(deps);
+  if (!catalog) return null;
+  return (await catalog.deliveries(id)).map(({ kind, channel, attempt, outcome, detail, created_at }) => ({
     kind,
     channel,
     attempt,
@@ -76,8 +74,8 @@ export function registerInterventionResources(server: McpServer, deps: ToolDeps)
       const intervention = await orNotFound(uri, "Use an id from list_interventions.", () => deps.backend.get(id));
       return jsonResource(uri, {
         intervention,
-        audit_trail: auditEntriesOf(deps, id),
-        deliveries: deliveriesFor(deps, id),
+        audit_trail: await auditEntriesOf(deps, id),
+        deliveries: await deliveriesFor(deps, id),
         note: MODEL_WRITTEN_NOTE,
       });
     },

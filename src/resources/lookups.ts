@@ -5,7 +5,7 @@
  * interventions and playbook ids are not offered.
  */
 import type { Status } from "../api/schemas.js";
-import { listPlaybooks, searchCustomerIds } from "../backend/local/catalog.js";
+import type { CatalogCapability } from "../backend/types.js";
 import type { ToolDeps } from "../tools/define.js";
 
 /** Enough to pick from; the spec caps a completion at 100 values. */
@@ -18,32 +18,21 @@ export interface IdLookups {
   playbookIds(prefix: string): Promise<string[]>;
 }
 
-/** The store, when this server runs over the local store (null in API mode). */
-export function localStore(deps: ToolDeps): NonNullable<ToolDeps["store"]> | null {
-  return deps.backend.mode === "local" && deps.store ? deps.store : null;
+/** What only the local store answers (customers, playbooks, settings, deliveries); undefined over the remote API. */
+export function catalogOf(deps: ToolDeps): CatalogCapability | undefined {
+  return deps.backend.catalog;
 }
 
 export function idLookups(deps: ToolDeps): IdLookups {
-  const store = localStore(deps);
-  if (store) {
-    const { db, tenantId } = store;
+  const catalog = catalogOf(deps);
+  if (catalog) {
     return {
-      async interventionIds(prefix, statuses) {
-        const statusFilter = statuses?.length ? `AND status IN (${statuses.map(() => "?").join(",")})` : "";
-        const rows = db
-          .prepare(
-            `SELECT id FROM interventions WHERE tenant_id = ? AND id >= ? AND id < ? ${statusFilter} ORDER BY seq DESC LIMIT ?`,
-          )
-          .all(tenantId, prefix, prefix + "\uffff", ...(statuses ?? []), MAX_COMPLETIONS) as { id: string }[];
-        return rows.map((r) => r.id);
-      },
-      async userIds(prefix) {
-        return searchCustomerIds(db, tenantId, prefix, MAX_COMPLETIONS);
-      },
+      interventionIds: (prefix, statuses) => catalog.interventionIds(prefix, statuses, MAX_COMPLETIONS),
+      userIds: (prefix) => catalog.customerIds(prefix, MAX_COMPLETIONS),
       async playbookIds(prefix) {
         const needle = prefix.toLowerCase();
         // Playbook ids are UUIDs nobody types: match the name as well, answer with the id.
-        return listPlaybooks(db, tenantId)
+        return (await catalog.playbooks())
           .filter((p) => p.id.startsWith(prefix) || p.name.toLowerCase().includes(needle))
           .map((p) => p.id)
           .slice(0, MAX_COMPLETIONS);

@@ -5,7 +5,7 @@
  * endpoint this server could pass through.
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { getPlaybook, listPlaybooks } from "../backend/local/catalog.js";
+import type { CatalogCapability } from "../backend/types.js";
 import type { ToolDeps } from "../tools/define.js";
 import { jsonResource, resourceNotFound, variable } from "./content.js";
 import { idLookups, safely } from "./lookups.js";
@@ -13,8 +13,7 @@ import { idLookups, safely } from "./lookups.js";
 export const PLAYBOOKS_URI = "retivo://playbooks";
 export const playbookUri = (id: string) => `${PLAYBOOKS_URI}/${encodeURIComponent(id)}`;
 
-export function registerPlaybookResources(server: McpServer, deps: ToolDeps, store: NonNullable<ToolDeps["store"]>): void {
-  const { db, tenantId } = store;
+export function registerPlaybookResources(server: McpServer, deps: ToolDeps, catalog: CatalogCapability): void {
   server.registerResource(
     "playbooks",
     PLAYBOOKS_URI,
@@ -25,7 +24,7 @@ export function registerPlaybookResources(server: McpServer, deps: ToolDeps, sto
     },
     async (uri) =>
       jsonResource(uri, {
-        playbooks: listPlaybooks(db, tenantId).map((p) => ({
+        playbooks: (await catalog.playbooks()).map((p) => ({
           id: p.id,
           name: p.name,
           status: p.status,
@@ -43,7 +42,7 @@ export function registerPlaybookResources(server: McpServer, deps: ToolDeps, sto
     new ResourceTemplate(`${PLAYBOOKS_URI}/{id}`, {
       // Few enough to list, so clients that browse resources see each one.
       list: async () => ({
-        resources: listPlaybooks(db, tenantId).map((p) => ({ uri: playbookUri(p.id), name: p.name, mimeType: "application/json" })),
+        resources: (await catalog.playbooks()).map((p) => ({ uri: playbookUri(p.id), name: p.name, mimeType: "application/json" })),
       }),
       complete: { id: safely((prefix) => lookups.playbookIds(prefix)) },
     }),
@@ -53,7 +52,7 @@ export function registerPlaybookResources(server: McpServer, deps: ToolDeps, sto
       mimeType: "application/json",
     },
     async (uri, variables) => {
-      const playbook = getPlaybook(db, tenantId, variable(variables.id));
+      const playbook = await catalog.playbook(variable(variables.id));
       if (!playbook) throw resourceNotFound(uri, `Read ${PLAYBOOKS_URI} for the ids.`);
       return jsonResource(uri, { playbook });
     },

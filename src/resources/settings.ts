@@ -6,8 +6,8 @@
  * query.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { getTenant, type TenantSettings } from "../backend/local/catalog.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { CatalogCapability } from "../backend/types.js";
+import type { TenantSettings } from "../domain/catalog.js";
 import { jsonResource, resourceNotFound } from "./content.js";
 
 export const SETTINGS_URI = "retivo://settings";
@@ -33,7 +33,7 @@ function originOf(url: string | null): string | null {
   }
 }
 
-export function registerSettingsResource(server: McpServer, store: NonNullable<ToolDeps["store"]>): void {
+export function registerSettingsResource(server: McpServer, catalog: CatalogCapability): void {
   server.registerResource(
     "settings",
     SETTINGS_URI,
@@ -44,7 +44,7 @@ export function registerSettingsResource(server: McpServer, store: NonNullable<T
       mimeType: "application/json",
     },
     async (uri) => {
-      const tenant = getTenant(store.db, store.tenantId);
+      const tenant = await catalog.settings();
       if (!tenant) throw resourceNotFound(uri, "The local store has no tenant yet; run 'retivo-mcp seed'.");
       return jsonResource(uri, settingsView(tenant));
     },

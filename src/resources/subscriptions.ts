@@ -17,11 +17,10 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { DetailedIntervention } from "../api/schemas.js";
-import { versionsOf } from "../backend/local/interventions-repo.js";
 import { canonicalJson } from "../canonical.js";
 import type { ToolDeps } from "../tools/define.js";
 import { resourceNotFound } from "./content.js";
-import { localStore } from "./lookups.js";
+import { catalogOf } from "./lookups.js";
 
 /** Bounds the work one session's poll can cost. */
 export const MAX_SUBSCRIPTIONS = 100;
@@ -36,8 +35,8 @@ const INTERVENTION_URI = /^retivo:\/\/interventions\/([^/?#]+)$/;
 type Fingerprints = (ids: readonly string[]) => Promise<Map<string, string>>;
 
 function fingerprintsFor(deps: ToolDeps): Fingerprints {
-  const store = localStore(deps);
-  if (store) return async (ids) => versionsOf(store.db, store.tenantId, ids);
+  const catalog = catalogOf(deps);
+  if (catalog) return (ids) => catalog.versionsOf(ids);
   return async (ids) => {
     const wanted = new Set(ids);
     const page = await deps.backend.list({ limit: API_WINDOW });
@@ -63,7 +62,7 @@ function interventionIdOf(uri: string): string | undefined {
 
 export function registerSubscriptions(server: McpServer, deps: ToolDeps): void {
   const fingerprints = fingerprintsFor(deps);
-  const intervalMs = deps.config.subscriptionPollMs ?? (localStore(deps) ? LOCAL_POLL_MS : API_POLL_MS);
+  const intervalMs = deps.config.subscriptionPollMs ?? (catalogOf(deps) ? LOCAL_POLL_MS : API_POLL_MS);
   /** uri → intervention id; other subscribed URIs are remembered so unsubscribe answers alike. */
   const watched = new Map<string, string | undefined>();
   /** intervention id → its fingerprint at the last poll. */

@@ -5,10 +5,10 @@
  * with a shell) could release messages the passphrase is meant to guard.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import type { Db } from "../backend/local/store.js";
 import { ApprovalRefusedError, RateLimitedError } from "../errors.js";
 import { auditGuard, auditRefusal } from "../guard/guard-audit.js";
 import { attemptPassphrase, hasPassphrase } from "../guard/passphrase.js";
+import type { Store } from "../store/index.js";
 
 export const PASSPHRASE_HEADER = "x-retivo-operator-passphrase";
 
@@ -23,12 +23,12 @@ export const PASSPHRASE_HEADER = "x-retivo-operator-passphrase";
  * within the refusal budget: it costs the sender nothing).
  */
 export async function requireOperatorPassphrase(
-  db: Db,
+  store: Store,
   headers: IncomingHttpHeaders,
   tenant: string,
   attempt: { interventionId: string | undefined; key: string },
 ): Promise<void> {
-  if (tenant === "test" || !hasPassphrase(db)) return;
+  if (tenant === "test" || !(await hasPassphrase(store))) return;
   const given = headers[PASSPHRASE_HEADER];
   const candidate = Array.isArray(given) ? given[0] : given;
   if (!candidate) {
@@ -38,7 +38,7 @@ export async function requireOperatorPassphrase(
     );
   }
   // Its own throttle: guessing through the REST server is no shortcut, and never locks the human's terminal.
-  const result = await attemptPassphrase(db, candidate, "rest");
+  const result = await attemptPassphrase(store, candidate, "rest");
   if (result.ok) return;
   const entry = {
     event: "approval_refused" as const,
@@ -46,8 +46,8 @@ export async function requireOperatorPassphrase(
     interventionId: attempt.interventionId ?? null,
     detail: { via: "rest", key: attempt.key, reason: result.reason === "locked" ? "passphrase_throttled" : "wrong_passphrase", locked_until: result.lockedUntil },
   };
-  if (result.reason === "locked") auditRefusal(db, "channel:rest", entry);
-  else auditGuard(db, entry);
+  if (result.reason === "locked") await auditRefusal(store, "channel:rest", entry);
+  else await auditGuard(store, entry);
   if (result.reason === "locked") {
     const seconds = Math.max(1, Math.ceil((Date.parse(result.lockedUntil) - Date.now()) / 1000));
     throw new RateLimitedError("Too many wrong operator passphrases: approvals are locked for now. Nothing changed.", seconds, `Retry after ${result.lockedUntil}.`);

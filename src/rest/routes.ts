@@ -16,6 +16,7 @@ import {
 } from "../api/schemas.js";
 import type { StatusResponse } from "../api/schemas.js";
 import type { GuardedActionOptions, InterventionsBackend } from "../backend/types.js";
+import { WouldMoveError } from "../domain/status-machine.js";
 import { InvalidInputError } from "../errors.js";
 import type { RestKey } from "./keys.js";
 
@@ -67,27 +68,19 @@ const ok = (body: unknown, status = 200) => ({ status, body });
 /** The wire answer of the four status actions is exactly `{ id, status }`, whatever the backend adds. */
 const statusReply = ({ id, status }: StatusResponse) => ok({ id, status });
 const actorOf = (key: RestKey) => `rest:${key.label}`;
-/** Thrown by the probe below to learn, without changing anything, that a real move is due. */
-class MoveNeeded extends Error {}
-
 /**
  * Approve and rollback as the operator. A repeat on an intervention already
  * there changes nothing and needs nothing (domain.md); a real change needs the
- * operator passphrase when one is set. The probe runs the transition with a
- * precondition that always refuses: a no-op returns before it, a move throws
- * and its transaction leaves the store as it was.
+ * operator passphrase when one is set. The probe asks for the action with
+ * noOpOnly: a no-op answers as usual, a move throws WouldMoveError and
+ * changes nothing.
  */
 async function asOperator(context: RouteContext, run: (options: GuardedActionOptions) => Promise<StatusResponse>): Promise<StatusResponse> {
   const actor = actorOf(context.key);
   try {
-    return await run({
-      actor,
-      verify: () => {
-        throw new MoveNeeded();
-      },
-    });
+    return await run({ actor, noOpOnly: true });
   } catch (error) {
-    if (!(error instanceof MoveNeeded)) throw error;
+    if (!(error instanceof WouldMoveError)) throw error;
   }
   await context.requireOperator();
   return run({ actor });

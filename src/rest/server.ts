@@ -7,14 +7,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../config.js";
-import { setWebhook } from "../backend/local/catalog.js";
-import { Dispatcher, type DispatcherOptions } from "../backend/local/dispatch.js";
-import { LocalBackend } from "../backend/local/index.js";
-import { ensureSeeded } from "../backend/local/seed.js";
-import { openStore, type Db } from "../backend/local/store.js";
-import { storeFaultOf } from "../backend/local/store-faults.js";
+import type { Dispatcher, DispatcherOptions } from "../backend/local/dispatch.js";
+import { openLocalRetivo } from "../backend/local/open.js";
 import { AuthError, NotFoundError, RateLimitedError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { openStore, storeFaultOf, type Store } from "../store/index.js";
 import { createWriter } from "../writer/index.js";
 import type { Writer } from "../writer/types.js";
 import { errorReply, MethodNotAllowedError } from "./errors.js";
@@ -28,8 +25,8 @@ import { ROUTES, type Route } from "./routes.js";
 export interface RestServerOptions {
   config: Readonly<Config>;
   logger: Logger;
-  /** An open store to serve; when absent, config.dbPath is opened and closed with the server. */
-  db?: Db;
+  /** An open store to serve; when absent, the configured one is opened and closed with the server. */
+  store?: Store;
   writer?: Writer;
   now?: () => Date;
   /** Overrides for the dispatcher (tests shorten intervals or drive runOnce themselves). */
@@ -50,38 +47,31 @@ export interface RestServer {
   close(): Promise<void>;
 }
 
-const TENANTS = ["live", "test"] as const;
+const TENANTS: readonly ["live", "test"] = ["live", "test"];
 
 export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
   const { config, logger } = options;
-  const ownsDb = options.db === undefined;
-  const db = options.db ?? openStore(config.dbPath);
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? (await openStore(config));
   const writer = options.writer ?? createWriter(config.llm, logger);
   const generatedKey = config.restServer.keys.length === 0 ? generateTestKey() : undefined;
   const keyRing = new KeyRing(generatedKey ? [generatedKey] : config.restServer.keys);
   const limiter = new RateLimiter(config.restServer.ratePerMinute);
 
-  for (const tenant of TENANTS) {
-    if (ensureSeeded(db, tenant, config.seed)) logger.info({ tenant }, "seeded the data set with demo data");
-  }
   // RETIVO_WEBHOOK_URL/SECRET are the live data set's endpoint, as under `serve`; the test
   // data set only simulates deliveries and never gets a real endpoint from the environment.
-  if (config.webhook) setWebhook(db, "live", config.webhook.url, config.webhook.secret);
-  const dispatcher = new Dispatcher({
-    db,
+  const { backends, dispatcher } = await openLocalRetivo({
+    store,
+    tenants: TENANTS,
+    seed: config.seed,
+    writer,
     logger,
     outboxDir: config.outboxDir,
+    webhook: config.webhook,
     simulate: (tenantId) => tenantId === "test",
-    now: options.now,
-    ...options.dispatcher,
-    tenants: [...TENANTS],
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
-  const backends = new Map(
-    TENANTS.map((tenant) => [
-      tenant,
-      new LocalBackend({ db, tenantId: tenant, writer, logger, now: options.now, onRolledBack: (i) => dispatcher.retract(i.id) }),
-    ]),
-  );
   const openApi = buildOpenApiDocument();
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -118,11 +108,11 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
           const value = request.headers[name];
           return Array.isArray(value) ? value[0] : value;
         },
-        requireOperator: () => requireOperatorPassphrase(db, request.headers, tenant, { interventionId: id, key: label }),
+        requireOperator: () => requireOperatorPassphrase(store, request.headers, tenant, { interventionId: id, key: label }),
       });
       sendJson(response, result.status, result.body, result.headers);
     } catch (error) {
-      const reply = errorReply(storeFaultOf(error, db.name) ?? error, logger);
+      const reply = errorReply(storeFaultOf(error, config) ?? error, logger);
       // A refused request may leave its body unread; closing the connection beats reading junk as the next request.
       if (!request.complete) reply.headers.connection = "close";
       sendJson(response, reply.status, reply.body, reply.headers);
@@ -158,7 +148,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         server.closeAllConnections();
       });
       await dispatcher.stop();
-      if (ownsDb) db.close();
+      if (ownsStore) await store.close();
     },
   };
 }

@@ -7,11 +7,11 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
-import type { Db } from "../backend/local/store.js";
 import type { InterventionsBackend } from "../backend/types.js";
 import type { Config, ToolName } from "../config.js";
 import type { ApprovalGuard } from "../guard/types.js";
 import type { Logger } from "../log.js";
+import type { AuditRow } from "../store/index.js";
 import type { Writer } from "../writer/types.js";
 
 export interface ToolDeps {
@@ -21,11 +21,10 @@ export interface ToolDeps {
   logger: Logger;
   config: Readonly<Config>;
   /**
-   * The process's SQLite file, for resources and prompts (tools go through the
-   * backend): in local mode the store itself, in API mode only approvals and
-   * the audit log. Absent in servers built without a runtime.
+   * One intervention's audit trail, from the process's own log (both modes):
+   * for the intervention resource. Absent in servers built without a runtime.
    */
-  store?: { db: Db; tenantId: string };
+  auditTrail?: (interventionId: string) => Promise<AuditRow[]>;
 }
 
 export type RequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;

@@ -6,9 +6,8 @@
  * even accept one.
  */
 import { z } from "zod";
-import type { GuardedAction } from "../guard/types.js";
 import { StatusSchema, type Status } from "../api/schemas.js";
-import { planTransition } from "../backend/local/lifecycle.js";
+import { planTransition, targetOf, type GuardedAction } from "../domain/status-machine.js";
 import type { ToolCall, ToolOutput } from "./define.js";
 import { guardSessionFor } from "./guard-session.js";
 
@@ -28,14 +27,13 @@ export const guardedResultSchema = z.object({
 });
 export type GuardedResult = z.infer<typeof guardedResultSchema>;
 
-const TARGET: Record<GuardedAction, Status> = { approve: "approved", rollback: "rolled_back" };
 const TOOL: Record<GuardedAction, string> = { approve: "approve_intervention", rollback: "rollback_intervention" };
 
 export async function runGuarded(action: GuardedAction, id: string, reason: string | undefined, call: ToolCall): Promise<ToolOutput<GuardedResult>> {
   const { guard } = call.deps;
   const current = await call.deps.backend.get(id, { signal: call.signal });
-  if (current.status === TARGET[action]) {
-    const by = guard.releasedBy(action, id);
+  if (current.status === targetOf(action)) {
+    const by = await guard.releasedBy(action, id);
     const how = by ? `: approved by ${by.decidedBy} (approval ${by.approvalId}) and executed at ${by.executedAt}` : "; nothing to do";
     return { structured: { id, status: current.status }, text: `${id} is ${current.status}${how}.` };
   }

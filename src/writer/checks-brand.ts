@@ -6,7 +6,7 @@
  * that render as nothing.
  */
 import type { QualityCheck } from "../api/schemas.js";
-import type { MessagePolicy } from "../backend/local/catalog.js";
+import type { MessagePolicy } from "../domain/catalog.js";
 import { CHECK, check } from "./checks-common.js";
 import { findEmoji, findLinks, findMarkup, hostAllowed, hostOf } from "./text-scan.js";
 import { hiddenCharacters } from "../text/sanitize.js";

@@ -7,7 +7,7 @@
  * checks verify the body, whoever wrote it.
  */
 import type { QualityCheck } from "../api/schemas.js";
-import type { MessagePolicy } from "../backend/local/catalog.js";
+import type { MessagePolicy } from "../domain/catalog.js";
 import { CHECK, check, containsLoosely, type CheckName, type DraftText } from "./checks-common.js";
 import { findCommercialTokens, findNumbers, findOfferWords } from "./text-scan.js";
 

@@ -6,7 +6,7 @@
  * the quality checks then verify the body as it will be sent.
  */
 import type { Channel } from "../api/schemas.js";
-import type { MessagePolicy } from "../backend/local/catalog.js";
+import type { MessagePolicy } from "../domain/catalog.js";
 
 function footerText(channel: Channel, policy: MessagePolicy | null, generated: boolean): string {
   const parts: string[] = [];

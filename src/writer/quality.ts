@@ -4,7 +4,7 @@
  * calls a model, so the same text and input always give the same verdict.
  */
 import type { Channel, QualityCheck, QualityChecks } from "../api/schemas.js";
-import type { MessagePolicy } from "../backend/local/catalog.js";
+import type { MessagePolicy } from "../domain/catalog.js";
 import { brandLimitChecks } from "./checks-brand.js";
 import { CHECK, check, escapeRegExp, mentionsTerm, type DraftText } from "./checks-common.js";
 import { complianceChecks } from "./checks-compliance.js";

@@ -8,7 +8,7 @@
  * Every candidate is checked before it is returned: the first that passes all
  * checks wins, so brand words to avoid or a long offer never make it flag.
  */
-import type { Offer } from "../backend/local/catalog.js";
+import type { Offer } from "../domain/catalog.js";
 import { withFooter } from "./footer.js";
 import { failingErrors, runQualityChecks } from "./quality.js";
 import { loadPrompt, PromptTemplateError, render, sha256Hex, type PromptFile } from "./prompts.js";

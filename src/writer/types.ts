@@ -5,7 +5,7 @@
  * quality.ts before it is stored.
  */
 import type { Channel, Provenance, QualityCheck, QualityChecks } from "../api/schemas.js";
-import type { BrandContext, MessagePolicy, Offer } from "../backend/local/catalog.js";
+import type { BrandContext, MessagePolicy, Offer } from "../domain/catalog.js";
 
 /** Only what a message may use. No email address, no company internals. */
 export interface WriterInput {

@@ -265,7 +265,7 @@ export function defineContractCases(name: string, makeHarness: () => Promise<Con
       it("flags, and refuses to approve, an intervention whose user opted out after it was planned", async () => {
         const { spareUserId, playbookId, channel } = h.fixtures;
         const { id } = await backend.create({ user_id: spareUserId, playbook_id: playbookId, channel });
-        h.optOut(spareUserId);
+        await h.optOut(spareUserId);
         const flagged = await backend.get(id);
         expect(flagged.flagged).toBe(true);
         expect(flagged.flag_reason).toContain(`consent: ${spareUserId} opted out after this was planned`);

@@ -9,8 +9,7 @@ import { join } from "node:path";
 import type { Channel } from "../../src/api/schemas.js";
 import { CHANNELS } from "../../src/api/schemas.js";
 import type { InterventionsBackend } from "../../src/backend/types.js";
-import { getCustomer, listPlaybooks, searchCustomerIds } from "../../src/backend/local/catalog.js";
-import type { Db } from "../../src/backend/local/store.js";
+import type { Store } from "../../src/store/index.js";
 
 export interface ContractFixtures {
   /** A customer who can receive messages (not opted out, not paused). */
@@ -29,17 +28,19 @@ export interface ContractHarness {
   /** Runs the dispatcher once: approved interventions that are due are sent and (simulated) delivered. */
   deliverDue(): Promise<void>;
   /** The product reports that this user opted out (as the store records it: consent.ts). */
-  optOut(userId: string): void;
+  optOut(userId: string): Promise<void>;
   close(): Promise<void>;
 }
 
-export function fixturesFrom(db: Db, tenantId: string): ContractFixtures {
-  const [userId, spareUserId] = searchCustomerIds(db, tenantId, "", 500).filter((id) => {
-    const customer = getCustomer(db, tenantId, id)!;
-    return !customer.opted_out && !customer.paused;
-  });
-  const playbook = listPlaybooks(db, tenantId, true).find((p) => p.constraints.channels.length < CHANNELS.length) ??
-    listPlaybooks(db, tenantId, true)[0];
+export async function fixturesFrom(store: Store, tenantId: string): Promise<ContractFixtures> {
+  const deliverable: string[] = [];
+  for (const id of await store.catalog.searchCustomerIds(tenantId, "", 500)) {
+    const customer = (await store.catalog.customer(tenantId, id))!;
+    if (!customer.opted_out && !customer.paused) deliverable.push(id);
+  }
+  const [userId, spareUserId] = deliverable;
+  const active = await store.catalog.playbooks(tenantId, true);
+  const playbook = active.find((p) => p.constraints.channels.length < CHANNELS.length) ?? active[0];
   if (!userId || !spareUserId || !playbook) throw new Error(`the seeded '${tenantId}' data set has no deliverable customer or active playbook`);
   return {
     userId,

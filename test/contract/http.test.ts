@@ -5,11 +5,10 @@
  */
 import { join } from "node:path";
 import { HttpBackend } from "../../src/backend/http.js";
-import { setCustomerConsent } from "../../src/backend/local/consent.js";
-import { openStore } from "../../src/backend/local/store.js";
 import { parseConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { startRestServer } from "../../src/rest/server.js";
+import { openStore } from "../../src/store/index.js";
 import { defineContractCases } from "./cases.js";
 import { fixturesFrom, tempDir } from "./harness.js";
 
@@ -25,22 +24,22 @@ defineContractCases("HttpBackend over the REST server", async () => {
     RETIVO_API_RATE_PER_MINUTE: "100000",
   });
   const logger = silentLogger();
-  const db = openStore(config.dbPath);
-  const server = await startRestServer({ config, logger, db, startDispatcher: false });
+  const store = await openStore(config);
+  const server = await startRestServer({ config, logger, store, startDispatcher: false });
   const backend = new HttpBackend({ apiUrl: server.url, apiKey: KEY, logger, timeoutMs: 10_000 });
   return {
     backend,
-    fixtures: fixturesFrom(db, "test"),
+    fixtures: await fixturesFrom(store, "test"),
     deliverDue: async () => {
       await server.dispatcher.runOnce();
     },
-    optOut: (userId) => {
-      setCustomerConsent(db, "test", userId, { opted_out: true });
+    optOut: async (userId) => {
+      await store.catalog.setCustomerConsent("test", userId, { opted_out: true }, new Date());
     },
     async close() {
       await backend.close();
       await server.close();
-      db.close();
+      await store.close();
       dir.remove();
     },
   };

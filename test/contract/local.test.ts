@@ -3,13 +3,10 @@
  * serving the 'test' data set with simulated deliveries as the REST server does.
  */
 import { join } from "node:path";
-import { LocalBackend } from "../../src/backend/local/index.js";
-import { Dispatcher } from "../../src/backend/local/dispatch.js";
-import { ensureSeeded } from "../../src/backend/local/seed.js";
-import { setCustomerConsent } from "../../src/backend/local/consent.js";
-import { openStore } from "../../src/backend/local/store.js";
+import { openLocalRetivo } from "../../src/backend/local/open.js";
 import { parseConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
+import { openStore } from "../../src/store/index.js";
 import { createWriter } from "../../src/writer/index.js";
 import { defineContractCases } from "./cases.js";
 import { fixturesFrom, tempDir } from "./harness.js";
@@ -18,29 +15,30 @@ defineContractCases("LocalBackend", async () => {
   const dir = tempDir();
   const config = parseConfig([], { RETIVO_DB: join(dir.path, "local.db"), RETIVO_LLM: "template", RETIVO_DATA_DIR: dir.path });
   const logger = silentLogger();
-  const db = openStore(config.dbPath);
-  ensureSeeded(db, "test", config.seed);
-  const dispatcher = new Dispatcher({ db, logger, outboxDir: join(dir.path, "outbox"), tenants: ["test"], simulate: (t) => t === "test" });
-  const backend = new LocalBackend({
-    db,
-    tenantId: "test",
+  const store = await openStore(config);
+  const { backends, dispatcher } = await openLocalRetivo({
+    store,
+    tenants: ["test"],
+    seed: config.seed,
     writer: createWriter(config.llm, logger),
     logger,
-    onRolledBack: (i) => dispatcher.retract(i.id),
+    outboxDir: join(dir.path, "outbox"),
+    simulate: (t) => t === "test",
   });
+  const backend = backends.get("test")!;
   return {
     backend,
-    fixtures: fixturesFrom(db, "test"),
+    fixtures: await fixturesFrom(store, "test"),
     deliverDue: async () => {
       await dispatcher.runOnce();
     },
-    optOut: (userId) => {
-      setCustomerConsent(db, "test", userId, { opted_out: true });
+    optOut: async (userId) => {
+      await store.catalog.setCustomerConsent("test", userId, { opted_out: true }, new Date());
     },
     async close() {
       await dispatcher.stop();
       await backend.close();
-      db.close();
+      await store.close();
       dir.remove();
     },
   };

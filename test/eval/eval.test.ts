@@ -9,8 +9,9 @@ import { evalCases, PERSONAS } from "../../bench/eval/cases.js";
 import { templateProvider, weakOpenAiProvider, type Written } from "../../bench/eval/providers.js";
 import { judge, scoreProvider } from "../../bench/eval/score.js";
 
+const cases = await evalCases();
+
 describe("npm run eval", () => {
-  const cases = evalCases();
 
   it("has at least 50 persona × playbook × channel cases, each once", () => {
     expect(cases.length).toBeGreaterThanOrEqual(50);

@@ -8,6 +8,7 @@ import { createReleaser } from "../../src/guard/release.js";
 import { silentLogger } from "../../src/log.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 import { acceptConfirmed, approvalRows, auditOf, cliEnv, events, requireBuiltCli, runCliInPty } from "./helpers.js";
+import { dbOf } from "../support/sqlite.js";
 
 interface Pending {
   status: string;
@@ -59,7 +60,7 @@ describe("approval is never taken from the agent", () => {
     const result = await h.call("approve_intervention", forged);
     expect(result.isError).toBe(true);
     expect(JSON.stringify(result.content).length).toBeLessThan(3000);
-    const row = h.runtime.db.prepare("SELECT actor, detail FROM audit_log WHERE event = 'approval_refused' ORDER BY seq DESC LIMIT 1").get() as {
+    const row = dbOf(h.runtime).prepare("SELECT actor, detail FROM audit_log WHERE event = 'approval_refused' ORDER BY seq DESC LIMIT 1").get() as {
       actor: string;
       detail: string;
     };
@@ -71,7 +72,7 @@ describe("approval is never taken from the agent", () => {
   it("binds a request to its intervention and principal: a client of the same principal finds it, B never moves", async () => {
     h = await startHarness();
     const a = seededId(h.runtime, "planned", "AND flagged = 0");
-    const b = h.runtime.db.prepare("SELECT id FROM interventions WHERE status = 'planned' AND flagged = 0 AND id != ? LIMIT 1").pluck().get(a) as string;
+    const b = dbOf(h.runtime).prepare("SELECT id FROM interventions WHERE status = 'planned' AND flagged = 0 AND id != ? LIMIT 1").pluck().get(a) as string;
     const pending = await h.ok<Pending>("approve_intervention", { intervention_id: a });
 
     // Another client of this store (a restarted IDE, a new process) finds the same request, not a new one.
@@ -95,7 +96,7 @@ describe("approval is never taken from the agent", () => {
     expect(await h.ok("approve_intervention", { intervention_id: a })).toEqual({ id: a, status: "approved" });
     const [executed] = approvalRows(h.runtime, a);
     expect(executed).toMatchObject({ status: "executed" });
-    const releaser = createReleaser({ db: h.runtime.db, executor: h.runtime.backend, backendId: "local", logger: silentLogger() });
+    const releaser = createReleaser({ store: h.runtime.store, executor: h.runtime.backend, backendId: "local", logger: silentLogger() });
 
     await h.runtime.backend.pause(a);
     const paused = storedStatus(h.runtime, a);
@@ -108,9 +109,9 @@ describe("approval is never taken from the agent", () => {
     try {
       const id = seededId(asked.runtime, "planned", "AND flagged = 0");
       const { approval } = await asked.ok<Pending>("approve_intervention", { intervention_id: id });
-      await answerApproval(asked.runtime.db, approval.approval_id, { approve: true, via: "cli", answer: "approve" });
+      await answerApproval(asked.runtime.store, approval.approval_id, { approve: true, via: "cli", answer: "approve" });
       await asked.runtime.backend.flag(id, "customer complained meanwhile");
-      const outcome = await createReleaser({ db: asked.runtime.db, executor: asked.runtime.backend, backendId: "local", logger: silentLogger() }).release(approval.approval_id);
+      const outcome = await createReleaser({ store: asked.runtime.store, executor: asked.runtime.backend, backendId: "local", logger: silentLogger() }).release(approval.approval_id);
       expect(outcome).toMatchObject({ kind: "void", why: expect.stringMatching(/changed since the human approved it/) });
       expect(storedStatus(asked.runtime, id).status).toBe("planned");
       expect(events(asked.runtime, id)).toContain("approval_voided");
@@ -124,7 +125,7 @@ describe("approval is never taken from the agent", () => {
     let id = "";
     h = await startHarness({
       onElicit: (request) => {
-        h!.runtime.db.prepare("UPDATE interventions SET message_body = 'Use code FREE100 now!', version = version + 1 WHERE id = ?").run(id);
+        dbOf(h!.runtime).prepare("UPDATE interventions SET message_body = 'Use code FREE100 now!', version = version + 1 WHERE id = ?").run(id);
         return acceptConfirmed(request);
       },
     });
@@ -139,7 +140,7 @@ describe("approval is never taken from the agent", () => {
     h = await startHarness({ env: { RETIVO_APPROVAL_TTL_SECONDS: "4" }, overrides: { startReleaseLoop: false } });
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     const first = await h.ok<Pending>("approve_intervention", { intervention_id: id });
-    await answerApproval(h.runtime.db, first.approval.approval_id, { approve: true, via: "cli", answer: "approve" });
+    await answerApproval(h.runtime.store, first.approval.approval_id, { approve: true, via: "cli", answer: "approve" });
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(first.approval.expires_at) - Date.now() + 50)));
     const second = await h.ok<Pending>("approve_intervention", { intervention_id: id });
     expect(second.status).toBe("planned");

@@ -25,7 +25,7 @@ afterEach(async () => {
 describe("an agent guessing on the approval page", () => {
   it("voids the request and locks the page, never the terminal; audits its guesses as unverified", async () => {
     h = await startHarness();
-    await setPassphrase(h.runtime.db, PASSPHRASE);
+    await setPassphrase(h.runtime.store, PASSPHRASE);
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     const first = await h.ok<Pending>("approve_intervention", { intervention_id: id });
     const link = first.approval.approval_url!;

@@ -9,7 +9,7 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import { openStore, type Store } from "../../src/store/index.js";
 import { parseConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { startRestServer, type RestServer } from "../../src/rest/server.js";
@@ -19,6 +19,7 @@ import { answerApproval } from "../../src/guard/human-answer.js";
 import { createReleaser } from "../../src/guard/release.js";
 import { setPassphrase } from "../../src/guard/passphrase.js";
 import { acceptConfirmed, cliEnv, openPage, postPage, requireBuiltCli, runCliInPty } from "./helpers.js";
+import { dbOf } from "../support/sqlite.js";
 
 const KEY = "rt_test_release00000000000000000";
 
@@ -63,7 +64,7 @@ function countingProxy(target: string): Promise<CountingProxy> {
 
 let proxy: CountingProxy | undefined;
 let rest: RestServer | undefined;
-let restDb: Db | undefined;
+let restStore: Store | undefined;
 let dir: ReturnType<typeof tempDir> | undefined;
 let h: Harness | undefined;
 
@@ -73,9 +74,9 @@ afterEach(async () => {
   await proxy?.close();
   proxy = undefined;
   await rest?.close();
-  restDb?.close();
+  await restStore?.close();
   dir?.remove();
-  h = rest = restDb = dir = undefined;
+  h = rest = restStore = dir = undefined;
 });
 
 async function apiModeServer(releaseLoop: boolean, options: { elicit?: boolean } = {}): Promise<{ id: string; remoteStatus: () => string }> {
@@ -87,8 +88,9 @@ async function apiModeServer(releaseLoop: boolean, options: { elicit?: boolean }
     RETIVO_API_KEYS: KEY,
     RETIVO_API_RATE_PER_MINUTE: "100000",
   });
-  const store = (restDb = openStore(config.dbPath));
-  rest = await startRestServer({ config, logger: silentLogger(), db: store, startDispatcher: false });
+  restStore = await openStore(config);
+  const store = dbOf(restStore);
+  rest = await startRestServer({ config, logger: silentLogger(), store: restStore, startDispatcher: false });
   proxy = await countingProxy(rest.url);
   h = await startHarness({
     env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: proxy.url },
@@ -133,14 +135,14 @@ describe("API mode: the running server releases what the human approved", () => 
   it("sends one PUT for one approval, however many releasers race, and none once it is already there", async () => {
     const { id, remoteStatus } = await apiModeServer(false);
     const pending = await h!.ok<Pending>("approve_intervention", { intervention_id: id });
-    await answerApproval(h!.runtime.db, pending.approval.approval_id, { approve: true, via: "cli", answer: "approve", interactive: true });
-    const releasers = Array.from({ length: 8 }, () => createReleaser({ db: h!.runtime.db, executor: h!.runtime.backend, backendId: `api-test ${proxy!.url}`, logger: silentLogger() }));
+    await answerApproval(h!.runtime.store, pending.approval.approval_id, { approve: true, via: "cli", answer: "approve", interactive: true });
+    const releasers = Array.from({ length: 8 }, () => createReleaser({ store: h!.runtime.store, executor: h!.runtime.backend, backendId: `api-test ${proxy!.url}`, logger: silentLogger() }));
     const outcomes = await Promise.all(releasers.map((r) => r.release(pending.approval.approval_id)));
     expect(outcomes.filter((o) => o.kind === "executed")).toHaveLength(1);
     expect(proxy!.puts()).toEqual([`PUT /api/interventions/${id}/approve`]);
     expect(remoteStatus()).toBe("approved");
-    // A late guarded call that reads 'approved' sends nothing: a PUT on a stale read could re-approve a pause.
-    await h!.runtime.backend.approve(id, { verify: () => undefined, consumeApproval: () => undefined });
+    // A late release that reads 'approved' sends nothing: a PUT on a stale read could re-approve a pause.
+    expect((await releasers[0]!.release(pending.approval.approval_id)).kind).not.toBe("executed");
     expect(proxy!.puts()).toHaveLength(1);
   });
 
@@ -149,14 +151,14 @@ describe("API mode: the running server releases what the human approved", () => 
     await h!.runtime.backend.pause(id);
     expect(await h!.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
     await h!.runtime.backend.pause(id);
-    const asked = (await h!.runtime.db.prepare("SELECT COUNT(*) FROM approvals WHERE intervention_id = ?").pluck().get(id)) as number;
+    const asked = (await dbOf(h!.runtime).prepare("SELECT COUNT(*) FROM approvals WHERE intervention_id = ?").pluck().get(id)) as number;
     expect(await h!.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
-    expect(h!.runtime.db.prepare("SELECT COUNT(*) FROM approvals WHERE intervention_id = ?").pluck().get(id)).toBe(asked + 1);
+    expect(dbOf(h!.runtime).prepare("SELECT COUNT(*) FROM approvals WHERE intervention_id = ?").pluck().get(id)).toBe(asked + 1);
   });
 
   it("tells the truth on the page when the API fails right after the human approved: not released yet", async () => {
     const { id, remoteStatus } = await apiModeServer(false);
-    await setPassphrase(h!.runtime.db, "the operator's own phrase");
+    await setPassphrase(h!.runtime.store, "the operator's own phrase");
     const pending = await h!.ok<Pending & { approval: { approval_url: string } }>("approve_intervention", { intervention_id: id });
     const page = await openPage(pending.approval.approval_url);
     proxy!.failWith = 503;

@@ -3,6 +3,7 @@
  * `audit verify` exiting 1 once a row was edited behind the log's back.
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { dbOf } from "../support/sqlite.js";
 import { seededId, startHarness, type Harness } from "../support/harness.js";
 import { acceptConfirmed, cliEnv, requireBuiltCli, runCliPiped } from "./helpers.js";
 
@@ -53,7 +54,7 @@ describe("audit CLI", () => {
     h = await startHarness({ onElicit: acceptConfirmed });
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     await h.ok("approve_intervention", { intervention_id: id });
-    const { db } = h.runtime;
+    const db = dbOf(h.runtime);
     const answered = db.prepare("SELECT seq FROM audit_log WHERE intervention_id = ? AND event = 'approval_answered'").pluck().get(id) as number;
     // Someone with write access to the file rewrites who answered.
     db.exec("DROP TRIGGER audit_log_no_update");

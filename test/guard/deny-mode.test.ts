@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 import { approvalRows, events } from "./helpers.js";
+import { dbOf } from "../support/sqlite.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -26,7 +27,7 @@ describe("RETIVO_APPROVAL=deny", () => {
     expect(message).toMatch(/REST server \(`retivo-mcp api`\) or the Retivo dashboard/);
     expect(message).not.toMatch(/approvals approve/);
     expect(approvalRows(h.runtime, id)).toEqual([]);
-    expect(h.runtime.db.prepare("SELECT COUNT(*) FROM approvals").pluck().get()).toBe(0);
+    expect(dbOf(h.runtime).prepare("SELECT COUNT(*) FROM approvals").pluck().get()).toBe(0);
     expect(storedStatus(h.runtime, id)).toEqual(before);
     expect(events(h.runtime, id)).toEqual(["approval_refused"]);
   });

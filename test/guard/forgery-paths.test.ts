@@ -16,6 +16,7 @@ import { seededId, startHarness, storedStatus, type Harness } from "../support/h
 import { MCP_HEADERS, rawRequest, startHttpHarness, type HttpHarness } from "../transport/helpers.js";
 import { acceptEverything } from "../support/harness.js";
 import { approvalRows, auditOf, openPage, postPage } from "./helpers.js";
+import { dbOf } from "../support/sqlite.js";
 
 interface Pending {
   status: string;
@@ -68,7 +69,7 @@ describe("no approval without a human's proof", () => {
 
   it("makes a denial final only when it is proven: an unverified page deny, or a piped CLI deny, lets the agent ask again", async () => {
     h = await startHarness();
-    await setPassphrase(h.runtime.db, "the operator's own phrase");
+    await setPassphrase(h.runtime.store, "the operator's own phrase");
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     const first = await h.ok<Pending>("approve_intervention", { intervention_id: id });
     const page = await openPage(first.approval!.approval_url!);
@@ -81,14 +82,14 @@ describe("no approval without a human's proof", () => {
     expect(JSON.stringify(again)).not.toContain("do not resend");
 
     // With the passphrase, the denial is the operator's and final for this version.
-    const proven = await answerApproval(h.runtime.db, again.approval!.approval_id, { approve: false, via: "cli", answer: "deny", note: "no", interactive: true, passphrase: "the operator's own phrase" });
+    const proven = await answerApproval(h.runtime.store, again.approval!.approval_id, { approve: false, via: "cli", answer: "deny", note: "no", interactive: true, passphrase: "the operator's own phrase" });
     expect(proven).toMatchObject({ ok: true, row: { answer: "deny", decided_by: "human:cli" } });
     expect(await h.fails("approve_intervention", { intervention_id: id })).toMatch(/A human denied this approve/);
   });
 
   it("records every checked wrong passphrase in full, however many empty posts came first", async () => {
     h = await startHarness();
-    await setPassphrase(h.runtime.db, "the operator's own phrase");
+    await setPassphrase(h.runtime.store, "the operator's own phrase");
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     const { approval } = await h.ok<Pending>("approve_intervention", { intervention_id: id });
     const url = approval!.approval_url!;
@@ -104,9 +105,9 @@ describe("no approval without a human's proof", () => {
     h = await startHarness({ overrides: { startReleaseLoop: false } });
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     const { approval } = await h.ok<Pending>("approve_intervention", { intervention_id: id });
-    h.runtime.db.prepare("UPDATE approvals SET backend_mode = 'api-test https://retivo.example' WHERE id = ?").run(approval!.approval_id);
-    await answerApproval(h.runtime.db, approval!.approval_id, { approve: true, via: "cli", answer: "approve", interactive: true });
-    const releaser = createReleaser({ db: h.runtime.db, executor: h.runtime.backend, backendId: "local", logger: silentLogger() });
+    dbOf(h.runtime).prepare("UPDATE approvals SET backend_mode = 'api-test https://retivo.example' WHERE id = ?").run(approval!.approval_id);
+    await answerApproval(h.runtime.store, approval!.approval_id, { approve: true, via: "cli", answer: "approve", interactive: true });
+    const releaser = createReleaser({ store: h.runtime.store, executor: h.runtime.backend, backendId: "local", logger: silentLogger() });
     expect(await releaser.releaseAll()).toEqual([]);
     expect((await releaser.release(approval!.approval_id)).kind).toBe("not_approved");
     expect(approvalRows(h.runtime, id)[0]!.status).toBe("approved");
@@ -117,7 +118,7 @@ describe("no approval without a human's proof", () => {
     h = await startHarness({ clientName: "n".repeat(50_000) });
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     await h.ok("approve_intervention", { intervention_id: id });
-    const row = h.runtime.db.prepare("SELECT client_name, display FROM approvals WHERE intervention_id = ?").get(id) as { client_name: string };
+    const row = dbOf(h.runtime).prepare("SELECT client_name, display FROM approvals WHERE intervention_id = ?").get(id) as { client_name: string };
     expect(row.client_name.length).toBeLessThanOrEqual(100);
     const details = auditOf(h.runtime, id).map((e) => JSON.stringify(e.detail).length);
     expect(Math.max(...details)).toBeLessThan(1000);

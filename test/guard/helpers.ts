@@ -9,6 +9,7 @@ import { request } from "node:http";
 import { join, resolve } from "node:path";
 import type { ElicitRequest, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Runtime } from "../../src/runtime.js";
+import { dbOf } from "../support/sqlite.js";
 
 export const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
 
@@ -25,7 +26,7 @@ export interface AuditEntry {
 }
 
 export function auditOf(runtime: Runtime, interventionId: string): AuditEntry[] {
-  const rows = runtime.db
+  const rows = dbOf(runtime)
     .prepare("SELECT seq, event, actor, intervention_id, detail FROM audit_log WHERE intervention_id = ? ORDER BY seq")
     .all(interventionId) as Array<Omit<AuditEntry, "detail"> & { detail: string }>;
   return rows.map((row) => ({ ...row, detail: JSON.parse(row.detail) as Record<string, unknown> }));
@@ -36,7 +37,7 @@ export function events(runtime: Runtime, interventionId: string): string[] {
 }
 
 export function approvalRows(runtime: Runtime, interventionId: string): Array<{ id: string; status: string; executed_at: string | null; channel: string; principal: string; outcome: string | null }> {
-  return runtime.db.prepare("SELECT * FROM approvals WHERE intervention_id = ? ORDER BY created_at").all(interventionId) as never;
+  return dbOf(runtime).prepare("SELECT * FROM approvals WHERE intervention_id = ? ORDER BY created_at").all(interventionId) as never;
 }
 
 /** The form answers of a scripted human. */

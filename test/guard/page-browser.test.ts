@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setPassphrase } from "../../src/guard/passphrase.js";
 import { chromiumPath, launchBrowser, NO_BROWSER, screenshotPath } from "../support/browser.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
+import { dbOf } from "../support/sqlite.js";
 
 const PASSPHRASE = "a phrase only the operator knows";
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
@@ -87,10 +88,10 @@ async function checkState(url: string, state: string, expectations: (page: Page)
 describe.skipIf(!chromiumPath)("the approval page in Chromium", () => {
   it("shows verdict, subject, recipient and expiry first, for a clean approval, a flagged one and a rollback", async () => {
     h = await startHarness();
-    await setPassphrase(h.runtime.db, PASSPHRASE);
-    const clean = h.runtime.db.prepare("SELECT id FROM interventions WHERE status = 'planned' AND flagged = 0 AND channel = 'email' AND subject IS NOT NULL ORDER BY seq DESC LIMIT 1").pluck().get() as string;
+    await setPassphrase(h.runtime.store, PASSPHRASE);
+    const clean = dbOf(h.runtime).prepare("SELECT id FROM interventions WHERE status = 'planned' AND flagged = 0 AND channel = 'email' AND subject IS NOT NULL ORDER BY seq DESC LIMIT 1").pluck().get() as string;
     const flagged = seededId(h.runtime, "planned", "AND flagged = 1 AND flag_reason LIKE 'avoid_terms:%'");
-    const delivered = h.runtime.db.prepare("SELECT id FROM interventions WHERE status = 'delivered' AND channel = 'email' ORDER BY seq DESC LIMIT 1").pluck().get() as string;
+    const delivered = dbOf(h.runtime).prepare("SELECT id FROM interventions WHERE status = 'delivered' AND channel = 'email' ORDER BY seq DESC LIMIT 1").pluck().get() as string;
 
     await checkState(await requestFor("approve_intervention", clean), "clean", async (page) => {
       await expect.poll(() => page.locator("[aria-label=Verdict]").innerText()).toMatch(/Every required quality check passed; not flagged/);
@@ -123,7 +124,7 @@ describe.skipIf(!chromiumPath)("the approval page in Chromium", () => {
 
   it("keeps what was typed after a wrong passphrase, approves with the right one, and then shows only what happened", async () => {
     h = await startHarness();
-    await setPassphrase(h.runtime.db, PASSPHRASE);
+    await setPassphrase(h.runtime.store, PASSPHRASE);
     const id = seededId(h.runtime, "planned", "AND flagged = 1 AND flag_reason LIKE 'avoid_terms:%'");
     const url = await requestFor("approve_intervention", id);
     const page = await pageAt(url, "phone");
@@ -161,7 +162,7 @@ describe.skipIf(!chromiumPath)("the approval page in Chromium", () => {
 
   it("counts the expiry down and disables the buttons once it passed; an expired link says so", async () => {
     h = await startHarness({ env: { RETIVO_APPROVAL_TTL_SECONDS: "5" } });
-    await setPassphrase(h.runtime.db, PASSPHRASE);
+    await setPassphrase(h.runtime.store, PASSPHRASE);
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     const url = await requestFor("approve_intervention", id);
     const page = await pageAt(url, "desktop");

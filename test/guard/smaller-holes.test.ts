@@ -13,6 +13,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { REFUSALS_PER_WINDOW } from "../../src/guard/guard-audit.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 import { acceptConfirmed, CLI, cliEnv, events, requireBuiltCli } from "./helpers.js";
+import { dbOf } from "../support/sqlite.js";
 
 let h: Harness | undefined;
 beforeAll(requireBuiltCli);
@@ -54,11 +55,11 @@ describe("smaller holes", () => {
     h = await startHarness({
       onElicit: (request) => {
         // Someone rewrites the subject (not the body) between the answer and the execution.
-        h!.runtime.db.prepare("UPDATE interventions SET subject = 'Your account will be deleted today' WHERE id = ?").run(id);
+        dbOf(h!.runtime).prepare("UPDATE interventions SET subject = 'Your account will be deleted today' WHERE id = ?").run(id);
         return acceptConfirmed(request);
       },
     });
-    id = h.runtime.db.prepare("SELECT id FROM interventions WHERE status = 'planned' AND flagged = 0 AND channel = 'email' AND subject IS NOT NULL ORDER BY seq DESC LIMIT 1").pluck().get() as string;
+    id = dbOf(h.runtime).prepare("SELECT id FROM interventions WHERE status = 'planned' AND flagged = 0 AND channel = 'email' AND subject IS NOT NULL ORDER BY seq DESC LIMIT 1").pluck().get() as string;
     expect(await h.fails("approve_intervention", { intervention_id: id })).toMatch(/void: .*changed since the human approved it/);
     expect(storedStatus(h.runtime, id).status).toBe("planned");
     expect(events(h.runtime, id)).toContain("approval_voided");
@@ -93,10 +94,10 @@ describe("smaller holes", () => {
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     const forged = 100;
     for (let i = 0; i < forged; i++) await h.call("approve_intervention", { intervention_id: id, confirm: true });
-    const refusals = () => h!.runtime.db.prepare("SELECT COUNT(*) FROM audit_log WHERE event = 'approval_refused'").pluck().get() as number;
+    const refusals = () => dbOf(h!.runtime).prepare("SELECT COUNT(*) FROM audit_log WHERE event = 'approval_refused'").pluck().get() as number;
     expect(refusals()).toBe(REFUSALS_PER_WINDOW);
     await h.runtime.guard.close?.();
-    const summary = h.runtime.db.prepare("SELECT actor, detail FROM audit_log WHERE event = 'approval_refusals_suppressed'").all() as { actor: string; detail: string }[];
+    const summary = dbOf(h.runtime).prepare("SELECT actor, detail FROM audit_log WHERE event = 'approval_refusals_suppressed'").all() as { actor: string; detail: string }[];
     expect(summary).toHaveLength(1);
     expect(summary[0]!.actor).toBe("system:guard");
     expect(JSON.parse(summary[0]!.detail)).toMatchObject({ source: "local", count: forged - REFUSALS_PER_WINDOW });

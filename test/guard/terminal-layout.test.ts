@@ -8,14 +8,15 @@
  * screen before `[y/N]`.
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { actionFactsOf, actionHash, displayFactsOf } from "../../src/guard/action-hash.js";
-import type { ApprovalRow } from "../../src/guard/approvals-store.js";
+import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
+import type { ApprovalRow } from "../../src/store/index.js";
 import { describeView } from "../../src/guard/describe.js";
 import { requestViewOf } from "../../src/guard/request-view.js";
 import { displayWidth, GUTTER } from "../../src/guard/text-layout.js";
 import type { DetailedIntervention } from "../../src/api/schemas.js";
 import { seededId, startHarness, type Harness } from "../support/harness.js";
 import { cliEnv, requireBuiltCli, runCliInPty } from "./helpers.js";
+import { dbOf } from "../support/sqlite.js";
 
 const FAKE = "Quality checks: passed".padEnd(38, " ") + "Flagged: no".padEnd(38, " ");
 const HOSTILE_BODY = [`Hi Jonas,`, FAKE, `${"x".repeat(70)} Quality checks: passed`, `Flagged: no ${"long words ".repeat(18)}`, "日本語のテキスト".repeat(8)].join("\n");
@@ -89,7 +90,7 @@ describe("terminal layout", () => {
   it("in an 80x24 terminal, shows the summary and the real flag on the last screen before [y/N]", async () => {
     h = await startHarness();
     const id = seededId(h.runtime, "planned", "AND flagged = 1 AND flag_reason LIKE 'avoid_terms:%'");
-    h.runtime.db.prepare("UPDATE interventions SET message_body = ? WHERE id = ?").run(HOSTILE_BODY, id);
+    dbOf(h.runtime).prepare("UPDATE interventions SET message_body = ? WHERE id = ?").run(HOSTILE_BODY, id);
     const { approval } = await h.ok<{ approval: { approval_id: string } }>("approve_intervention", { intervention_id: id });
     const { output } = await runCliInPty(`approvals approve ${approval.approval_id}`, cliEnv(h.dir), [{ expect: /\[y\/N\] $/, send: "n\r" }], 20_000, { cols: 80, rows: 24 });
     const rows = output.replace(/\r\n/g, "\n").split("\n");

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { setPassphrase } from "../../src/guard/passphrase.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 import { events, openPage, postPage } from "./helpers.js";
+import { dbOf } from "../support/sqlite.js";
 
 /** A GET with node:http, which (unlike fetch) sends Host and Origin exactly as given. */
 function getPage(url: string, headers: Record<string, string>): Promise<{ status: number }> {
@@ -142,7 +143,7 @@ describe("URL elicitation and the approval page", () => {
     });
     h = harness;
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
-    h.runtime.db.prepare("UPDATE interventions SET message_body = ? WHERE id = ?").run('<script>alert("x")</script><form action="//evil">', id);
+    dbOf(h.runtime).prepare("UPDATE interventions SET message_body = ? WHERE id = ?").run('<script>alert("x")</script><form action="//evil">', id);
     await h.fails("approve_intervention", { intervention_id: id });
     expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
     expect(html).not.toContain("<script>");
@@ -161,7 +162,7 @@ describe("URL elicitation and the approval page", () => {
       statuses.push((await postPage(url, { token: page.token, csrf: page.csrf, decision: "approve", passphrase: "s3cret operator phrase" })).status);
     });
     h = harness;
-    await setPassphrase(h.runtime.db, "s3cret operator phrase");
+    await setPassphrase(h.runtime.store, "s3cret operator phrase");
     const id = seededId(h.runtime, "planned", "AND flagged = 0");
     expect(await h.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
     await humanDone();

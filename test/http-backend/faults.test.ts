@@ -309,34 +309,13 @@ describe("the window the API allows", () => {
 });
 
 describe("guarded actions", () => {
-  it("verifies the current state, spends the approval, then acts", async () => {
-    const steps: string[] = [];
-    server.script(json(200, { interventions: [intervention({ id: "int_g" })] }), json(200, { id: "int_g", status: "approved" }));
-    await backend.approve("int_g", {
-      verify: (current) => steps.push(`verify:${current.status}`),
-      consumeApproval: () => steps.push("consume"),
-      actor: "human:test",
-    });
-    expect(steps).toEqual(["verify:planned", "consume"]);
-    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
-      "GET /api/interventions?limit=500",
-      "PUT /api/interventions/int_g/approve",
-    ]);
-  });
-
-  it("sends nothing when verification fails", async () => {
-    server.script(json(200, { interventions: [intervention({ id: "int_g", status: "paused" })] }));
-    await expect(
-      backend.approve("int_g", {
-        verify: () => {
-          throw new Error("changed since approval");
-        },
-        consumeApproval: () => expect.fail("must not consume"),
-      }),
-    ).rejects.toThrow("changed since approval");
-    expect(server.requests.map((r) => r.method)).toEqual(["GET"]);
+  it("approve is one PUT: reading, verifying and spending the approval are the guard's release, before it", async () => {
+    server.script(json(200, { id: "int_g", status: "approved" }));
+    expect(await backend.approve("int_g", { actor: "human:test" })).toEqual({ id: "int_g", status: "approved" });
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["PUT /api/interventions/int_g/approve"]);
   });
 });
+
 
 describe("the key", () => {
   it("reports the mode from the key prefix", () => {

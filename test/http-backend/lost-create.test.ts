@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HttpBackend } from "../../src/backend/http.js";
-import type { Db } from "../../src/backend/local/store.js";
+import type { SqliteDb } from "../support/sqlite.js";
 import { RetivoError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
 import type { RestServer } from "../../src/rest/server.js";
@@ -19,7 +19,7 @@ import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
 import { delayed, json, startFaultServer } from "./fault-server.js";
 
 let t: TestServer;
-let restDb: Db;
+let restDb: SqliteDb;
 let rest: RestServer;
 let proxy: FaultProxy;
 let fixtures: ContractFixtures;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   t = await startTestServer({ RETIVO_API_RATE_PER_MINUTE: "100000" }, { now: () => new Date(clock) });
   ({ server: rest, db: restDb } = t);
   proxy = await startFaultProxy(rest.url);
-  fixtures = fixturesFrom(restDb, "test");
+  fixtures = await fixturesFrom(t.store, "test");
 });
 afterEach(() => {
   proxy.stripIdempotencyKey(false);

@@ -8,15 +8,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { appendAudit, verifyAuditChain } from "../../src/backend/local/audit.js";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { appendAudit } from "../../src/store/ops/audit.js";
+import { openSqliteEngine } from "../../src/store/sqlite/engine.js";
+import { dbOf } from "../support/sqlite.js";
 
 const APPENDER = resolve(import.meta.dirname, "support/audit-appender.ts");
 const dirs: string[] = [];
-const open: Db[] = [];
+const open: Store[] = [];
 
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -26,10 +28,10 @@ function freshFile(): string {
   return join(dir, "retivo.db");
 }
 
-function store(path: string): Db {
-  const db = openStore(path);
-  open.push(db);
-  return db;
+async function store(path: string): Promise<Store> {
+  const opened = await openStore({ dbPath: path });
+  open.push(opened);
+  return opened;
 }
 
 function runAppender(path: string, label: string, count: number, startAt: number): Promise<void> {
@@ -47,54 +49,56 @@ const event = (actor: string, i: number) => ({ tenant_id: "live", event: "approv
 describe("audit chain", () => {
   it("stays one chain when two processes append at the same moment outside any transaction", { timeout: 60_000 }, async () => {
     const path = freshFile();
-    const db = store(path); // migrated once, before the writers start
+    const db = await store(path); // migrated once, before the writers start
     const perProcess = 300;
     const startAt = Date.now() + 2_000;
     await Promise.all([runAppender(path, "cli", perProcess, startAt), runAppender(path, "server", perProcess, startAt)]);
 
-    const verdict = verifyAuditChain(db);
+    const verdict = await db.audit.verify();
     expect(verdict).toEqual({ ok: true, rows: 2 * perProcess });
-    const forks = db.prepare("SELECT COUNT(*) FROM (SELECT prev_hash FROM audit_log GROUP BY prev_hash HAVING COUNT(*) > 1)").pluck().get();
+    const forks = dbOf(db).prepare("SELECT COUNT(*) FROM (SELECT prev_hash FROM audit_log GROUP BY prev_hash HAVING COUNT(*) > 1)").pluck().get();
     expect(forks).toBe(0);
   });
 
-  it("interleaves two connections on one file into one chain, and joins the caller's transaction", () => {
+  it("interleaves two connections on one file into one chain, and joins the change's transaction", async () => {
     const path = freshFile();
-    const [a, b] = [store(path), store(path)];
+    const [a, b] = [await store(path), await store(path)];
     for (let i = 0; i < 200; i++) {
-      appendAudit(a, event("system:a", i));
-      appendAudit(b, event("system:b", i));
+      await a.audit.append(event("system:a", i));
+      await b.audit.append(event("system:b", i));
     }
-    // Inside a transaction the append is part of it: rolled back with it, head included.
-    expect(() =>
-      a.transaction(() => {
-        appendAudit(a, event("system:a", -1));
+    // Inside a change's transaction the append is part of it: rolled back with it, head included.
+    const engine = openSqliteEngine(path);
+    await expect(
+      engine.write(async (tx) => {
+        await appendAudit(tx, event("system:a", -1));
         throw new Error("the change failed");
-      }).immediate(),
-    ).toThrow("the change failed");
-    expect(verifyAuditChain(a)).toEqual({ ok: true, rows: 400 });
-    expect(verifyAuditChain(b)).toEqual({ ok: true, rows: 400 });
+      }),
+    ).rejects.toThrow("the change failed");
+    await engine.close();
+    expect(await a.audit.verify()).toEqual({ ok: true, rows: 400 });
+    expect(await b.audit.verify()).toEqual({ ok: true, rows: 400 });
   });
 
-  it("finds rows cut off the end of the log", () => {
-    const db = store(freshFile());
-    for (let i = 0; i < 10; i++) appendAudit(db, event("system:test", i));
-    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 10 });
+  it("finds rows cut off the end of the log", async () => {
+    const db = await store(freshFile());
+    for (let i = 0; i < 10; i++) await db.audit.append(event("system:test", i));
+    expect(await db.audit.verify()).toEqual({ ok: true, rows: 10 });
 
     // Someone with write access drops the no-delete trigger and removes the last three events.
-    db.exec("DROP TRIGGER audit_log_no_delete");
-    db.prepare("DELETE FROM audit_log WHERE seq > 7").run();
-    const verdict = verifyAuditChain(db);
+    dbOf(db).exec("DROP TRIGGER audit_log_no_delete");
+    dbOf(db).prepare("DELETE FROM audit_log WHERE seq > 7").run();
+    const verdict = await db.audit.verify();
     expect(verdict).toMatchObject({ ok: false, rows: 7, brokenAt: 8 });
     expect(verdict.ok || verdict.why).toMatch(/last 3 row\(s\) were removed/);
   });
 
-  it("keeps its head forward-only and undeletable, and verifies an empty log", () => {
-    const db = store(freshFile());
-    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 0 });
-    appendAudit(db, event("system:test", 0));
-    expect(() => db.prepare("UPDATE audit_head SET seq = 0").run()).toThrow(/only moves forward/);
-    expect(() => db.prepare("DELETE FROM audit_head").run()).toThrow(/cannot be deleted/);
-    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 1 });
+  it("keeps its head forward-only and undeletable, and verifies an empty log", async () => {
+    const db = await store(freshFile());
+    expect(await db.audit.verify()).toEqual({ ok: true, rows: 0 });
+    await db.audit.append(event("system:test", 0));
+    expect(() => dbOf(db).prepare("UPDATE audit_head SET seq = 0").run()).toThrow(/only moves forward/);
+    expect(() => dbOf(db).prepare("DELETE FROM audit_head").run()).toThrow(/cannot be deleted/);
+    expect(await db.audit.verify()).toEqual({ ok: true, rows: 1 });
   });
 });

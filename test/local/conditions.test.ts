@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Customer } from "../../src/backend/local/catalog.js";
+import type { Customer } from "../../src/domain/catalog.js";
 import { countConditions, evaluateCondition, userFacts, type UserFacts } from "../../src/backend/local/conditions.js";
 
 const facts: UserFacts = {

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DryRunResponseSchema, type DryRunRequest, type Status } from "../../src/api/schemas.js";
-import { setKillSwitch, setShadowMode, type Customer, type Playbook } from "../../src/backend/local/catalog.js";
+import type { Customer, Playbook } from "../../src/domain/catalog.js";
 import { userFacts } from "../../src/backend/local/conditions.js";
-import { confidenceFor, decide } from "../../src/backend/local/decide.js";
-import { insertRow } from "../../src/backend/local/interventions-repo.js";
-import { insertCustomer, insertPlaybook } from "../../src/backend/local/seed.js";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import { confidenceFor, decide } from "../../src/backend/local/decide/index.js";
+import { insertRow } from "../../src/store/ops/interventions.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { dbOf, inWriteTx, type SqliteDb as Db } from "../support/sqlite.js";
 import { NotFoundError } from "../../src/errors.js";
 
 const TENANT = "t1";
@@ -132,25 +132,27 @@ const CUSTOMERS: Customer[] = [
 ];
 
 let dir: string;
+let store: Store;
 let db: Db;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "retivo-decide-"));
-  db = openStore(join(dir, "store.db"));
+  store = await openStore({ dbPath: join(dir, "store.db") });
+  db = dbOf(store);
   db.prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, 'Decide tests', ?)").run(TENANT, ago(24 * 400));
-  for (const p of PLAYBOOKS) insertPlaybook(db, TENANT, p);
-  for (const c of CUSTOMERS) insertCustomer(db, TENANT, c);
+  for (const p of PLAYBOOKS) await store.seed.insertPlaybook(TENANT, p);
+  for (const c of CUSTOMERS) await store.seed.insertCustomer(TENANT, c);
 });
 
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 let counter = 0;
-function addIntervention(userId: string, playbookId: string, createdAt: string, status: Status = "delivered"): void {
+async function addIntervention(userId: string, playbookId: string, createdAt: string, status: Status = "delivered"): Promise<void> {
   counter++;
-  insertRow(db, {
+  const row = {
     id: `int_test${String(counter).padStart(16, "0")}`,
     tenant_id: TENANT,
     user_id: userId,
@@ -168,26 +170,27 @@ function addIntervention(userId: string, playbookId: string, createdAt: string, 
     origin: "playbook",
     provenance: null,
     created_at: createdAt,
-  });
+  } as const;
+  await inWriteTx(store, (tx) => insertRow(tx, row));
 }
 
-function run(request: DryRunRequest) {
-  const outcome = decide(db, TENANT, request, NOW);
+async function run(request: DryRunRequest) {
+  const outcome = await decide(store, TENANT, request, NOW);
   DryRunResponseSchema.parse(outcome.response);
   return outcome;
 }
 
 describe("decide: gates", () => {
-  it("skips an unknown user with an unknown context and only the tenant rules", () => {
-    const { response } = run({ user_id: "user-404" });
+  it("skips an unknown user with an unknown context and only the tenant rules", async () => {
+    const { response } = await run({ user_id: "user-404" });
     expect(response.decision).toMatchObject({ action: "skip", reason: "unknown_user", playbook_id: "", channel: "", confidence: 0 });
     expect(response.context).toEqual({ lifecycle_stage: "unknown", activation_score: 0, risk_level: "unknown", matched_playbooks: 0 });
     expect(Object.keys(response.rules).sort()).toEqual(["kill_switch", "shadow_mode"]);
   });
 
-  it("skips on the kill switch first, still showing which playbooks would apply", () => {
-    setKillSwitch(db, TENANT, true);
-    const { response } = run({ user_id: "user-both" });
+  it("skips on the kill switch first, still showing which playbooks would apply", async () => {
+    await store.catalog.setKillSwitch(TENANT, true);
+    const { response } = await run({ user_id: "user-both" });
     expect(response.decision).toMatchObject({ action: "skip", reason: "kill_switch_active", playbook_id: "" });
     expect(response.rules.kill_switch).toEqual({ passed: false, detail: expect.stringContaining("kill switch is active") });
     expect(response.rules.opt_out).toMatchObject({ passed: false });
@@ -196,31 +199,31 @@ describe("decide: gates", () => {
     expect(response.rules["entry_conditions:Plan Limit Approaching"]).toMatchObject({ passed: true });
   });
 
-  it("reports opt-out before pause, and pause alone", () => {
-    expect(run({ user_id: "user-both" }).response.decision.reason).toBe("opted_out");
-    expect(run({ user_id: "user-opted" }).response.decision.reason).toBe("opted_out");
-    const paused = run({ user_id: "user-paused" }).response;
+  it("reports opt-out before pause, and pause alone", async () => {
+    expect((await run({ user_id: "user-both" })).response.decision.reason).toBe("opted_out");
+    expect((await run({ user_id: "user-opted" })).response.decision.reason).toBe("opted_out");
+    const paused = (await run({ user_id: "user-paused" })).response;
     expect(paused.decision).toMatchObject({ action: "skip", reason: "user_paused" });
     expect(paused.rules.opt_out).toEqual({ passed: true, detail: "the user has not opted out" });
     expect(paused.rules.user_paused).toEqual({ passed: false, detail: "the user is paused" });
   });
 
-  it("reports shadow mode but still answers intervene", () => {
-    setShadowMode(db, TENANT, true);
-    const { response } = run({ user_id: "user-up" });
+  it("reports shadow mode but still answers intervene", async () => {
+    await store.catalog.setShadowMode(TENANT, true);
+    const { response } = await run({ user_id: "user-up" });
     expect(response.decision.action).toBe("intervene");
     expect(response.rules.shadow_mode).toMatchObject({ passed: false });
     expect(response.decision.reasoning).toContain("Shadow mode is on");
   });
 
-  it("refuses a tenant that does not exist", () => {
-    expect(() => decide(db, "nobody", { user_id: "user-up" }, NOW)).toThrow(NotFoundError);
+  it("refuses a tenant that does not exist", async () => {
+    await expect(decide(store, "nobody", { user_id: "user-up" }, NOW)).rejects.toThrow(NotFoundError);
   });
 });
 
 describe("decide: intervene", () => {
-  it("describes the intervention that would be created, with every rule evaluated", () => {
-    const outcome = run({ user_id: "user-up" });
+  it("describes the intervention that would be created, with every rule evaluated", async () => {
+    const outcome = await run({ user_id: "user-up" });
     const { decision, rules, context } = outcome.response;
     expect(decision).toMatchObject({ action: "intervene", playbook_id: UPSELL, channel: "email", reason: "" });
     // fit = mean(1, 0.5 + 0.5·0.12/0.25, 0.5 + 0.5·0.1/0.25); signal = mean(0.9, 0.7, 0.8); track 0.3
@@ -271,9 +274,8 @@ describe("decide: intervene", () => {
     expect(confidenceFor({ ...p, success_rate: 0 }, { ...extreme, activation_score: -1, engagement_score: 0, health: 0 }, 0)).toBe(0.15);
   });
 
-  it("prefers the more successful of two equally specific playbooks and says so", () => {
-    insertPlaybook(
-      db,
+  it("prefers the more successful of two equally specific playbooks and says so", async () => {
+    await store.seed.insertPlaybook(
       TENANT,
       playbook("4d5e6f7a-8b9c-4d1e-8f3a-4b5c6d7e8f9a", {
         name: "Annual Nudge",
@@ -287,31 +289,31 @@ describe("decide: intervene", () => {
         success_rate: 0.45,
       }),
     );
-    const { response } = run({ user_id: "user-up" });
+    const { response } = await run({ user_id: "user-up" });
     expect(response.decision.playbook_id).toBe("4d5e6f7a-8b9c-4d1e-8f3a-4b5c6d7e8f9a");
     expect(response.decision.reasoning).toContain("for the highest success rate (0.45 vs 0.3)");
     expect(response.context.matched_playbooks).toBe(3);
   });
 
-  it("uses a requested channel the playbook allows, and only the requested playbook", () => {
-    const { response } = run({ user_id: "user-up", playbook_id: HABIT, channel: "email" });
+  it("uses a requested channel the playbook allows, and only the requested playbook", async () => {
+    const { response } = await run({ user_id: "user-up", playbook_id: HABIT, channel: "email" });
     expect(response.decision).toMatchObject({ action: "intervene", playbook_id: HABIT, channel: "email" });
     expect(response.decision.reasoning).toContain("(requested)");
     expect(response.context.matched_playbooks).toBe(1);
     expect(Object.keys(response.rules).filter((r) => r.startsWith("entry_conditions:"))).toEqual(["entry_conditions:Habit Builder"]);
   });
 
-  it("falls back to the first allowed channel when the playbook prefers none", () => {
+  it("falls back to the first allowed channel when the playbook prefers none", async () => {
     db.prepare("UPDATE playbooks SET strategy_hints = '{}' WHERE id = ?").run(HABIT);
-    const { response } = run({ user_id: "user-up", playbook_id: HABIT });
+    const { response } = await run({ user_id: "user-up", playbook_id: HABIT });
     expect(response.decision.channel).toBe("in_app");
     expect(response.rules.channel_allowed).toMatchObject({ passed: true, detail: expect.stringContaining("first allowed channel") });
   });
 });
 
 describe("decide: skip", () => {
-  it("skips a channel the playbook does not allow", () => {
-    const { response } = run({ user_id: "user-up", channel: "webhook" });
+  it("skips a channel the playbook does not allow", async () => {
+    const { response } = await run({ user_id: "user-up", channel: "webhook" });
     expect(response.decision).toMatchObject({ action: "skip", reason: "channel_not_allowed", playbook_id: UPSELL, channel: "" });
     expect(response.rules.channel_allowed).toEqual({
       passed: false,
@@ -319,38 +321,38 @@ describe("decide: skip", () => {
     });
   });
 
-  it("skips a preferred channel that the constraints do not list", () => {
+  it("skips a preferred channel that the constraints do not list", async () => {
     db.prepare(`UPDATE playbooks SET strategy_hints = '{"preferred_channel":"webhook"}' WHERE id = ?`).run(UPSELL);
-    expect(run({ user_id: "user-up", playbook_id: UPSELL }).response.decision.reason).toBe("channel_not_allowed");
+    expect((await run({ user_id: "user-up", playbook_id: UPSELL })).response.decision.reason).toBe("channel_not_allowed");
   });
 
-  it("skips an unknown playbook id", () => {
-    const { response } = run({ user_id: "user-up", playbook_id: "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b" });
+  it("skips an unknown playbook id", async () => {
+    const { response } = await run({ user_id: "user-up", playbook_id: "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b" });
     expect(response.decision).toMatchObject({ action: "skip", reason: "unknown_playbook", playbook_id: "" });
     expect(response.context.matched_playbooks).toBe(0);
   });
 
-  it("skips an archived playbook even when asked for it by id", () => {
-    const { response } = run({ user_id: "user-new", playbook_id: ARCHIVED });
+  it("skips an archived playbook even when asked for it by id", async () => {
+    const { response } = await run({ user_id: "user-new", playbook_id: ARCHIVED });
     expect(response.decision).toMatchObject({ action: "skip", reason: "playbook_inactive", playbook_id: ARCHIVED });
   });
 
-  it("never considers archived playbooks on its own", () => {
+  it("never considers archived playbooks on its own", async () => {
     // Old Nudge's entry conditions are empty (always true), but it is archived.
-    const { response } = run({ user_id: "user-new" });
+    const { response } = await run({ user_id: "user-new" });
     expect(response.decision).toMatchObject({ action: "skip", reason: "no_matching_playbook" });
     expect(response.rules["entry_conditions:Old Nudge"]).toBeUndefined();
   });
 
-  it("names the first failing entry condition of a requested playbook", () => {
-    const { response } = run({ user_id: "user-lowexp", playbook_id: UPSELL });
+  it("names the first failing entry condition of a requested playbook", async () => {
+    const { response } = await run({ user_id: "user-lowexp", playbook_id: UPSELL });
     expect(response.decision).toMatchObject({ action: "skip", reason: "no_matching_playbook" });
     expect(response.decision.reasoning).toBe('"Plan Limit Approaching" does not apply to user-lowexp: expansion_score 0.42 < 0.7.');
     expect(response.rules["entry_conditions:Plan Limit Approaching"]).toEqual({ passed: false, detail: "expansion_score 0.42 < 0.7" });
   });
 
-  it("drops a playbook whose exit conditions are met", () => {
-    const { response } = run({ user_id: "user-exit" });
+  it("drops a playbook whose exit conditions are met", async () => {
+    const { response } = await run({ user_id: "user-exit" });
     expect(response.decision).toMatchObject({ action: "skip", reason: "no_matching_playbook" });
     expect(response.rules["entry_conditions:Churn Risk Rescue"]).toMatchObject({ passed: true });
     expect(response.rules["exit_conditions:Churn Risk Rescue"]).toEqual({
@@ -359,23 +361,23 @@ describe("decide: skip", () => {
     });
   });
 
-  it("does not throw on a playbook with unreadable stored conditions and constraints", () => {
+  it("does not throw on a playbook with unreadable stored conditions and constraints", async () => {
     db.prepare(
       `UPDATE playbooks SET entry_conditions = '{"field":"mrr","op":">","value":1}', constraints = '{"channels":"email"}' WHERE id = ?`,
     ).run(HABIT);
     db.prepare(`UPDATE playbooks SET entry_conditions = '{"all":[]}', constraints = '{}', strategy_hints = '{}' WHERE id = ?`).run(UPSELL);
-    const habit = run({ user_id: "user-up", playbook_id: HABIT }).response;
+    const habit = (await run({ user_id: "user-up", playbook_id: HABIT })).response;
     expect(habit.rules["entry_conditions:Habit Builder"]).toMatchObject({ passed: false, detail: expect.stringMatching(/^unknown field 'mrr'/) });
-    const upsell = run({ user_id: "user-up", playbook_id: UPSELL }).response;
+    const upsell = (await run({ user_id: "user-up", playbook_id: UPSELL })).response;
     expect(upsell.decision).toMatchObject({ action: "skip", reason: "channel_not_allowed" });
     expect(upsell.rules.channel_allowed).toMatchObject({ passed: false, detail: expect.stringMatching(/allows no channel/) });
   });
 });
 
 describe("decide: wait", () => {
-  it("waits out the cooldown of the same user and playbook", () => {
-    addIntervention("user-up", UPSELL, ago(10));
-    const { response } = run({ user_id: "user-up" });
+  it("waits out the cooldown of the same user and playbook", async () => {
+    await addIntervention("user-up", UPSELL, ago(10));
+    const { response } = await run({ user_id: "user-up" });
     const until = new Date(NOW.getTime() - 10 * HOUR + 168 * HOUR).toISOString();
     expect(response.decision).toMatchObject({ action: "wait", reason: `cooldown_until:${until}`, playbook_id: UPSELL, channel: "email" });
     expect(response.decision.confidence).toBe(0.76);
@@ -384,55 +386,55 @@ describe("decide: wait", () => {
     expect(response.rules.frequency_cap).toMatchObject({ passed: true });
   });
 
-  it("counts a cooldown from any status, but only for this playbook and within its hours", () => {
-    addIntervention("user-up", UPSELL, ago(169), "rejected");
-    addIntervention("user-up", HABIT, ago(1));
-    const { response } = run({ user_id: "user-up", playbook_id: UPSELL });
+  it("counts a cooldown from any status, but only for this playbook and within its hours", async () => {
+    await addIntervention("user-up", UPSELL, ago(169), "rejected");
+    await addIntervention("user-up", HABIT, ago(1));
+    const { response } = await run({ user_id: "user-up", playbook_id: UPSELL });
     expect(response.decision.action).toBe("intervene");
     expect(response.rules.cooldown).toMatchObject({ passed: true });
   });
 
-  it("waits for the weekly cap across all playbooks until enough interventions age out", () => {
-    addIntervention("user-up", HABIT, ago(48), "planned");
-    addIntervention("user-up", RESCUE, ago(24), "delivered");
-    addIntervention("user-up", HABIT, ago(24 * 8), "delivered"); // older than a week
-    const { response } = run({ user_id: "user-up", playbook_id: UPSELL });
+  it("waits for the weekly cap across all playbooks until enough interventions age out", async () => {
+    await addIntervention("user-up", HABIT, ago(48), "planned");
+    await addIntervention("user-up", RESCUE, ago(24), "delivered");
+    await addIntervention("user-up", HABIT, ago(24 * 8), "delivered"); // older than a week
+    const { response } = await run({ user_id: "user-up", playbook_id: UPSELL });
     const until = new Date(NOW.getTime() - 48 * HOUR + 7 * 24 * HOUR).toISOString();
     expect(response.decision).toMatchObject({ action: "wait", reason: `frequency_cap_until:${until}`, channel: "email" });
     expect(response.rules.frequency_cap).toMatchObject({ passed: false, detail: expect.stringContaining("2 interventions in the last 7 days") });
     expect(response.rules.cooldown).toMatchObject({ passed: true });
   });
 
-  it("does not count rejected or suppressed interventions toward the cap", () => {
-    addIntervention("user-up", HABIT, ago(48), "rejected");
-    addIntervention("user-up", RESCUE, ago(24), "suppressed");
-    addIntervention("user-up", RESCUE, ago(20), "paused");
-    const { response } = run({ user_id: "user-up", playbook_id: UPSELL });
+  it("does not count rejected or suppressed interventions toward the cap", async () => {
+    await addIntervention("user-up", HABIT, ago(48), "rejected");
+    await addIntervention("user-up", RESCUE, ago(24), "suppressed");
+    await addIntervention("user-up", RESCUE, ago(20), "paused");
+    const { response } = await run({ user_id: "user-up", playbook_id: UPSELL });
     expect(response.decision.action).toBe("intervene");
     expect(response.rules.frequency_cap).toEqual({ passed: true, detail: "1 interventions in the last 7 days; max_per_week 2" });
   });
 
-  it("reports the hold that lasts longer when both apply", () => {
-    addIntervention("user-up", UPSELL, ago(72));
-    addIntervention("user-up", HABIT, ago(2));
+  it("reports the hold that lasts longer when both apply", async () => {
+    await addIntervention("user-up", UPSELL, ago(72));
+    await addIntervention("user-up", HABIT, ago(2));
     // Habit Builder: 24h cooldown ends in 22h; its cap of 1 lifts only when the newer one ages out.
-    const { response } = run({ user_id: "user-up", playbook_id: HABIT });
+    const { response } = await run({ user_id: "user-up", playbook_id: HABIT });
     const until = new Date(NOW.getTime() - 2 * HOUR + 7 * 24 * HOUR).toISOString();
     expect(response.decision.reason).toBe(`frequency_cap_until:${until}`);
     expect(response.rules.cooldown).toMatchObject({ passed: false });
     expect(response.rules.frequency_cap).toMatchObject({ passed: false });
   });
 
-  it("skips instead of waiting forever when max_per_week is 0", () => {
+  it("skips instead of waiting forever when max_per_week is 0", async () => {
     db.prepare(`UPDATE playbooks SET constraints = '{"channels":["email"],"cooldown_hours":0,"max_per_week":0}' WHERE id = ?`).run(UPSELL);
-    const { response } = run({ user_id: "user-up", playbook_id: UPSELL });
+    const { response } = await run({ user_id: "user-up", playbook_id: UPSELL });
     expect(response.decision).toMatchObject({ action: "skip", reason: "frequency_cap", channel: "" });
   });
 });
 
 describe("decide: escalate", () => {
-  it("escalates high risk with confidence below the tenant threshold", () => {
-    const { response } = run({ user_id: "user-crit" });
+  it("escalates high risk with confidence below the tenant threshold", async () => {
+    const { response } = await run({ user_id: "user-crit" });
     expect(response.decision).toMatchObject({
       action: "escalate",
       reason: "high_risk_low_confidence",
@@ -447,18 +449,18 @@ describe("decide: escalate", () => {
     expect(response.decision.reasoning).toContain("escalation threshold of 0.6");
   });
 
-  it("intervenes for the same user once the threshold is below the confidence", () => {
+  it("intervenes for the same user once the threshold is below the confidence", async () => {
     db.prepare("UPDATE tenants SET escalation_threshold = 0.5 WHERE id = ?").run(TENANT);
-    const { response } = run({ user_id: "user-crit" });
+    const { response } = await run({ user_id: "user-crit" });
     expect(response.decision).toMatchObject({ action: "intervene", playbook_id: RESCUE, confidence: 0.59 });
     expect(response.rules.escalation).toMatchObject({ passed: true });
   });
 });
 
 describe("decide: a dry run", () => {
-  it("persists nothing, whatever it decides", () => {
-    addIntervention("user-up", UPSELL, ago(10));
-    setShadowMode(db, TENANT, true);
+  it("persists nothing, whatever it decides", async () => {
+    await addIntervention("user-up", UPSELL, ago(10));
+    await store.catalog.setShadowMode(TENANT, true);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
     const snapshot = () => ({
       counts: tables.map((t) => (db.prepare(`SELECT COUNT(*) AS n FROM "${t}"`).get() as { n: number }).n),
@@ -469,17 +471,17 @@ describe("decide: a dry run", () => {
     const actions = new Set<string>();
     for (const c of [...CUSTOMERS.map((x) => x.id), "user-404"]) {
       for (const request of [{}, { playbook_id: UPSELL }, { channel: "webhook" as const }]) {
-        actions.add(run({ user_id: c, ...request }).response.decision.action);
+        actions.add((await run({ user_id: c, ...request })).response.decision.action);
       }
     }
     expect([...actions].sort()).toEqual(["escalate", "intervene", "skip", "wait"]);
     expect(snapshot()).toEqual(before);
   });
 
-  it("answers the same for the same inputs", () => {
-    addIntervention("user-up", HABIT, ago(30));
+  it("answers the same for the same inputs", async () => {
+    await addIntervention("user-up", HABIT, ago(30));
     for (const id of CUSTOMERS.map((c) => c.id)) {
-      expect(run({ user_id: id })).toEqual(run({ user_id: id }));
+      expect(await run({ user_id: id })).toEqual(await run({ user_id: id }));
     }
   });
 });

@@ -10,12 +10,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { setWebhook } from "../../src/backend/local/catalog.js";
 import { Dispatcher, type DispatcherOptions } from "../../src/backend/local/dispatch.js";
-import { DispatchClaims } from "../../src/backend/local/dispatch-claims.js";
-import { deliveriesOf, recordDelivery } from "../../src/backend/local/deliveries.js";
+import { recordDelivery } from "../../src/store/ops/deliveries.js";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { dbOf, inWriteTx } from "../support/sqlite.js";
 import { silentLogger } from "../../src/log.js";
 import { acceptEverything, startHarness, storedStatus, type Harness } from "../support/harness.js";
 
@@ -34,7 +33,7 @@ let received: Received[] = [];
 /** Answers the next N posts with 500. */
 let failNext = 0;
 /** The second process's connection to the same file. */
-let otherDb: Db;
+let otherStore: Store;
 const others: Dispatcher[] = [];
 const used = new Set<string>();
 
@@ -60,10 +59,10 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
   h = await startHarness({ onElicit: acceptEverything, overrides: { dispatcher: { webhookRetryDelaysMs: [20, 20] } } });
   // The REST server's test data set in the same file, with a reachable endpoint: nothing may reach it from 'serve'.
-  ensureSeeded(h.runtime.db, "test", h.runtime.config.seed);
-  setWebhook(h.runtime.db, "live", receiverUrl, SECRET);
-  setWebhook(h.runtime.db, "test", receiverUrl, SECRET);
-  otherDb = openStore(h.runtime.config.dbPath);
+  await ensureSeeded(h.runtime.store, "test", h.runtime.config.seed);
+  await h.runtime.store.catalog.setWebhook("live", receiverUrl, SECRET);
+  await h.runtime.store.catalog.setWebhook("test", receiverUrl, SECRET);
+  otherStore = await openStore(h.runtime.config);
 });
 
 beforeEach(() => {
@@ -76,7 +75,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  otherDb.close();
+  await otherStore.close();
   await h.close();
   await new Promise((resolve) => receiver.close(resolve));
 });
@@ -84,7 +83,7 @@ afterAll(async () => {
 /** A dispatcher of a second process on the same file. */
 function otherProcess(options: Partial<DispatcherOptions> = {}): Dispatcher {
   const dispatcher = new Dispatcher({
-    db: otherDb,
+    store: otherStore,
     logger: silentLogger(),
     outboxDir: join(h.dir, "outbox"),
     tenants: ["live"],
@@ -100,7 +99,7 @@ function otherProcess(options: Partial<DispatcherOptions> = {}): Dispatcher {
  * user, into a webhook intervention in `status`, stamped `updatedAt`.
  */
 function stage(tenant: string, status: "approved" | "sent" | "rolled_back", updatedAt = new Date().toISOString()): string {
-  const candidates = h.runtime.db
+  const candidates = dbOf(h.runtime)
     .prepare(
       `SELECT i.id FROM interventions i JOIN customers c ON c.tenant_id = i.tenant_id AND c.id = i.user_id
        WHERE i.tenant_id = ? AND i.status = 'delivered' AND c.opted_out = 0 AND c.paused = 0 ORDER BY i.seq`,
@@ -109,23 +108,23 @@ function stage(tenant: string, status: "approved" | "sent" | "rolled_back", upda
   const id = candidates.map((c) => c.id).find((candidate) => !used.has(candidate));
   if (!id) throw new Error(`no unused delivered intervention left in ${tenant}`);
   used.add(id);
-  h.runtime.db
+  dbOf(h.runtime)
     .prepare("UPDATE interventions SET status = ?, channel = 'webhook', planned_at = ?, updated_at = ? WHERE id = ?")
     .run(status, new Date(Date.now() - 1000).toISOString(), updatedAt, id);
   return id;
 }
 
 /** A rolled-back webhook intervention whose retraction record says `outcome` as of `at`. */
-function unfinishedRetraction(tenant: string, outcome: string, at: string): string {
+async function unfinishedRetraction(tenant: string, outcome: string, at: string): Promise<string> {
   const id = stage(tenant, "rolled_back", at);
-  recordDelivery(h.runtime.db, { intervention_id: id, channel: "webhook", kind: "retraction", attempt: 1, outcome, detail: "staged" }, new Date(at));
+  const entry = { intervention_id: id, channel: "webhook", kind: "retraction", attempt: 1, outcome, detail: "staged" } as const;
+  await inWriteTx(h.runtime.store, (tx) => recordDelivery(tx, entry, new Date(at)));
   return id;
 }
 
+/** Read straight from the file, so a wait can poll it. */
 function outcomes(id: string, kind: "delivery" | "retraction"): string[] {
-  return deliveriesOf(h.runtime.db, id)
-    .filter((d) => d.kind === kind)
-    .map((d) => d.outcome);
+  return dbOf(h.runtime).prepare("SELECT outcome FROM deliveries WHERE intervention_id = ? AND kind = ? ORDER BY id").pluck().all(id, kind) as string[];
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -140,7 +139,7 @@ describe("dispatcher tenant isolation", () => {
   it("a ['live'] dispatcher never touches the test data set, due, stale or retracting", async () => {
     const approved = stage("test", "approved");
     const staleSent = stage("test", "sent", LONG_AGO());
-    const retraction = unfinishedRetraction("test", "pending", LONG_AGO());
+    const retraction = await unfinishedRetraction("test", "pending", LONG_AGO());
     // The `serve` process's dispatcher as runtime.ts builds it.
     await h.runtime.dispatcher!.runOnce();
     h.runtime.dispatcher!.retract(retraction);
@@ -171,7 +170,7 @@ describe("dispatcher resume across processes", () => {
     expect(storedStatus(h.runtime, id).status).toBe("sent");
 
     // The owner died: its stamp ages past the resume window, and the live process's next tick takes the row over.
-    h.runtime.db.prepare("UPDATE interventions SET updated_at = ? WHERE id = ?").run(LONG_AGO(), id);
+    dbOf(h.runtime).prepare("UPDATE interventions SET updated_at = ? WHERE id = ?").run(LONG_AGO(), id);
     await waitFor(() => storedStatus(h.runtime, id).status === "delivered");
     expect(received).toEqual([{ interventionId: id, event: undefined }]);
     // Staged without a delivery id (as before ids existed): the resume records the one it sends.
@@ -180,15 +179,12 @@ describe("dispatcher resume across processes", () => {
 
   it("two processes resuming the same stale row: exactly one claim wins, one POST", async () => {
     const id = stage("live", "sent", LONG_AGO());
-    const a = new DispatchClaims(h.runtime.db, ["live"]);
-    const b = new DispatchClaims(otherDb, ["live"]);
-    const staleBefore = new Date(Date.now() - 120_000).toISOString();
-    const seenByA = a.staleSent(staleBefore).find((r) => r.id === id)!;
-    const seenByB = b.staleSent(staleBefore).find((r) => r.id === id)!;
-    expect(a.claimSent(seenByA, new Date().toISOString())).toBeDefined();
-    expect(b.claimSent(seenByB, new Date().toISOString())).toBeUndefined();
+    const take = (store: Store) => store.dispatch.takeAbandoned(["live"], new Date(), 120_000, () => false);
+    const [a, b] = await Promise.all([take(h.runtime.store), take(otherStore)]);
+    const claimed = [a, b].filter((taken) => taken.sent.some((row) => row.id === id));
+    expect(claimed).toHaveLength(1);
 
-    h.runtime.db.prepare("UPDATE interventions SET updated_at = ? WHERE id = ?").run(LONG_AGO(), id);
+    dbOf(h.runtime).prepare("UPDATE interventions SET updated_at = ? WHERE id = ?").run(LONG_AGO(), id);
     await Promise.all([h.runtime.dispatcher!.runOnce(), otherProcess().runOnce()]);
     expect(received.filter((r) => r.interventionId === id)).toHaveLength(1);
     expect(storedStatus(h.runtime, id).status).toBe("delivered");
@@ -209,7 +205,7 @@ describe("dispatcher shutdown", () => {
     expect(storedStatus(h.runtime, id).status).toBe("sent");
     expect(outcomes(id, "delivery")).toEqual(["pending", "retrying", "interrupted"]);
 
-    h.runtime.db.prepare("UPDATE interventions SET updated_at = ? WHERE id = ?").run(LONG_AGO(), id);
+    dbOf(h.runtime).prepare("UPDATE interventions SET updated_at = ? WHERE id = ?").run(LONG_AGO(), id);
     const next = otherProcess();
     next.start();
     await waitFor(() => storedStatus(h.runtime, id).status === "delivered");
@@ -234,9 +230,9 @@ describe("webhook retractions", () => {
   });
 
   it("resumes a stale pending retraction a crashed process left, but not a fresh one", async () => {
-    const stale = unfinishedRetraction("live", "pending", LONG_AGO());
-    const staleRetrying = unfinishedRetraction("live", "retrying", LONG_AGO());
-    const fresh = unfinishedRetraction("live", "pending", new Date().toISOString());
+    const stale = await unfinishedRetraction("live", "pending", LONG_AGO());
+    const staleRetrying = await unfinishedRetraction("live", "retrying", LONG_AGO());
+    const fresh = await unfinishedRetraction("live", "pending", new Date().toISOString());
     await otherProcess().runOnce();
     const retracted = received.filter((r) => r.event === "intervention.retracted").map((r) => r.interventionId);
     expect(retracted.sort()).toEqual([stale, staleRetrying].sort());

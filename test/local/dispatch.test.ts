@@ -9,8 +9,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliveriesOf } from "../../src/backend/local/deliveries.js";
 import { acceptEverything, startHarness, storedStatus, type Harness } from "../support/harness.js";
+import { dbOf } from "../support/sqlite.js";
 
 const SECRET = "whsec_test_secret_0123456789";
 
@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 function playbookAllowing(channel: string): string {
-  const rows = h.runtime.db.prepare("SELECT id, constraints FROM playbooks WHERE tenant_id = 'live' AND status = 'active'").all() as {
+  const rows = dbOf(h.runtime).prepare("SELECT id, constraints FROM playbooks WHERE tenant_id = 'live' AND status = 'active'").all() as {
     id: string;
     constraints: string;
   }[];
@@ -71,7 +71,7 @@ function playbookAllowing(channel: string): string {
 
 /** A deliverable customer: not opted out, not paused. */
 function reachableUser(): string {
-  return (h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 1").get() as { id: string }).id;
+  return (dbOf(h.runtime).prepare("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 1").get() as { id: string }).id;
 }
 
 async function approvedIntervention(channel: string, userId = reachableUser()): Promise<string> {
@@ -86,17 +86,17 @@ describe("dispatcher", () => {
     const id = await approvedIntervention("in_app");
     await h.runtime.dispatcher!.runOnce();
     expect(storedStatus(h.runtime, id).status).toBe("delivered");
-    const inbox = h.runtime.db.prepare("SELECT withdrawn_at FROM inbox WHERE intervention_id = ?").get(id) as { withdrawn_at: string | null };
+    const inbox = dbOf(h.runtime).prepare("SELECT withdrawn_at FROM inbox WHERE intervention_id = ?").get(id) as { withdrawn_at: string | null };
     expect(inbox.withdrawn_at).toBeNull();
     expect(await h.ok("rollback_intervention", { intervention_id: id, reason: "wrong audience" })).toMatchObject({ status: "rolled_back" });
-    const after = h.runtime.db.prepare("SELECT withdrawn_at FROM inbox WHERE intervention_id = ?").get(id) as { withdrawn_at: string | null };
+    const after = dbOf(h.runtime).prepare("SELECT withdrawn_at FROM inbox WHERE intervention_id = ?").get(id) as { withdrawn_at: string | null };
     expect(after.withdrawn_at).not.toBeNull();
   });
 
   it("writes emails as RFC 5322 files to the outbox", async () => {
     const id = await approvedIntervention("email");
     await h.runtime.dispatcher!.runOnce();
-    const row = h.runtime.db.prepare("SELECT status, sent_at, delivered_at FROM interventions WHERE id = ?").get(id) as Record<string, string>;
+    const row = dbOf(h.runtime).prepare("SELECT status, sent_at, delivered_at FROM interventions WHERE id = ?").get(id) as Record<string, string>;
     expect(row).toMatchObject({ status: "delivered" });
     expect(row.sent_at).toBeTruthy();
     const file = join(h.runtime.config.outboxDir, `${id}.eml`);
@@ -116,7 +116,7 @@ describe("dispatcher", () => {
     expect(got).toHaveLength(1);
     expect(got[0]!.signatureValid).toBe(true);
     expect(got[0]!.body).toMatchObject({ intervention_id: id, channel: "webhook", metadata: { lifecycle_stage: expect.any(String) } });
-    const attempts = deliveriesOf(h.runtime.db, id).filter((d) => d.kind === "delivery");
+    const attempts = (await h.runtime.store.deliveries.of(id)).filter((d) => d.kind === "delivery");
     expect(attempts.map((a) => a.outcome)).toEqual(["pending", "retrying", "accepted"]);
   });
 
@@ -126,37 +126,36 @@ describe("dispatcher", () => {
     await h.runtime.dispatcher!.runOnce();
     failNext = 0;
     expect(storedStatus(h.runtime, id).status).toBe("failed");
-    const outcomes = deliveriesOf(h.runtime.db, id)
-      .filter((d) => d.kind === "delivery")
+    const outcomes = (await h.runtime.store.deliveries.of(id)).filter((d) => d.kind === "delivery")
       .map((d) => d.outcome);
     expect(outcomes).toEqual(["pending", "retrying", "retrying", "error"]);
   });
 
   it("holds everything while the kill switch is on, then sends", async () => {
     const id = await approvedIntervention("in_app");
-    h.runtime.db.prepare("UPDATE tenants SET kill_switch_active = 1 WHERE id = 'live'").run();
+    dbOf(h.runtime).prepare("UPDATE tenants SET kill_switch_active = 1 WHERE id = 'live'").run();
     await h.runtime.dispatcher!.runOnce();
     expect(storedStatus(h.runtime, id).status).toBe("approved");
-    h.runtime.db.prepare("UPDATE tenants SET kill_switch_active = 0 WHERE id = 'live'").run();
+    dbOf(h.runtime).prepare("UPDATE tenants SET kill_switch_active = 0 WHERE id = 'live'").run();
     await h.runtime.dispatcher!.runOnce();
     expect(storedStatus(h.runtime, id).status).toBe("delivered");
   });
 
   it("suppresses in shadow mode and for opted-out users", async () => {
     const shadowed = await approvedIntervention("in_app");
-    h.runtime.db.prepare("UPDATE tenants SET shadow_mode = 1 WHERE id = 'live'").run();
+    dbOf(h.runtime).prepare("UPDATE tenants SET shadow_mode = 1 WHERE id = 'live'").run();
     await h.runtime.dispatcher!.runOnce();
-    h.runtime.db.prepare("UPDATE tenants SET shadow_mode = 0 WHERE id = 'live'").run();
+    dbOf(h.runtime).prepare("UPDATE tenants SET shadow_mode = 0 WHERE id = 'live'").run();
     expect(storedStatus(h.runtime, shadowed).status).toBe("suppressed");
 
     // The user opts out between approval and dispatch: the dispatch-time gate is what stops it.
     const userId = reachableUser();
     const id = await approvedIntervention("in_app", userId);
-    h.runtime.db.prepare("UPDATE customers SET opted_out = 1 WHERE tenant_id = 'live' AND id = ?").run(userId);
+    dbOf(h.runtime).prepare("UPDATE customers SET opted_out = 1 WHERE tenant_id = 'live' AND id = ?").run(userId);
     await h.runtime.dispatcher!.runOnce();
-    h.runtime.db.prepare("UPDATE customers SET opted_out = 0 WHERE tenant_id = 'live' AND id = ?").run(userId);
+    dbOf(h.runtime).prepare("UPDATE customers SET opted_out = 0 WHERE tenant_id = 'live' AND id = ?").run(userId);
     expect(storedStatus(h.runtime, id).status).toBe("suppressed");
-    expect((h.runtime.db.prepare("SELECT suppress_reason FROM interventions WHERE id = ?").get(id) as { suppress_reason: string }).suppress_reason).toBe(
+    expect((dbOf(h.runtime).prepare("SELECT suppress_reason FROM interventions WHERE id = ?").get(id) as { suppress_reason: string }).suppress_reason).toBe(
       "opted_out",
     );
   });

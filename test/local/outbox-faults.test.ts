@@ -9,14 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { deliveriesOf } from "../../src/backend/local/deliveries.js";
 import { Dispatcher } from "../../src/backend/local/dispatch.js";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { dbOf, type SqliteDb as Db } from "../support/sqlite.js";
 import { createLogger } from "../../src/log.js";
 import { dueIntervention } from "./support/due.js";
 
 let dir: string;
+let store: Store;
 let db: Db;
 let logs: string;
 const logger = () =>
@@ -30,15 +31,16 @@ const logger = () =>
     }),
   );
 
-beforeEach(() => {
+beforeEach(async () => {
   logs = "";
   dir = mkdtempSync(join(tmpdir(), "retivo-outbox-"));
-  db = openStore(join(dir, "store.db"));
-  ensureSeeded(db, "live", 42);
+  store = await openStore({ dbPath: join(dir, "store.db") });
+  db = dbOf(store);
+  await ensureSeeded(store, "live", 42);
   db.prepare("UPDATE tenants SET kill_switch_active = 0, shadow_mode = 0 WHERE id = 'live'").run();
 });
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -51,13 +53,13 @@ function blockedOutbox(): { outbox: string; unblock(): void } {
   return { outbox: join(blocker, "outbox"), unblock: () => rmSync(blocker) };
 }
 
-const outcomes = (id: string) => deliveriesOf(db, id).map((d) => d.outcome);
+const outcomes = (id: string) => db.prepare("SELECT outcome FROM deliveries WHERE intervention_id = ? ORDER BY id").pluck().all(id) as string[];
 const status = (id: string) => db.prepare("SELECT status FROM interventions WHERE id = ?").pluck().get(id);
 
 describe("an outbox that cannot be written", () => {
   it("is reported at start in one line naming the folder", async () => {
     const { outbox } = blockedOutbox();
-    const dispatcher = new Dispatcher({ db, logger: logger(), outboxDir: outbox, tenants: ["live"], intervalMs: 60_000 });
+    const dispatcher = new Dispatcher({ store, logger: logger(), outboxDir: outbox, tenants: ["live"], intervalMs: 60_000 });
     dispatcher.start();
     await dispatcher.stop();
     const line = logs.split("\n").find((l) => l.includes("cannot be written"));
@@ -68,7 +70,7 @@ describe("an outbox that cannot be written", () => {
   it("retries an approved email with backoff; fixed meanwhile, the email is written", async () => {
     const { outbox, unblock } = blockedOutbox();
     const id = dueEmail();
-    const dispatcher = new Dispatcher({ db, logger: logger(), outboxDir: outbox, tenants: ["live"], emailRetryDelaysMs: [300, 300] });
+    const dispatcher = new Dispatcher({ store, logger: logger(), outboxDir: outbox, tenants: ["live"], emailRetryDelaysMs: [300, 300] });
     const run = dispatcher.runOnce();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(outcomes(id)).toEqual(["retrying"]);
@@ -82,9 +84,9 @@ describe("an outbox that cannot be written", () => {
   it("fails the email only after the last attempt", async () => {
     const { outbox } = blockedOutbox();
     const id = dueEmail();
-    await new Dispatcher({ db, logger: logger(), outboxDir: outbox, tenants: ["live"], emailRetryDelaysMs: [10, 10] }).runOnce();
+    await new Dispatcher({ store, logger: logger(), outboxDir: outbox, tenants: ["live"], emailRetryDelaysMs: [10, 10] }).runOnce();
     expect(status(id)).toBe("failed");
     expect(outcomes(id)).toEqual(["retrying", "retrying", "error"]);
-    expect(deliveriesOf(db, id).at(-1)!.detail).toMatch(/could not write to the outbox: ENOTDIR/);
+    expect((await store.deliveries.of(id)).at(-1)!.detail).toMatch(/could not write to the outbox: ENOTDIR/);
   });
 });

@@ -4,26 +4,27 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DetailedInterventionSchema, QualityChecksSchema, STATUSES, ProvenanceSchema } from "../../src/api/schemas.js";
-import { recentAudit, verifyAuditChain } from "../../src/backend/local/audit.js";
-import { getCustomer, getTenant, LIFECYCLE_STAGES, listPlaybooks, RISK_LEVELS } from "../../src/backend/local/catalog.js";
 import { evaluateCondition, userFacts } from "../../src/backend/local/conditions.js";
-import { toIntervention, type InterventionRow } from "../../src/backend/local/interventions-repo.js";
 import { ensureSeeded, seedStore } from "../../src/backend/local/seed.js";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import { LIFECYCLE_STAGES, RISK_LEVELS } from "../../src/domain/catalog.js";
+import { openStore, toIntervention, type InterventionRow, type Store } from "../../src/store/index.js";
+import { dbOf, type SqliteDb as Db } from "../support/sqlite.js";
 
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const SEEDED_TABLES = ["tenants", "customers", "playbooks", "interventions", "inbox"] as const;
 
 let dir: string;
+let store: Store;
 let db: Db;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "retivo-seed-"));
-  db = openStore(join(dir, "store.db"));
+  store = await openStore({ dbPath: join(dir, "store.db") });
+  db = dbOf(store);
 });
 
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -42,8 +43,8 @@ function interventionRows(tenantId = "live"): InterventionRow[] {
 }
 
 describe("seedStore", () => {
-  it("creates the tenant, 8 playbooks, 200 customers and 60 interventions in every status", () => {
-    const summary = seedStore(db, { tenantId: "live", seed: 42, now: NOW });
+  it("creates the tenant, 8 playbooks, 200 customers and 60 interventions in every status", async () => {
+    const summary = await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
     expect(summary).toMatchObject({ tenant_id: "live", seed: 42, playbooks: 8, customers: 200, interventions: 60, opted_out: 10, paused: 10 });
     const byStatus = Object.fromEntries(
       (db.prepare("SELECT status, COUNT(*) AS n FROM interventions GROUP BY status").all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
@@ -53,9 +54,9 @@ describe("seedStore", () => {
     expect((db.prepare("SELECT COUNT(*) AS n FROM customers").get() as { n: number }).n).toBe(200);
   });
 
-  it("writes a tenant with brand context that avoids the risky words", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
-    const tenant = getTenant(db, "live")!;
+  it("writes a tenant with brand context that avoids the risky words", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
+    const tenant = (await store.catalog.tenant("live"))!;
     expect(tenant).toMatchObject({ kill_switch_active: false, shadow_mode: false, webhook_url: null, escalation_threshold: 0.6 });
     expect(tenant.brand.product_description.length).toBeGreaterThan(20);
     expect(tenant.brand.tone_guidelines.length).toBeGreaterThan(20);
@@ -63,9 +64,9 @@ describe("seedStore", () => {
     expect(tenant.brand.things_to_avoid).toEqual(expect.arrayContaining(["guaranteed", "free forever", "risk-free"]));
   });
 
-  it("writes a playbook per lifecycle area, the 7/30/60-day win-back series and one archived", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
-    const playbooks = listPlaybooks(db, "live");
+  it("writes a playbook per lifecycle area, the 7/30/60-day win-back series and one archived", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
+    const playbooks = await store.catalog.playbooks("live");
     for (const p of playbooks) {
       expect(z.uuid().safeParse(p.id).success, p.id).toBe(true);
       expect(p.constraints.channels.length).toBeGreaterThan(0);
@@ -93,9 +94,9 @@ describe("seedStore", () => {
     expect(upsell.strategy_hints.allowed_offers).toContainEqual({ id: "offer_annual_20", text: "20% off an annual plan" });
   });
 
-  it("spreads customers over every stage, score range and risk level, consistently with their stage", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
-    const customers = Array.from({ length: 200 }, (_, i) => getCustomer(db, "live", `user-${i + 1}`)!);
+  it("spreads customers over every stage, score range and risk level, consistently with their stage", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
+    const customers = await Promise.all(Array.from({ length: 200 }, async (_, i) => (await store.catalog.customer("live", `user-${i + 1}`))!));
     expect(new Set(customers.map((c) => c.lifecycle_stage))).toEqual(new Set(LIFECYCLE_STAGES));
     expect(new Set(customers.map((c) => c.risk_level))).toEqual(new Set(RISK_LEVELS));
     for (const score of ["activation_score", "engagement_score", "expansion_score", "health"] as const) {
@@ -115,17 +116,17 @@ describe("seedStore", () => {
     expect(new Set(customers.map((c) => c.email)).size).toBe(200);
   });
 
-  it("covers every risk level and stage for other seeds too", () => {
+  it("covers every risk level and stage for other seeds too", async () => {
     for (const seed of [1, 2, 3, 1234]) {
-      const summary = seedStore(db, { tenantId: `t${seed}`, seed, now: NOW });
+      const summary = await seedStore(store, { tenantId: `t${seed}`, seed, now: NOW });
       for (const level of RISK_LEVELS) expect(summary.by_risk[level], `${seed}:${level}`).toBeGreaterThan(0);
       for (const stage of LIFECYCLE_STAGES) expect(summary.by_stage[stage], `${seed}:${stage}`).toBeGreaterThan(0);
       for (const status of STATUSES) expect(summary.by_status[status], `${seed}:${status}`).toBeGreaterThan(0);
     }
   });
 
-  it("writes interventions that read back as valid API objects with consistent timestamps", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
+  it("writes interventions that read back as valid API objects with consistent timestamps", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
     const rows = interventionRows();
     const now = NOW.toISOString();
     for (const row of rows) {
@@ -164,24 +165,24 @@ describe("seedStore", () => {
     expect([...seqOrder].sort()).toEqual(seqOrder);
   });
 
-  it("sends suppressed interventions only to opted-out or paused users, and others only to reachable ones", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
+  it("sends suppressed interventions only to opted-out or paused users, and others only to reachable ones", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
     for (const row of interventionRows()) {
-      const c = getCustomer(db, "live", row.user_id)!;
+      const c = (await store.catalog.customer("live", row.user_id))!;
       // The one exception is planted: a user who opted out after their intervention was planned.
       const consentCase = row.flag_reason === `consent: ${row.user_id} opted out after this was planned`;
       expect(c.opted_out || c.paused, `${row.id} ${row.status}`).toBe(row.status === "suppressed" || consentCase);
     }
     const consent = interventionRows().filter((r) => r.flag_reason?.startsWith("consent:"));
-    expect(consent.map((r) => [r.status, getCustomer(db, "live", r.user_id)!.opted_out])).toEqual([["planned", true]]);
+    expect(await Promise.all(consent.map(async (r) => [r.status, (await store.catalog.customer("live", r.user_id))!.opted_out]))).toEqual([["planned", true]]);
   });
 
-  it("mostly targets customers the playbook really matches, and cites their real scores", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
-    const playbooks = new Map(listPlaybooks(db, "live").map((p) => [p.id, p]));
+  it("mostly targets customers the playbook really matches, and cites their real scores", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
+    const playbooks = new Map((await store.catalog.playbooks("live")).map((p) => [p.id, p]));
     let matching = 0;
     for (const row of interventionRows()) {
-      const c = getCustomer(db, "live", row.user_id)!;
+      const c = (await store.catalog.customer("live", row.user_id))!;
       const p = playbooks.get(row.playbook_id)!;
       if (evaluateCondition(p.entry_conditions, userFacts(c, NOW)).passed) matching++;
       const scores = [c.activation_score, c.engagement_score, c.expansion_score, c.health].map(String);
@@ -191,8 +192,8 @@ describe("seedStore", () => {
     expect(matching).toBeGreaterThanOrEqual(50);
   });
 
-  it("plants flagged interventions with failing quality checks", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
+  it("plants flagged interventions with failing quality checks", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
     const flagged = interventionRows().filter((r) => r.flagged === 1);
     expect(flagged.length).toBeGreaterThanOrEqual(4);
     for (const row of flagged) expect(row.flag_reason).toBeTruthy();
@@ -213,9 +214,9 @@ describe("seedStore", () => {
     }
   });
 
-  it("gives the tenant a postal address and an unsubscribe token, and every email a footer that carries them", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
-    const { policy } = getTenant(db, "live")!;
+  it("gives the tenant a postal address and an unsubscribe token, and every email a footer that carries them", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
+    const { policy } = (await store.catalog.tenant("live"))!;
     expect(policy).toMatchObject({ postal_address: expect.stringMatching(/\d/), unsubscribe: "{{unsubscribe_url}}", max_emoji: 0, link_hosts: ["lumen.example"] });
     const emails = interventionRows().filter((r) => r.channel === "email");
     const withFooter = emails.filter((r) => r.message_body.includes(`${policy.postal_address}\nUnsubscribe: ${policy.unsubscribe}`));
@@ -223,8 +224,8 @@ describe("seedStore", () => {
     expect(emails.length - withFooter.length).toBe(2);
   });
 
-  it.each([1, 42, 1234])("seed %i: every message passes the writer's own checks, except the few planted to fail each one", (seed) => {
-    seedStore(db, { tenantId: "live", seed, now: NOW });
+  it.each([1, 42, 1234])("seed %i: every message passes the writer's own checks, except the few planted to fail each one", async (seed) => {
+    await seedStore(store, { tenantId: "live", seed, now: NOW });
     const rows = interventionRows();
     const failing = (row: InterventionRow) =>
       (JSON.parse(row.quality_checks!) as { checks: { name: string; passed: boolean; severity: string }[] }).checks.filter((c) => !c.passed && c.severity === "error").map((c) => c.name);
@@ -242,8 +243,8 @@ describe("seedStore", () => {
     expect(rows.filter((r) => r.flagged === 1)).toHaveLength(12);
   });
 
-  it("puts delivered in-app messages in the inbox, withdrawn when rolled back", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
+  it("puts delivered in-app messages in the inbox, withdrawn when rolled back", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
     const inApp = interventionRows().filter((r) => r.channel === "in_app" && r.delivered_at !== null);
     expect(inApp.length).toBeGreaterThan(0);
     const inbox = db.prepare("SELECT * FROM inbox WHERE tenant_id = 'live'").all() as { intervention_id: string; withdrawn_at: string | null }[];
@@ -254,13 +255,13 @@ describe("seedStore", () => {
     }
   });
 
-  it("leaves a consistent store: foreign keys, integrity and an audit chain with the seed event", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
-    seedStore(db, { tenantId: "test", seed: 42, now: NOW });
+  it("leaves a consistent store: foreign keys, integrity and an audit chain with the seed event", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
+    await seedStore(store, { tenantId: "test", seed: 42, now: NOW });
     expect(db.prepare("PRAGMA foreign_key_check").all()).toEqual([]);
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
-    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 2 });
-    const events = recentAudit(db, 10);
+    expect(await store.audit.verify()).toEqual({ ok: true, rows: 2 });
+    const events = await store.audit.recent(10);
     expect(events.map((e) => [e.event, e.tenant_id, e.actor])).toEqual([
       ["seed", "live", "system:seed"],
       ["seed", "test", "system:seed"],
@@ -270,75 +271,76 @@ describe("seedStore", () => {
 });
 
 describe("determinism", () => {
-  it("writes identical rows for the same seed and time, in another file", () => {
-    seedStore(db, { tenantId: "live", seed: 7, now: NOW });
-    const other = openStore(join(dir, "other.db"));
+  it("writes identical rows for the same seed and time, in another file", async () => {
+    await seedStore(store, { tenantId: "live", seed: 7, now: NOW });
+    const other = await openStore({ dbPath: join(dir, "other.db") });
     try {
-      seedStore(other, { tenantId: "live", seed: 7, now: NOW });
-      expect(dump(other, "live")).toEqual(dump(db, "live"));
+      await seedStore(other, { tenantId: "live", seed: 7, now: NOW });
+      expect(dump(dbOf(other), "live")).toEqual(dump(db, "live"));
     } finally {
-      other.close();
+      await other.close();
     }
   });
 
-  it("writes different rows for a different seed", () => {
-    seedStore(db, { tenantId: "live", seed: 7, now: NOW });
-    const other = openStore(join(dir, "other.db"));
+  it("writes different rows for a different seed", async () => {
+    await seedStore(store, { tenantId: "live", seed: 7, now: NOW });
+    const other = await openStore({ dbPath: join(dir, "other.db") });
     try {
-      seedStore(other, { tenantId: "live", seed: 8, now: NOW });
-      const [a, b] = [dump(db, "live"), dump(other, "live")];
+      await seedStore(other, { tenantId: "live", seed: 8, now: NOW });
+      const [a, b] = [dump(db, "live"), dump(dbOf(other), "live")];
       expect(b.customers).not.toEqual(a.customers);
       expect(b.interventions).not.toEqual(a.interventions);
       expect(b.playbooks).not.toEqual(a.playbooks);
     } finally {
-      other.close();
+      await other.close();
     }
   });
 
-  it("gives a second tenant in the same file its own intervention ids", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
-    seedStore(db, { tenantId: "test", seed: 42, now: NOW });
+  it("gives a second tenant in the same file its own intervention ids", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
+    await seedStore(store, { tenantId: "test", seed: 42, now: NOW });
     const live = new Set(interventionRows("live").map((r) => r.id));
     const test = interventionRows("test").map((r) => r.id);
     expect(test).toHaveLength(60);
     expect(test.filter((id) => live.has(id))).toEqual([]);
-    expect(getCustomer(db, "test", "user-1")).toBeDefined();
+    expect(await store.catalog.customer("test", "user-1")).toBeDefined();
   });
 });
 
 describe("ensureSeeded", () => {
-  it("seeds once, then leaves the tenant alone", () => {
-    const first = ensureSeeded(db, "live", 42, NOW);
+  it("seeds once, then leaves the tenant alone", async () => {
+    const first = await ensureSeeded(store, "live", 42, NOW);
     expect(first?.interventions).toBe(60);
     const before = dump(db, "live");
-    expect(ensureSeeded(db, "live", 99, NOW)).toBeNull();
+    expect(await ensureSeeded(store, "live", 99, NOW)).toBeNull();
     expect(dump(db, "live")).toEqual(before);
-    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 1 });
+    expect(await store.audit.verify()).toEqual({ ok: true, rows: 1 });
   });
 
-  it("refuses to seed over an existing tenant through seedStore, changing nothing", () => {
-    seedStore(db, { tenantId: "live", seed: 42, now: NOW });
+  it("refuses to seed over an existing tenant through seedStore, changing nothing", async () => {
+    await seedStore(store, { tenantId: "live", seed: 42, now: NOW });
     const before = dump(db, "live");
-    expect(() => seedStore(db, { tenantId: "live", seed: 1, now: NOW })).toThrow(/already has data/);
+    await expect(seedStore(store, { tenantId: "live", seed: 1, now: NOW })).rejects.toThrow(/already has data/);
     expect(dump(db, "live")).toEqual(before);
   });
 
-  it("rolls back everything when any write fails", () => {
+  it("rolls back everything when any write fails", async () => {
     // A leftover intervention id collides with one the seed will generate: the whole seed must roll back.
-    seedStore(db, { tenantId: "live", seed: 5, now: NOW });
+    await seedStore(store, { tenantId: "live", seed: 5, now: NOW });
     const firstId = interventionRows("live")[0]!.id;
-    const other = openStore(join(dir, "other.db"));
+    const otherStore = await openStore({ dbPath: join(dir, "other.db") });
+    const other = dbOf(otherStore);
     try {
       other.prepare("INSERT INTO tenants (id, name, created_at) VALUES ('x', 'x', ?)").run(NOW.toISOString());
       other.prepare("INSERT INTO customers (tenant_id, id, name, email, lifecycle_stage, activation_score, engagement_score, expansion_score, health, risk_level, created_at) VALUES ('x','u','u','u@x.io','new',0,0,0,0,'low',?)").run(NOW.toISOString());
       other.prepare("INSERT INTO playbooks (tenant_id, id, name, status, lifecycle_area, entry_conditions, exit_conditions, constraints, strategy_hints, created_at, status_changed_at) VALUES ('x','p','p','active','onboarding','{}','{}','{}','{}',?,?)").run(NOW.toISOString(), NOW.toISOString());
       other.prepare("INSERT INTO interventions (id, tenant_id, user_id, playbook_id, status, channel, message_body, reasoning, confidence, planned_at, created_at, updated_at) VALUES (?, 'x','u','p','planned','email','b','r',0.5,?,?,?)").run(firstId, NOW.toISOString(), NOW.toISOString(), NOW.toISOString());
-      expect(() => ensureSeeded(other, "live", 5, NOW)).toThrow(/UNIQUE/);
+      await expect(ensureSeeded(otherStore, "live", 5, NOW)).rejects.toThrow(/UNIQUE/);
       expect(other.prepare("SELECT COUNT(*) AS n FROM customers WHERE tenant_id = 'live'").get()).toEqual({ n: 0 });
       expect(other.prepare("SELECT COUNT(*) AS n FROM tenants WHERE id = 'live'").get()).toEqual({ n: 0 });
       expect(other.prepare("SELECT COUNT(*) AS n FROM audit_log").get()).toEqual({ n: 0 });
     } finally {
-      other.close();
+      await otherStore.close();
     }
   });
 });

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { setKillSwitch, setMessagePolicy, type Customer, type Playbook } from "../../src/backend/local/catalog.js";
-import { decide } from "../../src/backend/local/decide.js";
+import { decide } from "../../src/backend/local/decide/index.js";
 import { LocalBackend } from "../../src/backend/local/index.js";
-import { insertCustomer, insertPlaybook } from "../../src/backend/local/seed.js";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import type { Customer, Playbook } from "../../src/domain/catalog.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { dbOf, type SqliteDb as Db } from "../support/sqlite.js";
 import { silentLogger } from "../../src/log.js";
 import { writeFromTemplate } from "../../src/writer/template.js";
 import type { Writer } from "../../src/writer/types.js";
@@ -75,59 +75,61 @@ const placeholderWriter: Writer = {
 };
 
 let dir: string;
+let store: Store;
 let db: Db;
 
 function backend(writer: Writer = { write: async (input) => writeFromTemplate(input) }): LocalBackend {
-  return new LocalBackend({ db, tenantId: TENANT, writer, logger: silentLogger(), now: () => NOW });
+  return new LocalBackend({ store, tenantId: TENANT, writer, logger: silentLogger(), now: () => NOW });
 }
 
 function stored(id: string): { flagged: number; flag_reason: string | null } {
   return db.prepare("SELECT flagged, flag_reason FROM interventions WHERE id = ?").get(id) as { flagged: number; flag_reason: string | null };
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "retivo-vet-"));
-  db = openStore(join(dir, "store.db"));
+  store = await openStore({ dbPath: join(dir, "store.db") });
+  db = dbOf(store);
   db.prepare("INSERT INTO tenants (id, name, created_at) VALUES (?, 'Vet tests', ?)").run(TENANT, ago(400));
   // Everything the email rules need, so only what a test plants can flag.
-  setMessagePolicy(db, TENANT, { postal_address: "Vet Ltd, 1 Test Road", unsubscribe: "{{unsubscribe_url}}", ai_disclosure: null, max_emoji: null, link_hosts: [] });
-  insertPlaybook(db, TENANT, PLAYBOOK);
-  insertCustomer(db, TENANT, customer("user-fit"));
-  insertCustomer(db, TENANT, customer("user-misfit", { expansion_score: 0.2 }));
-  insertCustomer(db, TENANT, customer("user-opted", { opted_out: true }));
-  insertCustomer(db, TENANT, customer("user-paused", { paused: true }));
+  await store.catalog.setMessagePolicy(TENANT, { postal_address: "Vet Ltd, 1 Test Road", unsubscribe: "{{unsubscribe_url}}", ai_disclosure: null, max_emoji: null, link_hosts: [] });
+  await store.seed.insertPlaybook(TENANT, PLAYBOOK);
+  await store.seed.insertCustomer(TENANT, customer("user-fit"));
+  await store.seed.insertCustomer(TENANT, customer("user-misfit", { expansion_score: 0.2 }));
+  await store.seed.insertCustomer(TENANT, customer("user-opted", { opted_out: true }));
+  await store.seed.insertCustomer(TENANT, customer("user-paused", { paused: true }));
 });
 
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe("decide with ignoreKillSwitch", () => {
-  it("skips only the kill-switch gate, still reporting the rule; the default is unchanged", () => {
-    setKillSwitch(db, TENANT, true);
-    const plain = decide(db, TENANT, { user_id: "user-misfit", playbook_id: UPSELL, channel: "email" }, NOW).response;
+  it("skips only the kill-switch gate, still reporting the rule; the default is unchanged", async () => {
+    await store.catalog.setKillSwitch(TENANT, true);
+    const plain = (await decide(store, TENANT, { user_id: "user-misfit", playbook_id: UPSELL, channel: "email" }, NOW)).response;
     expect(plain.decision).toMatchObject({ action: "skip", reason: "kill_switch_active" });
-    const judged = decide(db, TENANT, { user_id: "user-misfit", playbook_id: UPSELL, channel: "email" }, NOW, { ignoreKillSwitch: true }).response;
+    const judged = (await decide(store, TENANT, { user_id: "user-misfit", playbook_id: UPSELL, channel: "email" }, NOW, { ignoreKillSwitch: true })).response;
     expect(judged.decision).toMatchObject({ action: "skip", reason: "no_matching_playbook" });
     expect(judged.rules.kill_switch).toMatchObject({ passed: false });
-    const fits = decide(db, TENANT, { user_id: "user-fit", playbook_id: UPSELL, channel: "email" }, NOW, { ignoreKillSwitch: true }).response;
+    const fits = (await decide(store, TENANT, { user_id: "user-fit", playbook_id: UPSELL, channel: "email" }, NOW, { ignoreKillSwitch: true })).response;
     expect(fits.decision.action).toBe("intervene");
     // The other gates still stop it.
-    const paused = decide(db, TENANT, { user_id: "user-paused", playbook_id: UPSELL, channel: "email" }, NOW, { ignoreKillSwitch: true }).response;
+    const paused = (await decide(store, TENANT, { user_id: "user-paused", playbook_id: UPSELL, channel: "email" }, NOW, { ignoreKillSwitch: true })).response;
     expect(paused.decision).toMatchObject({ action: "skip", reason: "user_paused" });
   });
 });
 
 describe("manual create while the kill switch is active", () => {
   it("still flags what the engine would not plan, so it cannot go out unacknowledged once the switch is off", async () => {
-    setKillSwitch(db, TENANT, true);
+    await store.catalog.setKillSwitch(TENANT, true);
     const { id } = await backend().create({ user_id: "user-misfit", playbook_id: UPSELL, channel: "email" });
     expect(stored(id)).toEqual({ flagged: 1, flag_reason: "decision engine would skip (no_matching_playbook)" });
   });
 
   it("is no objection by itself", async () => {
-    setKillSwitch(db, TENANT, true);
+    await store.catalog.setKillSwitch(TENANT, true);
     const { id } = await backend().create({ user_id: "user-fit", playbook_id: UPSELL, channel: "email" });
     expect(stored(id)).toEqual({ flagged: 0, flag_reason: null });
   });

@@ -13,12 +13,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { setWebhook } from "../../src/backend/local/catalog.js";
-import { deliveriesOf, recordDelivery } from "../../src/backend/local/deliveries.js";
 import { Dispatcher, type DispatcherOptions } from "../../src/backend/local/dispatch.js";
 import { LocalBackend } from "../../src/backend/local/index.js";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { dbOf, inWriteTx, type SqliteDb as Db } from "../support/sqlite.js";
+import { recordDelivery } from "../../src/store/ops/deliveries.js";
 import { silentLogger } from "../../src/log.js";
 import { createWriter } from "../../src/writer/index.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
@@ -30,6 +30,7 @@ const LONG_AGO = () => new Date(Date.now() - 10 * 60_000).toISOString();
 
 let receiver: WebhookReceiver;
 let dir: string;
+let store: Store;
 let db: Db;
 let backend: LocalBackend;
 const dispatchers: Dispatcher[] = [];
@@ -39,17 +40,18 @@ beforeAll(async () => {
 });
 afterAll(async () => receiver.close());
 
-beforeEach(() => {
+beforeEach(async () => {
   receiver.posts.length = 0;
   receiver.effects.length = 0;
   receiver.answer(() => ({ status: 204 }));
   dir = mkdtempSync(join(tmpdir(), "retivo-delivery-"));
-  db = openStore(join(dir, "store.db"));
-  ensureSeeded(db, "live", 42);
-  setWebhook(db, "live", receiver.url, SECRET);
+  store = await openStore({ dbPath: join(dir, "store.db") });
+  db = dbOf(store);
+  await ensureSeeded(store, "live", 42);
+  await store.catalog.setWebhook("live", receiver.url, SECRET);
   db.prepare("UPDATE tenants SET kill_switch_active = 0, shadow_mode = 0 WHERE id = 'live'").run();
   backend = new LocalBackend({
-    db,
+    store,
     tenantId: "live",
     writer: createWriter({ provider: "template", openaiApiKey: undefined, openaiBaseUrl: undefined, model: "x", timeoutMs: 1000, judge: false }, silentLogger()),
     logger: silentLogger(),
@@ -59,12 +61,12 @@ beforeEach(() => {
 
 afterEach(async () => {
   await Promise.all(dispatchers.splice(0).map((d) => d.stop()));
-  db.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 function dispatcher(options: Partial<DispatcherOptions> = {}): Dispatcher {
-  const made = new Dispatcher({ db, logger: silentLogger(), outboxDir: join(dir, "outbox"), tenants: ["live"], webhookRetryDelaysMs: [20, 20], ...options });
+  const made = new Dispatcher({ store, logger: silentLogger(), outboxDir: join(dir, "outbox"), tenants: ["live"], webhookRetryDelaysMs: [20, 20], ...options });
   dispatchers.push(made);
   return made;
 }
@@ -72,7 +74,7 @@ function dispatcher(options: Partial<DispatcherOptions> = {}): Dispatcher {
 const dueWebhook = () => dueIntervention(db, "webhook");
 
 const status = (id: string) => db.prepare("SELECT status FROM interventions WHERE id = ?").pluck().get(id) as string;
-const outcomes = (id: string, kind = "delivery") => deliveriesOf(db, id).filter((d) => d.kind === kind).map((d) => d.outcome);
+const outcomes = (id: string, kind = "delivery") => db.prepare("SELECT outcome FROM deliveries WHERE intervention_id = ? AND kind = ? ORDER BY id").pluck().all(id, kind) as string[];
 const ageStamp = (id: string) => db.prepare("UPDATE interventions SET updated_at = ? WHERE id = ?").run(LONG_AGO(), id);
 
 
@@ -96,7 +98,7 @@ describe("delivery ids and signed timestamps", () => {
     expect(new Set(receiver.posts.map((p) => p.body.timestamp)).size).toBe(3);
     expect(receiver.effects).toHaveLength(1);
     expect(outcomes(id)).toEqual(["pending", "retrying", "retrying", "accepted"]);
-    expect(deliveriesOf(db, id).every((d) => d.delivery_id === first!.deliveryId)).toBe(true);
+    expect((await store.deliveries.of(id)).every((d) => d.delivery_id === first!.deliveryId)).toBe(true);
   });
 
   it("the retraction has its own id", async () => {
@@ -136,7 +138,7 @@ describe("an answer that never comes", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as { port: number }).port;
     await new Promise((resolve) => closed.close(resolve));
-    setWebhook(db, "live", `http://127.0.0.1:${port}/hooks`, SECRET);
+    await store.catalog.setWebhook("live", `http://127.0.0.1:${port}/hooks`, SECRET);
     const id = dueWebhook();
     await dispatcher().runOnce();
     expect(outcomes(id)).toEqual(["pending", "retrying", "retrying", "error"]);
@@ -184,7 +186,7 @@ describe("a graceful stop", () => {
     expect(Date.now() - started).toBeLessThan(1500);
     expect(status(id)).toBe("sent");
     expect(outcomes(id)).toEqual(["pending", "interrupted"]);
-    expect(deliveriesOf(db, id).at(-1)!.detail).toMatch(/outcome unknown/);
+    expect((await store.deliveries.of(id)).at(-1)!.detail).toMatch(/outcome unknown/);
 
     receiver.answer(() => ({ status: 204 }));
     ageStamp(id);
@@ -199,7 +201,8 @@ describe("a resume after a crash", () => {
   it("sends the delivery id that was stored before the crash", async () => {
     const id = dueWebhook();
     db.prepare("UPDATE interventions SET status = 'sent', sent_at = ?, updated_at = ? WHERE id = ?").run(LONG_AGO(), LONG_AGO(), id);
-    recordDelivery(db, { intervention_id: id, channel: "webhook", kind: "delivery", attempt: 0, outcome: "pending", detail: "staged", delivery_id: "whd_storedbeforethecrash0000" }, new Date(LONG_AGO()));
+    const staged = { intervention_id: id, channel: "webhook", kind: "delivery", attempt: 0, outcome: "pending", detail: "staged", delivery_id: "whd_storedbeforethecrash0000" } as const;
+    await inWriteTx(store, (tx) => recordDelivery(tx, staged, new Date(LONG_AGO())));
     await dispatcher().runOnce();
     expect(status(id)).toBe("delivered");
     expect(receiver.posts.map((p) => p.deliveryId)).toEqual(["whd_storedbeforethecrash0000"]);

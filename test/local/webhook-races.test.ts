@@ -9,11 +9,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { setWebhook } from "../../src/backend/local/catalog.js";
 import { Dispatcher } from "../../src/backend/local/dispatch.js";
-import { deliveriesOf } from "../../src/backend/local/deliveries.js";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { dbOf, type SqliteDb as Db } from "../support/sqlite.js";
 import { postWithRetries } from "../../src/backend/local/webhook-retry.js";
 import { silentLogger } from "../../src/log.js";
 import { dueIntervention } from "./support/due.js";
@@ -44,20 +43,22 @@ afterAll(async () => {
 });
 
 let dir: string;
+let store: Store;
 let db: Db;
 
-beforeEach(() => {
+beforeEach(async () => {
   posts = 0;
   onPost = () => {};
   dir = mkdtempSync(join(tmpdir(), "retivo-races-"));
-  db = openStore(join(dir, "store.db"));
-  ensureSeeded(db, "live", 42);
-  setWebhook(db, "live", receiverUrl, SECRET);
+  store = await openStore({ dbPath: join(dir, "store.db") });
+  db = dbOf(store);
+  await ensureSeeded(store, "live", 42);
+  await store.catalog.setWebhook("live", receiverUrl, SECRET);
   db.prepare("UPDATE tenants SET kill_switch_active = 0, shadow_mode = 0 WHERE id = 'live'").run();
 });
 
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -69,7 +70,7 @@ describe("a rollback that wins while the POST is in flight", () => {
     onPost = () => {
       db.prepare("UPDATE interventions SET status = 'rolled_back', rolled_back_at = ?, version = version + 1 WHERE id = ?").run(new Date().toISOString(), id);
     };
-    const dispatcher = new Dispatcher({ db, logger: silentLogger(), outboxDir: join(dir, "outbox"), tenants: ["live"], webhookRetryDelaysMs: [20] });
+    const dispatcher = new Dispatcher({ store, logger: silentLogger(), outboxDir: join(dir, "outbox"), tenants: ["live"], webhookRetryDelaysMs: [20] });
     try {
       expect(await dispatcher.runOnce()).toBe(1);
     } finally {
@@ -77,7 +78,7 @@ describe("a rollback that wins while the POST is in flight", () => {
     }
     expect(posts).toBe(1);
     expect((db.prepare("SELECT status FROM interventions WHERE id = ?").get(id) as { status: string }).status).toBe("rolled_back");
-    const deliveries = deliveriesOf(db, id).filter((d) => d.kind === "delivery");
+    const deliveries = (await store.deliveries.of(id)).filter((d) => d.kind === "delivery");
     expect(deliveries).toEqual([
       expect.objectContaining({ attempt: 0, outcome: "pending" }),
       expect.objectContaining({ attempt: 1, outcome: "accepted", detail: "endpoint answered HTTP 204" }),
@@ -100,13 +101,13 @@ describe("postWithRetries asks stillWanted before every attempt", () => {
   };
 
   it("never sends what is no longer wanted before the first attempt", async () => {
-    const end = await postWithRetries(target(), payload, "whd_races", policy(), () => {}, () => false);
+    const end = await postWithRetries(target(), payload, "whd_races", policy(), async () => {}, async () => false);
     expect(end).toMatchObject({ outcome: "cancelled", attempt: 0, detail: expect.stringMatching(/before the first attempt/) });
     expect(posts).toBe(0);
   });
 
   it("sends when wanted", async () => {
-    const end = await postWithRetries(target(), payload, "whd_races", policy(), () => {}, () => true);
+    const end = await postWithRetries(target(), payload, "whd_races", policy(), async () => {}, async () => true);
     expect(end).toMatchObject({ outcome: "accepted", attempt: 1 });
     expect(posts).toBe(1);
   });

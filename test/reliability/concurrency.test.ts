@@ -9,10 +9,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { verifyAuditChain } from "../../src/backend/local/audit.js";
+import { verifyAuditChain } from "../../src/store/ops/audit.js";
+import { txOver } from "../support/sqlite.js";
 import { acceptEverything, startHarness, type Harness } from "../support/harness.js";
 import { auditedMoves, integrityCheck, illegalRows, stateMachineViolations } from "./support/store-checks.js";
 import { spawnServer, type Spawned } from "./support/spawned.js";
+import { dbOf } from "../support/sqlite.js";
 
 let h: Harness;
 let other: Spawned;
@@ -38,7 +40,7 @@ const ACTIONS = [
 
 describe("racing transitions", () => {
   it("never double-approves, never double-rolls-back, never skips the state machine", async () => {
-    const db = h.runtime.db;
+    const db = dbOf(h.runtime);
     const pick = (status: string, n: number) =>
       db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = ? AND flagged = 0 ORDER BY seq DESC LIMIT ?").pluck().all(status, n) as string[];
     const targets = [...pick("planned", 6), ...pick("paused", 2), ...pick("delivered", 4), ...pick("sent", 2)];
@@ -68,7 +70,7 @@ describe("racing transitions", () => {
     expect(integrityCheck(db)).toBe("ok");
     expect(illegalRows(db)).toEqual([]);
     expect(stateMachineViolations(db)).toEqual([]);
-    expect(verifyAuditChain(db)).toMatchObject({ ok: true });
+    expect(await verifyAuditChain(txOver(db))).toMatchObject({ ok: true });
 
     for (const id of targets) {
       const moves = auditedMoves(db).filter((m) => m.intervention_id === id);

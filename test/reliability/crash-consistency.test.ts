@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { verifyAuditChain } from "../../src/backend/local/audit.js";
+import { verifyAuditChain } from "../../src/store/ops/audit.js";
+import { txOver } from "../support/sqlite.js";
 import { integrityCheck, illegalRows, stateMachineViolations } from "./support/store-checks.js";
 import { spawnServer } from "./support/spawned.js";
 
@@ -23,10 +24,10 @@ type Ack =
   | { kind: "flag"; id: string; reason: string }
   | { kind: "create"; id: string };
 
-function readOnly<T>(fn: (db: Database.Database) => T): T {
+async function readOnly<T>(fn: (db: Database.Database) => Promise<T> | T): Promise<T> {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    return fn(db);
+    return await fn(db);
   } finally {
     db.close();
   }
@@ -34,7 +35,7 @@ function readOnly<T>(fn: (db: Database.Database) => T): T {
 
 async function burstAndKill(round: number): Promise<Ack[]> {
   const server = await spawnServer(dir);
-  const { planned, user, playbook, channel } = readOnly((db) => {
+  const { planned, user, playbook, channel } = await readOnly((db) => {
     const pb = (db.prepare("SELECT id, constraints FROM playbooks WHERE tenant_id = 'live' AND status = 'active'").all() as { id: string; constraints: string }[])[0]!;
     return {
       planned: db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'planned' AND flagged = 0 ORDER BY seq").pluck().all() as string[],
@@ -88,12 +89,12 @@ async function burstAndKill(round: number): Promise<Ack[]> {
   return [...acks];
 }
 
-function checkStore(acks: Ack[]): void {
-  readOnly((db) => {
+async function checkStore(acks: Ack[]): Promise<void> {
+  await readOnly(async (db) => {
     expect(integrityCheck(db)).toBe("ok");
     expect(illegalRows(db)).toEqual([]);
     expect(stateMachineViolations(db)).toEqual([]);
-    expect(verifyAuditChain(db)).toMatchObject({ ok: true });
+    expect(await verifyAuditChain(txOver(db))).toMatchObject({ ok: true });
     const row = db.prepare("SELECT status, flagged, review_flag_reason, reject_reason FROM interventions WHERE id = ?");
     const audited = db.prepare("SELECT COUNT(*) FROM audit_log WHERE intervention_id = ? AND event = ?").pluck();
     for (const ack of acks) {
@@ -121,7 +122,7 @@ describe("crash consistency under kill -9", () => {
       const listed = await restarted.call("list_interventions", { limit: 5 });
       expect(listed.isError).toBeFalsy();
       await restarted.close();
-      checkStore(acknowledged);
+      await checkStore(acknowledged);
     }
   }, 55_000);
 });

@@ -11,6 +11,7 @@ import { TOOL_NAMES } from "../../src/config.js";
 import { acceptEverything, startHarness, type Harness } from "../support/harness.js";
 import { hostileArgs } from "./support/hostile.js";
 import { integrityCheck, interventionsDigest, illegalRows } from "./support/store-checks.js";
+import { dbOf } from "../support/sqlite.js";
 
 let h: Harness;
 let plausible: Record<string, Record<string, fc.Arbitrary<unknown>>>;
@@ -20,10 +21,10 @@ const outcomes = { ok: 0, error: 0 };
 beforeAll(async () => {
   h = await startHarness({ onElicit: acceptEverything });
   const ids = (status: string) =>
-    h.runtime.db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = ? LIMIT 5").pluck().all(status) as string[];
+    dbOf(h.runtime).prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = ? LIMIT 5").pluck().all(status) as string[];
   const anyId = fc.constantFrom(...ids("planned"), ...ids("delivered"), ...ids("approved"), "int_doesnotexist000000");
-  const users = h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' LIMIT 5").pluck().all() as string[];
-  const playbooks = h.runtime.db.prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' LIMIT 5").pluck().all() as string[];
+  const users = dbOf(h.runtime).prepare("SELECT id FROM customers WHERE tenant_id = 'live' LIMIT 5").pluck().all() as string[];
+  const playbooks = dbOf(h.runtime).prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' LIMIT 5").pluck().all() as string[];
   const reason = fc.oneof(fc.constant("fuzz: looks off"), fc.string({ maxLength: 30 }));
   const channel = fc.constantFrom("email", "in_app", "webhook", "sms");
   const byId = { intervention_id: anyId };
@@ -61,14 +62,14 @@ describe("every tool survives hostile arguments", () => {
     it(tool, async () => {
       await fc.assert(
         fc.asyncProperty(hostileArgs(plausible[tool]!), async (args) => {
-          const before = interventionsDigest(h.runtime.db);
+          const before = interventionsDigest(dbOf(h.runtime));
           const result = (await h.client.callTool({ name: tool, arguments: args })) as CallToolResult;
           outcomes[result.isError ? "error" : "ok"]++;
           if (result.isError) {
             const text = errorText(result);
             expect(text.trim().length, `empty error text for ${tool}`).toBeGreaterThan(10);
             expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace leaks to the agent
-            expect(interventionsDigest(h.runtime.db), `${tool} changed state on error: ${text}`).toBe(before);
+            expect(interventionsDigest(dbOf(h.runtime)), `${tool} changed state on error: ${text}`).toBe(before);
           } else {
             expect(result.structuredContent).toBeTypeOf("object");
           }
@@ -83,8 +84,8 @@ describe("every tool survives hostile arguments", () => {
   it("leaves the store intact and every row legal", () => {
     expect(outcomes.ok, "no hostile-argument call ever got through to the store").toBeGreaterThan(10);
     expect(outcomes.error).toBeGreaterThan(100);
-    expect(integrityCheck(h.runtime.db)).toBe("ok");
-    expect(illegalRows(h.runtime.db)).toEqual([]);
+    expect(integrityCheck(dbOf(h.runtime))).toBe("ok");
+    expect(illegalRows(dbOf(h.runtime))).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -16,12 +16,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openStore } from "../../src/backend/local/store.js";
+import { openStore } from "../../src/store/index.js";
 import { parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 import { openRuntime, type Runtime } from "../../src/runtime.js";
 import { startHarness, seededId, storedStatus, type Harness } from "../support/harness.js";
 import { CLI } from "./support/spawned.js";
+import { dbOf } from "../support/sqlite.js";
 
 const asRoot = process.getuid?.() === 0;
 const DROPPED = "-dac_override,-dac_read_search,-fowner";
@@ -130,11 +131,11 @@ describe("a store the operator must fix, at start", () => {
     expect(readdirSync(dir).sort()).toEqual(["retivo.db"]);
   });
 
-  it("openStore itself names the file and the cause, and leaves no sidecar", () => {
+  it("openStore itself names the file and the cause, and leaves no sidecar", async () => {
     const dir = runnerDir();
     const db = join(dir, "broken.db");
     writeFileSync(db, "not a database at all, just text ".repeat(200));
-    expect(() => openStore(db)).toThrow(/The store cannot be written: .*broken\.db: it is not a SQLite database/);
+    await expect(openStore({ dbPath: db })).rejects.toThrow(/The store cannot be written: .*broken\.db: it is not a SQLite database/);
     expect(existsSync(`${db}-wal`) || existsSync(`${db}-shm`)).toBe(false);
   });
 });
@@ -154,7 +155,7 @@ describe("a store that stops being writable while serving", () => {
     h = await startHarness();
   });
   afterEach(() => {
-    h.runtime.db.pragma("query_only = OFF");
+    dbOf(h.runtime).pragma("query_only = OFF");
   });
   afterAll(async () => {
     await runtime?.close();
@@ -164,12 +165,12 @@ describe("a store that stops being writable while serving", () => {
   it("tells the agent the store cannot be written (not 'retry once'), and changes nothing", async () => {
     const id = seededId(h.runtime, "planned");
     const before = storedStatus(h.runtime, id);
-    h.runtime.db.pragma("query_only = ON"); // SQLite refuses every write, as for a read-only file
+    dbOf(h.runtime).pragma("query_only = ON"); // SQLite refuses every write, as for a read-only file
     const text = await h.fails("pause_intervention", { intervention_id: id });
     expect(text).toMatch(/The store cannot be written: .*retivo\.db: the file or its folder is read-only/);
     expect(text).toMatch(/operator/);
     expect(text).not.toMatch(/unexpectedly|Retry once/);
-    h.runtime.db.pragma("query_only = OFF");
+    dbOf(h.runtime).pragma("query_only = OFF");
     expect(storedStatus(h.runtime, id)).toEqual(before);
   });
 
@@ -178,14 +179,14 @@ describe("a store that stops being writable while serving", () => {
     const config = parseConfig(["serve"], { RETIVO_DB: join(dir, "full.db"), RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir });
     runtime = await openRuntime(config, createLogger("info", logStream), { startDispatcher: false });
     // SQLite's own page cap: the file cannot grow, exactly as on a full disk.
-    runtime.db.pragma(`max_page_count = ${runtime.db.pragma("page_count", { simple: true }) as number}`);
+    dbOf(runtime).pragma(`max_page_count = ${dbOf(runtime).pragma("page_count", { simple: true }) as number}`);
     const server = runtime.newServer();
     const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
     const { InMemoryTransport } = await import("@modelcontextprotocol/sdk/inMemory.js");
     const client = new Client({ name: "full-disk", version: "1" });
     const [a, b] = InMemoryTransport.createLinkedPair();
     await Promise.all([server.connect(b), client.connect(a)]);
-    const planned = runtime.db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'planned'").pluck().all() as string[];
+    const planned = dbOf(runtime).prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'planned'").pluck().all() as string[];
     let refusal: string | undefined;
     for (const id of planned) {
       const result = await client.callTool({ name: "flag_intervention", arguments: { intervention_id: id, reason: "x".repeat(1500) } });

@@ -20,7 +20,7 @@ const upstream = async (id: string) => (await rest.call("GET", `/api/interventio
 
 beforeAll(async () => {
   rest = await startTestServer();
-  fixtures = fixturesFrom(rest.db, "test");
+  fixtures = await fixturesFrom(rest.store, "test");
   mcp = await startHarness({
     env: { RETIVO_API_URL: rest.server.url, RETIVO_API_KEY: TEST_KEY },
     onElicit: (request) => {

@@ -14,7 +14,7 @@ let channel: string;
 
 beforeAll(async () => {
   t = await startTestServer();
-  ({ userId, playbookId, channel } = fixturesFrom(t.db, "test"));
+  ({ userId, playbookId, channel } = await fixturesFrom(t.store, "test"));
 });
 afterAll(async () => {
   await t.close();
@@ -170,8 +170,8 @@ describe("rate limit", () => {
 describe("operator passphrase", () => {
   it("makes real approves and rollbacks on the live data set need it; repeats, other actions and the test data set do not", async () => {
     const { setPassphrase } = await import("../../src/guard/passphrase.js");
-    await setPassphrase(t.db, "correct horse battery");
-    const live = fixturesFrom(t.db, "live");
+    await setPassphrase(t.store, "correct horse battery");
+    const live = await fixturesFrom(t.store, "live");
     const status = (id: string) => (t.db.prepare("SELECT status FROM interventions WHERE id = ?").get(id) as { status: string }).status;
     const PASS = { "x-retivo-operator-passphrase": "correct horse battery" };
     try {

@@ -6,17 +6,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { openStore, type Db } from "../../src/backend/local/store.js";
 import { parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
 import { startRestServer, type RestServer } from "../../src/rest/server.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { dbOf, type SqliteDb } from "../support/sqlite.js";
 
 export const LIVE_KEY = "rt_live_restsuite00000000000live";
 export const TEST_KEY = "rt_test_restsuite00000000000test";
 
 export interface TestServer {
   server: RestServer;
-  db: Db;
+  store: Store;
+  /** The same store's SQLite file, for reading rows back directly. */
+  db: SqliteDb;
   logs: () => string;
   call(method: string, path: string, options?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{
     status: number;
@@ -45,11 +48,12 @@ export async function startTestServer(env: Record<string, string> = {}, options:
       },
     }),
   );
-  const db = openStore(config.dbPath);
-  const server = await startRestServer({ config, logger, db, startDispatcher: false, now: options.now });
+  const store = await openStore(config);
+  const server = await startRestServer({ config, logger, store, startDispatcher: false, ...(options.now ? { now: options.now } : {}) });
   return {
     server,
-    db,
+    store,
+    db: dbOf(store),
     logs: () => logText,
     async call(method, path, options = {}) {
       const key = options.key === undefined ? TEST_KEY : options.key;
@@ -66,7 +70,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     },
     async close() {
       await server.close();
-      db.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,8 +5,8 @@
  * after a human accepted the approval form. The seed plants one such case.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setCustomerConsent } from "../../src/backend/local/consent.js";
 import { acceptEverything, startHarness, storedStatus, type Harness } from "../support/harness.js";
+import { dbOf } from "../support/sqlite.js";
 
 let h: Harness;
 
@@ -31,7 +31,7 @@ async function planFor(): Promise<{ id: string; userId: string }> {
 describe("consent withdrawn after planning", () => {
   it("flags the intervention in the queue and refuses approve_intervention, naming the reason", async () => {
     const { id, userId } = await planFor();
-    setCustomerConsent(h.runtime.db, "live", userId, { opted_out: true });
+    await h.runtime.store.catalog.setCustomerConsent("live", userId, { opted_out: true }, new Date());
 
     const queue = await h.ok<{ interventions: { id: string; flag_reason: string }[] }>("list_interventions", { flagged: true, user_id: userId });
     expect(queue.interventions.find((i) => i.id === id)?.flag_reason).toBe(`consent: ${userId} opted out after this was planned`);
@@ -42,7 +42,7 @@ describe("consent withdrawn after planning", () => {
   });
 
   it("refuses the consent case the seed plants, whatever the human answered", async () => {
-    const planted = h.runtime.db.prepare("SELECT id, user_id FROM interventions WHERE tenant_id = 'live' AND flag_reason LIKE 'consent:%'").get() as {
+    const planted = dbOf(h.runtime).prepare("SELECT id, user_id FROM interventions WHERE tenant_id = 'live' AND flag_reason LIKE 'consent:%'").get() as {
       id: string;
       user_id: string;
     };

@@ -7,9 +7,9 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CreateMessageRequestSchema, type CreateMessageResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getTenant, setMessagePolicy } from "../../src/backend/local/catalog.js";
 import { dataOf } from "../support/data-blocks.js";
 import { startHarness, type Harness } from "../support/harness.js";
+import { dbOf } from "../support/sqlite.js";
 
 const DISCLOSURE = "This message was drafted with the help of AI.";
 
@@ -35,7 +35,7 @@ interface Read {
 }
 
 async function createAndRead(h: Harness, client: Client, userId: string): Promise<Read> {
-  const playbook = h.runtime.db.prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' AND name = 'Churn Risk Rescue'").get() as { id: string };
+  const playbook = dbOf(h.runtime).prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' AND name = 'Churn Risk Rescue'").get() as { id: string };
   const created = await client.callTool({ name: "create_intervention", arguments: { user_id: userId, playbook_id: playbook.id, channel: "email" } });
   expect(created.isError, JSON.stringify(created.content)).toBeFalsy();
   const { id } = created.structuredContent as { id: string };
@@ -54,7 +54,7 @@ describe("AI disclosure", () => {
   beforeAll(async () => {
     h = await startHarness({ env: { RETIVO_LLM: "auto" }, capabilities: { sampling: {} } });
     answerCleanly(h.client);
-    users = (h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 3").all() as { id: string }[]).map((r) => r.id);
+    users = (dbOf(h.runtime).prepare("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 3").all() as { id: string }[]).map((r) => r.id);
   });
   afterAll(async () => h.close());
 
@@ -65,7 +65,7 @@ describe("AI disclosure", () => {
     const created = read.audit_trail.find((e) => e.event === "created")!;
     expect(created.detail.provenance).toEqual({ generated: true, provider: "sampling", model: "client-llm-7", prompt_hash: provenance.prompt_hash });
     // The line follows the model's text, before the email footer the law asks for.
-    const { policy } = getTenant(h.runtime.db, "live")!;
+    const { policy } = (await h.runtime.store.catalog.tenant("live"))!;
     expect(message_body).toContain(`would like a hand.\n\n${DISCLOSURE}\n\n--\n${policy.postal_address}\nUnsubscribe: ${policy.unsubscribe}`);
     expect(quality_checks.checks.find((c) => c.name === "ai_disclosure")).toMatchObject({ passed: true });
   });
@@ -79,15 +79,15 @@ describe("AI disclosure", () => {
   });
 
   it("adds no line and no check when the tenant sets none", async () => {
-    const tenant = getTenant(h.runtime.db, "live")!;
-    setMessagePolicy(h.runtime.db, "live", { ...tenant.policy, ai_disclosure: null });
+    const tenant = (await h.runtime.store.catalog.tenant("live"))!;
+    await h.runtime.store.catalog.setMessagePolicy("live", { ...tenant.policy, ai_disclosure: null });
     try {
       const read = await createAndRead(h, h.client, users[2]!);
       expect(read.intervention.provenance).toMatchObject({ generated: true });
       expect(read.intervention.message_body).not.toContain(DISCLOSURE);
       expect(read.intervention.quality_checks.checks.map((c) => c.name)).not.toContain("ai_disclosure");
     } finally {
-      setMessagePolicy(h.runtime.db, "live", tenant.policy);
+      await h.runtime.store.catalog.setMessagePolicy("live", tenant.policy);
     }
   });
 });

@@ -9,14 +9,13 @@
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getCustomer, getTenant, setBrandContext } from "../../src/backend/local/catalog.js";
-import { insertCustomer } from "../../src/backend/local/seed.js";
 import type { Env } from "../../src/config.js";
 import { INJECTIONS, payloadsIn, type Injection } from "../support/injection-corpus.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import type { Planted } from "../support/weak-model.js";
 import { answerSamplingWeakly, weakChatReply } from "../support/weak-model-endpoints.js";
 import { startFakeOpenAi, type FakeOpenAi } from "../writer/fake-openai.js";
+import { dbOf } from "../support/sqlite.js";
 
 let fake: FakeOpenAi;
 const planted: Planted[][] = [];
@@ -49,8 +48,8 @@ describe.each(PROVIDERS)("create_intervention with the $name provider", ({ env, 
   beforeAll(async () => {
     h = await startHarness({ env: env(), ...(sampling ? { capabilities: { sampling: {} } } : {}) });
     if (sampling) answerSamplingWeakly(h.client, { stubborn: true }, (answer) => planted.push(answer.planted));
-    playbookId = (h.runtime.db.prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' AND name = 'Churn Risk Rescue'").get() as { id: string }).id;
-    reachable = (h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 1").get() as { id: string }).id;
+    playbookId = (dbOf(h.runtime).prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' AND name = 'Churn Risk Rescue'").get() as { id: string }).id;
+    reachable = (dbOf(h.runtime).prepare("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 1").get() as { id: string }).id;
   });
   afterAll(async () => h.close());
 
@@ -58,22 +57,22 @@ describe.each(PROVIDERS)("create_intervention with the $name provider", ({ env, 
     const created = await client.callTool({ name: "create_intervention", arguments: { user_id: userId, playbook_id: playbookId, channel } });
     expect(created.isError, JSON.stringify(created.content)).toBeFalsy();
     const { id } = created.structuredContent as { id: string };
-    const row = h.runtime.db.prepare("SELECT status, flagged, subject, message_body, provenance FROM interventions WHERE id = ?").get(id) as Stored;
+    const row = dbOf(h.runtime).prepare("SELECT status, flagged, subject, message_body, provenance FROM interventions WHERE id = ?").get(id) as Stored;
     expect(row.status).toBe("planned");
     if (row.flagged === 0) expect(payloadsIn(`${row.subject ?? ""}\n${row.message_body}`, [injection]), row.message_body).toEqual([]);
     return row;
   }
 
   it.each(INJECTIONS.map((i) => [i.id, i] as const))("%s, typed as the customer's name", async (_id, injection) => {
-    const model = getCustomer(h.runtime.db, "live", reachable)!;
+    const model = (await h.runtime.store.catalog.customer("live", reachable))!;
     const userId = `hostile-${injection.id}`;
-    insertCustomer(h.runtime.db, "live", { ...model, id: userId, name: injection.value, email: `${userId}@example.com` });
+    await h.runtime.store.seed.insertCustomer("live", { ...model, id: userId, name: injection.value, email: `${userId}@example.com` });
     for (const channel of ["email", "in_app"]) await createAndCheck(h.client, userId, channel, injection);
   });
 
   it.each(INJECTIONS.map((i) => [i.id, i] as const))("%s, in the tenant's brand context", async (_id, injection) => {
-    const { brand } = getTenant(h.runtime.db, "live")!;
-    setBrandContext(h.runtime.db, "live", {
+    const { brand } = (await h.runtime.store.catalog.tenant("live"))!;
+    await h.runtime.store.catalog.setBrandContext("live", {
       ...brand,
       tone_guidelines: injection.value,
       things_to_mention: [injection.value],
@@ -82,7 +81,7 @@ describe.each(PROVIDERS)("create_intervention with the $name provider", ({ env, 
     try {
       for (const channel of ["email", "in_app"]) await createAndCheck(h.client, reachable, channel, injection);
     } finally {
-      setBrandContext(h.runtime.db, "live", brand);
+      await h.runtime.store.catalog.setBrandContext("live", brand);
     }
   });
 });

@@ -65,7 +65,7 @@ describe("serve in a terminal", () => {
 
   it("writes readable log lines, not JSON, when stderr is the terminal", { timeout: 30_000 }, async () => {
     const terminal = await serveInTerminal("");
-    expect(terminal).toMatch(/^\d\d:\d\d:\d\d INFO  using the local store  db=\S+b\.db\r?$/m);
+    expect(terminal).toMatch(/^\d\d:\d\d:\d\d INFO  using the local store  store=\S+b\.db\r?$/m);
     expect(terminal).not.toContain('{"level"');
   });
 });

@@ -18,6 +18,7 @@ import {
 import { parseConfig, type Env } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { openRuntime, type Runtime, type RuntimeOverrides } from "../../src/runtime.js";
+import { dbOf } from "./sqlite.js";
 
 export interface HarnessOptions {
   env?: Env;
@@ -105,7 +106,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
 /** Reads one intervention row straight from the store, bypassing every tool. */
 export function storedStatus(runtime: Runtime, id: string): { status: string; version: number; flagged: number } {
-  return runtime.db.prepare("SELECT status, version, flagged FROM interventions WHERE id = ?").get(id) as {
+  return dbOf(runtime).prepare("SELECT status, version, flagged FROM interventions WHERE id = ?").get(id) as {
     status: string;
     version: number;
     flagged: number;
@@ -114,7 +115,7 @@ export function storedStatus(runtime: Runtime, id: string): { status: string; ve
 
 /** The id of the newest seeded intervention in `status` (optionally unflagged). */
 export function seededId(runtime: Runtime, status: string, where = ""): string {
-  const row = runtime.db
+  const row = dbOf(runtime)
     .prepare(`SELECT id FROM interventions WHERE tenant_id = 'live' AND status = ? ${where} ORDER BY seq DESC LIMIT 1`)
     .get(status) as { id: string } | undefined;
   if (!row) throw new Error(`no seeded intervention in status ${status} ${where}`);

@@ -11,6 +11,7 @@ import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { seededId } from "../support/harness.js";
 import { INITIALIZE, MCP_HEADERS, rawRequest, startHttpHarness, type HttpHarness } from "./helpers.js";
 import { until } from "../support/wait.js";
+import { dbOf } from "../support/sqlite.js";
 
 let h: HttpHarness | undefined;
 afterEach(async () => {
@@ -139,7 +140,7 @@ describe("a drain that runs out of time", () => {
         () => "answered",
         (error: Error) => error.message,
       );
-    await until(() => h!.runtime.db.prepare("SELECT COUNT(*) FROM approvals").pluck().get() === 1);
+    await until(() => dbOf(h!.runtime).prepare("SELECT COUNT(*) FROM approvals").pluck().get() === 1);
     const started = Date.now();
     await h.server.close(300);
     expect(await call).toMatch(/shut down before this call finished/);

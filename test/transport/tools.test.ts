@@ -48,7 +48,7 @@ describe("tools over Streamable HTTP", () => {
     const first = page.interventions[0]!.id;
     expect(await c.ok("get_intervention", { intervention_id: first })).toMatchObject({ intervention: { id: first, status: "planned" } });
 
-    const fixtures = fixturesFrom(h.runtime.db, "live");
+    const fixtures = await fixturesFrom(h.runtime.store, "live");
     const dryRun = await c.ok<{ decision: { action: string } }>("dry_run_intervention", { user_id: fixtures.userId });
     expect(typeof dryRun.decision.action).toBe("string");
     // Dry-run writes nothing.
@@ -121,7 +121,7 @@ describe("tools over Streamable HTTP", () => {
     expect(found.approval?.approval_id).toBe(approvalId);
 
     // A human approves (what `retivo-mcp approvals approve` records); any running server releases it.
-    expect((await answerApproval(h.runtime.db, approvalId, { approve: true, via: "cli", answer: "approve" })).ok).toBe(true);
+    expect((await answerApproval(h.runtime.store, approvalId, { approve: true, via: "cli", answer: "approve" })).ok).toBe(true);
     await expect.poll(() => storedStatus(h!.runtime, id).status, { timeout: 10_000 }).toBe("approved");
     const report = await again.call("approve_intervention", { intervention_id: id });
     expect(report.structuredContent).toEqual({ id, status: "approved" });

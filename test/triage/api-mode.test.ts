@@ -6,7 +6,8 @@
 import { join } from "node:path";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, type Db } from "../../src/backend/local/store.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { dbOf, type SqliteDb } from "../support/sqlite.js";
 import { parseConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { startRestServer, type RestServer } from "../../src/rest/server.js";
@@ -16,7 +17,8 @@ import { startHarness, type Harness } from "../support/harness.js";
 const KEY = "rt_test_triage000000000000000000";
 
 let rest: RestServer;
-let restDb: Db;
+let restStore: Store;
+let restDb: SqliteDb;
 let dir: ReturnType<typeof tempDir>;
 let h: Harness;
 
@@ -29,14 +31,15 @@ beforeAll(async () => {
     RETIVO_API_KEYS: KEY,
     RETIVO_API_RATE_PER_MINUTE: "100000",
   });
-  restDb = openStore(config.dbPath);
-  rest = await startRestServer({ config, logger: silentLogger(), db: restDb, startDispatcher: false });
+  restStore = await openStore(config);
+  restDb = dbOf(restStore);
+  rest = await startRestServer({ config, logger: silentLogger(), store: restStore, startDispatcher: false });
   h = await startHarness({ env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: rest.url, RETIVO_SUBSCRIPTION_POLL_MS: "100" } });
 });
 afterAll(async () => {
   await h?.close();
   await rest?.close();
-  restDb?.close();
+  await restStore?.close();
   dir?.remove();
 });
 

@@ -5,6 +5,7 @@
 import { LoggingMessageNotificationSchema, type LoggingMessageNotification } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededId, startHarness, type Harness } from "../support/harness.js";
+import { dbOf } from "../support/sqlite.js";
 
 let h: Harness;
 const messages: LoggingMessageNotification["params"][] = [];
@@ -47,7 +48,7 @@ describe("logging", () => {
 
 describe("progress", () => {
   function anyActivePlaybook(): { id: string; channel: string } {
-    const row = h.runtime.db.prepare("SELECT id, constraints FROM playbooks WHERE tenant_id = 'live' AND status = 'active' LIMIT 1").get() as {
+    const row = dbOf(h.runtime).prepare("SELECT id, constraints FROM playbooks WHERE tenant_id = 'live' AND status = 'active' LIMIT 1").get() as {
       id: string;
       constraints: string;
     };
@@ -56,7 +57,7 @@ describe("progress", () => {
 
   it("create_intervention reports progress before generation and when done, increasing", async () => {
     const playbook = anyActivePlaybook();
-    const { id: user_id } = h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' LIMIT 1").get() as { id: string };
+    const { id: user_id } = dbOf(h.runtime).prepare("SELECT id FROM customers WHERE tenant_id = 'live' LIMIT 1").get() as { id: string };
     const reports: { progress: number; message?: string }[] = [];
     const result = await h.client.callTool(
       { name: "create_intervention", arguments: { user_id, playbook_id: playbook.id, channel: playbook.channel } },
@@ -74,7 +75,7 @@ describe("progress", () => {
   });
 
   it("dry_run_intervention reports progress too, and a call without a progress token gets none", async () => {
-    const { id: user_id } = h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' LIMIT 1").get() as { id: string };
+    const { id: user_id } = dbOf(h.runtime).prepare("SELECT id FROM customers WHERE tenant_id = 'live' LIMIT 1").get() as { id: string };
     const reports: unknown[] = [];
     await h.client.callTool({ name: "dry_run_intervention", arguments: { user_id } }, undefined, { onprogress: (p) => void reports.push(p) });
     await settle();

@@ -6,6 +6,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededId, startHarness, type Harness } from "../support/harness.js";
+import { dbOf } from "../support/sqlite.js";
 
 let h: Harness;
 
@@ -58,7 +59,7 @@ describe("triage_flagged", () => {
     const data = dataOf<{ flagged: { id: string; status: string; flag_reason: string | null; failing_checks: string[]; preview: string }[] }>(text);
     expect(data.flagged.length).toBeGreaterThan(0);
     expect(data.flagged.every((r) => ["planned", "paused", "approved"].includes(r.status))).toBe(true);
-    const stored = h.runtime.db.prepare("SELECT flagged FROM interventions WHERE id = ?").get(data.flagged[0]!.id) as { flagged: number };
+    const stored = dbOf(h.runtime).prepare("SELECT flagged FROM interventions WHERE id = ?").get(data.flagged[0]!.id) as { flagged: number };
     expect(stored.flagged).toBe(1);
     expect(text).toContain("get_intervention");
     expect(text).toContain("approve_intervention (the server asks the human");
@@ -69,7 +70,7 @@ describe("triage_flagged", () => {
     const data = dataOf<{ flagged: { channel: string }[] }>(await promptText(h.client, "triage_flagged", { channel: "email" }));
     expect(data.flagged.every((r) => r.channel === "email")).toBe(true);
     expect(await completeArg(h.client, "triage_flagged", "channel", "in")).toEqual(["in_app"]);
-    const someUser = (h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' ORDER BY id LIMIT 1").get() as { id: string }).id;
+    const someUser = (dbOf(h.runtime).prepare("SELECT id FROM customers WHERE tenant_id = 'live' ORDER BY id LIMIT 1").get() as { id: string }).id;
     expect(await completeArg(h.client, "triage_flagged", "user_id", someUser)).toContain(someUser);
   });
 
@@ -86,7 +87,7 @@ describe("review_pending", () => {
     expect(data.pending.length).toBeGreaterThan(0);
     const times = data.pending.map((r) => r.planned_at);
     expect(times).toEqual([...times].sort());
-    const planned = h.runtime.db.prepare("SELECT MIN(planned_at) AS oldest FROM interventions WHERE tenant_id = 'live' AND status = 'planned'").get() as {
+    const planned = dbOf(h.runtime).prepare("SELECT MIN(planned_at) AS oldest FROM interventions WHERE tenant_id = 'live' AND status = 'planned'").get() as {
       oldest: string;
     };
     expect(times[0]).toBe(planned.oldest);
@@ -95,7 +96,7 @@ describe("review_pending", () => {
 
   it("completes its channel and user_id arguments", async () => {
     expect(await completeArg(h.client, "review_pending", "channel", "")).toEqual(["email", "in_app", "webhook"]);
-    const someUser = (h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' ORDER BY id LIMIT 1").get() as { id: string }).id;
+    const someUser = (dbOf(h.runtime).prepare("SELECT id FROM customers WHERE tenant_id = 'live' ORDER BY id LIMIT 1").get() as { id: string }).id;
     expect(await completeArg(h.client, "review_pending", "user_id", someUser.slice(0, 3))).toContain(someUser);
   });
 });
@@ -145,7 +146,7 @@ describe("rollback_review", () => {
   it("completes only sent or delivered ids, and refuses any other status", async () => {
     const values = await completeArg(h.client, "rollback_review", "id", "int_");
     expect(values.length).toBeGreaterThan(0);
-    const statuses = values.map((v) => (h.runtime.db.prepare("SELECT status FROM interventions WHERE id = ?").get(v) as { status: string }).status);
+    const statuses = values.map((v) => (dbOf(h.runtime).prepare("SELECT status FROM interventions WHERE id = ?").get(v) as { status: string }).status);
     expect(statuses.every((s) => s === "sent" || s === "delivered")).toBe(true);
     const planned = seededId(h.runtime, "planned");
     await expect(h.client.getPrompt({ name: "rollback_review", arguments: { id: planned } })).rejects.toThrow(/only sent or delivered/);

@@ -8,6 +8,7 @@ import { parseConfig } from "../../src/config.js";
 import { ConfigError, ReadOnlyError } from "../../src/errors.js";
 import { TOOLS } from "../../src/tools/index.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
+import { dbOf } from "../support/sqlite.js";
 
 const READ_TOOLS = ["list_interventions", "get_intervention", "dry_run_intervention"];
 
@@ -37,7 +38,7 @@ describe("read-only mode", () => {
     const planned = seededId(h.runtime, "planned");
     const delivered = seededId(h.runtime, "delivered");
     const before = [storedStatus(h.runtime, planned), storedStatus(h.runtime, delivered)];
-    const playbook = (h.runtime.db.prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' LIMIT 1").get() as { id: string }).id;
+    const playbook = (dbOf(h.runtime).prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' LIMIT 1").get() as { id: string }).id;
     const writes: [string, () => Promise<unknown>][] = [
       ["create", () => backend.create({ user_id: "anyone", playbook_id: playbook, channel: "email" })],
       ["approve", () => backend.approve(planned)],
@@ -57,7 +58,7 @@ describe("read-only mode", () => {
   it("still reads and dry-runs", async () => {
     const page = await h.ok<{ interventions: unknown[] }>("list_interventions", { limit: 3 });
     expect(page.interventions).toHaveLength(3);
-    const { user_id } = h.runtime.db.prepare("SELECT user_id FROM interventions WHERE tenant_id = 'live' LIMIT 1").get() as { user_id: string };
+    const { user_id } = dbOf(h.runtime).prepare("SELECT user_id FROM interventions WHERE tenant_id = 'live' LIMIT 1").get() as { user_id: string };
     const dry = await h.ok<{ dry_run: boolean }>("dry_run_intervention", { user_id });
     expect(dry.dry_run).toBe(true);
   });

@@ -6,13 +6,14 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededId, startHarness, type Harness } from "../support/harness.js";
+import { dbOf } from "../support/sqlite.js";
 
 let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness();
   // A secret the settings resource must never reveal.
-  h.runtime.db.prepare("UPDATE tenants SET webhook_url = ?, webhook_secret = ? WHERE id = 'live'").run(
+  dbOf(h.runtime).prepare("UPDATE tenants SET webhook_url = ?, webhook_secret = ? WHERE id = 'live'").run(
     "https://hooks.example.test/retivo?token=abc",
     "whsec_must_not_leak",
   );
@@ -34,7 +35,7 @@ async function completeTemplate(client: Client, uri: string, name: string, value
 }
 
 function customerIds(): string[] {
-  return (h.runtime.db.prepare("SELECT id FROM customers WHERE tenant_id = 'live' ORDER BY id").all() as { id: string }[]).map((r) => r.id);
+  return (dbOf(h.runtime).prepare("SELECT id FROM customers WHERE tenant_id = 'live' ORDER BY id").all() as { id: string }[]).map((r) => r.id);
 }
 
 describe("resource listing", () => {
@@ -104,7 +105,7 @@ describe("retivo://interventions/{id}", () => {
 
 describe("retivo://customers/{user_id}", () => {
   it("gives stage, scores, risk, opt-out/pause and recent interventions, but never the email", async () => {
-    const { user_id: userId } = h.runtime.db.prepare("SELECT user_id FROM interventions WHERE tenant_id = 'live' LIMIT 1").get() as {
+    const { user_id: userId } = dbOf(h.runtime).prepare("SELECT user_id FROM interventions WHERE tenant_id = 'live' LIMIT 1").get() as {
       user_id: string;
     };
     const doc = await readJson<{ customer: Record<string, unknown>; recent_interventions: { user_id: string; preview: string }[] }>(
@@ -137,7 +138,7 @@ describe("retivo://customers/{user_id}", () => {
 describe("retivo://playbooks", () => {
   it("indexes every playbook compactly, and each one reads in full", async () => {
     const index = await readJson<{ playbooks: { id: string; name: string; channels: string[]; uri: string }[] }>(h.client, "retivo://playbooks");
-    const stored = h.runtime.db.prepare("SELECT COUNT(*) AS n FROM playbooks WHERE tenant_id = 'live'").get() as { n: number };
+    const stored = dbOf(h.runtime).prepare("SELECT COUNT(*) AS n FROM playbooks WHERE tenant_id = 'live'").get() as { n: number };
     expect(index.playbooks).toHaveLength(stored.n);
     const first = index.playbooks[0]!;
     const full = await readJson<{ playbook: { id: string; entry_conditions: unknown; constraints: { channels: string[] }; strategy_hints: unknown } }>(
@@ -194,11 +195,11 @@ describe("retivo://settings", () => {
   });
 
   it("reflects the kill switch as the store has it", async () => {
-    h.runtime.db.prepare("UPDATE tenants SET kill_switch_active = 1 WHERE id = 'live'").run();
+    dbOf(h.runtime).prepare("UPDATE tenants SET kill_switch_active = 1 WHERE id = 'live'").run();
     try {
       expect((await readJson<{ kill_switch_active: boolean }>(h.client, "retivo://settings")).kill_switch_active).toBe(true);
     } finally {
-      h.runtime.db.prepare("UPDATE tenants SET kill_switch_active = 0 WHERE id = 'live'").run();
+      dbOf(h.runtime).prepare("UPDATE tenants SET kill_switch_active = 0 WHERE id = 'live'").run();
     }
   });
 });

@@ -3,7 +3,7 @@
  * channel, score extremes, offers or none, brand rules that bite.
  */
 import { CHANNELS, type Channel } from "../../src/api/schemas.js";
-import { LIFECYCLE_AREAS, type LifecycleArea } from "../../src/backend/local/catalog.js";
+import { LIFECYCLE_AREAS, type LifecycleArea } from "../../src/domain/catalog.js";
 import type { WriterInput } from "../../src/writer/types.js";
 
 export const BRAND: WriterInput["brand"] = {

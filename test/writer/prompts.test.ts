@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CHANNELS } from "../../src/api/schemas.js";
-import { LIFECYCLE_AREAS } from "../../src/backend/local/catalog.js";
+import { LIFECYCLE_AREAS } from "../../src/domain/catalog.js";
 import {
   brandVars,
   channelVars,

@@ -8,6 +8,7 @@ import { CreateMessageRequestSchema, type CreateMessageRequest, type CreateMessa
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataOf } from "../support/data-blocks.js";
 import { startHarness, type Harness } from "../support/harness.js";
+import { dbOf } from "../support/sqlite.js";
 
 /** A scripted client model: reads the facts from the prompt's data blocks and answers with grounded JSON. */
 function answerLikeAModel(prompt: string): string {
@@ -36,7 +37,7 @@ function samplingClient(requests: CreateMessageRequest["params"][], answer = ans
 }
 
 function playbookFor(h: Harness, channel: string): string {
-  const rows = h.runtime.db
+  const rows = dbOf(h.runtime)
     .prepare("SELECT id, constraints FROM playbooks WHERE tenant_id = 'live' AND status = 'active' ORDER BY name")
     .all() as { id: string; constraints: string }[];
   const match = rows.find((r) => (JSON.parse(r.constraints) as { channels: string[] }).channels.includes(channel));
@@ -70,7 +71,7 @@ describe("sampling through a real MCP client (RETIVO_LLM=auto, no OpenAI configu
 
   it("writes the intervention with the client's model when the client declares sampling", async () => {
     const intervention = await createAndRead(h.client, { user_id: "user-1", playbook_id: playbookFor(h, "email"), channel: "email" });
-    const customer = h.runtime.db.prepare("SELECT name, email, company FROM customers WHERE tenant_id = 'live' AND id = 'user-1'").get() as {
+    const customer = dbOf(h.runtime).prepare("SELECT name, email, company FROM customers WHERE tenant_id = 'live' AND id = 'user-1'").get() as {
       name: string;
       email: string;
       company: string | null;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { CHANNELS } from "../../src/api/schemas.js";
-import { LIFECYCLE_AREAS } from "../../src/backend/local/catalog.js";
+import { LIFECYCLE_AREAS } from "../../src/domain/catalog.js";
 import { createWriter, writeChecked } from "../../src/writer/index.js";
 import { silentLogger } from "../../src/log.js";
 import { runQualityChecks } from "../../src/writer/quality.js";

@@ -1,22 +1,15 @@
 /**
- * Two of the local store's delivery channels: in-app writes to the inbox
- * table, email writes an RFC 5322 file to the outbox folder. Each is
- * idempotent per intervention, so a delivery resumed after a crash never shows
- * twice. The webhook channel, which cannot be, is in webhook.ts.
+ * The email channel of the local store: an RFC 5322 file in the outbox
+ * folder, idempotent per intervention (one file name per id), so a delivery
+ * resumed after a crash never shows twice. In-app delivery is a row of the
+ * store's inbox (store/ops/deliveries.ts); the webhook channel, which cannot
+ * be idempotent by itself, is in webhook.ts.
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Customer, TenantSettings } from "./catalog.js";
-import type { InterventionRow } from "./interventions-repo.js";
-import { prepared, type Db } from "./store.js";
-
-export function deliverInApp(db: Db, row: InterventionRow, now: Date): void {
-  prepared(db, 
-    `INSERT OR IGNORE INTO inbox (intervention_id, tenant_id, user_id, subject, body, delivered_at)
-     VALUES (?, ?, ?, ?, ?, ?)`,
-  ).run(row.id, row.tenant_id, row.user_id, row.subject, row.message_body, now.toISOString());
-}
+import type { Customer, TenantSettings } from "../../domain/catalog.js";
+import type { InterventionRow } from "../../store/index.js";
 
 /** Header values must not carry line breaks (header injection). */
 function headerSafe(value: string): string {

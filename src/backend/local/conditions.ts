@@ -7,7 +7,7 @@
  * the threshold exactly as stored, so reasoning built from them cites only
  * numbers that exist in the inputs.
  */
-import type { Customer } from "./catalog.js";
+import type { Customer } from "../../domain/catalog.js";
 
 export const FACT_FIELDS = [
   "lifecycle_stage",

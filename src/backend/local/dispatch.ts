@@ -8,27 +8,26 @@
  * records its delivery id, which every attempt and resume sends again. A stop
  * waits (bounded by `stopGraceMs`) for POSTs and email writes in flight and
  * records their outcome, so a graceful stop leaves nothing to send twice.
- * Processes may share one SQLite file
- * (two MCP clients on the default DB, `serve` next to `api`): each dispatcher
- * touches only its own tenants, and resumes a `sent` row or unfinished webhook
- * retraction, on every tick, only once its owner's stamp is stale
- * (dispatch-claims.ts), so a live process picks up what a crashed one left.
+ * Processes may share one store (two MCP clients on the default file, `serve`
+ * next to `api`, replicas on one PostgreSQL): each dispatcher touches only its
+ * own tenants, claims due rows so only one sends each, and resumes a `sent`
+ * row or unfinished webhook retraction, on every tick, only once its owner's
+ * stamp is stale (store/ops/dispatch-claims.ts), so a live process picks up
+ * what a crashed one left. Every change goes through the store port
+ * (store/ops/dispatch.ts); what happens outside it (files, POSTs) happens
+ * between those atomic steps.
  */
+import type { Customer, TenantSettings } from "../../domain/catalog.js";
+import { StoreUnavailableError } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import { appendAudit } from "./audit.js";
-import { getCustomer, getTenant, type Customer, type TenantSettings } from "./catalog.js";
-import { deliverEmail, deliverInApp } from "./channels.js";
-import { newDeliveryId, recordDelivery, storedDeliveryId, type DeliveryKind } from "./deliveries.js";
-import { DispatchClaims, retractionKey } from "./dispatch-claims.js";
-import { compareAndSet, findRow, type InterventionRow, type RowChanges } from "./interventions-repo.js";
+import { retractionKey, type DeliveryKind, type Finish, type InterventionRow, type Store } from "../../store/index.js";
+import { deliverEmail } from "./channels.js";
 import { checkOutbox, writeEmailWithRetries } from "./email-retry.js";
-import { prepared, type Db } from "./store.js";
-import { storeFaultOf } from "./store-faults.js";
 import { webhookPayload, type WebhookPayload } from "./webhook.js";
 import { boundedPolicy, postWithRetries, type RetryPolicy, type StopSignals } from "./webhook-retry.js";
 
 export interface DispatcherOptions {
-  db: Db;
+  store: Store;
   logger: Logger;
   outboxDir: string;
   /** The only tenants read or sent for: a process sharing the file must never deliver the REST server's 'test' data set for real. */
@@ -55,13 +54,11 @@ export interface DispatcherOptions {
   now?: () => Date;
 }
 
-const ACTOR = "system:dispatcher";
-
 export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly now: () => Date;
-  private readonly claims: DispatchClaims;
+  private readonly store: Store;
   private readonly retry: Pick<RetryPolicy, "delaysMs" | "timeoutMs">;
   private readonly resumeAfterMs: number;
   /** `stopping` ends backoffs and lets no new attempt start; `abandon` cuts what is still in flight once the grace is over. */
@@ -71,7 +68,8 @@ export class Dispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.now = options.now ?? (() => new Date());
-    this.claims = new DispatchClaims(options.db, options.tenants);
+    this.store = options.store;
+    if (options.tenants.length === 0) throw new Error("a dispatcher needs at least one tenant");
     this.resumeAfterMs = options.resumeAfterMs ?? 120_000;
     this.retry = boundedPolicy(options.webhookRetryDelaysMs ?? [1000, 4000, 16000], options.webhookTimeoutMs ?? 5000, this.resumeAfterMs);
   }
@@ -83,7 +81,7 @@ export class Dispatcher {
     if (this.abandon.signal.aborted) this.abandon = new AbortController();
     const outboxProblem = checkOutbox(this.options.outboxDir);
     if (outboxProblem) this.options.logger.error({ outbox: this.options.outboxDir }, outboxProblem);
-    this.guarded("resuming abandoned deliveries", () => this.resumeAbandoned());
+    void this.resumeAbandoned().catch((error: unknown) => this.reportFailure("resuming abandoned deliveries", error));
     const tick = () => {
       void this.runOnce().catch((error: unknown) => this.reportFailure("dispatch tick", error));
     };
@@ -122,28 +120,19 @@ export class Dispatcher {
     }
   }
 
-  /** A store fault is the operator's (one line naming the file); anything else is a bug, logged with its stack. */
+  /** A store fault is the operator's (one line naming the store); anything else is a bug, logged with its stack. */
   private reportFailure(what: string, error: unknown): void {
-    const fault = storeFaultOf(error, this.options.db.name);
-    if (fault) this.options.logger.error({ code: fault.code, file: fault.file }, `${what} failed: ${fault.message}`);
+    if (error instanceof StoreUnavailableError) this.options.logger.error({ code: error.code }, `${what} failed: ${error.message}`);
     else this.options.logger.error({ err: error }, `${what} failed`);
-  }
-
-  private guarded(what: string, work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.reportFailure(what, error);
-    }
   }
 
   /** Resumes abandoned work, dispatches everything due now and waits for it all; returns how many due rows it picked up. */
   async runOnce(): Promise<number> {
-    this.resumeAbandoned();
+    await this.resumeAbandoned();
     let picked = 0;
-    for (const row of this.claims.due(this.now().toISOString())) {
+    for (const row of await this.store.dispatch.due(this.options.tenants, this.now())) {
       if (this.stopped || this.inFlight.has(row.id)) continue;
-      const sent = this.release(row);
+      const sent = await this.store.dispatch.release(row, this.simulated(row), this.now());
       if (sent) {
         picked++;
         this.track(row.id, this.deliver(sent));
@@ -155,19 +144,26 @@ export class Dispatcher {
 
   /** Sends a rolled-back webhook's signed retraction; the rollback's fresh 'pending' record is this process's claim. */
   retract(interventionId: string): void {
-    const row = prepared(this.options.db, "SELECT * FROM interventions WHERE id = ?").get(interventionId) as InterventionRow | undefined;
-    if (row?.channel !== "webhook" || !this.options.tenants.includes(row.tenant_id)) return;
-    const key = retractionKey(row.id);
+    const key = retractionKey(interventionId);
     if (this.stopped || this.inFlight.has(key)) return; // left pending: resumed once stale
-    this.track(key, this.retractWebhook(row));
+    this.track(
+      key,
+      this.store.interventions.getAny(interventionId).then((row) => {
+        if (row?.channel === "webhook" && this.options.tenants.includes(row.tenant_id)) return this.retractWebhook(row);
+      }),
+    );
   }
 
   /** Takes over, bounded per tick, `sent` rows and retractions whose owner's stamp is stale. */
-  private resumeAbandoned(): void {
+  private async resumeAbandoned(): Promise<void> {
     if (this.stopped) return;
-    const { sent, retractions } = this.claims.takeAbandoned(this.now(), this.resumeAfterMs, (key) => this.inFlight.has(key));
+    const { sent, retractions } = await this.store.dispatch.takeAbandoned(this.options.tenants, this.now(), this.resumeAfterMs, (key) => this.inFlight.has(key));
     for (const row of sent) this.track(row.id, this.deliver(row));
     for (const row of retractions) this.track(retractionKey(row.id), this.retractWebhook(row));
+  }
+
+  private simulated(row: InterventionRow): boolean {
+    return this.options.simulate?.(row.tenant_id) === true;
   }
 
   private track(key: string, work: Promise<void>): void {
@@ -175,54 +171,23 @@ export class Dispatcher {
     this.inFlight.set(key, tracked);
   }
 
-  /**
-   * Gates and `approved → sent` (or `suppressed`) in one transaction.
-   * Returns the sent row, or undefined when it was held, suppressed or raced.
-   */
-  private release(candidate: InterventionRow): InterventionRow | undefined {
-    const { db } = this.options;
-    return db
-      .transaction(() => {
-        const row = findRow(db, candidate.tenant_id, candidate.id);
-        if (!row || row.status !== "approved") return undefined;
-        const tenant = getTenant(db, row.tenant_id)!;
-        if (tenant.kill_switch_active) return undefined; // held, not suppressed: it goes when the switch is off
-        const customer = getCustomer(db, row.tenant_id, row.user_id);
-        const gate = suppressionGate(tenant, customer);
-        const now = this.now().toISOString();
-        if (gate) {
-          this.move(row, { status: "suppressed", suppress_reason: gate }, "suppressed", { reason: gate });
-          return undefined;
-        }
-        this.move(row, { status: "sent", sent_at: now }, "sent", {});
-        // The webhook's delivery id is made with the move, so the first POST already carries the id every repeat will.
-        if (row.channel === "webhook" && !this.options.simulate?.(row.tenant_id)) this.queueWebhook(row, "delivery", "queued for the webhook endpoint");
-        return findRow(db, row.tenant_id, row.id);
-      })
-      .immediate();
-  }
-
   private async deliver(row: InterventionRow): Promise<void> {
-    const { db } = this.options;
-    const tenant = getTenant(db, row.tenant_id)!;
-    const customer = getCustomer(db, row.tenant_id, row.user_id);
-    if (this.options.simulate?.(row.tenant_id)) {
-      return this.finish(row, "delivered", 1, "simulated", "test data set: delivery simulated, nothing left this machine");
-    }
+    if (this.simulated(row)) return this.finish(row, { status: "delivered", attempt: 1, outcome: "simulated", detail: "test data set: delivery simulated, nothing left this machine" });
+    const tenant = (await this.store.catalog.tenant(row.tenant_id))!;
+    const customer = await this.store.catalog.customer(row.tenant_id, row.user_id);
     switch (row.channel) {
       case "in_app":
-        return this.finishWith(row, "delivered", 1, "inbox", "placed in the user's in-app inbox", () =>
-          deliverInApp(db, row, this.now()),
-        );
+        return this.finish(row, { status: "delivered", attempt: 1, outcome: "inbox", detail: "placed in the user's in-app inbox", inbox: true });
       case "email": {
-        if (!customer) return this.finish(row, "failed", 1, "error", "the customer no longer exists");
+        if (!customer) return this.finish(row, { status: "failed", attempt: 1, outcome: "error", detail: "the customer no longer exists" });
         const end = await writeEmailWithRetries(() => deliverEmail(this.options.outboxDir, row, customer, tenant, this.now()), {
           delaysMs: this.options.emailRetryDelaysMs ?? this.retry.delaysMs,
           stopping: this.stopping.signal,
           onRetry: (attempt, detail) => this.record(row, "delivery", attempt, "retrying", detail),
         });
         if (end.outcome === "interrupted") return this.record(row, "delivery", end.attempt, end.outcome, end.detail);
-        return this.finish(row, end.outcome === "written" ? "delivered" : "failed", end.attempt, end.outcome === "written" ? "outbox" : "error", end.detail);
+        const written = end.outcome === "written";
+        return this.finish(row, { status: written ? "delivered" : "failed", attempt: end.attempt, outcome: written ? "outbox" : "error", detail: end.detail });
       }
       case "webhook":
         return this.deliverWebhook(row, tenant, customer);
@@ -231,16 +196,16 @@ export class Dispatcher {
 
   private async deliverWebhook(row: InterventionRow, tenant: TenantSettings, customer: Customer | undefined): Promise<void> {
     if (!tenant.webhook_url || !tenant.webhook_secret) {
-      return this.finish(row, "failed", 1, "error", "no webhook endpoint is configured for this tenant");
+      return this.finish(row, { status: "failed", attempt: 1, outcome: "error", detail: "no webhook endpoint is configured for this tenant" });
     }
-    const deliveryId = this.deliveryIdFor(row, "delivery");
+    const deliveryId = await this.store.dispatch.deliveryIdFor(row, "delivery", this.now());
     const end = await postWithRetries(
       { url: tenant.webhook_url, secret: tenant.webhook_secret },
       webhookPayload(row, customer),
       deliveryId,
       this.policy(),
       (attempt, outcome, detail) => this.record(row, "delivery", attempt, outcome, detail),
-      () => findRow(this.options.db, row.tenant_id, row.id)?.status === "sent",
+      async () => (await this.store.interventions.get(row.tenant_id, row.id))?.status === "sent",
     );
     // Interrupted by stop(): still deliverable, so it stays `sent` for a resume rather than becoming `failed`.
     // Cancelled: a rollback won; its status stands. Unconfirmed: the endpoint may have it, so it stays `sent`
@@ -248,36 +213,21 @@ export class Dispatcher {
     if (end.outcome === "interrupted" || end.outcome === "cancelled" || end.outcome === "unconfirmed") {
       return this.record(row, "delivery", end.attempt, end.outcome, end.detail);
     }
-    return this.finish(row, end.outcome === "accepted" ? "delivered" : "failed", end.attempt, end.outcome, end.detail);
+    return this.finish(row, { status: end.outcome === "accepted" ? "delivered" : "failed", attempt: end.attempt, outcome: end.outcome, detail: end.detail });
   }
 
   /** Retried like a delivery, with its own delivery id; an unfinished one is resumed once stale. */
   private async retractWebhook(row: InterventionRow): Promise<void> {
-    const { db } = this.options;
-    const tenant = getTenant(db, row.tenant_id)!;
-    if (this.options.simulate?.(row.tenant_id)) return this.record(row, "retraction", 1, "simulated", "test data set: retraction simulated");
+    if (this.simulated(row)) return this.record(row, "retraction", 1, "simulated", "test data set: retraction simulated");
+    const tenant = (await this.store.catalog.tenant(row.tenant_id))!;
     if (!tenant.webhook_url || !tenant.webhook_secret) return this.record(row, "retraction", 1, "error", "no webhook endpoint is configured");
-    const payload: WebhookPayload = { ...webhookPayload(row, getCustomer(db, row.tenant_id, row.user_id)), event: "intervention.retracted" };
-    const deliveryId = this.deliveryIdFor(row, "retraction");
+    const customer = await this.store.catalog.customer(row.tenant_id, row.user_id);
+    const payload: WebhookPayload = { ...webhookPayload(row, customer), event: "intervention.retracted" };
+    const deliveryId = await this.store.dispatch.deliveryIdFor(row, "retraction", this.now());
     const end = await postWithRetries({ url: tenant.webhook_url, secret: tenant.webhook_secret }, payload, deliveryId, this.policy(), (attempt, outcome, detail) =>
       this.record(row, "retraction", attempt, outcome, detail),
     );
-    this.record(row, "retraction", end.attempt, end.outcome, end.detail);
-  }
-
-  /** The id stored when the delivery (or retraction) was queued; one made now for work queued before ids existed. */
-  private deliveryIdFor(row: InterventionRow, kind: DeliveryKind): string {
-    return storedDeliveryId(this.options.db, row.id, kind) ?? this.queueWebhook(row, kind, "resumed without a stored delivery id (queued before ids existed)");
-  }
-
-  private queueWebhook(row: InterventionRow, kind: DeliveryKind, what: string): string {
-    const deliveryId = newDeliveryId();
-    recordDelivery(
-      this.options.db,
-      { intervention_id: row.id, channel: row.channel, kind, attempt: 0, outcome: "pending", detail: `${what} (delivery ${deliveryId})`, delivery_id: deliveryId },
-      this.now(),
-    );
-    return deliveryId;
+    await this.record(row, "retraction", end.attempt, end.outcome, end.detail);
   }
 
   private policy(): RetryPolicy {
@@ -286,46 +236,11 @@ export class Dispatcher {
   }
 
   /** One delivery record; a webhook's carries its delivery id. */
-  private record(row: InterventionRow, kind: DeliveryKind, attempt: number, outcome: string, detail: string): void {
-    const deliveryId = row.channel === "webhook" ? (storedDeliveryId(this.options.db, row.id, kind) ?? null) : null;
-    recordDelivery(this.options.db, { intervention_id: row.id, channel: row.channel, kind, attempt, outcome, detail, delivery_id: deliveryId }, this.now());
+  private record(row: InterventionRow, kind: DeliveryKind, attempt: number, outcome: string, detail: string): Promise<void> {
+    return this.store.dispatch.record(row, kind, attempt, outcome, detail, this.now());
   }
 
-  private finishWith(row: InterventionRow, status: "delivered" | "failed", attempt: number, outcome: string, detail: string, sideEffect: () => void): void {
-    this.options.db.transaction(() => {
-      sideEffect();
-      this.finish(row, status, attempt, outcome, detail);
-    })();
+  private finish(row: InterventionRow, finish: Finish): Promise<void> {
+    return this.store.dispatch.finish(row, finish, this.now());
   }
-
-  /**
-   * Records the attempt and moves `sent → delivered | failed`, in one transaction.
-   * The attempt is always recorded: what the channel did happened, even when a
-   * rollback won the race while it was busy (the endpoint may have accepted a
-   * message that is now retracted, and the deliveries must show both). Only the
-   * status move needs the row to be still `sent`; a rolled-back row stays so.
-   */
-  private finish(row: InterventionRow, status: "delivered" | "failed", attempt: number, outcome: string, detail: string): void {
-    const { db } = this.options;
-    db.transaction(() => {
-      this.record(row, "delivery", attempt, outcome, detail);
-      const current = findRow(db, row.tenant_id, row.id);
-      if (!current || current.status !== "sent") return;
-      const changes: RowChanges = status === "delivered" ? { status, delivered_at: this.now().toISOString() } : { status };
-      this.move(current, changes, status, { detail });
-    })();
-  }
-
-  private move(row: InterventionRow, changes: RowChanges, event: string, detail: Record<string, unknown>): void {
-    if (!compareAndSet(this.options.db, row, changes, this.now().toISOString())) return;
-    appendAudit(this.options.db, { tenant_id: row.tenant_id, event, intervention_id: row.id, actor: ACTOR, detail: { from: row.status, ...detail } });
-  }
-}
-
-function suppressionGate(tenant: TenantSettings, customer: Customer | undefined): string | undefined {
-  if (tenant.shadow_mode) return "shadow_mode";
-  if (!customer) return "unknown_user";
-  if (customer.opted_out) return "opted_out";
-  if (customer.paused) return "user_paused";
-  return undefined;
 }

@@ -15,7 +15,7 @@ export interface EmailRetryPolicy {
   delaysMs: readonly number[];
   /** Aborted when the dispatcher stops: the backoff ends and the email is left for a resume. */
   stopping: AbortSignal;
-  onRetry: (attempt: number, detail: string) => void;
+  onRetry: (attempt: number, detail: string) => Promise<void>;
 }
 
 export interface EmailEnd {
@@ -40,7 +40,7 @@ export async function writeEmailWithRetries(write: () => string, policy: EmailRe
     }
     const delay = policy.delaysMs[attempt - 1];
     if (delay === undefined) return { outcome: "error", attempt, detail: problem };
-    policy.onRetry(attempt, `${problem}; retrying`);
+    await policy.onRetry(attempt, `${problem}; retrying`);
     if (!(await sleepUnlessStopped(jittered(delay), policy.stopping))) {
       return { outcome: "interrupted", attempt, detail: `${problem}; the dispatcher stopped: left for a resume` };
     }

@@ -4,9 +4,8 @@
  * the tenant's endpoint. The approver checks "Hi Jonas" against this.
  */
 import type { DetailedIntervention } from "../../api/schemas.js";
-import type { Recipient } from "../../guard/action-hash.js";
-import { getCustomer, getTenant } from "./catalog.js";
-import type { Db } from "./store.js";
+import type { Recipient } from "../../domain/action-hash.js";
+import type { Store } from "../../store/index.js";
 
 function hostOf(url: string | null): string | null {
   if (!url) return null;
@@ -17,9 +16,10 @@ function hostOf(url: string | null): string | null {
   }
 }
 
-export function recipientFor(db: Db, tenantId: string, intervention: DetailedIntervention): Recipient | null {
-  const customer = getCustomer(db, tenantId, intervention.user_id);
+export async function recipientFor(store: Store, tenantId: string, intervention: DetailedIntervention): Promise<Recipient | null> {
+  const customer = await store.catalog.customer(tenantId, intervention.user_id);
   if (!customer) return null;
-  const address = intervention.channel === "email" ? customer.email : intervention.channel === "webhook" ? hostOf(getTenant(db, tenantId)?.webhook_url ?? null) : null;
-  return { name: customer.name, address };
+  if (intervention.channel === "email") return { name: customer.name, address: customer.email };
+  if (intervention.channel === "webhook") return { name: customer.name, address: hostOf((await store.catalog.tenant(tenantId))?.webhook_url ?? null) };
+  return { name: customer.name, address: null };
 }

@@ -8,7 +8,7 @@
  * (in-app 280, email 2000) and mention only the offers their playbook allows.
  */
 import type { Status } from "../../api/schemas.js";
-import type { Condition, LifecycleArea, LifecycleStage, MessagePolicy, Offer, Playbook } from "./catalog.js";
+import type { Condition, LifecycleArea, LifecycleStage, MessagePolicy, Offer, Playbook } from "../../domain/catalog.js";
 
 export const PRODUCT_NAME = "Lumen";
 

@@ -12,11 +12,11 @@
 import { STATUSES, type Channel, type Status } from "../../api/schemas.js";
 import { withFooter } from "../../writer/footer.js";
 import { flagFromChecks, runQualityChecks } from "../../writer/quality.js";
-import type { Customer, MessagePolicy, Playbook, TenantSettings } from "./catalog.js";
+import type { Customer, MessagePolicy, Playbook, TenantSettings } from "../../domain/catalog.js";
 import { evaluateCondition, userFacts } from "./conditions.js";
-import { consentFlagReason } from "./consent.js";
-import { confidenceFor } from "./decide.js";
-import { insertRow, type NewIntervention } from "./interventions-repo.js";
+import { consentFlagReason } from "../../domain/consent.js";
+import { confidenceFor } from "./decide/index.js";
+import type { NewIntervention, SeededIntervention } from "../../store/index.js";
 import type { Rng } from "./random.js";
 import {
   AGE_HOURS,
@@ -31,7 +31,6 @@ import {
 } from "./seed-data.js";
 import { PLANTED, type PlantedFooter, type PlantedMessage } from "./seed-planted.js";
 import { iso, MINUTE_MS } from "./seed-time.js";
-import type { Db } from "./store.js";
 import { writerInputFor } from "./writer-input.js";
 
 /** Seeded text is hand-written data, not a model's: provenance says so. */
@@ -44,11 +43,6 @@ export interface SeededPlaybook {
 }
 
 const ACTIVE_KEYS: readonly PlaybookKey[] = ["onboarding", "churn", "retention", "upsell", "winback7", "winback30", "winback60"];
-
-export interface SeededIntervention {
-  row: NewIntervention;
-  inbox: boolean;
-}
 
 interface Slot {
   status: Status;
@@ -238,13 +232,4 @@ function timelineFor(rng: Rng, status: Status, now: Date, earliest: number): Tim
     delivered_at: wasDelivered ? iso(delivered) : null,
     rolled_back_at: status === "rolled_back" ? iso(delivered + steps.rollback * squeeze) : null,
   };
-}
-
-export function insertIntervention(db: Db, { row, inbox }: SeededIntervention): void {
-  insertRow(db, row);
-  if (!inbox) return;
-  db.prepare(
-    `INSERT INTO inbox (intervention_id, tenant_id, user_id, subject, body, delivered_at, withdrawn_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  ).run(row.id, row.tenant_id, row.user_id, row.subject, row.message_body, row.delivered_at!, row.rolled_back_at ?? null);
 }

@@ -15,8 +15,8 @@
  * seed-interventions.ts, the fixed tables in seed-data.ts.
  */
 import { STATUSES, type Status } from "../../api/schemas.js";
-import { appendAudit } from "./audit.js";
-import { getTenant, LIFECYCLE_STAGES, setMessagePolicy, type Customer, type LifecycleStage, type Playbook } from "./catalog.js";
+import { LIFECYCLE_STAGES, type Customer, type LifecycleStage, type TenantSettings } from "../../domain/catalog.js";
+import type { SeededIntervention, Store, TenantSeed } from "../../store/index.js";
 import { prngSeed, Rng, round2 } from "./random.js";
 import {
   BRAND,
@@ -34,9 +34,8 @@ import {
   STAGE_PROFILES,
   TEAM_SIZES,
 } from "./seed-data.js";
-import { buildInterventions, insertIntervention, type SeededIntervention, type SeededPlaybook } from "./seed-interventions.js";
+import { buildInterventions, type SeededPlaybook } from "./seed-interventions.js";
 import { DAY_MS, isoAt, MINUTE_MS } from "./seed-time.js";
-import type { Db } from "./store.js";
 
 // Rng was first exported from here; re-exported so imports of it from seed.js keep working.
 export { Rng } from "./random.js";
@@ -63,64 +62,54 @@ export interface SeedSummary {
 
 const ACTOR = "system:seed";
 
-/** Seeds `tenantId` unless it already exists; the check and the writes share one transaction. */
-export function ensureSeeded(db: Db, tenantId: string, seed: number, now = new Date()): SeedSummary | null {
-  return db
-    .transaction(() => (tenantExists(db, tenantId) ? null : seedStore(db, { tenantId, seed, now })))
-    .immediate();
+/** Seeds `tenantId` unless it already exists (one transaction with the check); the summary, or null when it existed. */
+export async function ensureSeeded(store: Store, tenantId: string, seed: number, now = new Date()): Promise<SeedSummary | null> {
+  const { data, summary } = demoDataSet({ tenantId, seed, now });
+  return (await store.seed.seedTenant(data, now)) ? summary : null;
 }
 
-/** Writes the whole demo data set for a tenant that does not exist yet, in one transaction. */
-export function seedStore(db: Db, options: SeedOptions): SeedSummary {
+/** Writes the whole demo data set for a tenant that does not exist yet; refuses one that does. */
+export async function seedStore(store: Store, options: SeedOptions): Promise<SeedSummary> {
   const now = options.now ?? new Date();
-  const rng = new Rng(prngSeed(options.seed, options.tenantId));
-  return db.transaction(() => {
-    if (tenantExists(db, options.tenantId)) {
-      throw new Error(`Tenant '${options.tenantId}' already has data; seed a fresh store or another tenant.`);
-    }
-    insertTenant(db, options.tenantId, now);
-    const playbooks = buildPlaybooks(rng, now);
-    for (const { playbook } of playbooks) insertPlaybook(db, options.tenantId, playbook);
-    const customers = buildCustomers(rng, now);
-    for (const customer of customers) insertCustomer(db, options.tenantId, customer);
-    const interventions = buildInterventions(rng, now, getTenant(db, options.tenantId)!, customers, playbooks);
-    for (const intervention of interventions) insertIntervention(db, intervention);
-    const summary = summarize(options, playbooks.length, customers, interventions);
-    appendAudit(
-      db,
-      {
-        tenant_id: options.tenantId,
-        event: "seed",
-        actor: ACTOR,
-        detail: { seed: summary.seed, playbooks: summary.playbooks, customers: summary.customers, interventions: summary.interventions },
-      },
-      now,
-    );
-    return summary;
-  })();
+  const { data, summary } = demoDataSet({ ...options, now });
+  if (!(await store.seed.seedTenant(data, now))) {
+    throw new Error(`Tenant '${options.tenantId}' already has data; seed a fresh store or another tenant.`);
+  }
+  return summary;
 }
 
-function tenantExists(db: Db, tenantId: string): boolean {
-  return db.prepare("SELECT 1 FROM tenants WHERE id = ?").get(tenantId) !== undefined;
+/** The demo data set for a tenant, built without the store: the same inputs give the same rows. */
+export function demoDataSet(options: Required<SeedOptions>): { data: TenantSeed; summary: SeedSummary } {
+  const { now, tenantId } = options;
+  const rng = new Rng(prngSeed(options.seed, tenantId));
+  const tenant = demoTenant(tenantId, now);
+  const playbooks = buildPlaybooks(rng, now);
+  const customers = buildCustomers(rng, now);
+  const interventions = buildInterventions(rng, now, { ...tenant, kill_switch_active: false, shadow_mode: false, webhook_url: null, webhook_secret: null }, customers, playbooks);
+  const summary = summarize(options, playbooks.length, customers, interventions);
+  return {
+    data: {
+      tenant,
+      playbooks: playbooks.map((p) => p.playbook),
+      customers,
+      interventions,
+      audit: { actor: ACTOR, detail: { seed: summary.seed, playbooks: summary.playbooks, customers: summary.customers, interventions: summary.interventions } },
+    },
+    summary,
+  };
 }
 
 // ------------------------------------------------------------------ tenant and playbooks
 
-function insertTenant(db: Db, tenantId: string, now: Date): void {
-  db.prepare(
-    `INSERT INTO tenants (id, name, kill_switch_active, shadow_mode, product_description, tone_guidelines,
-       things_to_mention, things_to_avoid, webhook_url, webhook_secret, escalation_threshold, created_at)
-     VALUES (?, ?, 0, 0, ?, ?, ?, ?, NULL, NULL, 0.6, ?)`,
-  ).run(
-    tenantId,
-    tenantId === "live" ? `${PRODUCT_NAME} Analytics` : `${PRODUCT_NAME} Analytics (${tenantId})`,
-    BRAND.product_description,
-    BRAND.tone_guidelines,
-    JSON.stringify(BRAND.things_to_mention),
-    JSON.stringify(BRAND.things_to_avoid),
-    isoAt(now, -400 * DAY_MS),
-  );
-  setMessagePolicy(db, tenantId, POLICY);
+function demoTenant(tenantId: string, now: Date): TenantSeed["tenant"] {
+  const settings: Omit<TenantSettings, "kill_switch_active" | "shadow_mode" | "webhook_url" | "webhook_secret"> = {
+    id: tenantId,
+    name: tenantId === "live" ? `${PRODUCT_NAME} Analytics` : `${PRODUCT_NAME} Analytics (${tenantId})`,
+    brand: BRAND,
+    policy: POLICY,
+    escalation_threshold: 0.6,
+  };
+  return { ...settings, created_at: isoAt(now, -400 * DAY_MS) };
 }
 
 function buildPlaybooks(rng: Rng, now: Date): SeededPlaybook[] {
@@ -130,28 +119,6 @@ function buildPlaybooks(rng: Rng, now: Date): SeededPlaybook[] {
     const statusChangedAt = spec.status === "archived" ? isoAt(now, -rng.int(30, 60) * DAY_MS) : createdAt;
     return { key, playbook: { id: rng.uuid(), ...spec, created_at: createdAt, status_changed_at: statusChangedAt } };
   });
-}
-
-/** Writes one playbook row; exported for tests that need a playbook of their own. */
-export function insertPlaybook(db: Db, tenantId: string, p: Playbook): void {
-  db.prepare(
-    `INSERT INTO playbooks (tenant_id, id, name, status, lifecycle_area, entry_conditions, exit_conditions, constraints,
-       strategy_hints, created_at, status_changed_at, success_rate)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    tenantId,
-    p.id,
-    p.name,
-    p.status,
-    p.lifecycle_area,
-    JSON.stringify(p.entry_conditions),
-    JSON.stringify(p.exit_conditions),
-    JSON.stringify(p.constraints),
-    JSON.stringify(p.strategy_hints),
-    p.created_at,
-    p.status_changed_at,
-    p.success_rate,
-  );
 }
 
 // ------------------------------------------------------------------ customers
@@ -219,18 +186,6 @@ function riskFor(stage: LifecycleStage, health: number): string {
   const risk = health >= 0.65 ? "low" : health >= 0.45 ? "medium" : health >= 0.28 ? "high" : "critical";
   // A brand-new account has too little history to be called high risk.
   return stage === "new" && (risk === "high" || risk === "critical") ? "medium" : risk;
-}
-
-/** Writes one customer row; exported for tests that need a customer of their own. */
-export function insertCustomer(db: Db, tenantId: string, c: Customer): void {
-  db.prepare(
-    `INSERT INTO customers (tenant_id, id, name, email, company, role, team_size, locale, lifecycle_stage,
-       activation_score, engagement_score, expansion_score, health, risk_level, opted_out, paused,
-       last_activity_at, churned_at, created_at)
-     VALUES (@tenant_id, @id, @name, @email, @company, @role, @team_size, @locale, @lifecycle_stage,
-       @activation_score, @engagement_score, @expansion_score, @health, @risk_level, @opted_out, @paused,
-       @last_activity_at, @churned_at, @created_at)`,
-  ).run({ ...c, tenant_id: tenantId, opted_out: c.opted_out ? 1 : 0, paused: c.paused ? 1 : 0 });
 }
 
 // ------------------------------------------------------------------ summary and helpers

@@ -10,9 +10,9 @@
  */
 import type { CreateRequest } from "../../api/schemas.js";
 import { InvalidInputError, NotFoundError } from "../../errors.js";
-import { getCustomer, getPlaybook, type Customer, type Playbook } from "./catalog.js";
-import { decide } from "./decide.js";
-import type { Db } from "./store.js";
+import type { Customer, Playbook } from "../../domain/catalog.js";
+import type { Store } from "../../store/index.js";
+import { decide } from "./decide/index.js";
 
 export interface VettedCreate {
   customer: Customer;
@@ -23,8 +23,8 @@ export interface VettedCreate {
   decision: { action: string; reason: string };
 }
 
-export function vetManualCreate(db: Db, tenantId: string, request: CreateRequest, now: Date): VettedCreate {
-  const customer = getCustomer(db, tenantId, request.user_id);
+export async function vetManualCreate(store: Store, tenantId: string, request: CreateRequest, now: Date): Promise<VettedCreate> {
+  const customer = await store.catalog.customer(tenantId, request.user_id);
   if (!customer) {
     throw new NotFoundError(
       `No customer with user_id '${request.user_id}'.`,
@@ -32,7 +32,7 @@ export function vetManualCreate(db: Db, tenantId: string, request: CreateRequest
       { restHint: "Use a user_id from GET /api/interventions." },
     );
   }
-  const playbook = getPlaybook(db, tenantId, request.playbook_id);
+  const playbook = await store.catalog.playbook(tenantId, request.playbook_id);
   if (!playbook) {
     throw new NotFoundError(
       `No playbook with id '${request.playbook_id}'.`,
@@ -64,7 +64,7 @@ export function vetManualCreate(db: Db, tenantId: string, request: CreateRequest
   // The kill switch only holds messages at dispatch, so it is no objection here; but the
   // rest of the engine is judged as if it were off, so an override made while it is on is
   // still flagged and cannot go out unacknowledged once it is switched off.
-  const { decision } = decide(db, tenantId, request, now, { ignoreKillSwitch: true }).response;
+  const { decision } = (await decide(store, tenantId, request, now, { ignoreKillSwitch: true })).response;
   const objects = decision.action !== "intervene";
   return {
     customer,

@@ -62,16 +62,16 @@ export async function postWithRetries(
   deliveryId: string,
   policy: RetryPolicy,
   /** Called after each failed attempt that will be retried, before the wait. */
-  onRetry: (attempt: number, outcome: RetriedAttempt, detail: string) => void,
+  onRetry: (attempt: number, outcome: RetriedAttempt, detail: string) => Promise<void>,
   /**
    * Asked before every attempt, the first included: a delivery rolled back
    * meanwhile (even before its first POST) must not arrive after its retraction.
    */
-  stillWanted: () => boolean = () => true,
+  stillWanted: () => Promise<boolean> = async () => true,
 ): Promise<SequenceEnd> {
   let unanswered = 0;
   for (let attempt = 1; ; attempt++) {
-    if (!stillWanted()) {
+    if (!(await stillWanted())) {
       return {
         outcome: "cancelled",
         attempt: attempt - 1,
@@ -89,7 +89,7 @@ export async function postWithRetries(
     if (policy.stopping.aborted) return interrupted(attempt, outcome.detail);
     const delay = policy.delaysMs[attempt - 1];
     if (!isRetryable(outcome) || delay === undefined) return lastWord(outcome, attempt, unanswered);
-    onRetry(attempt, outcome.kind === "unknown" ? "unknown" : "retrying", `${outcome.detail}; retrying with the same delivery id`);
+    await onRetry(attempt, outcome.kind === "unknown" ? "unknown" : "retrying", `${outcome.detail}; retrying with the same delivery id`);
     if (!(await sleepUnlessStopped(jittered(delay), policy.stopping))) return interrupted(attempt, outcome.detail);
   }
 }

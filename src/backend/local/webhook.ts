@@ -12,8 +12,8 @@
 import { createHmac } from "node:crypto";
 import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { Customer } from "./catalog.js";
-import type { InterventionRow } from "./interventions-repo.js";
+import type { Customer } from "../../domain/catalog.js";
+import type { InterventionRow } from "../../store/index.js";
 
 export interface WebhookPayload {
   intervention_id: string;

@@ -6,7 +6,7 @@
  */
 import type { Channel } from "../../api/schemas.js";
 import type { WriterInput } from "../../writer/types.js";
-import type { Customer, Playbook, TenantSettings } from "./catalog.js";
+import type { Customer, Playbook, TenantSettings } from "../../domain/catalog.js";
 import { userFacts } from "./conditions.js";
 
 export function writerInputFor(args: {

@@ -4,7 +4,7 @@
  * that a dispatcher run touches only it.
  */
 import type { Channel } from "../../../src/api/schemas.js";
-import type { Db } from "../../../src/backend/local/store.js";
+import type { SqliteDb as Db } from "../../support/sqlite.js";
 
 export function dueIntervention(db: Db, channel: Channel): string {
   const id = db.prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = 'approved' LIMIT 1").pluck().get() as string;

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
-import { TRANSITIONS } from "../../../src/backend/local/lifecycle.js";
+import { TRANSITIONS } from "../../../src/domain/status-machine.js";
 import { STATUSES } from "../../../src/api/schemas.js";
 
 type Db = Database.Database;

@@ -1,13 +1,16 @@
 /**
  * What a human approves, reduced to the facts that decide what will happen,
- * and its hash. The hash is recomputed from a fresh read at execution time, so
+ * and its hash. Domain knowledge shared by the guard (which asks) and the
+ * store (which spends an approval only for the state it was given for). The hash is recomputed from a fresh read at execution time, so
  * an edit of the message, subject, status, version or flag after the human
  * answered makes the approval worthless.
  */
 import { createHash } from "node:crypto";
 import type { DetailedIntervention } from "../api/schemas.js";
 import { canonicalJson } from "../canonical.js";
-import type { GuardedAction } from "./types.js";
+import type { GuardedAction } from "./status-machine.js";
+
+export type { GuardedAction } from "./status-machine.js";
 
 /** Exactly what reaches the recipient or decides whether it does; nothing the agent controls besides `reason`. */
 export interface ActionFacts {

@@ -11,9 +11,9 @@
  * the upstream refused the transition).
  */
 import { randomBytes } from "node:crypto";
-import type { Db } from "../backend/local/store.js";
-import type { ActionFacts, DisplayFacts } from "./action-hash.js";
-import type { GuardedAction } from "./types.js";
+import type { ActionFacts, DisplayFacts } from "../../domain/action-hash.js";
+import type { GuardedAction } from "../../domain/status-machine.js";
+import type { Tx } from "../sql.js";
 
 export type ApprovalStatus = "pending" | "approved" | "executed" | "denied" | "expired" | "void" | "failed";
 
@@ -58,13 +58,13 @@ export interface NewApproval {
   ttlMs: number;
 }
 
-export function insertApproval(db: Db, spec: NewApproval): ApprovalRow {
+export async function insertApproval(tx: Tx, spec: NewApproval): Promise<ApprovalRow> {
   const id = `apr_${randomBytes(12).toString("base64url")}`;
-  db.prepare(
+  await tx.run(
     `INSERT INTO approvals (id, tenant_id, action, intervention_id, action_hash, facts, display, principal,
        client_name, client_version, backend_mode, channel, status, created_at, expires_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-  ).run(
+    [
     id,
     spec.tenantId,
     spec.facts.action,
@@ -79,41 +79,46 @@ export function insertApproval(db: Db, spec: NewApproval): ApprovalRow {
     spec.channel,
     spec.now.toISOString(),
     new Date(spec.now.getTime() + spec.ttlMs).toISOString(),
+    ],
   );
-  return getApproval(db, id)!;
+  return (await getApproval(tx, id))!;
 }
 
-export function getApproval(db: Db, id: string): ApprovalRow | undefined {
-  return db.prepare("SELECT * FROM approvals WHERE id = ?").get(id) as ApprovalRow | undefined;
+export function getApproval(tx: Tx, id: string): Promise<ApprovalRow | undefined> {
+  return tx.get<ApprovalRow>("SELECT * FROM approvals WHERE id = ?", [id]);
 }
 
 /** Every request of one principal for one intervention and action, newest first. */
-export function requestsOf(db: Db, interventionId: string, action: GuardedAction, principal: string): ApprovalRow[] {
-  return db
-    .prepare("SELECT * FROM approvals WHERE intervention_id = ? AND action = ? AND principal = ? ORDER BY created_at DESC, rowid DESC LIMIT 50")
-    .all(interventionId, action, principal) as ApprovalRow[];
+export function requestsOf(tx: Tx, interventionId: string, action: GuardedAction, principal: string): Promise<ApprovalRow[]> {
+  return tx.all<ApprovalRow>("SELECT * FROM approvals WHERE intervention_id = ? AND action = ? AND principal = ? ORDER BY created_at DESC, id DESC LIMIT 50", [
+    interventionId,
+    action,
+    principal,
+  ]);
 }
 
 /** The newest executed request for an intervention and action, by anyone: how it got where it is. */
-export function lastExecuted(db: Db, interventionId: string, action: GuardedAction): ApprovalRow | undefined {
-  return db
-    .prepare("SELECT * FROM approvals WHERE intervention_id = ? AND action = ? AND status = 'executed' ORDER BY executed_at DESC LIMIT 1")
-    .get(interventionId, action) as ApprovalRow | undefined;
+export function lastExecuted(tx: Tx, interventionId: string, action: GuardedAction): Promise<ApprovalRow | undefined> {
+  return tx.get<ApprovalRow>("SELECT * FROM approvals WHERE intervention_id = ? AND action = ? AND status = 'executed' ORDER BY executed_at DESC LIMIT 1", [
+    interventionId,
+    action,
+  ]);
 }
 
 export function isOpen(row: ApprovalRow): boolean {
   return row.status === "pending" || row.status === "approved";
 }
 
-export function listOpenApprovals(db: Db): ApprovalRow[] {
-  return db.prepare("SELECT * FROM approvals WHERE status IN ('pending', 'approved') ORDER BY created_at").all() as ApprovalRow[];
+export function listOpenApprovals(tx: Tx): Promise<ApprovalRow[]> {
+  return tx.all<ApprovalRow>("SELECT * FROM approvals WHERE status IN ('pending', 'approved') ORDER BY created_at");
 }
 
 /** Decided by a human, not yet executed, not expired, made for `backendId`: what a running server on it releases. */
-export function listApprovedUnexecuted(db: Db, backendId: string, now: Date): ApprovalRow[] {
-  return db
-    .prepare("SELECT * FROM approvals WHERE status = 'approved' AND backend_mode = ? AND expires_at > ? ORDER BY decided_at LIMIT 50")
-    .all(backendId, now.toISOString()) as ApprovalRow[];
+export function listApprovedUnexecuted(tx: Tx, backendId: string, now: Date): Promise<ApprovalRow[]> {
+  return tx.all<ApprovalRow>("SELECT * FROM approvals WHERE status = 'approved' AND backend_mode = ? AND expires_at > ? ORDER BY decided_at LIMIT 50", [
+    backendId,
+    now.toISOString(),
+  ]);
 }
 
 export function isExpired(row: ApprovalRow, now: Date): boolean {
@@ -121,15 +126,13 @@ export function isExpired(row: ApprovalRow, now: Date): boolean {
 }
 
 /** Closes an open request (expired, or void). True if this call closed it. */
-export function closeApproval(db: Db, id: string, status: "expired" | "void", now: Date, outcome: string): boolean {
-  return (
-    db
-      .prepare(
-        `UPDATE approvals SET status = ?, outcome = ?, decided_at = COALESCE(decided_at, ?)
-         WHERE id = ? AND status IN ('pending', 'approved')`,
-      )
-      .run(status, outcome, now.toISOString(), id).changes === 1
+export async function closeApproval(tx: Tx, id: string, status: "expired" | "void", now: Date, outcome: string): Promise<boolean> {
+  const result = await tx.run(
+    `UPDATE approvals SET status = ?, outcome = ?, decided_at = COALESCE(decided_at, ?)
+     WHERE id = ? AND status IN ('pending', 'approved')`,
+    [status, outcome, now.toISOString(), id],
   );
+  return result.changes === 1;
 }
 
 export interface Answer {
@@ -143,45 +146,33 @@ export interface Answer {
 }
 
 /** Records the human's answer on a pending, unexpired request. False if it was no longer open. */
-export function decideApproval(db: Db, id: string, answer: Answer): boolean {
-  return (
-    db
-      .prepare(
-        `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, answer = ?, note = ?
-         WHERE id = ? AND status = 'pending' AND expires_at > ?`,
-      )
-      .run(
-        answer.approved ? "approved" : "denied",
-        answer.now.toISOString(),
-        answer.by,
-        answer.answer,
-        answer.note,
-        id,
-        answer.now.toISOString(),
-      ).changes === 1
+export async function decideApproval(tx: Tx, id: string, answer: Answer): Promise<boolean> {
+  const result = await tx.run(
+    `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, answer = ?, note = ?
+     WHERE id = ? AND status = 'pending' AND expires_at > ?`,
+    [answer.approved ? "approved" : "denied", answer.now.toISOString(), answer.by, answer.answer, answer.note, id, answer.now.toISOString()],
   );
+  return result.changes === 1;
 }
 
 /** Spends an approval. Zero rows means replayed, expired or never approved. */
-export function consumeApprovalRow(db: Db, id: string, now: Date): boolean {
-  return (
-    db
-      .prepare(
-        `UPDATE approvals SET status = 'executed', executed_at = ?
-         WHERE id = ? AND status = 'approved' AND expires_at > ?`,
-      )
-      .run(now.toISOString(), id, now.toISOString()).changes === 1
-  );
+export async function consumeApprovalRow(tx: Tx, id: string, now: Date): Promise<boolean> {
+  const result = await tx.run(`UPDATE approvals SET status = 'executed', executed_at = ? WHERE id = ? AND status = 'approved' AND expires_at > ?`, [
+    now.toISOString(),
+    id,
+    now.toISOString(),
+  ]);
+  return result.changes === 1;
 }
 
 /** What a spent approval led to (the status reached, or why its execution failed). */
-export function recordOutcome(db: Db, id: string, status: "executed" | "failed", outcome: string): void {
-  db.prepare("UPDATE approvals SET status = ?, outcome = ? WHERE id = ? AND status = 'executed'").run(status, outcome, id);
+export async function recordOutcome(tx: Tx, id: string, status: "executed" | "failed", outcome: string): Promise<void> {
+  await tx.run("UPDATE approvals SET status = ?, outcome = ? WHERE id = ? AND status = 'executed'", [status, outcome, id]);
 }
 
-export function countFailedAttempt(db: Db, id: string): number {
-  db.prepare("UPDATE approvals SET failed_attempts = failed_attempts + 1 WHERE id = ?").run(id);
-  return getApproval(db, id)?.failed_attempts ?? 0;
+export async function countFailedAttempt(tx: Tx, id: string): Promise<number> {
+  await tx.run("UPDATE approvals SET failed_attempts = failed_attempts + 1 WHERE id = ?", [id]);
+  return (await getApproval(tx, id))?.failed_attempts ?? 0;
 }
 
 export function factsOf(row: ApprovalRow): { facts: ActionFacts; display: DisplayFacts } {

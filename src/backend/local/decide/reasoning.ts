@@ -8,9 +8,9 @@
  * names, stored timestamps), never derived figures, so the
  * grounded_reasoning check holds for them too.
  */
-import type { Channel } from "../../api/schemas.js";
-import type { Customer, Playbook } from "./catalog.js";
-import type { PlaybookMatch, RuleResult } from "./decide.js";
+import type { Channel } from "../../../api/schemas.js";
+import type { Customer, Playbook } from "../../../domain/catalog.js";
+import type { PlaybookMatch, RuleResult } from "./types.js";
 
 export const explain = {
   unknownUser: (userId: string) => `No customer with user_id "${userId}" exists in this store, so nothing would be planned.`,

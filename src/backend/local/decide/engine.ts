@@ -1,7 +1,9 @@
 /**
  * The deterministic decision engine behind dry-run (domain.md, "Dry-run"). It
  * also answers whether create may plan an intervention for a user, playbook
- * and channel: the same call, with every field of the request given.
+ * and channel: the same call, with every field of the request given. Pure:
+ * it decides from the inputs index.ts gathers from the store, so the same
+ * inputs always give the same decision.
  *
  * Order: unknown_user → kill_switch → opt_out → user_paused (shadow mode is
  * reported, never stops) → playbook matching (entry, then exit conditions) →
@@ -10,29 +12,27 @@
  * `matched_playbooks` show what would apply once the gate clears.
  *
  * It only reads: a dry-run persists nothing. The cooldown and frequency-cap
- * rules live in holds.ts, the operator-facing sentences in decide-reasoning.ts.
+ * rules live in holds.ts, the operator-facing sentences in reasoning.ts.
  */
-import { CHANNELS, type Channel, type DryRunRequest, type DryRunResponse } from "../../api/schemas.js";
-import { NotFoundError } from "../../errors.js";
-import {
-  getCustomer,
-  getPlaybook,
-  getTenant,
-  listPlaybooks,
-  type Customer,
-  type Playbook,
-  type TenantSettings,
-} from "./catalog.js";
-import { countConditions, evaluateCondition, isEmptyGroup, userFacts, type UserFacts } from "./conditions.js";
-import { describeChoice, explain } from "./decide-reasoning.js";
-import { evaluateHolds } from "./holds.js";
-import type { Db } from "./store.js";
+import { CHANNELS, type Channel, type DryRunRequest, type DryRunResponse } from "../../../api/schemas.js";
+import type { Customer, Playbook, TenantSettings } from "../../../domain/catalog.js";
+import { countConditions, evaluateCondition, isEmptyGroup, userFacts, type UserFacts } from "../conditions.js";
+import { evaluateHolds, type RecentIntervention } from "./holds.js";
+import { describeChoice, explain } from "./reasoning.js";
+import type { DecisionAction, PlaybookMatch, RuleResult } from "./types.js";
 
-export type DecisionAction = "intervene" | "skip" | "wait" | "escalate";
+export type { DecisionAction, PlaybookMatch, RuleResult } from "./types.js";
 
-export interface RuleResult {
-  passed: boolean;
-  detail: string;
+/** What the engine decides from, gathered from the store in one place (index.ts). */
+export interface DecisionInputs {
+  tenant: TenantSettings;
+  customer: Customer | undefined;
+  /** The requested playbook (undefined when none was requested, or it does not exist). */
+  requested: Playbook | undefined;
+  /** Every active playbook, when none was requested. */
+  active: Playbook[];
+  /** The user's interventions created within the longest window any rule looks back. */
+  recent: RecentIntervention[];
 }
 
 export interface DecisionOutcome {
@@ -45,14 +45,6 @@ export interface DecisionOutcome {
   playbook?: Playbook;
   /** The channel the intervention would use; set for intervene, wait and escalate. */
   channel?: Channel;
-}
-
-export interface PlaybookMatch {
-  playbook: Playbook;
-  /** How clearly the entry conditions held, 0..1 (conditions.ts). */
-  fit: number;
-  specificity: number;
-  entryDetail: string;
 }
 
 const ESCALATING_RISK = new Set(["high", "critical"]);
@@ -119,14 +111,8 @@ export interface DecideOptions {
   ignoreKillSwitch?: boolean;
 }
 
-export function decide(db: Db, tenantId: string, request: DryRunRequest, now: Date, options: DecideOptions = {}): DecisionOutcome {
-  const tenant = getTenant(db, tenantId);
-  if (!tenant) {
-    throw new NotFoundError(
-      `The local store has no tenant '${tenantId}'.`,
-      "Run `retivo-mcp seed` (or start the server once) to create the demo tenant, then retry.",
-    );
-  }
+export function decideFrom(inputs: DecisionInputs, request: DryRunRequest, now: Date, options: DecideOptions = {}): DecisionOutcome {
+  const { tenant, customer, requested } = inputs;
   const rules: Record<string, RuleResult> = {
     kill_switch: tenant.kill_switch_active
       ? { passed: false, detail: "the tenant's kill switch is active: nothing is planned or sent" }
@@ -137,7 +123,6 @@ export function decide(db: Db, tenantId: string, request: DryRunRequest, now: Da
   };
   const finish = decisionBuilder(tenant, rules);
 
-  const customer = getCustomer(db, tenantId, request.user_id);
   if (!customer) {
     return finish({ action: "skip", reason: "unknown_user", reasoning: explain.unknownUser(request.user_id) });
   }
@@ -150,9 +135,7 @@ export function decide(db: Db, tenantId: string, request: DryRunRequest, now: Da
     : { passed: true, detail: "the user is not paused" };
   const subject = { customer, facts };
 
-  const requested = request.playbook_id === undefined ? undefined : getPlaybook(db, tenantId, request.playbook_id);
-  const candidates =
-    request.playbook_id === undefined ? listPlaybooks(db, tenantId, true) : requested?.status === "active" ? [requested] : [];
+  const candidates = request.playbook_id === undefined ? inputs.active : requested?.status === "active" ? [requested] : [];
   const matches = rankMatches(
     candidates.flatMap((playbook) => matchPlaybook(playbook, facts, rules) ?? []),
   );
@@ -187,7 +170,7 @@ export function decide(db: Db, tenantId: string, request: DryRunRequest, now: Da
     return finish({ ...withPlaybook, action: "skip", reason: "channel_not_allowed", reasoning: explain.channelNotAllowed(playbook, channel.detail) });
   }
 
-  const hold = evaluateHolds(db, tenantId, customer, playbook, now, rules);
+  const hold = evaluateHolds(inputs.recent, customer, playbook, now, rules);
   const withChannel = { ...withPlaybook, channel: channel.value };
   if (hold?.until === null) {
     // max_per_week 0: waiting would never end, so this playbook cannot reach the user at all.

@@ -7,8 +7,8 @@ import { randomBytes } from "node:crypto";
 import type { Channel, DetailedIntervention, Provenance, QualityChecks, Status } from "../../api/schemas.js";
 import { InvalidInputError } from "../../errors.js";
 import { compactRow, PREVIEW_CHARS, type CompactIntervention } from "../../api/compact.js";
-import type { ListPage, ListQuery } from "../types.js";
-import { prepared, type Db } from "./store.js";
+import type { ListPage, ListQuery } from "../port.js";
+import type { Tx } from "../sql.js";
 
 export interface InterventionRow {
   seq: number;
@@ -82,13 +82,14 @@ export function toIntervention(row: InterventionRow): DetailedIntervention {
 /**
  * `status:version` of each id found: every change of an intervention bumps
  * its version, so this is what a resource subscription compares. One
- * statement whatever the number of ids (they travel as one JSON array).
+ * statement for all of them (a session watches at most 100).
  */
-export function versionsOf(db: Db, tenantId: string, ids: readonly string[]): Map<string, string> {
-  const rows = prepared(db, "SELECT id, status, version FROM interventions WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))").all(
-    tenantId,
-    JSON.stringify(ids),
-  ) as { id: string; status: string; version: number }[];
+export async function versionsOf(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.all<{ id: string; status: string; version: number }>(
+    `SELECT id, status, version FROM interventions WHERE tenant_id = ? AND id IN (${ids.map(() => "?").join(", ")})`,
+    [tenantId, ...ids],
+  );
   return new Map(rows.map((row) => [row.id, `${row.status}:${row.version}`]));
 }
 
@@ -103,18 +104,54 @@ export function composedFlagReason(row: Pick<InterventionRow, "flag_reason" | "r
   return `${row.flag_reason}; flagged for review: ${row.review_flag_reason}`;
 }
 
-export function findRow(db: Db, tenantId: string, id: string): InterventionRow | undefined {
-  return prepared(db, "SELECT * FROM interventions WHERE id = ? AND tenant_id = ?").get(id, tenantId) as
-    | InterventionRow
-    | undefined;
+export function findRow(tx: Tx, tenantId: string, id: string): Promise<InterventionRow | undefined> {
+  return tx.get<InterventionRow>("SELECT * FROM interventions WHERE id = ? AND tenant_id = ?", [id, tenantId]);
+}
+
+/** Any tenant's row: for the dispatcher, which owns several tenants. */
+export function findAnyRow(tx: Tx, id: string): Promise<InterventionRow | undefined> {
+  return tx.get<InterventionRow>("SELECT * FROM interventions WHERE id = ?", [id]);
 }
 
 /** A user's interventions that have not gone out and still could: what a change of consent must reach. */
-export function unsentRowsForUser(db: Db, tenantId: string, userId: string): InterventionRow[] {
-  return prepared(
-    db,
+export function unsentRowsForUser(tx: Tx, tenantId: string, userId: string): Promise<InterventionRow[]> {
+  return tx.all<InterventionRow>(
     "SELECT * FROM interventions WHERE tenant_id = ? AND user_id = ? AND status IN ('planned', 'paused', 'approved') ORDER BY seq",
-  ).all(tenantId, userId) as InterventionRow[];
+    [tenantId, userId],
+  );
+}
+
+/** A user's interventions created after `since`, oldest first: what cooldowns and weekly caps count. Walks the (tenant_id, user_id, seq) index. */
+export function createdSince(tx: Tx, tenantId: string, userId: string, since: string): Promise<{ playbook_id: string; status: string; created_at: string }[]> {
+  return tx.all(
+    `SELECT playbook_id, status, created_at FROM interventions
+     WHERE tenant_id = ? AND user_id = ? AND created_at > ? ORDER BY created_at, seq`,
+    [tenantId, userId, since],
+  );
+}
+
+/** How many interventions a tenant has in each status, by status name: what `retivo-mcp seed` reports. */
+export async function countByStatus(tx: Tx, tenantId: string): Promise<{ status: string; n: number }[]> {
+  const rows = await tx.all<{ status: string; n: number | string }>(
+    "SELECT status, COUNT(*) AS n FROM interventions WHERE tenant_id = ? GROUP BY status ORDER BY status",
+    [tenantId],
+  );
+  // PostgreSQL returns COUNT(*) as a bigint string.
+  return rows.map(({ status, n }) => ({ status, n: Number(n) }));
+}
+
+/** Ids starting with `prefix`, newest first, optionally of some statuses: completions. */
+export function idsByPrefix(tx: Tx, tenantId: string, prefix: string, statuses: readonly string[] | undefined, limit: number): Promise<string[]> {
+  const statusFilter = statuses?.length ? `AND status IN (${statuses.map(() => "?").join(", ")})` : "";
+  return tx
+    .all<{ id: string }>(`SELECT id FROM interventions WHERE tenant_id = ? AND id >= ? AND id < ? ${statusFilter} ORDER BY seq DESC LIMIT ?`, [
+      tenantId,
+      prefix,
+      `${prefix}\uffff`,
+      ...(statuses ?? []),
+      limit,
+    ])
+    .then((rows) => rows.map((r) => r.id));
 }
 
 /** Cursor: the seq of the last row of the page, opaque to callers. */
@@ -135,9 +172,9 @@ function decodeCursor(cursor: string): number {
 }
 
 /** Newest first. Each filter is an equality on an indexed column, so a page is a range scan. */
-function pageOf<Row extends { seq: number }>(db: Db, tenantId: string, query: ListQuery, columns: string): { rows: Row[]; next_cursor: string | null } {
-  const where = ["tenant_id = @tenant_id"];
-  const params: Record<string, unknown> = { tenant_id: tenantId, limit: query.limit + 1 };
+async function pageOf<Row extends { seq: number }>(tx: Tx, tenantId: string, query: ListQuery, columns: string): Promise<{ rows: Row[]; next_cursor: string | null }> {
+  const where = ["tenant_id = ?"];
+  const params: unknown[] = [tenantId];
   const filters: [column: string, value: unknown][] = [
     ["status", query.status],
     ["user_id", query.user_id],
@@ -146,21 +183,21 @@ function pageOf<Row extends { seq: number }>(db: Db, tenantId: string, query: Li
   ];
   for (const [column, value] of filters) {
     if (value === undefined) continue;
-    where.push(`${column} = @${column}`);
-    params[column] = value;
+    where.push(`${column} = ?`);
+    params.push(value);
   }
   if (query.cursor !== undefined) {
-    where.push("seq < @before");
-    params.before = decodeCursor(query.cursor);
+    where.push("seq < ?");
+    params.push(decodeCursor(query.cursor));
   }
-  const rows = prepared(db, `SELECT ${columns} FROM interventions WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT @limit`).all(params) as Row[];
+  const rows = await tx.all<Row>(`SELECT ${columns} FROM interventions WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`, [...params, query.limit + 1]);
   const hasMore = rows.length > query.limit;
   const page = hasMore ? rows.slice(0, query.limit) : rows;
   return { rows: page, next_cursor: hasMore ? encodeCursor(page[page.length - 1]!.seq) : null };
 }
 
-export function listRows(db: Db, tenantId: string, query: ListQuery): ListPage {
-  const { rows, next_cursor } = pageOf<InterventionRow>(db, tenantId, query, "*");
+export async function listRows(tx: Tx, tenantId: string, query: ListQuery): Promise<ListPage> {
+  const { rows, next_cursor } = await pageOf<InterventionRow>(tx, tenantId, query, "*");
   return { interventions: rows.map(toIntervention), next_cursor };
 }
 
@@ -172,14 +209,15 @@ const PREVIEW_SOURCE_CHARS = PREVIEW_CHARS * 4;
 const COMPACT_COLUMNS = `seq, id, user_id, playbook_id, status, channel, flagged, flag_reason, review_flag_reason, planned_at,
   substr(message_body, 1, ${PREVIEW_SOURCE_CHARS}) AS message_body, length(message_body) > ${PREVIEW_SOURCE_CHARS} AS body_truncated`;
 
-export function listCompactRows(db: Db, tenantId: string, query: ListQuery): ListPage<CompactIntervention> {
+export async function listCompactRows(tx: Tx, tenantId: string, query: ListQuery): Promise<ListPage<CompactIntervention>> {
   type Row = Pick<
     InterventionRow,
     "seq" | "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "review_flag_reason" | "planned_at" | "message_body"
-  > & { body_truncated: number };
-  const { rows, next_cursor } = pageOf<Row>(db, tenantId, query, COMPACT_COLUMNS);
+  > & { body_truncated: number | boolean };
+  const { rows, next_cursor } = await pageOf<Row>(tx, tenantId, query, COMPACT_COLUMNS);
   return {
-    interventions: rows.map((row) => compactRow({ ...row, flagged: row.flagged === 1, flag_reason: composedFlagReason(row) }, row.body_truncated === 1)),
+    // A comparison is 1/0 in SQLite and true/false in PostgreSQL.
+    interventions: rows.map((row) => compactRow({ ...row, flagged: row.flagged === 1, flag_reason: composedFlagReason(row) }, Boolean(row.body_truncated))),
     next_cursor,
   };
 }
@@ -200,15 +238,14 @@ export type NewIntervention = Omit<
 > &
   Partial<Pick<InterventionRow, "approved_at" | "sent_at" | "delivered_at" | "rolled_back_at" | "reject_reason" | "rollback_reason" | "suppress_reason">>;
 
-export function insertRow(db: Db, row: NewIntervention): void {
-  prepared(db, 
-    `INSERT INTO interventions (id, tenant_id, user_id, playbook_id, status, channel, subject, message_body, reasoning,
-       confidence, planned_at, approved_at, sent_at, delivered_at, rolled_back_at, flagged, flag_reason, quality_checks,
-       reject_reason, rollback_reason, suppress_reason, origin, provenance, created_at, updated_at)
-     VALUES (@id, @tenant_id, @user_id, @playbook_id, @status, @channel, @subject, @message_body, @reasoning,
-       @confidence, @planned_at, @approved_at, @sent_at, @delivered_at, @rolled_back_at, @flagged, @flag_reason,
-       @quality_checks, @reject_reason, @rollback_reason, @suppress_reason, @origin, @provenance, @created_at, @created_at)`,
-  ).run({
+const INSERT_COLUMNS = [
+  "id", "tenant_id", "user_id", "playbook_id", "status", "channel", "subject", "message_body", "reasoning", "confidence", "planned_at",
+  "approved_at", "sent_at", "delivered_at", "rolled_back_at", "flagged", "flag_reason", "quality_checks", "reject_reason",
+  "rollback_reason", "suppress_reason", "origin", "provenance", "created_at",
+] as const;
+
+export async function insertRow(tx: Tx, row: NewIntervention): Promise<void> {
+  const full: Record<string, unknown> = {
     approved_at: null,
     sent_at: null,
     delivered_at: null,
@@ -217,7 +254,11 @@ export function insertRow(db: Db, row: NewIntervention): void {
     rollback_reason: null,
     suppress_reason: null,
     ...row,
-  });
+  };
+  await tx.run(
+    `INSERT INTO interventions (${INSERT_COLUMNS.join(", ")}, updated_at) VALUES (${INSERT_COLUMNS.map(() => "?").join(", ")}, ?)`,
+    [...INSERT_COLUMNS.map((column) => full[column] ?? null), row.created_at],
+  );
 }
 
 /** Columns a transition may set besides status, version and updated_at. */
@@ -245,18 +286,20 @@ export type RowChanges = Partial<
  * Applies `changes` only if the row is still at `expected` (status and version).
  * Returns false when someone else changed it first.
  */
-export function compareAndSet(
-  db: Db,
+export async function compareAndSet(
+  tx: Tx,
   expected: Pick<InterventionRow, "id" | "status" | "version">,
   changes: RowChanges,
   now: string,
-): boolean {
-  const columns = Object.keys(changes);
-  const assignments = columns.map((c) => `${c} = @${c}`);
-  const result = prepared(db, 
-      `UPDATE interventions SET ${[...assignments, "version = version + 1", "updated_at = @now"].join(", ")}
-       WHERE id = @id AND status = @expected_status AND version = @expected_version`,
-    )
-    .run({ ...changes, now, id: expected.id, expected_status: expected.status, expected_version: expected.version });
+): Promise<boolean> {
+  const columns = Object.keys(changes) as (keyof RowChanges)[];
+  const assignments = [...columns.map((c) => `${c} = ?`), "version = version + 1", "updated_at = ?"];
+  const result = await tx.run(`UPDATE interventions SET ${assignments.join(", ")} WHERE id = ? AND status = ? AND version = ?`, [
+    ...columns.map((c) => changes[c] ?? null),
+    now,
+    expected.id,
+    expected.status,
+    expected.version,
+  ]);
   return result.changes === 1;
 }

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import type { CreateRequest, CreateResponse } from "../../api/schemas.js";
 import { canonicalJson } from "../../canonical.js";
-import { prepared, type Db } from "./store.js";
+import type { Tx } from "../sql.js";
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
 
@@ -23,24 +23,23 @@ export function requestHashOf(request: CreateRequest): string {
 }
 
 /** The answer a key got within the window, if any. */
-export function rememberedCreate(db: Db, tenantId: string, key: string, now: Date): RememberedCreate | undefined {
-  const row = prepared(db, "SELECT request_hash, response FROM idempotency_keys WHERE tenant_id = ? AND key = ? AND created_at >= ?").get(
-    tenantId,
-    key,
-    new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString(),
-  ) as { request_hash: string; response: string } | undefined;
+export async function rememberedCreate(tx: Tx, tenantId: string, key: string, now: Date): Promise<RememberedCreate | undefined> {
+  const row = await tx.get<{ request_hash: string; response: string }>(
+    "SELECT request_hash, response FROM idempotency_keys WHERE tenant_id = ? AND key = ? AND created_at >= ?",
+    [tenantId, key, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString()],
+  );
   return row && { requestHash: row.request_hash, response: JSON.parse(row.response) as CreateResponse };
 }
 
 /** Inside the create's transaction; expired keys go first, so a key can be used again after 24 h. */
-export function rememberCreate(db: Db, tenantId: string, key: string, requestHash: string, response: CreateResponse, now: Date): void {
-  prepared(db, "DELETE FROM idempotency_keys WHERE created_at < ?").run(new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString());
-  prepared(db, "INSERT INTO idempotency_keys (tenant_id, key, request_hash, intervention_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+export async function rememberCreate(tx: Tx, tenantId: string, key: string, requestHash: string, response: CreateResponse, now: Date): Promise<void> {
+  await tx.run("DELETE FROM idempotency_keys WHERE created_at < ?", [new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString()]);
+  await tx.run("INSERT INTO idempotency_keys (tenant_id, key, request_hash, intervention_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)", [
     tenantId,
     key,
     requestHash,
     response.id,
     JSON.stringify(response),
     now.toISOString(),
-  );
+  ]);
 }

@@ -1,17 +1,22 @@
 /**
  * The two waiting rules of the decision engine (domain.md, "Dry-run"):
  * cooldown_hours per user and playbook, and max_per_week across all of a
- * user's playbooks. Kept apart from decide.ts because they are the only rules
- * that read the interventions table; the rest of the engine looks at the
- * tenant, customer and playbook alone.
+ * user's playbooks. Kept apart from engine.ts because they are the only rules
+ * that look at the user's earlier interventions; the rest of the engine looks
+ * at the tenant, customer and playbook alone.
  */
-import type { Customer, Playbook } from "./catalog.js";
-import type { RuleResult } from "./decide.js";
-import { explain } from "./decide-reasoning.js";
-import { prepared, type Db } from "./store.js";
+import type { Customer, Playbook } from "../../../domain/catalog.js";
+import { explain } from "./reasoning.js";
+import type { RuleResult } from "./types.js";
 
 const HOUR_MS = 3_600_000;
-const WEEK_MS = 7 * 24 * HOUR_MS;
+export const WEEK_MS = 7 * 24 * HOUR_MS;
+
+/** How far back the rules look for `playbooks`: the week of the weekly cap, or a longer cooldown. */
+export function lookBackStart(playbooks: readonly Playbook[], now: Date): string {
+  const hours = Math.max(0, ...playbooks.map((p) => nonNegative(p.constraints?.cooldown_hours, 0)));
+  return new Date(now.getTime() - Math.max(WEEK_MS, hours * HOUR_MS)).toISOString();
+}
 
 export interface Hold {
   rule: "cooldown" | "frequency_cap";
@@ -22,8 +27,7 @@ export interface Hold {
 
 /** Records cooldown and frequency_cap; returns the hold that lasts longer, if any. */
 export function evaluateHolds(
-  db: Db,
-  tenantId: string,
+  recentSinceLookBack: readonly RecentIntervention[],
   customer: Customer,
   playbook: Playbook,
   now: Date,
@@ -33,7 +37,8 @@ export function evaluateHolds(
   const maxPerWeek = nonNegative(playbook.constraints?.max_per_week, Number.POSITIVE_INFINITY);
   const weekAgo = new Date(now.getTime() - WEEK_MS).toISOString();
   const cooldownStart = new Date(now.getTime() - cooldownHours * HOUR_MS).toISOString();
-  const recent = interventionsCreatedSince(db, tenantId, customer.id, cooldownStart < weekAgo ? cooldownStart : weekAgo);
+  const since = cooldownStart < weekAgo ? cooldownStart : weekAgo;
+  const recent = recentSinceLookBack.filter((r) => r.created_at > since);
   const holds: Hold[] = [];
 
   const lastForPlaybook = recent.filter((r) => r.playbook_id === playbook.id && r.created_at > cooldownStart).at(-1);
@@ -71,19 +76,11 @@ function liftsLater(a: Hold, b: Hold): boolean {
 /** Rejected and suppressed interventions never reached the user, so they do not count toward the cap. */
 const UNCOUNTED_STATUSES = new Set(["rejected", "suppressed"]);
 
-interface RecentIntervention {
+/** One of the user's earlier interventions, oldest first. */
+export interface RecentIntervention {
   playbook_id: string;
   status: string;
   created_at: string;
-}
-
-/** Oldest first. Walks the (tenant_id, user_id, seq) index: one user's rows, whatever the table size. */
-function interventionsCreatedSince(db: Db, tenantId: string, userId: string, since: string): RecentIntervention[] {
-  return prepared(
-    db,
-    `SELECT playbook_id, status, created_at FROM interventions
-     WHERE tenant_id = ? AND user_id = ? AND created_at > ? ORDER BY created_at, seq`,
-  ).all(tenantId, userId, since) as RecentIntervention[];
 }
 
 function nonNegative(value: unknown, fallback: number): number {

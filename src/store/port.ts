@@ -1,0 +1,145 @@
+/**
+ * The store port: everything durable (interventions, catalog, deliveries and
+ * dispatch claims, approvals, the guard's settings, the audit log) as atomic
+ * domain operations. Each method is one transaction inside the engine
+ * (SQLite or PostgreSQL); no caller ever holds a transaction, and what a
+ * guarded transition needs of its approval travels as data. Audit rows that
+ * record a change are passed with it and commit with it.
+ */
+import type { CompactIntervention } from "../api/compact.js";
+import type { CreateResponse } from "../api/schemas.js";
+import type { BrandContext, Customer, MessagePolicy, Playbook, TenantSettings } from "../domain/catalog.js";
+import type { ListPage, ListQuery } from "../domain/list.js";
+import type { GuardedAction } from "../domain/status-machine.js";
+import type { Answer, ApprovalRow, NewApproval } from "./ops/approvals.js";
+import type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
+import type { CreateRecord, TransitionRequest } from "./ops/changes.js";
+import type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
+import type { Finish } from "./ops/dispatch.js";
+import type { InterventionRow } from "./ops/interventions.js";
+import type { TenantSeed } from "./ops/seed.js";
+
+export type { ListPage, ListQuery } from "../domain/list.js";
+export type { Answer, ApprovalRow, ApprovalStatus, NewApproval } from "./ops/approvals.js";
+export type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
+export type { ApprovalToSpend, CreateRecord, TransitionRequest } from "./ops/changes.js";
+export type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
+export type { Finish } from "./ops/dispatch.js";
+export type { InterventionRow, NewIntervention, RowChanges } from "./ops/interventions.js";
+export type { SeededIntervention, TenantSeed } from "./ops/seed.js";
+
+export interface InterventionsPort {
+  get(tenantId: string, id: string): Promise<InterventionRow | undefined>;
+  /** Any tenant's: the dispatcher owns several. */
+  getAny(id: string): Promise<InterventionRow | undefined>;
+  list(tenantId: string, query: ListQuery): Promise<ListPage>;
+  listCompact(tenantId: string, query: ListQuery): Promise<ListPage<CompactIntervention>>;
+  idsByPrefix(tenantId: string, prefix: string, statuses: readonly string[] | undefined, limit: number): Promise<string[]>;
+  /** `status:version` per id found (what resource subscriptions compare). */
+  versionsOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>>;
+  countByStatus(tenantId: string): Promise<{ status: string; n: number }[]>;
+  /** A user's interventions created after `since` (cooldowns, weekly caps). */
+  createdSince(tenantId: string, userId: string, since: string): Promise<{ playbook_id: string; status: string; created_at: string }[]>;
+  /** The first answer an Idempotency-Key got within 24 h; throws when the key came with another request. */
+  replayOf(tenantId: string, key: string, requestHash: string, now: Date): Promise<CreateResponse | undefined>;
+  create(record: CreateRecord): Promise<CreateResponse>;
+  /** One status change; throws the domain's refusals (illegal, conflict, consent, a spent or stale approval). */
+  transition(request: TransitionRequest): Promise<{ status: string; moved: boolean; row?: InterventionRow }>;
+  flag(tenantId: string, id: string, reason: string, actor: string, now: Date): Promise<void>;
+  /** Throws what approve would for lack of consent, flagging the intervention first. */
+  assertApprovable(tenantId: string, id: string, now: Date): Promise<void>;
+}
+
+export interface CatalogPort {
+  tenant(tenantId: string): Promise<TenantSettings | undefined>;
+  setKillSwitch(tenantId: string, active: boolean): Promise<void>;
+  setShadowMode(tenantId: string, active: boolean): Promise<void>;
+  setWebhook(tenantId: string, url: string | null, secret: string | null): Promise<void>;
+  setBrandContext(tenantId: string, brand: BrandContext): Promise<void>;
+  setMessagePolicy(tenantId: string, policy: MessagePolicy): Promise<void>;
+  customer(tenantId: string, userId: string): Promise<Customer | undefined>;
+  /** Sets opt-out and pause, flagging every unsent intervention of the user when either is on; returns their ids. */
+  setCustomerConsent(tenantId: string, userId: string, gates: Partial<Pick<Customer, "opted_out" | "paused">>, now: Date): Promise<string[]>;
+  searchCustomerIds(tenantId: string, prefix: string, limit?: number): Promise<string[]>;
+  playbook(tenantId: string, id: string): Promise<Playbook | undefined>;
+  playbooks(tenantId: string, activeOnly?: boolean): Promise<Playbook[]>;
+}
+
+export interface DeliveriesPort {
+  of(interventionId: string): Promise<DeliveryRow[]>;
+  latest(interventionId: string, kind: DeliveryKind): Promise<DeliveryRow | undefined>;
+  outcomeOf(interventionId: string): Promise<DeliveryOutcome | undefined>;
+}
+
+export interface DispatchPort {
+  due(tenants: readonly string[], now: Date): Promise<InterventionRow[]>;
+  /** Gates and `approved → sent` (or suppressed); the sent row, or undefined when held, suppressed or taken by another worker. */
+  release(candidate: InterventionRow, simulated: boolean, now: Date): Promise<InterventionRow | undefined>;
+  record(row: InterventionRow, kind: DeliveryKind, attempt: number, outcome: string, detail: string, now: Date): Promise<void>;
+  deliveryIdFor(row: InterventionRow, kind: DeliveryKind, now: Date): Promise<string>;
+  finish(row: InterventionRow, finish: Finish, now: Date): Promise<void>;
+  takeAbandoned(
+    tenants: readonly string[],
+    now: Date,
+    resumeAfterMs: number,
+    busy: (key: string) => boolean,
+  ): Promise<{ sent: InterventionRow[]; retractions: InterventionRow[] }>;
+}
+
+export interface ApprovalsPort {
+  /** A new pending request and its `approval_requested` audit row (built from the row). */
+  insert(spec: NewApproval, audit: (row: ApprovalRow) => AuditEvent): Promise<ApprovalRow>;
+  get(id: string): Promise<ApprovalRow | undefined>;
+  requestsOf(interventionId: string, action: GuardedAction, principal: string): Promise<ApprovalRow[]>;
+  lastExecuted(interventionId: string, action: GuardedAction): Promise<ApprovalRow | undefined>;
+  listOpen(): Promise<ApprovalRow[]>;
+  listApprovedUnexecuted(backendId: string, now: Date): Promise<ApprovalRow[]>;
+  /** Closes an open request (expired or void) and audits it; false when it was no longer open. */
+  close(id: string, status: "expired" | "void", now: Date, outcome: string, audit: AuditEvent): Promise<boolean>;
+  /** Records a human's answer on a pending, unexpired request, with its audit row; false when it was no longer open. */
+  decide(id: string, answer: Answer, audit: AuditEvent): Promise<boolean>;
+  /** Spends an approved request right before an upstream call (API mode; the local store spends it in the transition). */
+  consume(id: string, now: Date): Promise<boolean>;
+  recordOutcome(id: string, status: "executed" | "failed", outcome: string): Promise<void>;
+  countFailedAttempt(id: string): Promise<number>;
+}
+
+export interface GuardSettingsPort {
+  get(key: string): Promise<string | undefined>;
+  put(key: string, value: string, now: Date): Promise<void>;
+  /** Stores `value` unless the key has one, and returns the value that stands. */
+  settle(key: string, value: string, now: Date): Promise<string>;
+  /** Read, change and write back one value, serialised against every other change of that key. */
+  update<T>(key: string, change: (current: string | undefined) => { value: string; result: T }, now: Date): Promise<T>;
+}
+
+export interface AuditPort {
+  append(event: AuditEvent, now?: Date): Promise<void>;
+  trail(interventionId: string): Promise<AuditRow[]>;
+  recent(limit: number): Promise<AuditRow[]>;
+  verify(): Promise<ChainVerdict>;
+}
+
+export interface SeedPort {
+  /** Writes a whole tenant's data set unless the tenant exists; false when it did. */
+  seedTenant(seed: TenantSeed, now: Date): Promise<boolean>;
+  insertPlaybook(tenantId: string, playbook: Playbook): Promise<void>;
+  insertCustomer(tenantId: string, customer: Customer): Promise<void>;
+}
+
+export interface Store {
+  readonly engine: "sqlite" | "postgres";
+  /** A file path, or a database URL without its password: for messages. */
+  readonly location: string;
+  readonly interventions: InterventionsPort;
+  readonly catalog: CatalogPort;
+  readonly deliveries: DeliveriesPort;
+  readonly dispatch: DispatchPort;
+  readonly approvals: ApprovalsPort;
+  readonly guardSettings: GuardSettingsPort;
+  readonly audit: AuditPort;
+  readonly seed: SeedPort;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+

@@ -1,0 +1,121 @@
+/**
+ * The store port over an engine: each operation of store/ops/, run in the
+ * kind of transaction it needs (a plain read, a snapshot, an atomic write).
+ * Engine-independent: the same binding serves SQLite and PostgreSQL.
+ */
+import * as approvals from "./ops/approvals.js";
+import * as audit from "./ops/audit.js";
+import * as catalog from "./ops/catalog.js";
+import * as changes from "./ops/changes.js";
+import * as deliveries from "./ops/deliveries.js";
+import * as dispatch from "./ops/dispatch.js";
+import * as claims from "./ops/dispatch-claims.js";
+import * as settings from "./ops/guard-settings.js";
+import * as interventions from "./ops/interventions.js";
+import * as seed from "./ops/seed.js";
+import type { Store } from "./port.js";
+import type { Engine } from "./sql.js";
+
+export function storeOver(engine: Engine): Store {
+  const read = engine.read.bind(engine);
+  const write = engine.write.bind(engine);
+  return {
+    engine: engine.dialect.name,
+    location: engine.location,
+    interventions: {
+      get: (tenantId, id) => read((tx) => interventions.findRow(tx, tenantId, id)),
+      getAny: (id) => read((tx) => interventions.findAnyRow(tx, id)),
+      list: (tenantId, query) => read((tx) => interventions.listRows(tx, tenantId, query)),
+      listCompact: (tenantId, query) => read((tx) => interventions.listCompactRows(tx, tenantId, query)),
+      idsByPrefix: (tenantId, prefix, statuses, limit) => read((tx) => interventions.idsByPrefix(tx, tenantId, prefix, statuses, limit)),
+      versionsOf: (tenantId, ids) => read((tx) => interventions.versionsOf(tx, tenantId, ids)),
+      countByStatus: (tenantId) => read((tx) => interventions.countByStatus(tx, tenantId)),
+      createdSince: (tenantId, userId, since) => read((tx) => interventions.createdSince(tx, tenantId, userId, since)),
+      replayOf: (tenantId, key, requestHash, now) => read((tx) => changes.replayOf(tx, tenantId, key, requestHash, now)),
+      create: (record) => write((tx) => changes.create(tx, record)),
+      async transition(request) {
+        const result = await write((tx) => changes.transition(tx, request));
+        if (result.kind === "refused") throw result.refusal;
+        return result.kind === "moved" ? { status: result.status, moved: true, row: result.row } : { status: result.status, moved: false };
+      },
+      flag: (tenantId, id, reason, actor, now) => write((tx) => changes.flag(tx, tenantId, id, reason, actor, now)),
+      async assertApprovable(tenantId, id, now) {
+        const refusal = await write(async (tx) => changes.refuseWithoutConsent(tx, await changes.requireRow(tx, tenantId, id), now));
+        if (refusal) throw refusal;
+      },
+    },
+    catalog: {
+      tenant: (tenantId) => read((tx) => catalog.getTenant(tx, tenantId)),
+      setKillSwitch: (tenantId, active) => write((tx) => catalog.setKillSwitch(tx, tenantId, active)),
+      setShadowMode: (tenantId, active) => write((tx) => catalog.setShadowMode(tx, tenantId, active)),
+      setWebhook: (tenantId, url, secret) => write((tx) => catalog.setWebhook(tx, tenantId, url, secret)),
+      setBrandContext: (tenantId, brand) => write((tx) => catalog.setBrandContext(tx, tenantId, brand)),
+      setMessagePolicy: (tenantId, policy) => write((tx) => catalog.setMessagePolicy(tx, tenantId, policy)),
+      customer: (tenantId, userId) => read((tx) => catalog.getCustomer(tx, tenantId, userId)),
+      setCustomerConsent: (tenantId, userId, gates, now) => write((tx) => changes.setCustomerConsent(tx, tenantId, userId, gates, now)),
+      searchCustomerIds: (tenantId, prefix, limit) => read((tx) => catalog.searchCustomerIds(tx, tenantId, prefix, limit)),
+      playbook: (tenantId, id) => read((tx) => catalog.getPlaybook(tx, tenantId, id)),
+      playbooks: (tenantId, activeOnly) => read((tx) => catalog.listPlaybooks(tx, tenantId, activeOnly)),
+    },
+    deliveries: {
+      of: (interventionId) => read((tx) => deliveries.deliveriesOf(tx, interventionId)),
+      latest: (interventionId, kind) => read((tx) => deliveries.latestDelivery(tx, interventionId, kind)),
+      outcomeOf: (interventionId) => read((tx) => deliveries.deliveryOutcomeOf(tx, interventionId)),
+    },
+    dispatch: {
+      due: (tenants, now) => read((tx) => claims.dueRows(tx, tenants, now.toISOString())),
+      release: (candidate, simulated, now) => write((tx) => dispatch.releaseDue(tx, candidate, simulated, now)),
+      record: (row, kind, attempt, outcome, detail, now) => write((tx) => dispatch.recordAttempt(tx, row, kind, attempt, outcome, detail, now)),
+      deliveryIdFor: (row, kind, now) => write((tx) => dispatch.deliveryIdFor(tx, row, kind, now)),
+      finish: (row, finish, now) => write((tx) => dispatch.finishDelivery(tx, row, finish, now)),
+      takeAbandoned: (tenants, now, resumeAfterMs, busy) => write((tx) => claims.takeAbandoned(tx, tenants, now, resumeAfterMs, busy)),
+    },
+    approvals: {
+      insert: (spec, auditOf) =>
+        write(async (tx) => {
+          const row = await approvals.insertApproval(tx, spec);
+          await audit.appendAudit(tx, auditOf(row), spec.now);
+          return row;
+        }),
+      get: (id) => read((tx) => approvals.getApproval(tx, id)),
+      requestsOf: (interventionId, action, principal) => read((tx) => approvals.requestsOf(tx, interventionId, action, principal)),
+      lastExecuted: (interventionId, action) => read((tx) => approvals.lastExecuted(tx, interventionId, action)),
+      listOpen: () => read((tx) => approvals.listOpenApprovals(tx)),
+      listApprovedUnexecuted: (backendId, now) => read((tx) => approvals.listApprovedUnexecuted(tx, backendId, now)),
+      close: (id, status, now, outcome, event) =>
+        write(async (tx) => {
+          const closed = await approvals.closeApproval(tx, id, status, now, outcome);
+          if (closed) await audit.appendAudit(tx, event, now);
+          return closed;
+        }),
+      decide: (id, answer, event) =>
+        write(async (tx) => {
+          const decided = await approvals.decideApproval(tx, id, answer);
+          if (decided) await audit.appendAudit(tx, event, answer.now);
+          return decided;
+        }),
+      consume: (id, now) => write((tx) => approvals.consumeApprovalRow(tx, id, now)),
+      recordOutcome: (id, status, outcome) => write((tx) => approvals.recordOutcome(tx, id, status, outcome)),
+      countFailedAttempt: (id) => write((tx) => approvals.countFailedAttempt(tx, id)),
+    },
+    guardSettings: {
+      get: (key) => read((tx) => settings.getSetting(tx, key)),
+      put: (key, value, now) => write((tx) => settings.putSetting(tx, key, value, now)),
+      settle: (key, value, now) => write((tx) => settings.settleSetting(tx, key, value, now)),
+      update: (key, change, now) => write((tx) => settings.updateSetting(tx, key, change, now)),
+    },
+    audit: {
+      append: (event, now) => write((tx) => audit.appendAudit(tx, event, now)),
+      trail: (interventionId) => read((tx) => audit.auditTrail(tx, interventionId)),
+      recent: (limit) => read((tx) => audit.recentAudit(tx, limit)),
+      verify: () => engine.snapshot((tx) => audit.verifyAuditChain(tx)),
+    },
+    seed: {
+      seedTenant: (data, now) => write((tx) => seed.seedTenant(tx, data, now)),
+      insertPlaybook: (tenantId, playbook) => write((tx) => seed.insertPlaybook(tx, tenantId, playbook)),
+      insertCustomer: (tenantId, customer) => write((tx) => seed.insertCustomer(tx, tenantId, customer)),
+    },
+    ping: () => read(async (tx) => void (await tx.get("SELECT 1 AS ok"))),
+    close: () => engine.close(),
+  };
+}
