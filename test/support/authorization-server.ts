@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider from "oidc-provider";
 
 export interface RegisteredClient {
@@ -24,6 +24,8 @@ export interface RegisteredClient {
 
 export interface AuthorizationServer {
   issuer: string;
+  /** Its private signing key, for a second provider that signs with the same key under another issuer. */
+  signingKey: JWK;
   /** A client credentials token for `resource`, asking for `scope` (what the client may have when omitted). */
   token(clientId: string, options: { resource: string; scope?: string }): Promise<string>;
   close(): Promise<void>;
@@ -31,12 +33,16 @@ export interface AuthorizationServer {
 
 const SCOPES = ["interventions:read", "interventions:write"];
 
-export async function startAuthorizationServer(clients: RegisteredClient[]): Promise<AuthorizationServer> {
+async function newSigningKey(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: `key-${randomBytes(6).toString("hex")}`, alg: "ES256", use: "sig" };
+}
+
+export async function startAuthorizationServer(clients: RegisteredClient[], options: { signingKey?: JWK } = {}): Promise<AuthorizationServer> {
   const httpServer: Server = createServer();
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
-  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const signingKey = { ...(await exportJWK(privateKey)), kid: `key-${Date.now()}`, alg: "ES256", use: "sig" };
+  const signingKey = options.signingKey ?? (await newSigningKey());
   const byId = new Map(clients.map((client) => [client.id, client]));
   const ttlOf = (clientId: string) => byId.get(clientId)?.tokenTtlSeconds ?? 600;
 
@@ -75,6 +81,7 @@ export async function startAuthorizationServer(clients: RegisteredClient[]): Pro
 
   return {
     issuer,
+    signingKey,
     async token(clientId, { resource, scope }) {
       const client = byId.get(clientId);
       if (!client) throw new Error(`no client ${clientId}`);
