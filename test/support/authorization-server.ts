@@ -26,6 +26,8 @@ export interface AuthorizationServer {
   issuer: string;
   /** Its private signing key, for a second provider that signs with the same key under another issuer. */
   signingKey: JWK;
+  /** Key rotation as an operator does it: a new signing key, the old one still published. */
+  rotateKeys(): Promise<void>;
   /** A client credentials token for `resource`, asking for `scope` (what the client may have when omitted). */
   token(clientId: string, options: { resource: string; scope?: string }): Promise<string>;
   close(): Promise<void>;
@@ -46,7 +48,8 @@ export async function startAuthorizationServer(clients: RegisteredClient[], opti
   const byId = new Map(clients.map((client) => [client.id, client]));
   const ttlOf = (clientId: string) => byId.get(clientId)?.tokenTtlSeconds ?? 600;
 
-  const provider = new Provider(issuer, {
+  // A provider signs with the first key and publishes all of them.
+  const providerWith = (keys: JWK[]) => new Provider(issuer, {
     clients: clients.map((client) => ({
       client_id: client.id,
       client_secret: client.secret,
@@ -58,7 +61,7 @@ export async function startAuthorizationServer(clients: RegisteredClient[], opti
       id_token_signed_response_alg: "ES256",
     })),
     cookies: { keys: [randomBytes(32).toString("hex")] },
-    jwks: { keys: [signingKey] },
+    jwks: { keys },
     scopes: SCOPES,
     ttl: { ClientCredentials: (_ctx, _token, client) => ttlOf(client.clientId) },
     features: {
@@ -77,11 +80,17 @@ export async function startAuthorizationServer(clients: RegisteredClient[], opti
       },
     },
   });
-  httpServer.on("request", provider.callback());
+  let keys = [signingKey];
+  let handler = providerWith(keys).callback();
+  httpServer.on("request", (req, res) => void handler(req, res));
 
   return {
     issuer,
     signingKey,
+    async rotateKeys() {
+      keys = [await newSigningKey(), ...keys];
+      handler = providerWith(keys).callback();
+    },
     async token(clientId, { resource, scope }) {
       const client = byId.get(clientId);
       if (!client) throw new Error(`no client ${clientId}`);

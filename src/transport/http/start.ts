@@ -175,11 +175,13 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     });
   });
   const port = (httpServer.address() as AddressInfo).port;
+  // Clients behind a proxy reach the server by its public name: that Host and origin are its own.
+  const publicUrl = config.publicUrl ? [new URL(config.publicUrl)] : [];
   policy = accessPolicy({
     boundHost: host,
     boundPort: port,
-    allowedHosts: options.allowedHosts ?? config.http.allowedHosts ?? [],
-    allowedOrigins: options.allowedOrigins ?? config.http.allowedOrigins,
+    allowedHosts: [...(options.allowedHosts ?? config.http.allowedHosts ?? []), ...publicUrl.map((url) => url.hostname)],
+    allowedOrigins: [...(options.allowedOrigins ?? config.http.allowedOrigins), ...publicUrl.map((url) => url.origin)],
     token,
   });
   const base = `http://${urlHost(host)}:${port}`;
