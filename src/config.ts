@@ -304,6 +304,8 @@ function baseUrl(name: string, raw: string): string {
  * other, so which credential the endpoint wants is never ambiguous.
  */
 function oauthFrom(env: Env, servesHttp: boolean, token: string | undefined): OAuthConfig | undefined {
+  // Not read elsewhere: a bad value must not block stdio, `help` or the operator's `approvals` CLI.
+  if (!servesHttp) return undefined;
   const issuer = env.RETIVO_OAUTH_ISSUER?.trim();
   const audience = env.RETIVO_OAUTH_AUDIENCE?.trim() || undefined;
   const jwksUrl = env.RETIVO_OAUTH_JWKS_URL?.trim() || undefined;
@@ -311,7 +313,6 @@ function oauthFrom(env: Env, servesHttp: boolean, token: string | undefined): OA
     if (audience || jwksUrl) throw new ConfigError("RETIVO_OAUTH_AUDIENCE and RETIVO_OAUTH_JWKS_URL need RETIVO_OAUTH_ISSUER (the authorization server's issuer URL).");
     return undefined;
   }
-  if (!servesHttp) return undefined;
   if (token) {
     throw new ConfigError("Set either RETIVO_MCP_TOKEN (one static bearer token) or RETIVO_OAUTH_ISSUER (OAuth access tokens), not both.");
   }
@@ -397,7 +398,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
   const servesHttp = command === "serve" && transport === "http";
   const oauth = oauthFrom(env, servesHttp, token);
   const publicUrlValue = env.RETIVO_PUBLIC_URL?.trim();
-  const publicUrl = publicUrlValue ? baseUrl("RETIVO_PUBLIC_URL", publicUrlValue) : undefined;
+  const publicUrl = publicUrlValue && command === "serve" ? baseUrl("RETIVO_PUBLIC_URL", publicUrlValue) : undefined;
   if (servesHttp && !isLoopbackHost(host) && !token && !oauth) {
     throw new ConfigError(
       `Refusing to serve MCP over HTTP on ${host} without a token: set RETIVO_MCP_TOKEN (a long random string), configure OAuth (RETIVO_OAUTH_ISSUER), or bind to 127.0.0.1.`,

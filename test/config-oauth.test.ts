@@ -69,5 +69,7 @@ describe("OAuth configuration", () => {
   it("is read by serve over HTTP only: stdio and the operator's CLI ignore an issuer", () => {
     expect(parseConfig(["serve"], { ...BASE, RETIVO_OAUTH_ISSUER: "https://id.example.com", RETIVO_MCP_TOKEN: "t".repeat(32) }).http.oauth).toBeUndefined();
     expect(parseConfig(["approvals"], { ...BASE, RETIVO_OAUTH_ISSUER: "https://id.example.com" }).http.oauth).toBeUndefined();
+    // Even bad values: they must not lock the operator out of the CLI.
+    expect(parseConfig(["approvals"], { ...BASE, RETIVO_OAUTH_AUDIENCE: "x", RETIVO_OAUTH_ISSUER: "not a url", RETIVO_PUBLIC_URL: "nope" }).publicUrl).toBeUndefined();
   });
 });
