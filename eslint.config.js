@@ -16,6 +16,8 @@ const ENGINES = {
   message: "outside src/store/, use the port: import from store/index.js or store/port.js.",
 };
 
+const STORE_ROOM = [SDK, MCP, TOOLS, GUARD, BACKENDS, TRANSPORT, { group: ["**/writer/**"], message: "the store keeps data; it does not write messages." }];
+
 /** One room: which folders it covers and the import groups it may not use. */
 const room = (files, ...patterns) => ({ files, rules: { "no-restricted-imports": ["error", { patterns }] } });
 
@@ -40,11 +42,16 @@ export default tseslint.config(
   },
   // The rooms, innermost first. Each lists what it may NOT import; a later block for the same file would replace it, so the folders do not overlap.
   room(["src/domain/**/*.ts", "src/api/**/*.ts", "src/text/**/*.ts"], SDK, MCP, TOOLS, GUARD, BACKENDS, STORE, TRANSPORT, { group: ["**/writer/**"], message: "domain knowledge depends on nothing above it." }),
-  room(["src/store/**/*.ts"], SDK, MCP, TOOLS, GUARD, BACKENDS, TRANSPORT, { group: ["**/writer/**"], message: "the store keeps data; it does not write messages." }),
+  { ...room(["src/store/**/*.ts"], ...STORE_ROOM), ignores: ["src/store/ops/**"] },
+  // The operations are written once for both engines, against sql.ts alone; the port lists them, so they never import it.
+  room(["src/store/ops/**/*.ts"], ...STORE_ROOM, {
+    group: ["**/port.js", "**/store.js", "**/index.js", "**/sqlite/**", "**/postgres/**"],
+    message: "an operation sees only its transaction (sql.ts), the domain and its sibling operations.",
+  }),
   room(["src/writer/**/*.ts"], SDK, MCP, TOOLS, GUARD, BACKENDS, STORE, TRANSPORT),
   room(["src/backend/**/*.ts"], SDK, MCP, TOOLS, GUARD, TRANSPORT, ENGINES),
   room(["src/guard/**/*.ts"], MCP, TOOLS, TRANSPORT, ENGINES, { group: ["**/backend/local/**", "**/backend/http*"], message: "the guard releases through the InterventionsBackend interface." }),
-  room(["src/tools/**/*.ts"], TRANSPORT, ENGINES, { group: ["**/backend/local/**", "**/backend/http*", "**/backend/read-only*", "**/store/index.js"], message: "tools reach the backend through ToolDeps, never an engine or a concrete backend; storage types come from store/port.js." }),
+  room(["src/tools/**/*.ts"], MCP, TRANSPORT, ENGINES, { group: ["**/backend/local/**", "**/backend/http*", "**/backend/read-only*", "**/store/index.js"], message: "tools reach the backend through ToolDeps, never an engine or a concrete backend; storage types come from store/port.js." }),
   room(["src/mcp/**/*.ts"], TRANSPORT, ENGINES, { group: ["**/backend/local/**", "**/backend/http*"], message: "the MCP adapter reads through the backend's interface and its catalog capability." }),
   room(["src/transport/**/*.ts", "src/rest/**/*.ts"], ENGINES),
 );

@@ -12,7 +12,7 @@ import { TOOLS } from "../tools/index.js";
 import type { ToolDefinition, ToolDeps } from "../tools/define.js";
 import { ANY_ARGUMENTS, parseArguments } from "../tools/arguments.js";
 import { DroppedArgumentKeys } from "./dropped-keys.js";
-import { guardSessionFor } from "./guard-session.js";
+import { guardSessionFor } from "../tools/guard-session.js";
 import { publishToolList } from "./publish.js";
 import { errorResult, successResult } from "./result.js";
 import { callDeadline } from "../tools/deadline.js";

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { StatusSchema, type Status } from "../api/schemas.js";
 import { planTransition, targetOf, type GuardedAction } from "../domain/status-machine.js";
 import type { ToolCall, ToolOutput } from "./define.js";
-import { guardSessionFor } from "../mcp/guard-session.js";
+import { guardSessionFor } from "./guard-session.js";
 
 export const guardedResultSchema = z.object({
   id: z.string(),

@@ -5,7 +5,7 @@
  */
 import type { WriterCallContext } from "../writer/types.js";
 import type { RequestExtra, ToolCall } from "./define.js";
-import { sessionIdOf } from "../mcp/guard-session.js";
+import { sessionIdOf } from "./guard-session.js";
 
 type Report = (message: string) => void;
 

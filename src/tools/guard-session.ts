@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { MAX_CLIENT_NAME, MAX_CLIENT_VERSION } from "../guard/guard-audit.js";
 import { LOCAL_PRINCIPAL, type GuardSession } from "../guard/types.js";
-import type { ToolCall } from "../tools/define.js";
+import type { ToolCall } from "./define.js";
 
 /**
  * The caller's identity, as the HTTP transport established it from the
