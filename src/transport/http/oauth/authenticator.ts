@@ -53,7 +53,11 @@ export function oauthAuthenticator(options: OAuthAuthenticatorOptions): Authenti
       try {
         return { caller: oauthCaller(await options.verify(token)) };
       } catch (error) {
-        if (error instanceof TokenRejected) return unauthorized(`${error.message}.`, { error: "invalid_token", error_description: error.message });
+        if (error instanceof TokenRejected) {
+          // Debug only: anyone can send a bad token, but an operator wiring up an issuer wants to see why.
+          options.logger.debug({ reason: error.message }, "refused an OAuth access token");
+          return unauthorized(`${error.message}.`, { error: "invalid_token", error_description: error.message });
+        }
         if (error instanceof KeysUnavailable) {
           options.logger.warn({ err: error, issuer: options.issuer }, "cannot verify OAuth access tokens: the issuer's keys are unreachable");
           return { denial: { status: 503, message: "Service Unavailable: the authorization server's keys cannot be fetched right now; retry in a moment.", headers: { "retry-after": "5" } } };
