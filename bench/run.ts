@@ -3,7 +3,8 @@
  * floor and the generic OpenAPI-to-MCP server, judges the targets, and writes
  * bench/results/latest.{json,md}. Loopback only; every child is killed on the
  * way out, and each phase is bounded by call counts and time windows.
- * `npm run bench -- reliability` runs the fault campaigns (reliability.ts).
+ * `npm run bench -- reliability` runs the fault campaigns (reliability.ts);
+ * `npm run bench -- oauth-verify` the cost of checking an OAuth access token.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -160,7 +161,12 @@ async function main(): Promise<void> {
 }
 
 // `npm run bench -- reliability [--quick]`: the long fault campaigns instead of the speed figures.
-const job = process.argv[2] === "reliability" ? import("./reliability.js").then((m) => m.runReliability(process.argv.slice(3))) : main();
+const job =
+  process.argv[2] === "reliability"
+    ? import("./reliability.js").then((m) => m.runReliability(process.argv.slice(3)))
+    : process.argv[2] === "oauth-verify"
+      ? import("./oauth-verify.js").then((m) => m.runOAuthVerify())
+      : main();
 job.catch((error: unknown) => {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(2);

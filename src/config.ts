@@ -29,6 +29,19 @@ export type LlmProvider = "auto" | "openai" | "sampling" | "template";
 export type ApprovalPolicy = "elicit" | "deny";
 export type KeyMode = "live" | "test";
 
+/**
+ * OAuth 2.1 on `serve --http`: this server is a resource server that accepts
+ * JWT access tokens from one authorization server (the issuer).
+ */
+export interface OAuthConfig {
+  /** RETIVO_OAUTH_ISSUER: the `iss` every token must carry, and where metadata is discovered. */
+  issuer: string;
+  /** RETIVO_OAUTH_AUDIENCE: the `aud` every token must carry; undefined means the MCP endpoint's public URL. */
+  audience: string | undefined;
+  /** RETIVO_OAUTH_JWKS_URL: the signing keys; undefined means the issuer metadata's `jwks_uri`, found at start. */
+  jwksUrl: string | undefined;
+}
+
 export type BackendConfig =
   | { kind: "local" }
   | { kind: "api"; apiUrl: string; apiKey: string; keyMode: KeyMode };
@@ -52,7 +65,15 @@ export interface Config {
     idleTimeoutMs?: number;
     /** The same for a session without an open stream (RETIVO_MCP_STREAMLESS_IDLE_SECONDS). */
     streamlessIdleTimeoutMs?: number;
+    /** OAuth instead of the static token (RETIVO_OAUTH_*); undefined: the static token, or none on loopback. */
+    oauth?: OAuthConfig;
   };
+  /**
+   * The externally visible base URL (RETIVO_PUBLIC_URL, e.g.
+   * https://mcp.example.com behind a load balancer), without a trailing slash;
+   * undefined: the address the server binds.
+   */
+  publicUrl?: string;
   backend: BackendConfig;
   dataDir: string;
   /** SQLite file of the local store (also holds approvals and the audit log). */
@@ -254,6 +275,56 @@ function webhookFrom(command: Command, env: Env): Config["webhook"] {
   return { url, secret };
 }
 
+/** An absolute URL, https (plain http only on a loopback host: tokens must not travel in the clear across a network). */
+function secureUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL like https://auth.example.com; got '${raw}'.`);
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    throw new ConfigError(`${name} must be an https:// URL (http:// only on a loopback host); got '${raw}'.`);
+  }
+  return url;
+}
+
+/** A secure URL without query, fragment or credentials; trailing slashes dropped. */
+function baseUrl(name: string, raw: string): string {
+  const url = secureUrl(name, raw);
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`${name} must not carry a query, a fragment or credentials; got '${raw}'.`);
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+/**
+ * RETIVO_OAUTH_*: read by `serve` over HTTP only. The audience and JWKS URL
+ * only make sense with an issuer; the static token and OAuth exclude each
+ * other, so which credential the endpoint wants is never ambiguous.
+ */
+function oauthFrom(env: Env, servesHttp: boolean, token: string | undefined): OAuthConfig | undefined {
+  // Not read elsewhere: a bad value must not block stdio, `help` or the operator's `approvals` CLI.
+  if (!servesHttp) return undefined;
+  const issuer = env.RETIVO_OAUTH_ISSUER?.trim();
+  const audience = env.RETIVO_OAUTH_AUDIENCE?.trim() || undefined;
+  const jwksUrl = env.RETIVO_OAUTH_JWKS_URL?.trim() || undefined;
+  if (!issuer) {
+    if (audience || jwksUrl) throw new ConfigError("RETIVO_OAUTH_AUDIENCE and RETIVO_OAUTH_JWKS_URL need RETIVO_OAUTH_ISSUER (the authorization server's issuer URL).");
+    return undefined;
+  }
+  if (token) {
+    throw new ConfigError("Set either RETIVO_MCP_TOKEN (one static bearer token) or RETIVO_OAUTH_ISSUER (OAuth access tokens), not both.");
+  }
+  secureUrl("RETIVO_OAUTH_ISSUER", issuer);
+  return {
+    // Kept as written: `iss` is compared as an exact string (a trailing slash matters to some servers).
+    issuer,
+    audience,
+    jwksUrl: jwksUrl === undefined ? undefined : baseUrl("RETIVO_OAUTH_JWKS_URL", jwksUrl),
+  };
+}
+
 /** Parse argv (without node and script) and the environment into a frozen Config. */
 export function parseConfig(argv: readonly string[], env: Env): Readonly<Config> {
   let parsed;
@@ -324,9 +395,18 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
   const host = values.host ?? (command === "api" ? env.RETIVO_API_HOST : env.RETIVO_MCP_HOST) ?? "127.0.0.1";
   const portValue = port("--port", values.port ?? (command === "api" ? env.RETIVO_API_PORT : env.RETIVO_MCP_PORT) ?? defaultPort);
   const token = env.RETIVO_MCP_TOKEN?.trim() || undefined;
-  if (command === "serve" && transport === "http" && !isLoopbackHost(host) && !token) {
+  const servesHttp = command === "serve" && transport === "http";
+  const oauth = oauthFrom(env, servesHttp, token);
+  const publicUrlValue = env.RETIVO_PUBLIC_URL?.trim();
+  const publicUrl = publicUrlValue && command === "serve" ? baseUrl("RETIVO_PUBLIC_URL", publicUrlValue) : undefined;
+  if (servesHttp && !isLoopbackHost(host) && !token && !oauth) {
     throw new ConfigError(
-      `Refusing to serve MCP over HTTP on ${host} without a token: set RETIVO_MCP_TOKEN (a long random string) or bind to 127.0.0.1.`,
+      `Refusing to serve MCP over HTTP on ${host} without a token: set RETIVO_MCP_TOKEN (a long random string), configure OAuth (RETIVO_OAUTH_ISSUER), or bind to 127.0.0.1.`,
+    );
+  }
+  if (oauth && !publicUrl && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `OAuth on ${host} needs RETIVO_PUBLIC_URL (the URL clients reach this server at, e.g. https://mcp.example.com): tokens are bound to it and the metadata names it.`,
     );
   }
 
@@ -362,7 +442,9 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
       maxSessions: positiveInt("RETIVO_MCP_MAX_SESSIONS", env.RETIVO_MCP_MAX_SESSIONS ?? "64"),
       idleTimeoutMs: positiveInt("RETIVO_MCP_IDLE_TIMEOUT_SECONDS", env.RETIVO_MCP_IDLE_TIMEOUT_SECONDS ?? "1800") * 1000,
       streamlessIdleTimeoutMs: positiveInt("RETIVO_MCP_STREAMLESS_IDLE_SECONDS", env.RETIVO_MCP_STREAMLESS_IDLE_SECONDS ?? "300") * 1000,
+      ...(oauth ? { oauth } : {}),
     },
+    ...(publicUrl ? { publicUrl } : {}),
     backend,
     dataDir,
     dbPath,

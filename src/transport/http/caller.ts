@@ -14,8 +14,18 @@ import { LOCAL_PRINCIPAL } from "../../guard/types.js";
 
 export interface Caller {
   principal: string;
-  /** SHA-256 of the Authorization header, or 'none': what a session is bound to. */
+  /**
+   * What a session is bound to: SHA-256 of the static token (or 'none'), or
+   * for OAuth of the principal, so a client that refreshes its access token
+   * keeps its session while another subject's token finds none.
+   */
   credential: string;
+  /** Granted OAuth scopes; undefined when the credential is not scoped (static token, none). */
+  scopes?: readonly string[];
+  /** The OAuth client the token was issued to. */
+  clientId?: string;
+  /** When the access token expires, seconds since the epoch. */
+  expiresAt?: number;
 }
 
 function fingerprint(value: string): string {
@@ -35,7 +45,29 @@ export function callerOf(req: IncomingMessage, tokenConfigured: boolean): Caller
   return { principal: tokenConfigured && token ? `token:${credential.slice(0, 12)}` : LOCAL_PRINCIPAL, credential };
 }
 
+/**
+ * An OAuth subject is `oauth:<issuer>:<sub>`: the same human (or client, for
+ * client credentials) across tokens, sessions and replicas, and never the
+ * same as a subject of another issuer.
+ */
+export function oauthCaller(token: { issuer: string; subject: string; clientId: string | undefined; scopes: string[]; expiresAt: number }): Caller {
+  const principal = `oauth:${token.issuer}:${token.subject}`;
+  return {
+    principal,
+    credential: fingerprint(principal),
+    scopes: token.scopes,
+    expiresAt: token.expiresAt,
+    ...(token.clientId === undefined ? {} : { clientId: token.clientId }),
+  };
+}
+
 export function attachCaller(req: IncomingMessage, caller: Caller): void {
-  const auth: AuthInfo = { token: "", clientId: caller.principal, scopes: [], extra: { principal: caller.principal } };
+  const auth: AuthInfo = {
+    token: "",
+    clientId: caller.clientId ?? caller.principal,
+    scopes: [...(caller.scopes ?? [])],
+    ...(caller.expiresAt === undefined ? {} : { expiresAt: caller.expiresAt }),
+    extra: { principal: caller.principal },
+  };
   (req as IncomingMessage & { auth?: AuthInfo }).auth = auth;
 }

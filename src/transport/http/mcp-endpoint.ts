@@ -12,6 +12,7 @@ import { invalidParamsResponse } from "../request-params.js";
 import { readJsonRpcBody } from "./body.js";
 import { attachCaller, type Caller } from "./caller.js";
 import { JsonRpcCode, sendJson, sendJsonRpcError } from "./responses.js";
+import type { AccessDenial } from "./security.js";
 import type { Session, SessionRegistry } from "./sessions.js";
 
 export interface McpEndpointDeps {
@@ -21,8 +22,8 @@ export interface McpEndpointDeps {
   maxSessions: number;
   /** True once shutdown began: no new sessions or requests, answers to calls in flight still accepted. */
   isDraining: () => boolean;
-  /** Who sent the request (after the bearer check): its principal and credential. */
-  callerOf: (req: IncomingMessage) => Caller;
+  /** A denial (403, step-up) when the caller may not send these messages: scopes are checked here, per message. */
+  authorize: (caller: Caller, messages: readonly JSONRPCMessage[]) => AccessDenial | undefined;
 }
 
 const SHUTTING_DOWN = "Service Unavailable: the server is shutting down; reconnect in a moment.";
@@ -56,7 +57,8 @@ function paramRefusals(messages: JSONRPCMessage[]): JSONRPCErrorResponse[] | und
   );
 }
 
-export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+/** Called after the credential was checked: `caller` is who sent the request. */
+export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: ServerResponse, caller: Caller) => Promise<void> {
   const { registry, logger } = deps;
 
   /**
@@ -79,7 +81,7 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
     }
   }
 
-  async function post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function post(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
     if (!isJsonContentType(req.headers["content-type"])) {
       sendJsonRpcError(res, 415, JsonRpcCode.ServerError, "Unsupported Media Type: Content-Type must be application/json.");
       return;
@@ -92,6 +94,14 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
       });
       return;
     }
+    const forbidden = deps.authorize(caller, body.messages);
+    if (forbidden) {
+      sendJsonRpcError(res, forbidden.status, JsonRpcCode.ServerError, forbidden.message, {
+        id: body.messages.length === 1 && isJSONRPCRequest(body.messages[0]) ? body.messages[0].id : null,
+        headers: forbidden.headers ?? {},
+      });
+      return;
+    }
     const hasRequests = body.messages.some(isJSONRPCRequest);
     // Responses (an elicitation answer) still flow while draining: a call in flight may be waiting for one.
     if (deps.isDraining() && hasRequests) {
@@ -99,7 +109,6 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
       return;
     }
     const sessionId = sessionIdOf(req);
-    const caller = deps.callerOf(req);
     attachCaller(req, caller);
     const refusals = paramRefusals(body.messages);
     const requestIds = body.messages.filter(isJSONRPCRequest).map((request) => request.id);
@@ -144,13 +153,12 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
     await registry.settleInitialization(session);
   }
 
-  async function withSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function withSession(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
     const sessionId = sessionIdOf(req);
     if (sessionId === undefined) {
       sendJsonRpcError(res, 400, JsonRpcCode.ServerError, "Bad Request: Mcp-Session-Id header is required.");
       return;
     }
-    const caller = deps.callerOf(req);
     attachCaller(req, caller);
     const session = sessionFor(sessionId, caller);
     if (!session) {
@@ -163,13 +171,13 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
     await delegate(session, req, res);
   }
 
-  return async (req, res) => {
+  return async (req, res, caller) => {
     switch (req.method) {
       case "POST":
-        return post(req, res);
+        return post(req, res, caller);
       case "GET":
       case "DELETE":
-        return withSession(req, res);
+        return withSession(req, res, caller);
       default:
         sendJsonRpcError(res, 405, JsonRpcCode.ServerError, "Method Not Allowed: use POST, GET or DELETE.", {
           headers: { allow: "GET, POST, DELETE" },

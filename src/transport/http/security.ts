@@ -27,7 +27,7 @@ export interface AccessPolicy {
   tokenDigest: Buffer | undefined;
 }
 
-export type AccessDenial = { status: 401 | 403; message: string; headers?: Record<string, string> };
+export type AccessDenial = { status: 401 | 403 | 503; message: string; headers?: Record<string, string> };
 
 const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
 

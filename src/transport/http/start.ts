@@ -6,7 +6,11 @@
  *                        by the page itself; no bearer token, since the human's
  *                        browser has none: the page carries its own one-time
  *                        token and CSRF check)
- *   /mcp               → MCP sessions (Host, Origin, then bearer token)
+ *   /mcp               → MCP sessions (Host, Origin, then the bearer token:
+ *                        static, or an OAuth access token with its scopes)
+ *   /.well-known/oauth-protected-resource[/mcp]
+ *                      → with OAuth, the protected resource metadata
+ *                        (public, any origin)
  * Plain node:http rather than express: four routes do not need a framework,
  * and the SDK's transport takes Node's request and response directly.
  */
@@ -17,11 +21,12 @@ import { ConfigError } from "../../errors.js";
 import type { ApprovalPageMount } from "../../guard/types.js";
 import type { Runtime } from "../../runtime.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.js";
-import { callerOf } from "./caller.js";
+import { staticTokenAuthenticator, type Authenticator } from "./authenticator.js";
 import { HEALTH_PATHS, healthHandler } from "./health.js";
 import { mcpEndpoint } from "./mcp-endpoint.js";
 import { JsonRpcCode, sendJson, sendJsonRpcError } from "./responses.js";
-import { accessPolicy, checkBearer, checkBrowserBoundary, checkHost, type AccessDenial } from "./security.js";
+import { oauthFor, type OAuthTuning } from "./oauth/setup.js";
+import { accessPolicy, checkBrowserBoundary, checkHost, type AccessDenial } from "./security.js";
 import { SessionRegistry } from "./sessions.js";
 import { DEFAULT_SHUTDOWN_DEADLINE_MS, gracefulShutdown } from "./shutdown.js";
 
@@ -62,10 +67,12 @@ export interface HttpServerOptions {
   /** The guard's approval page; defaults to `runtime.guard.approvalPage`, `false` to not mount it. */
   approvalPage?: ApprovalPageMount | false;
   extraRoutes?: HttpRoute[];
+  /** Verifier settings for OAuth (clock tolerance, JWKS refetch cooldown); tests shorten them. */
+  oauthTuning?: OAuthTuning;
 }
 
 export interface RunningHttpServer {
-  /** e.g. http://127.0.0.1:8080/mcp */
+  /** e.g. http://127.0.0.1:8080/mcp (the bound address, whatever RETIVO_PUBLIC_URL says) */
   url: string;
   host: string;
   port: number;
@@ -91,10 +98,13 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
   const { config, logger } = runtime;
   const host = options.host ?? config.http.host;
   const token = options.token ?? config.http.token;
+  const oauthConfig = config.http.oauth;
   // parseConfig refuses this too; checked again because options can override both.
-  if (!isLoopbackHost(host) && !token) {
+  if (!isLoopbackHost(host) && !token && !oauthConfig) {
     throw new ConfigError(`Refusing to serve MCP over HTTP on ${host} without a token: set RETIVO_MCP_TOKEN or bind to 127.0.0.1.`);
   }
+  // Before listening: an issuer whose keys cannot be located stops the start, naming what failed.
+  const oauth = oauthConfig ? await oauthFor(oauthConfig, logger, options.oauthTuning) : undefined;
   const maxSessions = options.maxSessions ?? config.http.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   let draining = false;
@@ -108,7 +118,10 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     streamlessIdleTimeoutMs: options.streamlessIdleTimeoutMs ?? config.http.streamlessIdleTimeoutMs ?? DEFAULT_STREAMLESS_IDLE_TIMEOUT_MS,
     maxBodyBytes,
   });
-  const mcp = mcpEndpoint({ registry, logger, maxBodyBytes, maxSessions, isDraining, callerOf: (req) => callerOf(req, !!token) });
+  // Filled in once the port is known (port 0 picks one).
+  let policy = accessPolicy({ boundHost: host, boundPort: 0, allowedHosts: [], allowedOrigins: [], token });
+  let authenticator: Authenticator = staticTokenAuthenticator(() => policy);
+  const mcp = mcpEndpoint({ registry, logger, maxBodyBytes, maxSessions, isDraining, authorize: (caller, messages) => authenticator.authorize(caller, messages) });
   const secrets = [token, config.backend.kind === "api" ? config.backend.apiKey : undefined].filter((s): s is string => !!s);
   const health = healthHandler({ backend: runtime.backend, secrets, isDraining, sessions: () => registry.saturation() });
   const approvalPage = options.approvalPage === false ? undefined : (options.approvalPage ?? runtime.guard.approvalPage);
@@ -118,19 +131,18 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     routes.push({ prefix: APPROVAL_PREFIX, handler: (req, res) => approvalPage.handler(req, res), checksOrigin: true });
   }
 
-  // Filled in once the port is known (port 0 picks one).
-  let policy = accessPolicy({ boundHost: host, boundPort: 0, allowedHosts: [], allowedOrigins: [], token });
-
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Lets keep-alive connections wind down while the server drains.
     if (draining) res.setHeader("connection", "close");
     const path = new URL(req.url ?? "/", "http://placeholder").pathname;
     if (HEALTH_PATHS.has(path)) return health(req, res, path);
+    const published = authenticator.publicRoute(path);
+    if (published) return published(req, res);
     const extra = routes.find((r) => path.startsWith(r.prefix));
     const boundary = extra?.checksOrigin ? checkHost(policy, req.headers.host) : checkBrowserBoundary(policy, req);
     if (boundary) return deny(res, boundary);
     if (extra) {
-      const denial = extra.requireToken ? checkBearer(policy, req.headers.authorization) : undefined;
+      const denial = extra.requireToken ? (await authenticator.authenticate(req)).denial : undefined;
       if (denial) return deny(res, denial);
       await extra.handler(req, res);
       return;
@@ -139,9 +151,9 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
       sendJson(res, 404, { error: `Not found: the MCP endpoint is ${MCP_PATH}.` });
       return;
     }
-    const denial = checkBearer(policy, req.headers.authorization);
-    if (denial) return deny(res, denial);
-    await mcp(req, res);
+    const authentication = await authenticator.authenticate(req);
+    if (authentication.denial) return deny(res, authentication.denial);
+    await mcp(req, res, authentication.caller);
   }
 
   const httpServer = createServer((req, res) => {
@@ -163,15 +175,18 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     });
   });
   const port = (httpServer.address() as AddressInfo).port;
+  // Clients behind a proxy reach the server by its public name: that Host and origin are its own.
+  const publicUrl = config.publicUrl ? [new URL(config.publicUrl)] : [];
   policy = accessPolicy({
     boundHost: host,
     boundPort: port,
-    allowedHosts: options.allowedHosts ?? config.http.allowedHosts ?? [],
-    allowedOrigins: options.allowedOrigins ?? config.http.allowedOrigins,
+    allowedHosts: [...(options.allowedHosts ?? config.http.allowedHosts ?? []), ...publicUrl.map((url) => url.hostname)],
+    allowedOrigins: [...(options.allowedOrigins ?? config.http.allowedOrigins), ...publicUrl.map((url) => url.origin)],
     token,
   });
-  registry.startReaper();
   const base = `http://${urlHost(host)}:${port}`;
+  if (oauth) authenticator = oauth.authenticator(`${config.publicUrl ?? base}${MCP_PATH}`);
+  registry.startReaper();
   if (approvalPage && canServeApprovalPage) approvalPage.mount(base);
 
   let closing: Promise<void> | undefined;
