@@ -105,11 +105,11 @@ export class PostgresEngine implements Engine {
   /** One connection for a while (the migration lock is held by a session, not a transaction). */
   async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.faultsNamed(async () => {
-      const client = await this.pool.connect();
+      const { client, lost, release } = await this.checkOut();
       try {
         return await work(client);
       } finally {
-        client.release();
+        release(lost());
       }
     });
   }
@@ -118,8 +118,31 @@ export class PostgresEngine implements Engine {
     await this.pool.end();
   }
 
-  private async inTransaction<T>(begin: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * A connection for this engine alone. A connection that drops while checked
+   * out (a server restart) also emits an error event besides failing its
+   * query: heard here, so it cannot end the process, and the connection is
+   * destroyed on release rather than returned to the pool.
+   */
+  private async checkOut(): Promise<{ client: pg.PoolClient; lost: () => Error | undefined; release: (broken?: Error) => void }> {
     const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+    };
+    client.on("error", onError);
+    return {
+      client,
+      lost: () => lost,
+      release: (broken) => {
+        client.removeListener("error", onError);
+        client.release(broken ?? lost);
+      },
+    };
+  }
+
+  private async inTransaction<T>(begin: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    const { client, release } = await this.checkOut();
     let broken: Error | undefined;
     try {
       this.roundTrips++;
@@ -140,7 +163,7 @@ export class PostgresEngine implements Engine {
         throw error;
       }
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 

@@ -76,18 +76,35 @@ function batchesKeptWhole(db: PGlite): PGlite {
   });
 }
 
+export interface PgliteTarget extends PostgresTarget {
+  /** Drops every connection and stops listening, as a server going down does; the returned function brings it back on the same port. */
+  goDown(): Promise<() => Promise<void>>;
+}
+
 /** PGlite in memory behind a socket server on a free loopback port. */
-export async function startPglite(): Promise<PostgresTarget> {
+export async function startPglite(): Promise<PgliteTarget> {
   const db = await PGlite.create();
+  const served = batchesKeptWhole(db);
   const port = await freePort();
-  const server = new PGLiteSocketServer({ db: batchesKeptWhole(db), host: "127.0.0.1", port, maxConnections: 64 });
-  await server.start();
+  const listen = async () => {
+    const server = new PGLiteSocketServer({ db: served, host: "127.0.0.1", port, maxConnections: 64 });
+    await server.start();
+    return server;
+  };
+  let server: PGLiteSocketServer | undefined = await listen();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     url,
     reset: () => resetOver(url),
+    async goDown() {
+      await server?.stop();
+      server = undefined;
+      return async () => {
+        server = await listen();
+      };
+    },
     async close() {
-      await server.stop();
+      await server?.stop();
       await db.close();
     },
   };
