@@ -12,6 +12,7 @@ import { demoDataSet } from "../../src/backend/local/seed.js";
 import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
 import { ApprovalRefusedError, ConflictError } from "../../src/errors.js";
 import { newInterventionId, toIntervention, type InterventionRow, type Store } from "../../src/store/index.js";
+import { openPostgresEngine } from "../../src/store/postgres/index.js";
 import { ENGINE_KINDS, roundTripsOf, type Opened, type StoreUnderTest } from "./support/engines.js";
 import { HOW_TO_RUN_REAL, REAL_SERVER_URL } from "./support/postgres.js";
 
@@ -280,6 +281,29 @@ for (const kind of ENGINE_KINDS) {
       const counts = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).store.approvals.countFailedAttempt(approval.id)));
       expect((await a.store.approvals.get(approval.id))!.failed_attempts).toBe(10);
       expect(Math.max(...counts)).toBe(10);
+    });
+
+    // PGlite runs one statement at a time in one session: neither a timeout nor a pool's connections show there.
+    it.runIf(kind.name.includes("real server"))("cancels a statement past the timeout, and keeps to the pool's size", async () => {
+      const tag = `pool_probe_${Date.now()}`;
+      const url = new URL(target.url!);
+      url.searchParams.set("application_name", tag);
+      const strict = await openPostgresEngine(url.toString(), { poolSize: 2, statementTimeoutMs: 300 });
+      try {
+        await expect(strict.read((tx) => tx.get("SELECT pg_sleep(2)"))).rejects.toThrow(/RETIVO_DATABASE_STATEMENT_TIMEOUT_MS.*57014/);
+        const seen = await Promise.all(
+          Array.from({ length: 6 }, () =>
+            strict.snapshot(async (tx) => {
+              await tx.get("SELECT pg_sleep(0.05)");
+              return (await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = ?", [tag]))!.n;
+            }),
+          ),
+        );
+        expect(Math.min(...seen)).toBeGreaterThanOrEqual(1);
+        expect(Math.max(...seen)).toBeLessThanOrEqual(2);
+      } finally {
+        await strict.close();
+      }
     });
 
     it.runIf(kind.name.startsWith("PostgreSQL"))("reads in one round trip and reports a transition's", async () => {

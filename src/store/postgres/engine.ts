@@ -23,14 +23,14 @@ const RETRYABLE = new Set(["40001", "40P01"]);
 const WRITE_ATTEMPTS = 4;
 
 const INT8_OID = 20;
+/** How long a call waits for a connection, new or from the pool, before it fails (a server that does not answer). */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface PostgresOptions {
   /** Connections in the pool (RETIVO_DATABASE_POOL_SIZE). */
   poolSize: number;
   /** The server cancels a statement running longer than this (RETIVO_DATABASE_STATEMENT_TIMEOUT_MS). */
   statementTimeoutMs: number;
-  /** How long to wait for a connection, new or from the pool, before failing the call. */
-  connectTimeoutMs?: number;
 }
 
 /** The URL as it may be shown: no password, no query string (which may carry one). */
@@ -65,7 +65,7 @@ export class PostgresEngine implements Engine {
       connectionString: url,
       max: options.poolSize,
       statement_timeout: options.statementTimeoutMs,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       types,
     });
     // An idle connection the server drops (a restart) is discarded by the pool, which reports it here;
@@ -94,22 +94,14 @@ export class PostgresEngine implements Engine {
     });
   }
 
-  /** Runs `sql` as it is (several statements allowed, no parameters): migrations and test set-up. */
-  async exec(sql: string): Promise<void> {
-    await this.faultsNamed(async () => {
-      this.roundTrips++;
-      await this.pool.query(sql);
-    });
-  }
-
   /** One connection for a while (the migration lock is held by a session, not a transaction). */
   async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.faultsNamed(async () => {
-      const { client, lost, release } = await this.checkOut();
+      const { client, release } = await this.checkOut();
       try {
         return await work(client);
       } finally {
-        release(lost());
+        release();
       }
     });
   }
@@ -124,7 +116,7 @@ export class PostgresEngine implements Engine {
    * query: heard here, so it cannot end the process, and the connection is
    * destroyed on release rather than returned to the pool.
    */
-  private async checkOut(): Promise<{ client: pg.PoolClient; lost: () => Error | undefined; release: (broken?: Error) => void }> {
+  private async checkOut(): Promise<{ client: pg.PoolClient; release: (broken?: Error) => void }> {
     const client = await this.pool.connect();
     let lost: Error | undefined;
     const onError = (error: Error) => {
@@ -133,7 +125,6 @@ export class PostgresEngine implements Engine {
     client.on("error", onError);
     return {
       client,
-      lost: () => lost,
       release: (broken) => {
         client.removeListener("error", onError);
         client.release(broken ?? lost);

@@ -20,6 +20,8 @@ export interface Opened {
 }
 
 export interface StoreUnderTest {
+  /** The database URL (PostgreSQL only), for a case that opens an engine of its own settings. */
+  url?: string;
   /** Opens one more engine on the same store (the first migrates it). */
   open(): Promise<Opened>;
   close(): Promise<void>;
@@ -32,11 +34,12 @@ export interface EngineKind {
   start(): Promise<StoreUnderTest>;
 }
 
-function tracked(start: () => Promise<{ openEngine: () => Promise<Engine>; cleanup: () => Promise<void> }>): () => Promise<StoreUnderTest> {
+function tracked(start: () => Promise<{ openEngine: () => Promise<Engine>; cleanup: () => Promise<void>; url?: string }>): () => Promise<StoreUnderTest> {
   return async () => {
-    const { openEngine, cleanup } = await start();
+    const { openEngine, cleanup, url } = await start();
     const engines: Engine[] = [];
     return {
+      url,
       async open() {
         const engine = await openEngine();
         engines.push(engine);
@@ -54,7 +57,7 @@ function overPostgres(target: () => Promise<PostgresTarget>): () => Promise<Stor
   return tracked(async () => {
     const pg = await target();
     await pg.reset();
-    return { openEngine: () => openPostgresEngine(pg.url, { poolSize: 5, statementTimeoutMs: 20_000 }), cleanup: () => pg.close() };
+    return { url: pg.url, openEngine: () => openPostgresEngine(pg.url, { poolSize: 5, statementTimeoutMs: 20_000 }), cleanup: () => pg.close() };
   });
 }
 
