@@ -2,20 +2,30 @@
 /**
  * The floor: a bare MCP server on the same SDK with one no-op tool, nothing
  * else. Plain JavaScript so it starts the way dist/cli.js does (no loader).
+ * With --replay FILE it also has a tool `replay` that answers with the
+ * CallToolResult stored in FILE, unchanged: the floor for a call that
+ * returns those very bytes, so a ratio against it isolates our own work
+ * from the cost of the payload itself.
  *
- *   node bench/bare-server.mjs                 stdio
+ *   node bench/bare-server.mjs [--replay FILE]  stdio
  *   node bench/bare-server.mjs --http --port P  Streamable HTTP at 127.0.0.1:P/mcp (stateful sessions)
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { createMcpExpressApp } from "@modelcontextprotocol/sdk/server/express.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 
+const args = process.argv.slice(2);
+const replayFile = args.includes("--replay") ? args[args.indexOf("--replay") + 1] : undefined;
+const replayed = replayFile ? JSON.parse(readFileSync(replayFile, "utf8")) : undefined;
+
 function newServer() {
   const server = new McpServer({ name: "bare", version: "1.0.0" }, { capabilities: { tools: {} } });
   server.registerTool("noop", { description: "Does nothing." }, async () => ({ content: [{ type: "text", text: "ok" }] }));
+  if (replayed) server.registerTool("replay", { description: "Answers with the stored result." }, async () => replayed);
   return server;
 }
 
@@ -58,6 +68,5 @@ function serveHttp(port) {
   for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => listener.close(() => process.exit(0)));
 }
 
-const args = process.argv.slice(2);
 if (args.includes("--http")) serveHttp(Number(args[args.indexOf("--port") + 1]));
 else await serveStdio();

@@ -45,8 +45,10 @@ export function markdown(r: Report): string {
     row(["tool", "retivo-mcp p50", "p99", "generic OpenAPI p50", "p99", "note"]),
     row(["---", "---:", "---:", "---:", "---:", "---"]),
   ];
-  const noop = r.latency.find((l) => l.server === "bare");
-  if (noop) out.push(row(["bare SDK no-op", noop.p50, noop.p99, "", "", "the floor"]));
+  const floors: Record<string, string> = { noop: "bare SDK no-op", replay: "bare SDK, our list page's bytes" };
+  for (const bare of r.latency.filter((l) => l.server === "bare")) {
+    out.push(row([floors[bare.tool] ?? `bare SDK ${bare.tool}`, bare.p50, bare.p99, "", "", bare.note ?? "the floor"]));
+  }
   for (const ours of r.latency.filter((l) => l.server === "ours")) {
     const generic = r.latency.find((l) => l.server === "generic" && l.tool === ours.tool);
     out.push(row([ours.tool, ours.p50, ours.p99, generic?.p50, generic?.p99, ours.note]));

@@ -5,7 +5,7 @@
  * way out, and each phase is bounded by call counts and time windows.
  * `npm run bench -- reliability` runs the fault campaigns (reliability.ts).
  */
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { ensureSeeded } from "../src/backend/local/seed.js";
@@ -17,7 +17,7 @@ import { measureSurface, type SurfaceSize } from "./surface.js";
 import { judge } from "./targets.js";
 import { measureToolLatency, type ToolLatency } from "./tool-latency.js";
 import { bulkSeed } from "./lib/bulk-seed.js";
-import { BARE, bareStdio, CLI, ourEnv, ourStdio, ROOT, startGeneric, startListening, tempDir, type GenericSetup } from "./lib/fixture.js";
+import { BARE, bareReplaying, bareStdio, CLI, ourEnv, ourStdio, ROOT, startGeneric, startListening, tempDir, type GenericSetup } from "./lib/fixture.js";
 import { genericCaller } from "./lib/generic-adapter.js";
 import { memoryOf } from "./lib/proc.js";
 import { round } from "./lib/stats.js";
@@ -74,7 +74,10 @@ async function main(): Promise<void> {
 
     log("tool-call latency over stdio …");
     const ours = await spawnStdio(ourStdio(fixture.dir, dbPath), { elicitation: true });
-    const bare = await spawnStdio(bareStdio);
+    // The same-bytes floor: our default list page, as the client received it, replayed by the bare server.
+    const replayFile = join(fixture.dir, "list-page.json");
+    writeFileSync(replayFile, JSON.stringify(await ours.call("list_interventions")));
+    const bare = await spawnStdio(bareReplaying(replayFile));
     const genericSession = generic ? await spawnStdio(generic.command).catch((e: Error) => (notes.push(`generic stdio: ${e.message}`), undefined)) : undefined;
     let latency: ToolLatency[];
     let surface: SurfaceSize[];

@@ -96,6 +96,7 @@ export async function measureToolLatency(servers: LatencyServers, ourTargets: Ta
 
   for (let r = 0; r < rounds; r++) {
     record("bare|noop", await timeCalls(READS, WARMUP, async () => expectOk("bare", "noop", await servers.bare.call("noop"))));
+    record("bare|replay", await timeCalls(READS, WARMUP, async () => expectOk("bare", "replay", await servers.bare.call("replay"))));
     for (const c of ourCases) {
       const base = next(`ours|${c.tool}`, c.count + (r === 0 ? WARMUP : 0));
       const samples = await timeCalls(c.count, r === 0 ? WARMUP : 0, async (i) =>
@@ -115,7 +116,10 @@ export async function measureToolLatency(servers: LatencyServers, ourTargets: Ta
     }
   }
 
-  const notes = new Map(ourCases.map((c) => [c.tool, c.note]));
+  const notes = new Map<string, string | undefined>([
+    ...ourCases.map((c) => [c.tool, c.note] as const),
+    ["replay", "the floor for list: our default list page's exact result, returned by the bare server"],
+  ]);
   return [...runs.entries()].map(([key, summaries]) => {
     const [server, tool] = key.split("|") as [string, string];
     const s = medianOf(summaries);

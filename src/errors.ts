@@ -1,5 +1,5 @@
 /**
- * The small error vocabulary. Handlers throw these; one boundary (tools/result.ts
+ * The small error vocabulary. Handlers throw these; one boundary (mcp/result.ts
  * for MCP, rest/errors.ts for REST) turns them into results. Every message says
  * what happened and what to do next, because the reader is often an LLM.
  */

@@ -14,7 +14,7 @@ import { ReadOnlyBackend } from "./backend/read-only.js";
 import { createGuard } from "./guard/index.js";
 import { LOCAL_BACKEND, type ApprovalGuard } from "./guard/types.js";
 import type { Logger } from "./log.js";
-import { buildServer } from "./server.js";
+import { buildServer } from "./mcp/server.js";
 import { exposureWarningOf, openStore, type Store } from "./store/index.js";
 import { createWriter } from "./writer/index.js";
 import type { Writer } from "./writer/types.js";

@@ -45,6 +45,9 @@ export function ourStdio(dir: string, dbPath: string): ServerCommand {
 
 export const bareStdio: ServerCommand = { label: "bare SDK", args: [BARE] };
 
+/** The bare server that also answers `replay` with the result stored in `file` (see bare-server.mjs). */
+export const bareReplaying = (file: string): ServerCommand => ({ label: "bare SDK", args: [BARE, "--replay", file] });
+
 export interface Background {
   port: number;
   child: ChildProcess;

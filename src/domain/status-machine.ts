@@ -24,8 +24,6 @@ export const TRANSITIONS: Readonly<Record<Action, Rule>> = {
   rollback: { from: ["sent", "delivered"], to: "rolled_back" },
 };
 
-export const TERMINAL: ReadonlySet<Status> = new Set(["rejected", "failed", "suppressed", "rolled_back"]);
-
 export type TransitionPlan = { kind: "noop" } | { kind: "move"; to: Status };
 
 /**

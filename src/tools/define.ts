@@ -1,7 +1,7 @@
 /**
  * What a tool is: its public surface (name, title, description, schemas,
  * annotations) and a handler that returns structured content plus a short
- * text. `server.ts` registers them; `result.ts` is the one error boundary.
+ * text. `mcp/server.ts` registers them; `mcp/result.ts` is the one error boundary.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
@@ -11,7 +11,7 @@ import type { InterventionsBackend } from "../backend/types.js";
 import type { Config, ToolName } from "../config.js";
 import type { ApprovalGuard } from "../guard/types.js";
 import type { Logger } from "../log.js";
-import type { AuditRow } from "../store/index.js";
+import type { AuditRow } from "../store/port.js";
 import type { Writer } from "../writer/types.js";
 
 export interface ToolDeps {

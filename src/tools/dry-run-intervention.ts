@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ChannelSchema, DryRunResponseSchema, PlaybookIdSchema, UserIdSchema } from "../api/schemas.js";
-import { draftPreview, previewInputFromDryRun } from "../backend/preview.js";
+import { draftPreview, previewInputFromDryRun } from "../writer/preview.js";
 import { writeChecked } from "../writer/index.js";
 import { defineTool } from "./define.js";
 import { dryRunText } from "./dry-run-text.js";

@@ -7,7 +7,7 @@
  */
 import { oneLine } from "../api/compact.js";
 import type { DryRunResponse } from "../api/schemas.js";
-import { DraftPreviewSchema, type DraftPreview } from "../backend/preview.js";
+import { DraftPreviewSchema, type DraftPreview } from "../writer/preview.js";
 import { checksLine } from "./describe.js";
 
 /** Rule details are one line each and short: a dry-run evaluates every active playbook. */

@@ -45,10 +45,24 @@ function run(command: string, args: string[], options: { cwd: string; env?: Reco
 const npmCli = join(realpathSync(process.execPath), "..", "..", "lib", "node_modules", "npm", "bin", "npm-cli.js");
 const npm = (args: string[], cwd: string) => run(process.execPath, [existsSync(npmCli) ? npmCli : "npm", ...args, "--no-audit", "--no-fund"], { cwd });
 
+/**
+ * npm may write lockfiles without `resolved` (omit-lockfile-registry-resolved,
+ * set on some machines), and then resolves each package through its registry
+ * metadata, which an offline install cannot fetch. The tarball's address is
+ * the registry's fixed pattern, and npm's cache finds the tarball by integrity.
+ */
+function withTarballUrl(path: string, entry: { dev?: boolean; resolved?: string; link?: boolean; version?: string; name?: string }) {
+  if (entry.resolved || entry.link || !entry.version) return entry;
+  const name = entry.name ?? path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
+  return { ...entry, resolved: `https://registry.npmjs.org/${name}/-/${name.split("/").pop()}-${entry.version}.tgz` };
+}
+
 /** The lockfile of a project that depends on the tarball alone, from this clone's own lockfile. */
 function lockfileFor(tarball: string): string {
-  const clone = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean }> };
-  const production = Object.entries(clone.packages).filter(([path, entry]) => path.startsWith("node_modules/") && !entry.dev);
+  const clone = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean; resolved?: string; link?: boolean; version?: string; name?: string }> };
+  const production = Object.entries(clone.packages)
+    .filter(([path, entry]) => path.startsWith("node_modules/") && !entry.dev)
+    .map(([path, entry]) => [path, withTarballUrl(path, entry)] as const);
   const integrity = `sha512-${createHash("sha512").update(readFileSync(join(dir, tarball))).digest("base64")}`;
   const self = clone.packages[""] as Record<string, unknown>;
   return JSON.stringify({

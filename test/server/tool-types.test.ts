@@ -1,11 +1,10 @@
 /**
  * The tool list is typed without casts: every concrete tool is assignable to
- * the erased AnyTool, handlers are checked strictly (not bivariantly), no
- * `any` appears in the tool files, and the audit actor helper has a home of
- * its own. The type-level parts are checked by `tsc` (tsconfig includes test).
+ * the erased AnyTool and handlers are checked strictly (not bivariantly);
+ * the type-level parts are checked by `tsc` (tsconfig includes test). `any`
+ * is lint's to refuse (typescript-eslint's no-explicit-any). The audit actor
+ * is the client's name, capped.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { actorOf } from "../../src/tools/actor.js";
@@ -13,8 +12,6 @@ import { defineTool, type AnyTool, type TypedTool } from "../../src/tools/define
 import { TOOLS } from "../../src/tools/index.js";
 import { approveIntervention } from "../../src/tools/approve-intervention.js";
 import { listInterventions } from "../../src/tools/list-interventions.js";
-
-const TOOLS_DIR = resolve(import.meta.dirname, "../../src/tools");
 
 // Compile time: concrete tools go into a list of AnyTool as they are.
 const someTools: readonly AnyTool[] = [listInterventions, approveIntervention];
@@ -37,26 +34,16 @@ const typed = defineTool({ ...surface, handler: async ({ id }) => ({ structured:
 const erased: AnyTool = typed;
 
 describe("tool typing", () => {
-  it("lists the tools without a cast", () => {
-    const index = readFileSync(join(TOOLS_DIR, "index.ts"), "utf8");
-    expect(index).not.toMatch(/\bas unknown as\b|\bas never\b|\bas any\b/);
+  it("lists every tool as an AnyTool", () => {
     expect(TOOLS.length).toBeGreaterThanOrEqual(someTools.length);
     expect(erased.name).toBe("get_intervention");
   });
 
-  it("lets no `any` into the tool files", () => {
-    for (const file of readdirSync(TOOLS_DIR).filter((f) => f.endsWith(".ts"))) {
-      const source = readFileSync(join(TOOLS_DIR, file), "utf8");
-      expect(source, file).not.toMatch(/:\s*any\b|<any>|\bas any\b|any\[\]/);
-    }
-  });
-
-  it("names the client as the actor, from tools/actor.ts", () => {
+  it("names the client as the actor", () => {
     expect(actorOf({ server: { server: { getClientVersion: () => ({ name: "claude-code", version: "1" }) } } })).toBe("agent:claude-code");
     // A client name is the client's to choose: capped before it reaches the audit log.
     const long = actorOf({ server: { server: { getClientVersion: () => ({ name: "x".repeat(50_000), version: "1" }) } } });
     expect(long.length).toBeLessThanOrEqual("agent:".length + 100);
     expect(actorOf({ server: { server: { getClientVersion: () => undefined } } })).toBe("agent:unknown");
-    expect(readFileSync(join(TOOLS_DIR, "create-intervention.ts"), "utf8")).not.toMatch(/export function actorOf/);
   });
 });

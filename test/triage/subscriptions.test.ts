@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_SUBSCRIPTIONS } from "../../src/resources/subscriptions.js";
+import { MAX_SUBSCRIPTIONS } from "../../src/mcp/resources/subscriptions.js";
 import { acceptEverything, seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));

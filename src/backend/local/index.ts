@@ -23,7 +23,7 @@ import type { Logger } from "../../log.js";
 import { newInterventionId, notFound, requestHashOf, toIntervention, type Store, type TransitionRequest } from "../../store/index.js";
 import { writeChecked } from "../../writer/index.js";
 import type { Writer } from "../../writer/types.js";
-import { draftPreview } from "../preview.js";
+import { draftPreview } from "../../writer/preview.js";
 import type { BackendMode, CatalogCapability, GuardedActionOptions, InterventionsBackend, ListPage, ListQuery, OperationContext } from "../types.js";
 import { catalogOf } from "./catalog-view.js";
 import { decide } from "./decide/index.js";

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Channel, DetailedIntervention, Provenance, QualityChecks, Status } from "../../api/schemas.js";
 import { InvalidInputError } from "../../errors.js";
 import { compactRow, PREVIEW_CHARS, type CompactIntervention } from "../../api/compact.js";
-import type { ListPage, ListQuery } from "../port.js";
+import type { ListPage, ListQuery } from "../../domain/list.js";
 import type { Tx } from "../sql.js";
 
 export interface InterventionRow {

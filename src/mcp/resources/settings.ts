@@ -6,8 +6,8 @@
  * query.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CatalogCapability } from "../backend/types.js";
-import type { TenantSettings } from "../domain/catalog.js";
+import type { CatalogCapability } from "../../backend/types.js";
+import type { TenantSettings } from "../../domain/catalog.js";
 import { jsonResource, resourceNotFound } from "./content.js";
 
 export const SETTINGS_URI = "retivo://settings";

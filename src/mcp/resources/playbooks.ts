@@ -5,8 +5,8 @@
  * endpoint this server could pass through.
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CatalogCapability } from "../backend/types.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { CatalogCapability } from "../../backend/types.js";
+import type { ToolDeps } from "../../tools/define.js";
 import { jsonResource, resourceNotFound, variable } from "./content.js";
 import { idLookups, safely } from "./lookups.js";
 

@@ -5,7 +5,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { auditEntriesOf } from "../resources/interventions.js";
 import type { IdLookups } from "../resources/lookups.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { ToolDeps } from "../../tools/define.js";
 import { interventionIdArg } from "./args.js";
 import { surroundingsOf } from "./context.js";
 import { promptResult, readOrInvalid, type ActionSet } from "./render.js";

@@ -16,9 +16,9 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { DetailedIntervention } from "../api/schemas.js";
-import { canonicalJson } from "../canonical.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { DetailedIntervention } from "../../api/schemas.js";
+import { canonicalJson } from "../../canonical.js";
+import type { ToolDeps } from "../../tools/define.js";
 import { resourceNotFound } from "./content.js";
 import { catalogOf } from "./lookups.js";
 

@@ -6,7 +6,7 @@
  */
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
-import { NotFoundError } from "../errors.js";
+import { NotFoundError } from "../../errors.js";
 
 /** The MCP error code for an unknown resource URI (spec: resources, error handling). */
 export const RESOURCE_NOT_FOUND = -32002;

@@ -7,7 +7,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { deliveriesFor } from "../resources/interventions.js";
 import type { IdLookups } from "../resources/lookups.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { ToolDeps } from "../../tools/define.js";
 import { interventionIdArg } from "./args.js";
 import { surroundingsOf } from "./context.js";
 import { promptResult, readOrInvalid, type ActionSet } from "./render.js";

@@ -7,7 +7,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
-import { ApprovalRefusedError, AuthError, ConflictError, ReadOnlyError, RetivoError } from "./errors.js";
+import { ApprovalRefusedError, AuthError, ConflictError, ReadOnlyError, RetivoError } from "../errors.js";
 
 export const CLIENT_LOGGER = "retivo-mcp";
 

@@ -5,10 +5,10 @@
  * only for the ones it discusses.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { DetailedIntervention } from "../api/schemas.js";
-import type { ToolDeps } from "../tools/define.js";
-import { failingChecks } from "../tools/describe.js";
-import { preview } from "../api/compact.js";
+import type { DetailedIntervention } from "../../api/schemas.js";
+import type { ToolDeps } from "../../tools/define.js";
+import { failingChecks } from "../../tools/describe.js";
+import { preview } from "../../api/compact.js";
 import type { IdLookups } from "../resources/lookups.js";
 import { blankToUndefined, channelFilter, optionalChannelArg, optionalUserIdArg } from "./args.js";
 import { promptResult, type ActionSet } from "./render.js";

@@ -4,11 +4,11 @@
  * with its quality checks, so the human can go through them in order.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { DetailedIntervention } from "../api/schemas.js";
-import type { ListQuery } from "../backend/types.js";
-import type { ToolDeps } from "../tools/define.js";
-import { failingChecks } from "../tools/describe.js";
-import { preview } from "../api/compact.js";
+import type { DetailedIntervention } from "../../api/schemas.js";
+import type { ListQuery } from "../../backend/types.js";
+import type { ToolDeps } from "../../tools/define.js";
+import { failingChecks } from "../../tools/describe.js";
+import { preview } from "../../api/compact.js";
 import type { IdLookups } from "../resources/lookups.js";
 import { blankToUndefined, channelFilter, optionalChannelArg, optionalUserIdArg } from "./args.js";
 import { promptResult, type ActionSet } from "./render.js";

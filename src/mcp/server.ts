@@ -1,27 +1,27 @@
 /**
  * buildServer: one McpServer with the tools this configuration allows. It
  * never knows which backend it holds. Each tool's handler runs inside one
- * error boundary (tools/result.ts), whose failures also reach the client as
+ * error boundary (mcp/result.ts), whose failures also reach the client as
  * MCP log messages at the level the client asked for. Resources and prompts
  * register themselves (resources/, prompts/).
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { storeFaultOf } from "./store/index.js";
-import type { Config } from "./config.js";
-import { TOOLS } from "./tools/index.js";
-import type { ToolDefinition, ToolDeps } from "./tools/define.js";
-import { ANY_ARGUMENTS, parseArguments } from "./tools/arguments.js";
-import { DroppedArgumentKeys } from "./tools/dropped-keys.js";
-import { guardSessionFor } from "./tools/guard-session.js";
-import { publishToolList } from "./tools/publish.js";
-import { errorResult, successResult } from "./tools/result.js";
-import { callDeadline } from "./tools/deadline.js";
-import { finishProgress } from "./tools/writer-context.js";
+import { storeFaultOf } from "../store/index.js";
+import type { Config } from "../config.js";
+import { TOOLS } from "../tools/index.js";
+import type { ToolDefinition, ToolDeps } from "../tools/define.js";
+import { ANY_ARGUMENTS, parseArguments } from "../tools/arguments.js";
+import { DroppedArgumentKeys } from "./dropped-keys.js";
+import { guardSessionFor } from "../tools/guard-session.js";
+import { publishToolList } from "./publish.js";
+import { errorResult, successResult } from "./result.js";
+import { callDeadline } from "../tools/deadline.js";
+import { finishProgress } from "../tools/writer-context.js";
 import { instructionsFor } from "./instructions.js";
 import { logToolErrorToClient } from "./client-log.js";
 import { registerPrompts } from "./prompts/index.js";
 import { registerResources } from "./resources/index.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../version.js";
 
 export type ServerDeps = ToolDeps;
 
@@ -36,7 +36,7 @@ export function buildServer(deps: ServerDeps): McpServer {
     { name: "retivo-mcp", title: "Retivo interventions", version: VERSION },
     {
       capabilities: { tools: {}, logging: {} },
-      instructions: instructionsFor(deps.config, deps.backend.mode, tools),
+      instructions: instructionsFor(deps.config, deps.backend.mode, tools, deps.backend.catalog !== undefined),
     },
   );
   // Seen on the raw message, before the SDK's copy of `arguments` loses them.

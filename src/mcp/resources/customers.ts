@@ -9,16 +9,14 @@
  * sees it either. An operator who needs it has the store.
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CatalogCapability } from "../backend/types.js";
-import type { Customer } from "../domain/catalog.js";
-import type { ToolDeps } from "../tools/define.js";
-import { compactRow as compact } from "../api/compact.js";
+import type { CatalogCapability } from "../../backend/types.js";
+import type { Customer } from "../../domain/catalog.js";
+import type { ToolDeps } from "../../tools/define.js";
+import { compactRow as compact } from "../../api/compact.js";
 import { jsonResource, resourceNotFound, variable } from "./content.js";
 import { idLookups, safely } from "./lookups.js";
 
 const RECENT_INTERVENTIONS = 10;
-
-export const customerUri = (userId: string) => `retivo://customers/${encodeURIComponent(userId)}`;
 
 export function customerView(customer: Customer) {
   const { email: _email, ...visible } = customer;

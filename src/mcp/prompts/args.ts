@@ -6,7 +6,7 @@
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { z } from "zod";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { CHANNELS, type Channel, type Status } from "../api/schemas.js";
+import { CHANNELS, type Channel, type Status } from "../../api/schemas.js";
 import { safely, type IdLookups } from "../resources/lookups.js";
 
 export function interventionIdArg(lookups: IdLookups, statuses?: readonly Status[]) {

@@ -5,14 +5,12 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { idLookups } from "../resources/lookups.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { ToolDeps } from "../../tools/define.js";
 import { registerExplainIntervention } from "./explain-intervention.js";
 import { actionSet } from "./render.js";
 import { registerReviewPending } from "./review-pending.js";
 import { registerRollbackReview } from "./rollback-review.js";
 import { registerTriageFlagged } from "./triage-flagged.js";
-
-export const PROMPT_NAMES = ["triage_flagged", "review_pending", "explain_intervention", "rollback_review"] as const;
 
 /** `tools`: the names this server exposes, so prompts only suggest tools that exist. */
 export function registerPrompts(server: McpServer, deps: ToolDeps, tools: readonly string[]): void {

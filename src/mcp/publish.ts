@@ -8,7 +8,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { ToolDefinition } from "./define.js";
+import type { ToolDefinition } from "../tools/define.js";
 
 const cache = new Map<string, Tool[]>();
 

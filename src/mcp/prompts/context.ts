@@ -3,9 +3,9 @@
  * the customer's state, the playbook, and the tenant's switches. Local store
  * only; in API mode the remote API does not expose them and this returns null.
  */
-import type { DetailedIntervention } from "../api/schemas.js";
+import type { DetailedIntervention } from "../../api/schemas.js";
 import { catalogOf } from "../resources/lookups.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { ToolDeps } from "../../tools/define.js";
 
 export async function surroundingsOf(deps: ToolDeps, intervention: DetailedIntervention) {
   const catalog = catalogOf(deps);

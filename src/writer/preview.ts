@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ChannelSchema, ProvenanceSchema, QualityChecksSchema, type DryRunResponse } from "../api/schemas.js";
-import type { CheckedWriting, WriterInput } from "../writer/types.js";
+import type { CheckedWriting, WriterInput } from "./types.js";
 
 export const DraftPreviewSchema = z.object({
   source: z.enum(["local_store", "local_preview"]).describe("local_preview: drafted here in API mode, without the tenant's brand context."),

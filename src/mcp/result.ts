@@ -7,7 +7,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describeError, RetivoError, StoreUnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { ToolOutput } from "./define.js";
+import type { ToolOutput } from "../tools/define.js";
 
 export function successResult(output: ToolOutput<Record<string, unknown>>): CallToolResult {
   return { content: [{ type: "text", text: output.text }], structuredContent: output.structured };

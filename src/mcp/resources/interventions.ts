@@ -6,14 +6,12 @@
  * (which in API mode holds this server's own approvals only).
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { ToolDeps } from "../../tools/define.js";
 import { jsonResource, MODEL_WRITTEN_NOTE, orNotFound, variable } from "./content.js";
 import { catalogOf, idLookups, safely } from "./lookups.js";
 
 /** Enough history for any realistic intervention while keeping a read bounded. */
 const MAX_AUDIT_ROWS = 50;
-
-export const interventionUri = (id: string) => `retivo://interventions/${encodeURIComponent(id)}`;
 
 export interface AuditEntry {
   at: string;

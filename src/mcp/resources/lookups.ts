@@ -4,9 +4,9 @@
  * no search, so intervention and user ids come from the newest page of
  * interventions and playbook ids are not offered.
  */
-import type { Status } from "../api/schemas.js";
-import type { CatalogCapability } from "../backend/types.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { Status } from "../../api/schemas.js";
+import type { CatalogCapability } from "../../backend/types.js";
+import type { ToolDeps } from "../../tools/define.js";
 
 /** Enough to pick from; the spec caps a completion at 100 values. */
 export const MAX_COMPLETIONS = 20;

@@ -2,9 +2,9 @@
  * The `instructions` of the initialize result: a short, accurate guide for the
  * agent, naming the mode it runs in and the tools it actually has.
  */
-import type { BackendMode } from "./backend/types.js";
-import type { Config } from "./config.js";
-import type { ToolDefinition } from "./tools/define.js";
+import type { BackendMode } from "../backend/types.js";
+import type { Config } from "../config.js";
+import type { ToolDefinition } from "../tools/define.js";
 
 const MODE_LINES: Record<BackendMode, string> = {
   local: "Mode: local embedded store (demo data; deliveries go to a local inbox, outbox folder and webhooks).",
@@ -12,7 +12,8 @@ const MODE_LINES: Record<BackendMode, string> = {
   "api-test": "Mode: Retivo API with a TEST key: nothing reaches real end users.",
 };
 
-export function instructionsFor(config: Readonly<Config>, mode: BackendMode, tools: readonly ToolDefinition[]): string {
+/** `hasCatalog`: the backend can read the catalog (the local store), so the catalog resources exist. */
+export function instructionsFor(config: Readonly<Config>, mode: BackendMode, tools: readonly ToolDefinition[], hasCatalog: boolean): string {
   const names = new Set(tools.map((t) => t.name));
   const lines = [
     "retivo-mcp manages Retivo interventions: AI-planned messages (email, in_app, webhook) to a product's end users.",
@@ -28,7 +29,7 @@ export function instructionsFor(config: Readonly<Config>, mode: BackendMode, too
   }
   if (names.has("pause_intervention")) lines.push("pause_intervention and flag_intervention are always safe when in doubt.");
   lines.push(
-    mode === "local"
+    hasCatalog
       ? "Resources: retivo://interventions/{id} (with audit trail), retivo://customers/{user_id}, retivo://playbooks[/{id}], retivo://settings (kill switch, shadow mode, brand)."
       : "Resources: retivo://interventions/{id} only; customers, playbooks and settings are not available through the Retivo API.",
     "Prompts: triage_flagged, review_pending, explain_intervention, rollback_review.",

@@ -5,7 +5,7 @@
  * registered at all rather than registered and failing.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ToolDeps } from "../tools/define.js";
+import type { ToolDeps } from "../../tools/define.js";
 import { registerCustomerResources } from "./customers.js";
 import { registerInterventionResources } from "./interventions.js";
 import { catalogOf } from "./lookups.js";
@@ -23,7 +23,3 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
   registerSettingsResource(server, catalog);
 }
 
-/** Whether the local-only resources are available, for the instructions. */
-export function hasLocalResources(deps: ToolDeps): boolean {
-  return catalogOf(deps) !== undefined;
-}
