@@ -6,6 +6,7 @@
  * seed); rows reference them round-robin.
  */
 import Database from "better-sqlite3";
+import { preview } from "../../src/api/compact.js";
 
 type Status = "planned" | "approved" | "paused" | "rejected" | "sent" | "delivered" | "failed" | "suppressed" | "rolled_back";
 const CHANNELS = ["email", "in_app", "webhook"] as const;
@@ -64,8 +65,8 @@ export function bulkSeed(dbPath: string, options: BulkSeedOptions): number {
     const insert = db.prepare(
       `INSERT INTO interventions (id, tenant_id, user_id, playbook_id, status, channel, subject, message_body, reasoning,
          confidence, planned_at, approved_at, sent_at, delivered_at, rolled_back_at, flagged, flag_reason, quality_checks,
-         reject_reason, rollback_reason, suppress_reason, origin, provenance, version, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 'playbook', NULL, ?, ?, ?)`,
+         reject_reason, rollback_reason, suppress_reason, origin, provenance, version, created_at, updated_at, preview)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 'playbook', NULL, ?, ?, ?, ?)`,
     );
     const pick = statusPicker(options.mix);
     const base = Date.now() - 400 * 24 * 3600 * 1000;
@@ -107,6 +108,7 @@ export function bulkSeed(dbPath: string, options: BulkSeedOptions): number {
           status === "planned" ? 1 : 3,
           at(0),
           at(3_600_000),
+          preview(body(n)),
         );
       }
       for (const index of indexes) db.exec(index.sql);

@@ -44,8 +44,8 @@ export function preview(text: string, truncated = false): string {
  * has the full text.
  */
 export function compactRow(
-  row: Pick<DetailedIntervention, "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "planned_at" | "message_body">,
-  bodyTruncated = false,
+  row: Pick<DetailedIntervention, "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "planned_at"> &
+    ({ message_body: string } | { preview: string }),
 ): CompactIntervention {
   return {
     id: row.id,
@@ -56,6 +56,6 @@ export function compactRow(
     flagged: row.flagged,
     ...(row.flagged && row.flag_reason ? { flag_reason: oneLine(row.flag_reason, FLAG_REASON_CHARS) } : {}),
     planned_at: row.planned_at,
-    preview: preview(row.message_body, bodyTruncated),
+    preview: "preview" in row ? row.preview : preview(row.message_body),
   };
 }

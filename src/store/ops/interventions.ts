@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { Channel, DetailedIntervention, Provenance, QualityChecks, Status } from "../../api/schemas.js";
 import { InvalidInputError } from "../../errors.js";
-import { compactRow, PREVIEW_CHARS, type CompactIntervention } from "../../api/compact.js";
+import { compactRow, preview, PREVIEW_CHARS, type CompactIntervention } from "../../api/compact.js";
 import type { ListPage, ListQuery } from "../../domain/list.js";
 import type { Tx } from "../sql.js";
 
@@ -202,22 +202,32 @@ export async function listRows(tx: Tx, tenantId: string, query: ListQuery): Prom
 }
 
 /**
- * Only the compact columns, and only the start of the body: reading every
- * column of a page (JSON checks, reasoning) costs about three times as much.
+ * Only the compact columns, with the preview stored when the body was written:
+ * reading every column of a page (JSON checks, reasoning) costs about three
+ * times as much. Rows older than the preview column give the start of their
+ * body instead, previewed here.
  */
 const PREVIEW_SOURCE_CHARS = PREVIEW_CHARS * 4;
-const COMPACT_COLUMNS = `seq, id, user_id, playbook_id, status, channel, flagged, flag_reason, review_flag_reason, planned_at,
-  substr(message_body, 1, ${PREVIEW_SOURCE_CHARS}) AS message_body, length(message_body) > ${PREVIEW_SOURCE_CHARS} AS body_truncated`;
+const COMPACT_COLUMNS = `seq, id, user_id, playbook_id, status, channel, flagged, flag_reason, review_flag_reason, planned_at, preview,
+  CASE WHEN preview IS NULL THEN substr(message_body, 1, ${PREVIEW_SOURCE_CHARS}) END AS message_body,
+  CASE WHEN preview IS NULL THEN length(message_body) > ${PREVIEW_SOURCE_CHARS} END AS body_truncated`;
 
 export async function listCompactRows(tx: Tx, tenantId: string, query: ListQuery): Promise<ListPage<CompactIntervention>> {
   type Row = Pick<
     InterventionRow,
     "seq" | "id" | "user_id" | "playbook_id" | "status" | "channel" | "flagged" | "flag_reason" | "review_flag_reason" | "planned_at" | "message_body"
-  > & { body_truncated: number | boolean };
+  > & { preview: string | null; message_body: string | null; body_truncated: number | boolean | null };
   const { rows, next_cursor } = await pageOf<Row>(tx, tenantId, query, COMPACT_COLUMNS);
   return {
-    // A comparison is 1/0 in SQLite and true/false in PostgreSQL.
-    interventions: rows.map((row) => compactRow({ ...row, flagged: row.flagged === 1, flag_reason: composedFlagReason(row) }, Boolean(row.body_truncated))),
+    interventions: rows.map((row) =>
+      compactRow({
+        ...row,
+        flagged: row.flagged === 1,
+        flag_reason: composedFlagReason(row),
+        // A comparison is 1/0 in SQLite and true/false in PostgreSQL.
+        preview: row.preview ?? preview(row.message_body ?? "", Boolean(row.body_truncated)),
+      }),
+    ),
     next_cursor,
   };
 }
@@ -241,7 +251,7 @@ export type NewIntervention = Omit<
 const INSERT_COLUMNS = [
   "id", "tenant_id", "user_id", "playbook_id", "status", "channel", "subject", "message_body", "reasoning", "confidence", "planned_at",
   "approved_at", "sent_at", "delivered_at", "rolled_back_at", "flagged", "flag_reason", "quality_checks", "reject_reason",
-  "rollback_reason", "suppress_reason", "origin", "provenance", "created_at",
+  "rollback_reason", "suppress_reason", "origin", "provenance", "created_at", "preview",
 ] as const;
 
 export async function insertRow(tx: Tx, row: NewIntervention): Promise<void> {
@@ -254,6 +264,7 @@ export async function insertRow(tx: Tx, row: NewIntervention): Promise<void> {
     rollback_reason: null,
     suppress_reason: null,
     ...row,
+    preview: preview(row.message_body),
   };
   await tx.run(
     `INSERT INTO interventions (${INSERT_COLUMNS.join(", ")}, updated_at) VALUES (${INSERT_COLUMNS.map(() => "?").join(", ")}, ?)`,
@@ -293,9 +304,13 @@ export async function compareAndSet(
   now: string,
 ): Promise<boolean> {
   const columns = Object.keys(changes) as (keyof RowChanges)[];
-  const assignments = [...columns.map((c) => `${c} = ?`), "version = version + 1", "updated_at = ?"];
+  // A new body gets its new preview in the same statement.
+  const previewed = changes.message_body !== undefined ? { preview: preview(changes.message_body) } : {};
+  const set: Record<string, unknown> = { ...changes, ...previewed };
+  const assigned = [...columns, ...Object.keys(previewed)];
+  const assignments = [...assigned.map((c) => `${c} = ?`), "version = version + 1", "updated_at = ?"];
   const result = await tx.run(`UPDATE interventions SET ${assignments.join(", ")} WHERE id = ? AND status = ? AND version = ?`, [
-    ...columns.map((c) => changes[c] ?? null),
+    ...assigned.map((c) => set[c] ?? null),
     now,
     expected.id,
     expected.status,

@@ -289,4 +289,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
   `,
+  // 8: the compact row's one-line preview, written with the body (api/compact.ts
+  // preview()), so a list page reads it instead of cutting and collapsing every
+  // body on every call. Rows written before it keep NULL and are previewed on read.
+  `
+  ALTER TABLE interventions ADD COLUMN preview TEXT;
+  `,
 ];
