@@ -73,6 +73,21 @@ for (const kind of ENGINE_KINDS) {
       expect((await a.store.audit.verify()).ok).toBe(true);
     });
 
+    it("has every table and column of the SQLite schema, in the same order", async () => {
+      const columns = await a.engine.read((tx) =>
+        tx.dialect.name === "sqlite"
+          ? tx.all<{ table_name: string; column_name: string }>(
+              `SELECT m.name AS table_name, c.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) c
+               WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.cid`,
+            )
+          : tx.all<{ table_name: string; column_name: string }>(
+              `SELECT table_name, column_name FROM information_schema.columns
+               WHERE table_schema = current_schema() AND table_name <> 'schema_migrations' ORDER BY table_name COLLATE "C", ordinal_position`,
+            ),
+      );
+      expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(await sqliteColumns());
+    });
+
     it("lets exactly one of two racing transitions from two engines move an intervention", async () => {
       const tenantId = await seededTenant(a.store);
       const planned = await rowsIn(a.store, tenantId, "planned");
@@ -349,6 +364,22 @@ async function referenceOrder(tenantId: string): Promise<unknown> {
     const { data } = demoDataSet({ tenantId, seed: 42, now: NOW });
     for (const id of ["B_x", "a_x", "Z_x", "_x", "é_x", "e_x", "ä_x", "A_x"]) await store.seed.insertCustomer(tenantId, { ...data.customers[0]!, id });
     return await orderOf(store, tenantId);
+  } finally {
+    await sqlite.close();
+  }
+}
+
+/** Every table's columns in a freshly migrated SQLite store, in order. */
+async function sqliteColumns(): Promise<string[]> {
+  const sqlite = await ENGINE_KINDS[0]!.start();
+  try {
+    const { engine } = await sqlite.open();
+    const rows = await engine.read((tx) =>
+      tx.all<{ t: string; c: string }>(
+        `SELECT m.name AS t, c.name AS c FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.cid`,
+      ),
+    );
+    return rows.map((r) => `${r.t}.${r.c}`);
   } finally {
     await sqlite.close();
   }

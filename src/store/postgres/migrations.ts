@@ -278,4 +278,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
   `,
+  // 8: the compact row's preview, written with the body (see the SQLite migration)
+  `
+  ALTER TABLE interventions ADD COLUMN preview ${TEXT};
+  `,
 ];
