@@ -84,6 +84,10 @@ export interface Config {
    * store.
    */
   databaseUrl: string | undefined;
+  /** Connections each process keeps to that database at most (RETIVO_DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
+  /** The server cancels a statement running longer than this (RETIVO_DATABASE_STATEMENT_TIMEOUT_MS). */
+  databaseStatementTimeoutMs: number;
   outboxDir: string;
   /** The local store's webhook endpoint for the live data set (applied at start by `serve` and `api`; undefined for other commands). */
   webhook: { url: string; secret: string } | undefined;
@@ -251,6 +255,13 @@ function databaseUrlFrom(raw: string | undefined, dbFlagGiven: boolean): string 
     throw new ConfigError(`RETIVO_DATABASE_URL must start with postgres:// (got ${url.protocol}//); for the SQLite file, unset it and use RETIVO_DB.`);
   }
   return value;
+}
+
+/** A count within bounds: a pool of 0 connections cannot work, and one of thousands exhausts the server. */
+function boundedInt(name: string, value: string, max: number): number {
+  const n = positiveInt(name, value);
+  if (n > max) throw new ConfigError(`${name} must be at most ${max}; got '${value}'.`);
+  return n;
 }
 
 function webhookFrom(command: Command, env: Env): Config["webhook"] {
@@ -449,6 +460,8 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     dataDir,
     dbPath,
     databaseUrl,
+    databasePoolSize: boundedInt("RETIVO_DATABASE_POOL_SIZE", env.RETIVO_DATABASE_POOL_SIZE?.trim() || "10", 200),
+    databaseStatementTimeoutMs: boundedInt("RETIVO_DATABASE_STATEMENT_TIMEOUT_MS", env.RETIVO_DATABASE_STATEMENT_TIMEOUT_MS?.trim() || "30000", 3_600_000),
     outboxDir: env.RETIVO_OUTBOX ?? join(dataDir, "outbox"),
     webhook: webhookFrom(command, env),
     seed: positiveInt("--seed", values.seed ?? env.RETIVO_SEED ?? "42"),

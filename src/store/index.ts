@@ -17,14 +17,21 @@ export interface StoreLocation {
   dbPath: string;
   /** postgres://… selects the PostgreSQL engine. */
   databaseUrl?: string;
+  /** The PostgreSQL pool's size and statement timeout (config.ts defaults apply when absent). */
+  databasePoolSize?: number;
+  databaseStatementTimeoutMs?: number;
 }
 
 const engines = new WeakMap<Store, SqliteEngine>();
 
 export async function openStore(location: StoreLocation): Promise<Store> {
   if (location.databaseUrl) {
-    const { openPostgresStore } = await import("./postgres/index.js");
-    return openPostgresStore(location.databaseUrl);
+    // Loaded only when asked for: the embedded path never pays for `pg`.
+    const { openPostgresStore, DEFAULT_POSTGRES_OPTIONS } = await import("./postgres/index.js");
+    return openPostgresStore(location.databaseUrl, {
+      poolSize: location.databasePoolSize ?? DEFAULT_POSTGRES_OPTIONS.poolSize,
+      statementTimeoutMs: location.databaseStatementTimeoutMs ?? DEFAULT_POSTGRES_OPTIONS.statementTimeoutMs,
+    });
   }
   const engine = openSqliteEngine(location.dbPath);
   const store = storeOver(engine);

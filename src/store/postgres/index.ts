@@ -1,10 +1,30 @@
 /**
- * The PostgreSQL engine (RETIVO_DATABASE_URL): being built. Until it lands,
- * asking for it is a clear configuration error rather than a silent fallback.
+ * The PostgreSQL store (RETIVO_DATABASE_URL): the engine over a pool, its
+ * schema brought up to date at open. An unreachable server, refused
+ * credentials or a missing database fail the open with one line naming the
+ * database, never later on the first call.
  */
-import { ConfigError } from "../../errors.js";
 import type { Store } from "../port.js";
+import { storeOver } from "../store.js";
+import { PostgresEngine, type PostgresOptions } from "./engine.js";
+import { migrate } from "./migrate.js";
 
-export async function openPostgresStore(_url: string): Promise<Store> {
-  throw new ConfigError("RETIVO_DATABASE_URL: the PostgreSQL engine is not available in this build; unset it to use the SQLite store.");
+export { PostgresEngine, locationOf, type PostgresOptions } from "./engine.js";
+
+export const DEFAULT_POSTGRES_OPTIONS: PostgresOptions = { poolSize: 10, statementTimeoutMs: 30_000 };
+
+/** The engine, connected and migrated (closed again if either fails). */
+export async function openPostgresEngine(url: string, options: PostgresOptions = DEFAULT_POSTGRES_OPTIONS): Promise<PostgresEngine> {
+  const engine = new PostgresEngine(url, options);
+  try {
+    await engine.withClient((client) => migrate(client, engine.location));
+    return engine;
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+}
+
+export async function openPostgresStore(url: string, options?: PostgresOptions): Promise<Store> {
+  return storeOver(await openPostgresEngine(url, options));
 }
