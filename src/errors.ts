@@ -131,13 +131,19 @@ export class StoreUnavailableError extends RetivoError {
   readonly code = "store_unavailable";
   readonly httpStatus = 503;
   constructor(
+    /** The SQLite file, or the database URL without its password. */
     readonly file: string,
     /** What is wrong, in words, e.g. "the disk is full (SQLITE_FULL)". */
     readonly problem: string,
+    engine: "sqlite" | "postgres" = "sqlite",
   ) {
     super(
-      `The store cannot be written: ${file}: ${problem}. Nothing was changed.`,
-      "This needs the operator (a file permission, disk space or a damaged file), not a retry: tell the human what this says; calls that change state fail until it is fixed.",
+      engine === "sqlite"
+        ? `The store cannot be written: ${file}: ${problem}. Nothing was changed.`
+        : `The store's database cannot be used: ${file}: ${problem}. Nothing was changed.`,
+      engine === "sqlite"
+        ? "This needs the operator (a file permission, disk space or a damaged file), not a retry: tell the human what this says; calls that change state fail until it is fixed."
+        : "This needs the operator (the PostgreSQL server, its credentials or its disk): tell the human what this says; calls fail until the server is back, and work again by themselves once it is.",
     );
   }
 }

@@ -37,8 +37,8 @@ export function storeFaultOf(error: unknown, location: string): StoreUnavailable
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code;
   const cause = typeof code === "string" ? CAUSES[code] : undefined;
-  if (cause) return new StoreUnavailableError(location, `${cause} (${code})`);
-  if (LOST.test(error.message)) return new StoreUnavailableError(location, `the connection to the server was lost or could not be made (${error.message})`);
+  if (cause) return new StoreUnavailableError(location, `${cause} (${code})`, "postgres");
+  if (LOST.test(error.message)) return new StoreUnavailableError(location, `the connection to the server was lost or could not be made (${error.message})`, "postgres");
   // An unreachable host tried on several addresses (IPv4 and IPv6) comes as one AggregateError.
   if (error instanceof AggregateError) {
     for (const inner of error.errors) {
