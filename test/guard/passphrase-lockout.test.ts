@@ -73,7 +73,8 @@ async function privateStore(): Promise<Store> {
 }
 
 describe("passphrase throttles", () => {
-  it("lets five wrong passphrases on the page lock the page, never the terminal", async () => {
+  // A dozen 128 MiB scrypt derivations, one at a time: give a busy machine room.
+  it("lets five wrong passphrases on the page lock the page, never the terminal", { timeout: 120_000 }, async () => {
     db = await privateStore();
     const t0 = new Date();
     // One wrong try on each of five requests: no single request reaches its own limit.
