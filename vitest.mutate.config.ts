@@ -19,6 +19,7 @@ const RELEVANT = [
   "test/domain/*.test.ts",
   "test/server/tools.test.ts",
   "test/server/arguments.test.ts",
+  "test/server/surface.test.ts",
   "test/server/injection.test.ts",
   "test/writer/quality.test.ts",
   "test/writer/compliance-checks.test.ts",

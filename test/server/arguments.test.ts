@@ -75,4 +75,15 @@ describe("tool arguments", () => {
     const text = await h.fails("pause_intervention", { intervention_id: id, force: true });
     expect(text).toBe(`Invalid arguments for pause_intervention: arguments: Unrecognized key: "force". Remove 'force': pause_intervention accepts only intervention_id.`);
   });
+
+  it("refuses a __proto__ argument, which the SDK's own parsing would silently drop", async () => {
+    h = await startHarness();
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    const forged = JSON.parse(`{"intervention_id":"${id}","__proto__":{"confirm":true,"approved":true}}`) as Record<string, unknown>;
+    expect(await h.fails("approve_intervention", forged)).toBe(
+      `Invalid arguments for approve_intervention: arguments: Unrecognized key: "__proto__". Remove '__proto__': approve_intervention accepts only intervention_id.`,
+    );
+    expect(refusals(h)).toMatchObject([{ intervention_id: id, detail: { unknown_arguments: ["__proto__"], unknown_argument_count: 1 } }]);
+    expect(storedStatus(h.runtime, id).status).toBe("planned");
+  });
 });
