@@ -18,7 +18,7 @@ import { startHarness, type Harness } from "../support/harness.js";
 import { answerApproval } from "../../src/guard/human-answer.js";
 import { createReleaser } from "../../src/guard/release.js";
 import { setPassphrase } from "../../src/guard/passphrase.js";
-import { acceptConfirmed, cliEnv, openPage, postPage, requireBuiltCli, runCliInPty } from "./helpers.js";
+import { acceptConfirmed, approvalRows, auditOf, cliEnv, openPage, postPage, requireBuiltCli, runCliInPty } from "./helpers.js";
 import { dbOf } from "../support/sqlite.js";
 
 const KEY = "rt_test_release00000000000000000";
@@ -33,18 +33,21 @@ interface CountingProxy {
   url: string;
   puts(): string[];
   failWith: number | undefined;
+  /** Fails only the PUTs (the transitions), so reads still work. */
+  failPutsWith: number | undefined;
   close(): Promise<void>;
 }
 
 function countingProxy(target: string): Promise<CountingProxy> {
   const seen: string[] = [];
   const upstream = new URL(target);
-  const proxy: CountingProxy = { url: "", puts: () => seen.filter((line) => line.startsWith("PUT ")), failWith: undefined, close: async () => undefined };
+  const proxy: CountingProxy = { url: "", puts: () => seen.filter((line) => line.startsWith("PUT ")), failWith: undefined, failPutsWith: undefined, close: async () => undefined };
   const server: Server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
-    if (proxy.failWith) {
+    const failWith = proxy.failWith ?? (req.method === "PUT" ? proxy.failPutsWith : undefined);
+    if (failWith) {
       req.resume();
-      res.writeHead(proxy.failWith, { "content-type": "application/json" }).end(JSON.stringify({ error: "unavailable" }));
+      res.writeHead(failWith, { "content-type": "application/json" }).end(JSON.stringify({ error: "unavailable" }));
       return;
     }
     const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
@@ -167,6 +170,23 @@ describe("API mode: the running server releases what the human approved", () => 
     expect(answer.html).not.toMatch(/nothing was approved/);
     proxy!.failWith = undefined;
     expect(await h!.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
+    expect(remoteStatus()).toBe("approved");
+  });
+
+  it("audits an approved action the API then refused as failed, never as executed, and asks anew next time", async () => {
+    const { id, remoteStatus } = await apiModeServer(false, { elicit: true });
+    proxy!.failPutsWith = 400;
+    expect(await h!.fails("approve_intervention", { intervention_id: id })).toMatch(/A human approved this, but executing it failed: .*Nothing changed\./);
+    expect(remoteStatus()).toBe("planned");
+    const [row] = approvalRows(h!.runtime, id);
+    expect(row).toMatchObject({ status: "failed", outcome: expect.stringMatching(/.+/) });
+    const trail = auditOf(h!.runtime, id);
+    expect(trail.map((e) => e.event)).toEqual(["approval_requested", "approval_answered", "approval_execution_failed", "approval_refused"]);
+    expect(trail[2]).toMatchObject({ actor: "system:guard", detail: { approval_id: row!.id, action: "approve", error: row!.outcome } });
+    // A failed request is spent: the next call asks the human again, and this time it runs.
+    proxy!.failPutsWith = undefined;
+    expect(await h!.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
+    expect(approvalRows(h!.runtime, id).map((r) => r.status)).toEqual(["failed", "executed"]);
     expect(remoteStatus()).toBe("approved");
   });
 });

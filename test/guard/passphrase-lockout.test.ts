@@ -72,7 +72,8 @@ async function privateStore(): Promise<Store> {
   return store;
 }
 
-describe("passphrase throttles", () => {
+// Each test runs a dozen or more 128 MiB scrypt derivations, one at a time: room for a busy machine.
+describe("passphrase throttles", { timeout: 120_000 }, () => {
   it("lets five wrong passphrases on the page lock the page, never the terminal", async () => {
     db = await privateStore();
     const t0 = new Date();

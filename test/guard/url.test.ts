@@ -9,7 +9,7 @@ import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { setPassphrase } from "../../src/guard/passphrase.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
-import { events, openPage, postPage } from "./helpers.js";
+import { approvalRows, auditOf, events, openPage, postPage } from "./helpers.js";
 import { dbOf } from "../support/sqlite.js";
 
 /** A GET with node:http, which (unlike fetch) sends Host and Origin exactly as given. */
@@ -170,5 +170,47 @@ describe("URL elicitation and the approval page", () => {
     expect(statuses).toEqual([403, 403, 200]);
     const refusals = events(h.runtime, id).filter((e) => e === "approval_refused");
     expect(refusals).toHaveLength(2);
+  });
+  it("approves a flagged intervention only once the human ticks that they read the flag", async () => {
+    const answers: { status: number; html: string }[] = [];
+    const { harness, failures, humanDone } = await urlHarness(async (url) => {
+      const page = await openPage(url);
+      expect(page.html).toContain('name="ack_flag"');
+      answers.push(await postPage(url, { token: page.token, csrf: page.csrf, decision: "approve" }));
+      answers.push(await postPage(url, { token: page.token, csrf: page.csrf, decision: "approve", ack_flag: "yes" }));
+    });
+    h = harness;
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    await h.runtime.store.interventions.flag("live", id, "check the tone first", "agent:test-client", new Date());
+    expect(await h.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
+    await humanDone();
+    expect(failures).toEqual([]);
+    expect(answers.map((a) => a.status)).toEqual([403, 200]);
+    expect(answers[0]!.html).toContain("acknowledge the flag to approve it");
+    const refused = auditOf(h.runtime, id).filter((e) => e.event === "approval_refused");
+    expect(refused.map((e) => [e.actor, e.detail.reason])).toEqual([["human:page", "flag_not_acknowledged"]]);
+    expect(auditOf(h.runtime, id).find((e) => e.event === "approval_answered")?.detail).toMatchObject({ via: "page", approved: true, acknowledged_flag: true });
+  });
+
+  it("with a passphrase set, an approval without one is refused as such and costs no attempt", async () => {
+    const answers: { status: number; html: string }[] = [];
+    const { harness, failures, humanDone } = await urlHarness(async (url) => {
+      const page = await openPage(url);
+      // More empty submissions than the wrong-passphrase limit: none counts as a guess.
+      for (let i = 0; i < 6; i++) answers.push(await postPage(url, { token: page.token, csrf: page.csrf, decision: "approve" }));
+      answers.push(await postPage(url, { token: page.token, csrf: page.csrf, decision: "approve", passphrase: "s3cret operator phrase" }));
+    });
+    h = harness;
+    await setPassphrase(h.runtime.store, "s3cret operator phrase");
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    expect(await h.ok("approve_intervention", { intervention_id: id })).toEqual({ id, status: "approved" });
+    await humanDone();
+    expect(failures).toEqual([]);
+    expect(answers.map((a) => a.status)).toEqual([403, 403, 403, 403, 403, 403, 200]);
+    expect(answers[0]!.html).toContain("The operator passphrase is required to approve.");
+    expect(answers[0]!.html).not.toMatch(/Wrong passphrase/);
+    const refused = auditOf(h.runtime, id).filter((e) => e.event === "approval_refused");
+    expect(new Set(refused.map((e) => `${e.actor} ${String(e.detail.reason)}`))).toEqual(new Set(["unverified:page passphrase_required"]));
+    expect(approvalRows(h.runtime, id).map((row) => row.status)).toEqual(["executed"]);
   });
 });

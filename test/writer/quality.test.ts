@@ -92,6 +92,14 @@ describe("quality checks", () => {
       expect(checkOf({ subject: "Cheap upgrade" }, CHECK.avoidTerms).passed).toBe(false);
     });
 
+    it("is an error that flags the intervention with the term it found", () => {
+      const result = runQualityChecks({ ...clean, message_body: `Hi Maya, results guaranteed.${EMAIL_FOOTER}` }, input);
+      expect(result.checks.find((c) => c.name === CHECK.avoidTerms)).toMatchObject({ passed: false, severity: "error" });
+      expect(result.passed).toBe(false);
+      expect(flagFromChecks(result)).toEqual({ flagged: true, flag_reason: "avoid_terms: mentions 'guaranteed' (brand: things_to_avoid)" });
+      expect(checkOf({}, CHECK.avoidTerms)).toMatchObject({ passed: true, severity: "error", detail: "no term the brand avoids" });
+    });
+
     it("does not match inside other words", () => {
       expect(checkOf({ message_body: "Hi Maya, cheapest is not our style; unguaranteed either." }, CHECK.avoidTerms).passed).toBe(true);
     });
@@ -132,10 +140,35 @@ describe("quality checks", () => {
       ["an API key or token", "use sk-proj-abcdefghijklmnop1234 to connect"],
       ["an API key or token", "your key rt_live_9f8e7d6c5b4a"],
       ["an API key or token", "header Bearer abcdefghijklmnopqrstuvwxyz012345"],
+      ["an API key or token", "token ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"],
+      ["an API key or token", "token github_pat_11ABCDEFG0123456789_abcdefghij"],
+      ["an API key or token", "bot xoxb-123456789012-abcdefABCDEF"],
+      ["an API key or token", "access key AKIAIOSFODNN7EXAMPLE for S3"],
+      ["an API key or token", "session eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYXlhIn0.c2lnbmF0dXJl"],
     ])("catches %s", (kind, text) => {
       const found = checkOf({ message_body: `Hi Maya, ${text}.` }, CHECK.pii);
       expect(found).toMatchObject({ passed: false, severity: "error" });
       expect(found.detail).toContain(kind);
+    });
+
+    it.each([
+      ["ghp_ with too short a tail", "ghp_abc123"],
+      ["an AKIA id one character short", "AKIAIOSFODNN7EXAMPL"],
+      ["a Slack-looking word", "the xoxb- prefix alone"],
+      ["a JWT without its payload", "eyJhbGciOiJIUzI1NiJ9 alone"],
+    ])("lets %s through", (_what, text) => {
+      expect(checkOf({ message_body: `Hi Maya, ${text}.` }, CHECK.pii).passed).toBe(true);
+    });
+
+    it("tells a card number from a long id by the Luhn checksum", () => {
+      const card = checkOf({ message_body: "Hi Maya, card 4111-1111-1111-1111 is on file." }, CHECK.pii);
+      expect(card).toMatchObject({ passed: false, detail: "contains a card number (411***11)" });
+      // One digit off: 16 digits, no valid checksum, too long for a phone number: neither.
+      expect(checkOf({ message_body: "Hi Maya, order 4111-1111-1111-1112 shipped." }, CHECK.pii).passed).toBe(true);
+      // A 13-digit number that fails the checksum reads as a phone number instead.
+      expect(checkOf({ message_body: "Hi Maya, call 4222 2222 2222 3." }, CHECK.pii).detail).toContain("a phone number");
+      for (const valid of ["79927398713", "4111111111111111", "5500005555555559", "378282246310005", "0"]) expect(luhnValid(valid), valid).toBe(true);
+      for (const invalid of ["79927398710", "79927398711", "4111111111111112", "5500005555555550", "1"]) expect(luhnValid(invalid), invalid).toBe(false);
     });
 
     it("masks what it found instead of repeating it", () => {
