@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { STATUSES, type Status } from "../../src/api/schemas.js";
-import { planTransition, targetOf, TERMINAL, WouldMoveError, type Action } from "../../src/domain/status-machine.js";
+import { planTransition, targetOf, WouldMoveError, type Action } from "../../src/domain/status-machine.js";
 import { IllegalTransitionError } from "../../src/errors.js";
 
 /** domain.md, "[decided] Status set and transitions". */
@@ -40,9 +40,8 @@ describe("the status machine", () => {
     });
   }
 
-  it("knows the terminal statuses: nothing but flag leaves them", () => {
-    expect([...TERMINAL].sort()).toEqual(["failed", "rejected", "rolled_back", "suppressed"]);
-    for (const status of TERMINAL) {
+  it("knows the terminal statuses (domain.md): nothing but flag leaves them", () => {
+    for (const status of ["failed", "rejected", "rolled_back", "suppressed"] as const) {
       for (const action of Object.keys(SPEC) as Action[]) {
         if (status !== SPEC[action].to) expect(() => planTransition(action, "int_x", status)).toThrow(IllegalTransitionError);
       }
