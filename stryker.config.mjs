@@ -27,7 +27,7 @@ export default {
     "src/store/ops/changes.ts",
     "src/store/ops/approvals.ts",
     // compareAndSet, the guarded UPDATE every status change goes through.
-    "src/store/ops/interventions.ts:289-305",
+    "src/store/ops/compare-and-set.ts",
     "src/writer/quality.ts",
     "src/writer/checks-common.ts",
     "src/writer/checks-brand.ts",

@@ -25,7 +25,8 @@ export type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 export type { ApprovalToSpend, CreateRecord, TransitionRequest } from "./ops/changes.js";
 export type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
 export type { Finish } from "./ops/dispatch.js";
-export type { InterventionRow, NewIntervention, RowChanges } from "./ops/interventions.js";
+export type { InterventionRow, NewIntervention } from "./ops/interventions.js";
+export type { RowChanges } from "./ops/compare-and-set.js";
 export type { SeededIntervention, TenantSeed } from "./ops/seed.js";
 
 export interface InterventionsPort {

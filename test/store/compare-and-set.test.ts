@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/index.js";
-import { compareAndSet } from "../../src/store/ops/interventions.js";
+import { compareAndSet } from "../../src/store/ops/compare-and-set.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 import { inWriteTx } from "../support/sqlite.js";
 

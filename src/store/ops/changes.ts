@@ -17,7 +17,8 @@ import { appendAudit, type AuditEvent } from "./audit.js";
 import { getCustomer, setCustomerGates } from "./catalog.js";
 import { newDeliveryId, recordDelivery, withdrawFromInbox } from "./deliveries.js";
 import { rememberCreate, rememberedCreate } from "./idempotency.js";
-import { compareAndSet, findRow, insertRow, toIntervention, unsentRowsForUser, type InterventionRow, type NewIntervention, type RowChanges } from "./interventions.js";
+import { compareAndSet, type RowChanges } from "./compare-and-set.js";
+import { findRow, insertRow, toIntervention, unsentRowsForUser, type InterventionRow, type NewIntervention } from "./interventions.js";
 import type { Tx } from "../sql.js";
 
 /** The approval a guarded transition spends: which one, and the action hash of the state a human approved. */

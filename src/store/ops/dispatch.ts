@@ -10,7 +10,8 @@ import type { Customer, TenantSettings } from "../../domain/catalog.js";
 import { appendAudit } from "./audit.js";
 import { getCustomer, getTenant } from "./catalog.js";
 import { newDeliveryId, placeInInbox, recordDelivery, storedDeliveryId, type DeliveryKind } from "./deliveries.js";
-import { compareAndSet, findRow, type InterventionRow, type RowChanges } from "./interventions.js";
+import { compareAndSet, type RowChanges } from "./compare-and-set.js";
+import { findRow, type InterventionRow } from "./interventions.js";
 import type { Tx } from "../sql.js";
 
 const ACTOR = "system:dispatcher";
