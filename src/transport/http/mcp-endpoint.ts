@@ -12,6 +12,7 @@ import { invalidParamsResponse } from "../request-params.js";
 import { readJsonRpcBody } from "./body.js";
 import { attachCaller, type Caller } from "./caller.js";
 import { JsonRpcCode, sendJson, sendJsonRpcError } from "./responses.js";
+import { replicaOfSessionId } from "./replica.js";
 import type { Session, SessionRegistry } from "./sessions.js";
 
 export interface McpEndpointDeps {
@@ -21,6 +22,8 @@ export interface McpEndpointDeps {
   maxSessions: number;
   /** True once shutdown began: no new sessions or requests, answers to calls in flight still accepted. */
   isDraining: () => boolean;
+  /** This replica's id, the prefix of the session ids it mints. */
+  replicaId: () => string;
   /** Who sent the request (after the bearer check): its principal and credential. */
   callerOf: (req: IncomingMessage) => Caller;
 }
@@ -66,6 +69,11 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
    */
   function sessionFor(sessionId: string, caller: Caller): Session | undefined {
     const session = registry.get(sessionId);
+    if (!session) {
+      const minter = replicaOfSessionId(sessionId);
+      // Expected once after a replica died (its clients re-initialise here); all the time, the balancer is not routing by session id.
+      if (minter !== undefined && minter !== deps.replicaId()) logger.info({ minter, replica: deps.replicaId() }, "a session of another replica reached this one: answered 404 so the client opens a new session");
+    }
     return session && session.credential === caller.credential ? session : undefined;
   }
 
