@@ -8,7 +8,10 @@
  * kill -9 of one replica in the middle: its clients get 404 on their session
  * through nginx, re-initialise on a live replica and carry on, and nothing
  * acknowledged is lost. The audit chain verifies at the end, and the webhook
- * receiver sees no delivery's effect twice.
+ * receiver sees no delivery's effect twice. Then a rolling restart: the
+ * killed replica comes back, and SIGTERM on another drains it (readiness 503
+ * first, its call in flight finishes, new sessions land on the others, its
+ * clients re-initialise elsewhere).
  *
  * PostgreSQL: the real server when RETIVO_TEST_DATABASE_URL is set (a
  * database of its own, dropped after), else PGlite over a loopback socket.
@@ -75,6 +78,8 @@ class Worker {
     private readonly url: string,
     private readonly name: string,
     readonly confirmsByForm: boolean,
+    /** How long the scripted human takes to confirm in the form. */
+    private readonly confirmAfterMs = 0,
   ) {}
 
   get replica(): string {
@@ -83,7 +88,12 @@ class Worker {
 
   async connect(): Promise<void> {
     const client = new Client({ name: this.name, version: "1.0.0" }, { capabilities: this.confirmsByForm ? { elicitation: { form: {} } } : {} });
-    if (this.confirmsByForm) client.setRequestHandler(ElicitRequestSchema, (request) => acceptEverything(request));
+    if (this.confirmsByForm) {
+      client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        await new Promise((r) => setTimeout(r, this.confirmAfterMs));
+        return acceptEverything(request);
+      });
+    }
     const transport = new StreamableHTTPClientTransport(new URL(`${this.url}/mcp`));
     await client.connect(transport);
     this.client = client;
@@ -99,7 +109,7 @@ class Worker {
   async call(name: string, args: Record<string, unknown>): Promise<CallToolResult | undefined> {
     this.calls++;
     try {
-      return (await this.client.callTool({ name, arguments: args }, undefined, { timeout: 5_000 })) as CallToolResult;
+      return (await this.client.callTool({ name, arguments: args }, undefined, { timeout: 5_000 + this.confirmAfterMs })) as CallToolResult;
     } catch (error) {
       this.errors.push(`${name}: ${(error as Error).message}`);
       if (error instanceof StreamableHTTPError && error.code === 404) {
@@ -293,4 +303,56 @@ describe.skipIf(!NGINX)("three replicas on one PostgreSQL store behind nginx", (
     expect(twoIds).toBe(0);
     expect(undelivered).toEqual([]);
   }, 180_000);
+
+  it("drains a replica on SIGTERM: readiness 503 first, its call in flight finishes, new sessions go to the others", async () => {
+    // The replica killed above comes back on its port, as a rolling restart would bring it.
+    const restarted = replicas.findIndex((r) => r.id === "mcp-b");
+    replicas[restarted] = await startReplica("mcp-b", replicas[restarted]!.port, { ...env(), RETIVO_WEBHOOK_URL: receiver.url, RETIVO_WEBHOOK_SECRET: SECRET });
+    const [playbook] = await sql<{ id: string }>("SELECT id FROM playbooks WHERE tenant_id = 'live' AND status = 'active' AND constraints LIKE '%webhook%' ORDER BY id LIMIT 1");
+    const [user] = await sql<{ id: string }>("SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id DESC LIMIT 1");
+    const draining = replicas.find((r) => r.id === "mcp-c")!;
+
+    // A session on mcp-c whose human takes 2 s to confirm: its approval is in flight when SIGTERM lands.
+    let slow: Worker | undefined;
+    for (let i = 0; i < 6 && !slow; i++) {
+      const candidate = new Worker(nginx!.url, `rollout-${i}`, true, 2_000);
+      await candidate.connect();
+      if (candidate.replica === draining.id) slow = candidate;
+      else await candidate.client.close();
+    }
+    expect(slow, "round robin reaches mcp-c within six sessions").toBeDefined();
+    const created = await slow!.call("create_intervention", { user_id: user!.id, playbook_id: playbook!.id, channel: "webhook" });
+    const id = (created!.structuredContent as { id: string }).id;
+    let settled = false;
+    const inFlight = slow!.call("approve_intervention", { intervention_id: id }).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    draining.signal("SIGTERM");
+
+    // Readiness turns 503 as soon as the signal is handled, while the call is still waiting on its human.
+    let probe = await fetch(`http://${draining.address}/readyz`);
+    for (let i = 0; i < 40 && probe.status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      probe = await fetch(`http://${draining.address}/readyz`);
+    }
+    expect([probe.status, await probe.json()]).toEqual([503, { status: "unavailable", reason: "shutting down" }]);
+    expect(settled, "the call was still in flight when readiness turned").toBe(false);
+    // New sessions through nginx keep working, on the other replicas.
+    const fresh = Array.from({ length: 6 }, (_, i) => new Worker(nginx!.url, `fresh-${i}`, false));
+    for (const worker of fresh) {
+      await worker.connect();
+      expect((await worker.call("list_interventions", { limit: 2 }))?.isError).toBeFalsy();
+    }
+    expect(new Set(fresh.map((w) => w.replica))).toEqual(new Set(["mcp-a", "mcp-b"]));
+    expect(fresh.every((w) => w.errors.length === 0)).toBe(true);
+
+    // The call in flight finishes (the human's answer still reaches the draining replica), then it exits cleanly.
+    expect((await inFlight)?.structuredContent).toMatchObject({ id, status: "approved" });
+    expect(await draining.exited).toBe(0);
+    // Its session is closed: the next call is 404 through nginx, and the client goes on elsewhere.
+    expect(await slow!.call("get_intervention", { intervention_id: id })).toBeUndefined();
+    expect(slow!.reinitialised).toBe(1);
+    expect(slow!.replica).not.toBe(draining.id);
+    expect((await slow!.call("get_intervention", { intervention_id: id }))?.isError).toBeFalsy();
+    for (const worker of [...fresh, slow!]) await worker.client.close();
+  }, 90_000);
 });
