@@ -47,7 +47,9 @@ const fill = {
     .map((r) =>
       [
         `upstream ${upstreamOf(r.id)} {`,
-        `    server ${r.address} max_fails=1 fail_timeout=5s;`,
+        // Never marked down here: a replica back from a restart must get its new sessions' requests at
+        // once, not hand them to a backup (404) for the rest of a fail_timeout another request started.
+        `    server ${r.address} max_fails=0;`,
         ...replicas.filter((o) => o !== r).map((o) => `    server ${o.address} backup;`),
         "    keepalive 8;",
         "}",
