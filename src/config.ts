@@ -67,6 +67,12 @@ export interface Config {
     streamlessIdleTimeoutMs?: number;
     /** OAuth instead of the static token (RETIVO_OAUTH_*); undefined: the static token, or none on loopback. */
     oauth?: OAuthConfig;
+    /**
+     * This replica's name (RETIVO_REPLICA_ID), the prefix of every MCP session
+     * id it mints, so a load balancer can send a session's requests back to it;
+     * undefined: derived from the host name and the bound port.
+     */
+    replicaId?: string;
   };
   /**
    * The externally visible base URL (RETIVO_PUBLIC_URL, e.g.
@@ -241,6 +247,20 @@ function checkFlagsFor(command: Command, values: Record<string, unknown>): void 
  * refused rather than trimmed, since trimming would sign with a different key
  * than the receiver holds.
  */
+/** A replica id: short and plain enough to sit in a session id and in an nginx `map` pattern unquoted. */
+export const REPLICA_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+function replicaIdFrom(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (!REPLICA_ID_PATTERN.test(value)) {
+    throw new ConfigError(
+      `RETIVO_REPLICA_ID must be 1 to 32 characters of a-z, 0-9 and '-', starting and ending with a letter or digit (like 'mcp-1'); got '${value}'.`,
+    );
+  }
+  return value;
+}
+
 /** RETIVO_DATABASE_URL, checked; an explicit --db (a file) wins over it, as flags win over the environment. */
 function databaseUrlFrom(raw: string | undefined, dbFlagGiven: boolean): string | undefined {
   const value = raw?.trim();
@@ -454,6 +474,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
       idleTimeoutMs: positiveInt("RETIVO_MCP_IDLE_TIMEOUT_SECONDS", env.RETIVO_MCP_IDLE_TIMEOUT_SECONDS ?? "1800") * 1000,
       streamlessIdleTimeoutMs: positiveInt("RETIVO_MCP_STREAMLESS_IDLE_SECONDS", env.RETIVO_MCP_STREAMLESS_IDLE_SECONDS ?? "300") * 1000,
       ...(oauth ? { oauth } : {}),
+      replicaId: replicaIdFrom(env.RETIVO_REPLICA_ID),
     },
     ...(publicUrl ? { publicUrl } : {}),
     backend,

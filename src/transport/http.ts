@@ -13,7 +13,14 @@ export async function serveHttp(runtime: Runtime): Promise<void> {
   const server = await startHttpServer(runtime);
   exitOnSignals(() => server.close(), runtime.logger);
   runtime.logger.info(
-    { url: server.url, host: server.host, port: server.port, mode: runtime.backend.mode, auth: runtime.config.http.oauth ? "oauth" : runtime.config.http.token ? "bearer" : "none" },
+    {
+      url: server.url,
+      host: server.host,
+      port: server.port,
+      replica: server.replicaId,
+      mode: runtime.backend.mode,
+      auth: runtime.config.http.oauth ? "oauth" : runtime.config.http.token ? "bearer" : "none",
+    },
     `retivo-mcp serving MCP over Streamable HTTP at ${server.url}`,
   );
 }

@@ -12,6 +12,7 @@ import { invalidParamsResponse } from "../request-params.js";
 import { readJsonRpcBody } from "./body.js";
 import { attachCaller, type Caller } from "./caller.js";
 import { JsonRpcCode, sendJson, sendJsonRpcError } from "./responses.js";
+import { replicaOfSessionId } from "./replica.js";
 import type { AccessDenial } from "./security.js";
 import type { Session, SessionRegistry } from "./sessions.js";
 
@@ -24,6 +25,8 @@ export interface McpEndpointDeps {
   isDraining: () => boolean;
   /** A denial (403, step-up) when the caller may not send these messages: scopes are checked here, per message. */
   authorize: (caller: Caller, messages: readonly JSONRPCMessage[]) => AccessDenial | undefined;
+  /** This replica's id, the prefix of the session ids it mints. */
+  replicaId: () => string;
 }
 
 const SHUTTING_DOWN = "Service Unavailable: the server is shutting down; reconnect in a moment.";
@@ -68,6 +71,11 @@ export function mcpEndpoint(deps: McpEndpointDeps): (req: IncomingMessage, res: 
    */
   function sessionFor(sessionId: string, caller: Caller): Session | undefined {
     const session = registry.get(sessionId);
+    if (!session) {
+      const minter = replicaOfSessionId(sessionId);
+      // Expected once after a replica died (its clients re-initialise here); all the time, the balancer is not routing by session id.
+      if (minter !== undefined && minter !== deps.replicaId()) logger.info({ minter, replica: deps.replicaId() }, "a session of another replica reached this one: answered 404 so the client opens a new session");
+    }
     return session && session.credential === caller.credential ? session : undefined;
   }
 

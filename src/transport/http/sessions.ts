@@ -11,7 +11,6 @@
  * saturated. A session with no open stream has no client listening, so it
  * idles out sooner than one with a stream.
  */
-import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -44,6 +43,8 @@ export interface Saturation {
 
 export interface SessionRegistryOptions {
   newServer: () => McpServer;
+  /** A fresh session id (replica.ts: prefixed with this replica's id); read when a session initializes. */
+  mintSessionId: () => string;
   logger: Logger;
   maxSessions: number;
   /** Idle lifetime of a session with an open stream. */
@@ -84,7 +85,7 @@ export class SessionRegistry {
       await this.close(victim, "evicted to make room: the session limit was reached and this one was the least recently used idle session");
     }
     const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+      sessionIdGenerator: () => this.options.mintSessionId(),
       maxRequestBodySize: this.options.maxBodyBytes,
       onsessioninitialized: (sessionId) => {
         this.initializing.delete(session);

@@ -24,6 +24,7 @@ import { DEFAULT_MAX_BODY_BYTES } from "./body.js";
 import { staticTokenAuthenticator, type Authenticator } from "./authenticator.js";
 import { HEALTH_PATHS, healthHandler } from "./health.js";
 import { mcpEndpoint } from "./mcp-endpoint.js";
+import { defaultReplicaId, mintSessionId } from "./replica.js";
 import { JsonRpcCode, sendJson, sendJsonRpcError } from "./responses.js";
 import { oauthFor, type OAuthTuning } from "./oauth/setup.js";
 import { accessPolicy, checkBrowserBoundary, checkHost, type AccessDenial } from "./security.js";
@@ -62,6 +63,8 @@ export interface HttpServerOptions {
   /** Idle lifetime of a session without one: no client is listening (default 5 min). */
   streamlessIdleTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** This replica's id, the prefix of its session ids (default: RETIVO_REPLICA_ID, else host name and port). */
+  replicaId?: string;
   /** How long shutdown waits for calls in flight (default 10 s). */
   shutdownDeadlineMs?: number;
   /** The guard's approval page; defaults to `runtime.guard.approvalPage`, `false` to not mount it. */
@@ -76,6 +79,8 @@ export interface RunningHttpServer {
   url: string;
   host: string;
   port: number;
+  /** The prefix of every session id this server mints. */
+  replicaId: string;
   sessionCount(): number;
   /** Open GET streams across sessions. */
   streamCount(): number;
@@ -109,9 +114,12 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   let draining = false;
   const isDraining = () => draining;
+  // Known once the port is (port 0 picks one); no session is minted before the listener is up.
+  let replicaId = options.replicaId ?? config.http.replicaId ?? "";
 
   const registry = new SessionRegistry({
     newServer: () => runtime.newServer(),
+    mintSessionId: () => mintSessionId(replicaId),
     logger,
     maxSessions,
     idleTimeoutMs: options.idleTimeoutMs ?? config.http.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
@@ -121,7 +129,15 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
   // Filled in once the port is known (port 0 picks one).
   let policy = accessPolicy({ boundHost: host, boundPort: 0, allowedHosts: [], allowedOrigins: [], token });
   let authenticator: Authenticator = staticTokenAuthenticator(() => policy);
-  const mcp = mcpEndpoint({ registry, logger, maxBodyBytes, maxSessions, isDraining, authorize: (caller, messages) => authenticator.authorize(caller, messages) });
+  const mcp = mcpEndpoint({
+    registry,
+    logger,
+    maxBodyBytes,
+    maxSessions,
+    isDraining,
+    authorize: (caller, messages) => authenticator.authorize(caller, messages),
+    replicaId: () => replicaId,
+  });
   const secrets = [token, config.backend.kind === "api" ? config.backend.apiKey : undefined].filter((s): s is string => !!s);
   const health = healthHandler({ backend: runtime.backend, secrets, isDraining, sessions: () => registry.saturation() });
   const approvalPage = options.approvalPage === false ? undefined : (options.approvalPage ?? runtime.guard.approvalPage);
@@ -134,6 +150,8 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Lets keep-alive connections wind down while the server drains.
     if (draining) res.setHeader("connection", "close");
+    // Which replica answered, for whoever debugs the load balancer's routing (probes included).
+    res.setHeader("x-retivo-replica", replicaId);
     const path = new URL(req.url ?? "/", "http://placeholder").pathname;
     if (HEALTH_PATHS.has(path)) return health(req, res, path);
     const published = authenticator.publicRoute(path);
@@ -175,6 +193,7 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     });
   });
   const port = (httpServer.address() as AddressInfo).port;
+  replicaId ||= defaultReplicaId(port);
   // Clients behind a proxy reach the server by its public name: that Host and origin are its own.
   const publicUrl = config.publicUrl ? [new URL(config.publicUrl)] : [];
   policy = accessPolicy({
@@ -194,6 +213,7 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     url: `${base}${MCP_PATH}`,
     host,
     port,
+    replicaId,
     sessionCount: () => registry.size,
     streamCount: () => registry.streamCount(),
     close(deadlineMs = options.shutdownDeadlineMs ?? DEFAULT_SHUTDOWN_DEADLINE_MS) {
