@@ -59,7 +59,8 @@ export function bulkSeed(dbPath: string, options: BulkSeedOptions): number {
     db.pragma("journal_mode = OFF");
     db.pragma("synchronous = OFF");
     db.pragma("cache_size = -400000");
-    const users = db.prepare("SELECT id FROM customers WHERE tenant_id = ? ORDER BY id").pluck().all(options.tenantId) as string[];
+    // Only users who may be messaged: the write tools' pools must be approvable (approve refuses a paused or opted-out user).
+    const users = db.prepare("SELECT id FROM customers WHERE tenant_id = ? AND opted_out = 0 AND paused = 0 ORDER BY id").pluck().all(options.tenantId) as string[];
     const playbooks = db.prepare("SELECT id FROM playbooks WHERE tenant_id = ? ORDER BY id").pluck().all(options.tenantId) as string[];
     if (users.length === 0 || playbooks.length === 0) throw new Error(`tenant ${options.tenantId} has no customers or playbooks to reference`);
     const insert = db.prepare(
