@@ -70,7 +70,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     webhook: config.webhook,
     simulate: (tenantId) => tenantId === "test",
     ...(options.now ? { now: options.now } : {}),
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    dispatcher: { leaseMs: config.deliveryLeaseMs, ...options.dispatcher },
   });
   const openApi = buildOpenApiDocument();
 

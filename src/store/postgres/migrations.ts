@@ -282,4 +282,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE interventions ADD COLUMN preview ${TEXT};
   `,
+  // 9 here, 11 once the team (9) and pg (10) migrations land: dispatch leases and
+  // shared rate-limit buckets (see the SQLite migration)
+  `
+  CREATE TABLE delivery_leases (
+    work_key   ${TEXT} PRIMARY KEY,
+    owner      ${TEXT} NOT NULL,
+    expires_at ${TEXT} NOT NULL
+  );
+  CREATE TABLE rate_limit_buckets (
+    bucket      ${TEXT} PRIMARY KEY,
+    tokens      DOUBLE PRECISION NOT NULL,
+    counted_at  ${TEXT} NOT NULL
+  );
+  `,
 ];

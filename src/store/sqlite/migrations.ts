@@ -295,4 +295,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE interventions ADD COLUMN preview TEXT;
   `,
+  // 9 here, 11 once the team (9) and pg (10) migrations land before it: what
+  // several replicas on one store must share. Leases on dispatch work (a sent
+  // row's delivery, keyed by its id; a retraction, by "<id>:retraction"),
+  // renewed by their owner while the work is in flight (store/ops/delivery-leases.ts);
+  // and the REST API's per-key rate-limit buckets (a token bucket: tokens left
+  // and when they were last counted), so N replicas allow the configured rate
+  // in all, not N times it.
+  `
+  CREATE TABLE delivery_leases (
+    work_key   TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE TABLE rate_limit_buckets (
+    bucket      TEXT PRIMARY KEY,
+    tokens      REAL NOT NULL,
+    counted_at  TEXT NOT NULL
+  );
+  `,
 ];
