@@ -17,6 +17,7 @@ import type { CreateRecord, TransitionRequest } from "./ops/changes.js";
 import type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
 import type { Finish } from "./ops/dispatch.js";
 import type { LeaseTerms } from "./ops/delivery-leases.js";
+import type { RateDecision } from "./ops/rate-limits.js";
 import type { InterventionRow } from "./ops/interventions.js";
 import type { TenantSeed } from "./ops/seed.js";
 
@@ -27,6 +28,7 @@ export type { ApprovalToSpend, CreateRecord, TransitionRequest } from "./ops/cha
 export type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
 export type { Finish } from "./ops/dispatch.js";
 export type { LeaseTerms } from "./ops/delivery-leases.js";
+export type { RateDecision } from "./ops/rate-limits.js";
 export type { InterventionRow, NewIntervention } from "./ops/interventions.js";
 export type { RowChanges } from "./ops/compare-and-set.js";
 export type { SeededIntervention, TenantSeed } from "./ops/seed.js";
@@ -122,6 +124,11 @@ export interface GuardSettingsPort {
   update<T>(key: string, change: (current: string | undefined) => { value: string; result: T }, now: Date): Promise<T>;
 }
 
+export interface RateLimitsPort {
+  /** Takes one token from `bucket` (refilled at `perMinute`, capped there), shared by every process on the store. */
+  take(bucket: string, perMinute: number, now: Date): Promise<RateDecision>;
+}
+
 export interface AuditPort {
   append(event: AuditEvent, now?: Date): Promise<void>;
   trail(interventionId: string): Promise<AuditRow[]>;
@@ -144,6 +151,7 @@ export interface Store {
   readonly catalog: CatalogPort;
   readonly deliveries: DeliveriesPort;
   readonly dispatch: DispatchPort;
+  readonly rateLimits: RateLimitsPort;
   readonly approvals: ApprovalsPort;
   readonly guardSettings: GuardSettingsPort;
   readonly audit: AuditPort;

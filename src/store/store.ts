@@ -13,6 +13,7 @@ import * as claims from "./ops/dispatch-claims.js";
 import * as leases from "./ops/delivery-leases.js";
 import * as settings from "./ops/guard-settings.js";
 import * as interventions from "./ops/interventions.js";
+import * as rateLimits from "./ops/rate-limits.js";
 import * as seed from "./ops/seed.js";
 import type { Store } from "./port.js";
 import type { Engine } from "./sql.js";
@@ -73,6 +74,9 @@ export function storeOver(engine: Engine): Store {
       lease: (key, terms, now) => write((tx) => leases.takeLease(tx, key, terms, now)),
       renewLeases: (keys, terms, now) => write((tx) => leases.renewLeases(tx, keys, terms, now)),
       releaseLease: (key, owner) => write((tx) => leases.releaseLease(tx, key, owner)),
+    },
+    rateLimits: {
+      take: (bucket, perMinute, now) => write((tx) => rateLimits.takeToken(tx, bucket, perMinute, now)),
     },
     approvals: {
       insert: (spec, auditOf) =>

@@ -223,6 +223,16 @@ for (const kind of ENGINE_KINDS) {
       expect((await takeOver(a.store)).sent).toEqual([]);
     });
 
+    it("shares a rate-limit bucket across two engines: of 12 racing takes from a bucket of 5, exactly 5 pass", async () => {
+      const bucket = `rate-probe-${Math.random().toString(36).slice(2)}`;
+      const decisions = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).store.rateLimits.take(bucket, 5, LATER)));
+      expect(decisions.filter((d) => d.ok)).toHaveLength(5);
+      // Refilled at 5 a minute: 12 s later one more passes, and then none.
+      const later = new Date(LATER.getTime() + 12_000);
+      expect(await a.store.rateLimits.take(bucket, 5, later)).toEqual({ ok: true });
+      expect(await b.store.rateLimits.take(bucket, 5, later)).toEqual({ ok: false, retryAfterSeconds: 12 });
+    });
+
     it("hands a lease on to another owner only once it lapsed, and lets its owner renew it", async () => {
       const key = `lease-probe-${Math.random().toString(36).slice(2)}`;
       const shortA = { owner: "owner-a", ms: 1000 };
