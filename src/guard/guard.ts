@@ -80,8 +80,10 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
   const releaser = createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now });
-  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id) });
-  const pages = new ApprovalPageHost(handler);
+  // The handler asks the host for the public base URL, known once the transport mounts the page.
+  let pages: ApprovalPageHost | undefined;
+  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id), publicBase: () => pages?.publicBase() });
+  pages = new ApprovalPageHost(handler);
   const cli = approvalsCommand(config.dbPath);
   let loop: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
@@ -152,7 +154,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   };
 
   return {
-    approvalPage: { handler, mount: (baseUrl) => pages.mount(baseUrl), baseUrl: () => pages.baseUrl() },
+    approvalPage: { handler, mount: (baseUrl, publicBase) => pages.mount(baseUrl, publicBase), baseUrl: () => pages.baseUrl() },
 
     async authorize(request, session) {
       if (config.approval.policy === "deny") {
