@@ -80,10 +80,9 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
   const releaser = createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now });
-  // The handler asks the host for the public base URL, known once the transport mounts the page.
-  let pages: ApprovalPageHost | undefined;
-  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id), publicBase: () => pages?.publicBase() });
-  pages = new ApprovalPageHost(handler);
+  // The handler asks the host (declared next; asked only once requests arrive) for the public base URL the transport mounted it behind.
+  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id), publicBase: () => pages.publicBase() });
+  const pages = new ApprovalPageHost(handler);
   const cli = approvalsCommand(config.dbPath);
   let loop: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
