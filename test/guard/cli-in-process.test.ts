@@ -10,6 +10,7 @@ import { parseConfig, type Config } from "../../src/config.js";
 import { runApprovalsCommand } from "../../src/guard/cli-approvals.js";
 import { runAuditCommand } from "../../src/guard/cli-audit.js";
 import { localExecutorFor } from "../../src/local-executor.js";
+import { displayWidth } from "../../src/guard/text-layout.js";
 import { silentLogger } from "../../src/log.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 import { fakeTerminal, type TypedAnswer } from "./fake-terminal.js";
@@ -136,6 +137,23 @@ describe("approvals approve, in-process", () => {
     expect(acknowledged.code).toBe(0);
     expect(storedStatus(h.runtime, id).status).toBe("approved");
     expect(auditOf(h.runtime, id).find((e) => e.event === "approval_answered")!.detail).toMatchObject({ acknowledged_flag: true });
+  });
+
+  it("at 80 columns keeps every row within the width and the summary and the real flag on the last 24 rows before the question", async () => {
+    h = await startHarness();
+    const id = seededId(h.runtime, "planned", "AND flagged = 1 AND flag_reason LIKE 'avoid_terms:%'");
+    const approvalId = await pendingFor(id);
+    const { terminal } = await approvals(["approve", approvalId], [{ expect: /\[y\/N\] $/, send: "n\r" }], { columns: 80 });
+    const rows = terminal.stdout().split("\n");
+    const question = rows.findIndex((row) => row.includes("[y/N]"));
+    const screen = rows.slice(Math.max(0, question - 23), question + 1).join("\n");
+    expect(screen).toMatch(new RegExp(`APPROVE intervention ${id}: release this (email|in-app message|webhook event) to`));
+    expect(screen).toContain("FLAGGED: read why before approving");
+    expect(screen).toMatch(/ {2}- Quality check failed \(avoid_terms\): /);
+    expect(screen).toMatch(/\nGoes out: [^\n]+/);
+    expect(screen).toMatch(/\nRequest expires [^\n]+\(in (10|9) minutes\)/);
+    for (const row of rows.slice(0, question)) expect(displayWidth(row), row).toBeLessThanOrEqual(80);
+    expect(rows.filter((row) => row.startsWith("Quality checks:"))).toEqual(["Quality checks: FAILED"]);
   });
 
   it("asks the passphrase with echo off once one is set, refuses a wrong one, releases on the right one", async () => {
