@@ -6,7 +6,7 @@
  * tightens by one character fails here.
  */
 import { describe, expect, it } from "vitest";
-import { findPersonalData, luhnValid } from "../../src/writer/text-scan.js";
+import { findCommercialTokens, findLinks, findMarkup, findNumbers, findOfferWords, findPersonalData, findPlaceholders, hostOf, luhnValid } from "../../src/writer/text-scan.js";
 
 /** `body` with the digit appended that makes it pass the Luhn check. */
 function withCheckDigit(body: string): string {
@@ -82,5 +82,79 @@ describe("email addresses", () => {
 
   it("needs a top-level domain of two letters or more", () => {
     expect(kinds("to jane@corp.c or jane@corp")).toEqual([]);
+  });
+});
+
+describe("commercial terms at the edges", () => {
+  it("reads percentages with or without a space, in any case, not inside longer words", () => {
+    expect(findCommercialTokens("12 % and 7percent and 3 PER CENT and 5 percentage and 9 per centre")).toEqual(["percent:12", "percent:7", "percent:3"]);
+  });
+
+  it("reads prices by symbol or currency word, not a word that only starts like one", () => {
+    expect(findCommercialTokens("$ 5 and £3 and €1,000.50 and $.5 and 5USD and 5 usd and 1 pound and 3 euro and 10 GBP and 5 USDC and 7 dollarsign")).toEqual([
+      "price:5", "price:3", "price:1000.5", "price:1", "price:10",
+    ]);
+  });
+
+  it("reads a code after 'code', 'coupon' or 'promo' in quotes or not, only in capitals and at least three long", () => {
+    expect(findCommercialTokens(`CODE: 'ABC' and Coupon “XYZ1” and promo ab and code AB and code A-B_C`)).toEqual(["code:ABC", "code:XYZ1", "code:A-B_C"]);
+    expect(findCommercialTokens("A1B2 and AB1 and 1ABC and ABCD and A1B2C")).toEqual(["code:A1B2", "code:A1B2C"]);
+  });
+
+  it("reads free periods written out in words, with extra or bonus, and as 'free for'", () => {
+    expect(findCommercialTokens("3 bonus weeks free, an extra month at no cost, twelve months on us, free for twelve months, free weeks, one week free")).toEqual([
+      "free:3:week", "free:1:month", "free:12:month", "free:1:week",
+    ]);
+  });
+
+  it("hears every offer word in its forms, and nothing that only starts like one", () => {
+    expect(findOfferWords("discounts, coupon, promotion, promotional, promo code, rebate, cashback, half off, money-back, free trials, free seat, free plan, freebies, promos")).toEqual([
+      "discounts", "coupon", "promotion", "promotional", "promo code", "rebate", "cashback", "half off", "money-back", "free trials", "free seat", "free plan",
+    ]);
+  });
+});
+
+describe("numbers, links, markup and placeholders at the edges", () => {
+  it("reads numbers with grouping and decimals as written", () => {
+    expect(findNumbers("0.5 and 10,000,000 and 12,345.67 and a1 and 3_000 and 7.0")).toEqual([
+      { text: "0.5", value: 0.5, decimals: 1 },
+      { text: "10,000,000", value: 10000000, decimals: 0 },
+      { text: "12,345.67", value: 12345.67, decimals: 2 },
+      { text: "7.0", value: 7, decimals: 1 },
+    ]);
+  });
+
+  it("finds links of any scheme and case, hostless schemes, www hosts and bare domains, without trailing punctuation", () => {
+    expect(findLinks("go to WWW.Example.COM/a?b=c) or www.x.io, ftp://files.example/x; vbscript:run FILE:///etc/passwd shop.example! docs.acme.app/a/b.")).toEqual([
+      { text: "ftp://files.example/x", host: "files.example" },
+      { text: "FILE:///etc/passwd", host: null },
+      { text: "vbscript:run", host: null },
+      { text: "WWW.Example.COM/a?b=c", host: "www.example.com" },
+      { text: "www.x.io", host: "www.x.io" },
+      { text: "shop.example", host: "shop.example" },
+      { text: "docs.acme.app/a/b", host: "docs.acme.app" },
+    ]);
+    expect(findLinks("sub.domain.example.co and x.xn--p1ai and 1.2.3 and e.g and my-site.io/path/ and mid-word.iox")).toEqual([
+      { text: "sub.domain.example.co", host: "sub.domain.example.co" },
+      { text: "x.xn--p1ai", host: "x.xn--p1ai" },
+      { text: "my-site.io/path/", host: "my-site.io" },
+    ]);
+  });
+
+  it("reads a link's host in lower case without its trailing dot, and none from what is no URL", () => {
+    expect([hostOf("https://Example.COM./x"), hostOf("HTTP://a.b"), hostOf("exa mple"), hostOf("a.example")]).toEqual(["example.com", "a.b", null, "a.example"]);
+  });
+
+  it("finds tags in any case, self-closing and with attributes, comments and markdown links and images, shown cut to 40 characters", () => {
+    expect(findMarkup("<b>x</b> <IMG SRC=x> <br/> <my-tag a=1> <!-- hidden --> ![img](u) [t](u) < b> <3")).toEqual([
+      "<b>", "</b>", "<IMG SRC=x>", "<br/>", "<my-tag a=1>", "<!-- hidden -->", "![img](u)", "[t](u)",
+    ]);
+    expect(findMarkup(`<a href='${"x".repeat(60)}'>`)).toEqual([`<a href='${"x".repeat(31)}`]);
+  });
+
+  it("finds every merge-field spelling once each", () => {
+    expect(findPlaceholders("{{ x }} ${y} {z} {{w}} %A1% %1A% [Company] [a](b) [insert your link here] [x] <last_name> <fullname> <name> {1a}")).toEqual([
+      "{{ x }}", "{{w}}", "${y}", "{y}", "{z}", "%A1%", "[Company]", "[insert your link here]", "<last_name>", "<fullname>", "<name>",
+    ]);
   });
 });
