@@ -248,7 +248,7 @@ export class Dispatcher {
     return this.finish(row, { status: end.outcome === "accepted" ? "delivered" : "failed", attempt: end.attempt, outcome: end.outcome, detail: end.detail });
   }
 
-  /** Retried like a delivery, with its own delivery id; an unfinished one is resumed once stale. */
+  /** Retried like a delivery, with its own delivery id; an unfinished one is taken over once its lease lapses. */
   private async retractWebhook(row: InterventionRow): Promise<void> {
     if (this.simulated(row)) return this.record(row, "retraction", 1, "simulated", "test data set: retraction simulated");
     const tenant = (await this.store.catalog.tenant(row.tenant_id))!;
