@@ -4,7 +4,8 @@
  * bench/results/latest.{json,md}. Loopback only; every child is killed on the
  * way out, and each phase is bounded by call counts and time windows.
  * `npm run bench -- reliability` runs the fault campaigns (reliability.ts);
- * `npm run bench -- oauth-verify` the cost of checking an OAuth access token.
+ * `npm run bench -- oauth-verify` the cost of checking an OAuth access token;
+ * `npm run bench -- replicas` several replicas on PostgreSQL behind nginx.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -166,7 +167,9 @@ const job =
     ? import("./reliability.js").then((m) => m.runReliability(process.argv.slice(3)))
     : process.argv[2] === "oauth-verify"
       ? import("./oauth-verify.js").then((m) => m.runOAuthVerify())
-      : main();
+      : process.argv[2] === "replicas"
+        ? import("./replicas.js").then((m) => m.runReplicasBench())
+        : main();
 job.catch((error: unknown) => {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(2);
