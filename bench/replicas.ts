@@ -223,8 +223,9 @@ export async function runReplicasBench(): Promise<void> {
 
     log("throughput through nginx …");
     clusters.push(await cluster("SQLite, 1 process", nginxBin, ["sq-1"], { ...ourEnv(fixture.dir, sqlitePath), ...common }));
-    clusters.push(await cluster("PostgreSQL, 1 replica", nginxBin, ["pg-1"], pgEnv));
-    clusters.push(await cluster("PostgreSQL, 3 replicas", nginxBin, ["pg-a", "pg-b", "pg-c"], pgEnv));
+    // The same number of database connections in all (12), as an operator sizing one server would.
+    clusters.push(await cluster("PostgreSQL, 1 replica", nginxBin, ["pg-1"], { ...pgEnv, RETIVO_DATABASE_POOL_SIZE: "12" }));
+    clusters.push(await cluster("PostgreSQL, 3 replicas", nginxBin, ["pg-a", "pg-b", "pg-c"], { ...pgEnv, RETIVO_DATABASE_POOL_SIZE: "4" }));
     const load = await measureHttpLoad(
       clusters.map((c) => ({ label: c.label, port: Number(new URL(c.nginx.url).port), pid: c.replicas[0]!.pid, tool: "list_interventions", args: { limit: 10 } })),
       1,
