@@ -3,12 +3,13 @@
  * running the shipped configuration (deploy/nginx/), driven by real MCP
  * clients through nginx: new sessions spread over the replicas, a session's
  * requests reach the replica that minted it, a mixed load of reads and writes
- * (list, get, dry-run, create, flag, pause, approve), an approval requested
- * through one replica decided by a human in the CLI and executed once, and a
- * kill -9 of one replica in the middle: its clients get 404 on their session
- * through nginx, re-initialise on a live replica and carry on, and nothing
- * acknowledged is lost. The audit chain verifies at the end, and the webhook
- * receiver sees no delivery's effect twice. Then a rolling restart: the
+ * (list, get, dry-run, create, flag, pause, approve, rollback), an approval
+ * requested through one replica decided by a human in the CLI and executed
+ * once, and a kill -9 of one replica in the middle: its clients get 404 on
+ * their session through nginx, re-initialise on a live replica and carry on,
+ * nothing acknowledged is lost, and every delivery due before the kill goes
+ * out within the delivery lease plus one poll. The audit chain verifies at
+ * the end, and the webhook receiver sees no delivery's effect twice. Then a rolling restart: the
  * killed replica comes back, and SIGTERM on another drains it (readiness 503
  * first, its call in flight finishes, new sessions land on the others, its
  * clients re-initialise elsewhere).
