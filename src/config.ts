@@ -22,7 +22,7 @@ export const TOOL_NAMES = [
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
-export const COMMANDS = ["serve", "api", "approvals", "audit", "seed", "help", "version"] as const;
+export const COMMANDS = ["serve", "api", "approvals", "operators", "audit", "seed", "help", "version"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type LlmProvider = "auto" | "openai" | "sampling" | "template";
@@ -50,6 +50,10 @@ export interface Config {
   command: Command;
   /** Positional arguments after the command (e.g. `approvals approve ID`). */
   args: string[];
+  /** `approvals approve|deny ID --as NAME`: the named operator deciding. */
+  operator: string | undefined;
+  /** `operators add NAME --principal P`: the requesting principal whose agent this operator runs. */
+  principal: string | undefined;
   transport: "stdio" | "http";
   http: {
     host: string;
@@ -217,7 +221,8 @@ const COMMAND_FLAGS: Record<Exclude<Command, "help" | "version">, readonly strin
   serve: ["http", "stdio", "host", "port", "db", "seed", "llm", "approval", "read-only", "tools", "log-level"],
   api: ["host", "port", "db", "seed", "llm", "log-level"],
   seed: ["db", "seed", "log-level"],
-  approvals: ["db", "log-level"],
+  approvals: ["db", "log-level", "as"],
+  operators: ["db", "log-level", "principal"],
   audit: ["db", "log-level"],
 };
 
@@ -376,6 +381,8 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
         "read-only": { type: "boolean" },
         tools: { type: "string" },
         "log-level": { type: "string" },
+        as: { type: "string" },
+        principal: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -457,6 +464,8 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
   const config: Config = {
     command,
     args: rest,
+    operator: values.as,
+    principal: values.principal,
     transport,
     http: {
       host,

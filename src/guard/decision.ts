@@ -67,9 +67,14 @@ export async function recordOperatorDecision(store: Store, decision: OperatorDec
               approved: decision.answer === "approve",
               note,
               acknowledged_flag: decision.acknowledgedFlag ?? false,
-              operator: decision.operator,
-              vouched_by: decision.vouchedBy,
-              ...(outcome.kind === "denied" ? {} : { approvals_given: outcome.approvers.length, approvals_required: row.required_approvals, quorum_reached: outcome.kind === "approved" }),
+              // Today's anonymous approval keeps today's audit row; a team decision says who, what vouched, and the count.
+              ...(decision.operator === null && row.required_approvals === 1
+                ? {}
+                : {
+                    operator: decision.operator,
+                    vouched_by: decision.vouchedBy,
+                    ...(outcome.kind === "denied" ? {} : { approvals_given: outcome.approvers.length, approvals_required: row.required_approvals, quorum_reached: outcome.kind === "approved" }),
+                  }),
             },
           })
         : undefined,

@@ -25,6 +25,8 @@ import { agentActor, auditRefusal, flushEndedRefusalWindows, flushRefusalSummari
 import { InterventionIdSchema } from "../api/schemas.js";
 import { pageTokenFor } from "./page-token.js";
 import { hasPassphrase } from "./passphrase.js";
+import { operatorsConfigured } from "./operators.js";
+import { isTeamTier, tierLine, tierViewOf } from "./tier-text.js";
 import { pendingApprovalFor } from "./pending.js";
 import { ApprovalPageHost } from "./page-server.js";
 import { createReleaser, type GuardedExecutor, type ReleaseOutcome } from "./release.js";
@@ -64,7 +66,8 @@ type Channel = "form" | "url" | "form_pointer" | "terminal";
  * own client over stdio or loopback), never for a client known only by a
  * bearer token, which may be an agent's own program. Those get the terminal.
  */
-function channelFor(session: GuardSession, passphrase: boolean): Channel {
+function channelFor(session: GuardSession, secured: boolean): Channel {
+  const passphrase = secured;
   if (passphrase) return session.supportsUrlElicitation ? "url" : session.supportsFormElicitation ? "form_pointer" : "terminal";
   if (session.principal !== LOCAL_PRINCIPAL) return "terminal";
   return session.supportsFormElicitation ? "form" : session.supportsUrlElicitation ? "url" : "terminal";
@@ -181,7 +184,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
             principal: session.principal,
             client: session.client,
             backendId: deps.backendId,
-            channel: channelFor(session, await hasPassphrase(store)),
+            channel: channelFor(session, await isSecured(store)),
             now: now(),
             ttlMs: config.approval.ttlMs,
           },
@@ -196,8 +199,9 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       const latest = (await store.approvals.get(row.id)) ?? row;
       if (latest.status !== "pending") return decided(await releaser.release(row.id), request, session);
       // The link reaches the model here, so it is offered only when the page demands the passphrase.
-      const shownUrl = (await hasPassphrase(store)) && latest.channel !== "url" ? await pageUrl() : null;
-      return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl, cli) };
+      const shownUrl = (await isSecured(store)) && latest.channel !== "url" ? await pageUrl() : null;
+      const tier = await tierViewOf(store, latest);
+      return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl, cli, isTeamTier(tier) ? tier : undefined) };
     },
 
     async releasedBy(action, interventionId) {
@@ -241,6 +245,11 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       await pages.close();
     },
   };
+}
+
+/** A passphrase or named operators: answers must then be proven on the page or in the terminal, never by a form. */
+async function isSecured(store: Store): Promise<boolean> {
+  return (await hasPassphrase(store)) || (await operatorsConfigured(store));
 }
 
 function targetOf(request: GuardRequest): string {
