@@ -26,7 +26,7 @@ import { InterventionIdSchema } from "../api/schemas.js";
 import { pageTokenFor } from "./page-token.js";
 import { hasPassphrase } from "./passphrase.js";
 import { operatorsConfigured } from "./operators.js";
-import { isTeamTier, tierLine, tierViewOf } from "./tier-text.js";
+import { isTeamTier, tierViewOf } from "./tier-text.js";
 import { pendingApprovalFor } from "./pending.js";
 import { ApprovalPageHost } from "./page-server.js";
 import { createReleaser, type GuardedExecutor, type ReleaseOutcome } from "./release.js";
