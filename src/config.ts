@@ -110,7 +110,8 @@ export interface Config {
     timeoutMs: number;
     judge: boolean;
   };
-  approval: { policy: ApprovalPolicy; ttlMs: number };
+  /** `policyFile`: RETIVO_POLICY, the approval policy by business risk (guard/policy.ts), read and validated at start. */
+  approval: { policy: ApprovalPolicy; ttlMs: number; policyFile: string | undefined };
   /**
    * One deadline per tool call (RETIVO_CALL_TIMEOUT_SECONDS): upstream requests
    * and retry waits stop when it passes, and no change starts after it.
@@ -506,6 +507,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     approval: {
       policy: oneOf("RETIVO_APPROVAL", values.approval ?? env.RETIVO_APPROVAL ?? "elicit", ["elicit", "deny"] as const),
       ttlMs: positiveInt("RETIVO_APPROVAL_TTL_SECONDS", env.RETIVO_APPROVAL_TTL_SECONDS ?? "600") * 1000,
+      policyFile: env.RETIVO_POLICY?.trim() || undefined,
     },
     // Below the 60 s request timeout of the SDK's client (and of most clients built on it).
     callTimeoutMs: positiveInt("RETIVO_CALL_TIMEOUT_SECONDS", env.RETIVO_CALL_TIMEOUT_SECONDS ?? "50") * 1000,

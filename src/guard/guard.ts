@@ -34,6 +34,8 @@ import { keepIfUsable, sweepExpired } from "./sweep.js";
 import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
 import { oneLine } from "../text/sanitize.js";
+import { tierOf, verdictFor, type Policy } from "./policy.js";
+import { mentionsOffer } from "../writer/text-scan.js";
 
 export interface GuardDeps {
   store: Store;
@@ -51,6 +53,15 @@ export interface GuardDeps {
   releaseEveryMs?: number;
   /** Who the channel will address, where the store knows it (local mode), shown on human-only surfaces. */
   recipientOf?: (intervention: GuardRequest["intervention"]) => Promise<Recipient | null>;
+  /** The approval policy (RETIVO_POLICY), validated at start; none keeps one anonymous human per request. */
+  policy?: Policy;
+  /**
+   * Whether the message offers something, where the catalog says what the playbook may offer (local mode);
+   * without it, a discount, price, percentage, promo code or free period in the text counts.
+   */
+  offersIn?: (intervention: GuardRequest["intervention"]) => Promise<boolean>;
+  /** The data set the backend acts on: a test key's, or live. */
+  dataSet?: "live" | "test";
 }
 
 /** The guard plus its approval page, which an HTTP transport may mount. */
@@ -174,6 +185,22 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       }
       if (row?.status === "approved") return decided(await releaser.release(row.id), request, session);
       if (!row) {
+        // The tier is decided once, here, and stored with the request: editing the policy never changes an open one.
+        const verdict = verdictFor(deps.policy, {
+          action: request.action,
+          dataSet: deps.dataSet ?? "live",
+          channel: request.intervention.channel,
+          offers: (await deps.offersIn?.(request.intervention)) ?? mentionsOffer(`${request.intervention.subject ?? ""}\n${request.intervention.message_body}`),
+          flagged: request.intervention.flagged,
+          playbookId: request.intervention.playbook_id,
+          principal: session.principal,
+        });
+        if (verdict.kind === "deny") {
+          return refuse(undefined, request, session,
+            `The approval policy refuses this ${request.action} of ${request.intervention.id} (rule "${oneLine(verdict.rule, 80)}": ${oneLine(verdict.reason, 300)}). No approval request was created; nothing changed.`,
+            "Do not retry: a human must do it themselves, outside the agent, if it is wanted.");
+        }
+        const requesterOperator = deps.policy?.principals[session.principal] ?? (await store.operators.ofPrincipal(session.principal))?.name ?? null;
         const recipient = (await deps.recipientOf?.(request.intervention)) ?? null;
         row = await store.approvals.insert(
           {
@@ -186,9 +213,20 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
             backendId: deps.backendId,
             channel: channelFor(session, await isSecured(store)),
             now: now(),
-            ttlMs: config.approval.ttlMs,
+            ttlMs: verdict.ttlMs ?? config.approval.ttlMs,
+            tier: tierOf(verdict, requesterOperator),
           },
-          (inserted) => guardEvent({ event: "approval_requested", actor: agentActor(session.client), approval: inserted, detail: { backend: deps.backendMode, principal: session.principal } }),
+          (inserted) =>
+            guardEvent({
+              event: "approval_requested",
+              actor: agentActor(session.client),
+              approval: inserted,
+              detail: {
+                backend: deps.backendMode,
+                principal: session.principal,
+                ...(verdict.rule === null ? {} : { rule: verdict.rule, required_approvals: verdict.required, excluded_operator: inserted.excluded_operator }),
+              },
+            }),
         );
       }
       const opened = row;
