@@ -233,7 +233,7 @@ async function deny(store: Store, row: ApprovalRow, note: string, io: CommandIo,
     io.stdout,
     final
       ? `Denied ${row.id}. Nothing was released; the agent is told on its next call, and this version stays denied.`
-      : `Denied ${row.id}, unverified (${io.isTTY ? "no correct operator passphrase given" : "not an interactive terminal"}): nothing was released, but the agent may ask again.`,
+      : `Denied ${row.id}, unverified (${io.isTTY ? "no operator passphrase given" : "not an interactive terminal"}): nothing was released, but the agent may ask again.`,
   );
   return 0;
 }
