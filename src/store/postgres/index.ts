@@ -25,6 +25,16 @@ export async function openPostgresEngine(url: string, options: PostgresOptions =
   }
 }
 
+const engines = new WeakMap<Store, PostgresEngine>();
+
 export async function openPostgresStore(url: string, options?: PostgresOptions): Promise<Store> {
-  return storeOver(await openPostgresEngine(url, options));
+  const engine = await openPostgresEngine(url, options);
+  const store = storeOver(engine);
+  engines.set(store, engine);
+  return store;
+}
+
+/** How many round trips a PostgreSQL store has made so far (for the benchmark's per-call counts); undefined for any other store. */
+export function roundTripsOf(store: Store): number | undefined {
+  return engines.get(store)?.roundTrips;
 }

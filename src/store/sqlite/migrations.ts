@@ -295,4 +295,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE interventions ADD COLUMN preview TEXT;
   `,
+  // 9: reserved for named operators (another branch); replaced by its migration when merged
+  `-- reserved`,
+  // 10: nothing here. PostgreSQL's migration 10 lets the database itself refuse forged approvals and
+  // audit rewrites to the server's role; one user's SQLite file has no second role to refuse anything to.
+  `-- PostgreSQL only`,
 ];
