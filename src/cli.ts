@@ -19,6 +19,8 @@ Usage:
                                                      human approvals, in your own terminal
   retivo-mcp audit [list|verify|ID]                  read or verify the audit log
   retivo-mcp seed [--seed N]                         create demo data in an empty store
+  retivo-mcp db init [--admin-url URL] [--owner-role R] [--server-role R] [--print-sql]
+                                                     set up PostgreSQL so the database keeps the guard
 
 Options:
   --db PATH         SQLite file of the local store (env RETIVO_DB)
@@ -71,6 +73,10 @@ async function run(config: Readonly<Config>): Promise<number | undefined> {
     case "approvals": {
       const [{ runApprovalsCommand }, { localExecutorFor }] = await Promise.all([import("./guard/cli-approvals.js"), import("./local-executor.js")]);
       return runApprovalsCommand(config, config.args, io, { openLocalExecutor: localExecutorFor(config, logger) });
+    }
+    case "db": {
+      const { runDbInitCommand } = await import("./db-init-command.js");
+      return runDbInitCommand(config, io);
     }
     case "audit": {
       const { runAuditCommand } = await import("./guard/cli-audit.js");

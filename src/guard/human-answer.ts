@@ -8,7 +8,9 @@
  */
 import { factsOf, isExpired, type ApprovalRow, type Store } from "../store/index.js";
 import { auditGuard, auditRefusal, guardEvent } from "./guard-audit.js";
-import { attemptPassphrase, hasPassphrase, type PassphraseChannel } from "./passphrase.js";
+import { DEFAULT_OPERATOR } from "../domain/operator.js";
+import type { Answer, AuditEvent } from "../store/index.js";
+import { attemptPassphrase, hasPassphrase, passphraseInDatabase, type PassphraseChannel } from "./passphrase.js";
 
 /** Wrong passphrases tolerated on one request before it is voided (the agent may then ask anew). */
 export const MAX_PASSPHRASE_ATTEMPTS = 5;
@@ -65,20 +67,32 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
     recorded = `${answer.answer}_unverified`;
   }
   const note = answer.note?.trim() ? answer.note.trim().slice(0, 2000) : null;
-  const decided = await store.approvals.decide(
-    row.id,
-    { approved: answer.approve, by: actor, answer: recorded, note, now },
-    guardEvent({
-      event: "approval_answered",
-      actor,
-      approval: row,
-      detail: { via: answer.via, answer: recorded, approved: answer.approve, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
-    }),
-  );
+  const decision: Answer = { approved: answer.approve, by: actor, answer: recorded, note, now };
+  const event = guardEvent({
+    event: "approval_answered",
+    actor,
+    approval: row,
+    detail: { via: answer.via, answer: recorded, approved: answer.approve, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
+  });
+  const decided = answer.approve && (await passphraseInDatabase(store)) ? await approveInDatabase(store, row.id, answer.passphrase ?? "", decision, event) : await store.approvals.decide(row.id, decision, event);
+  if (decided === "wrong_passphrase") {
+    return { ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved.", row };
+  }
   if (!decided) {
     return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
   }
   return { ok: true, row: (await store.approvals.get(row.id))! };
+}
+
+/**
+ * The approval itself where the database holds the passphrase: it checks the
+ * passphrase again and makes the request approved, the only way this
+ * process's role may (the precondition above has throttled and checked it).
+ */
+async function approveInDatabase(store: Store, id: string, passphrase: string, decision: Answer, event: AuditEvent): Promise<boolean | "wrong_passphrase"> {
+  const outcome = await store.databaseGuard!.approve(id, DEFAULT_OPERATOR, passphrase, decision, event);
+  if (outcome === "approved") return true;
+  return outcome === "not_open" ? false : "wrong_passphrase";
 }
 
 /**

@@ -12,8 +12,14 @@
  * lock those, but never the human's own terminal. A correct passphrase resets
  * its channel's count. (Each request also voids itself after a few wrong
  * passphrases: human-answer.ts.)
+ *
+ * On a PostgreSQL store whose database holds the passphrase (`retivo-mcp db
+ * init`), the database checks it (bcrypt, against a hash this process cannot
+ * read) and is the only path to an approved request; the throttle here
+ * still counts every try.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { DEFAULT_OPERATOR } from "../domain/operator.js";
 import type { Store } from "../store/index.js";
 
 const KEY = "operator_passphrase";
@@ -62,8 +68,13 @@ async function stored(store: Store): Promise<StoredPassphrase | undefined> {
   return value ? (JSON.parse(value) as StoredPassphrase) : undefined;
 }
 
+/** Whether the database itself holds the operator passphrase: then it checks every one, and approves only through it. */
+export async function passphraseInDatabase(store: Store): Promise<boolean> {
+  return (await store.databaseGuard?.passphraseSet(DEFAULT_OPERATOR)) === true;
+}
+
 export async function hasPassphrase(store: Store): Promise<boolean> {
-  return (await stored(store)) !== undefined;
+  return (await passphraseInDatabase(store)) || (await stored(store)) !== undefined;
 }
 
 async function hashOf(passphrase: string): Promise<StoredPassphrase> {
@@ -72,9 +83,14 @@ async function hashOf(passphrase: string): Promise<StoredPassphrase> {
   return { algo: "scrypt", ...SCRYPT_COST, salt: salt.toString("base64"), hash: hash.toString("base64") };
 }
 
-export async function setPassphrase(store: Store, passphrase: string, now = new Date()): Promise<void> {
+/** Sets the passphrase; where the database holds it, replacing it needs the current one (checked there). */
+export async function setPassphrase(store: Store, passphrase: string, now = new Date(), current?: string): Promise<void> {
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new Error(`The passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters.`);
+  }
+  if (await passphraseInDatabase(store)) {
+    if (!(await store.databaseGuard!.setPassphrase(DEFAULT_OPERATOR, current ?? null, passphrase, now))) throw new Error("The current passphrase is wrong; nothing changed.");
+    return;
   }
   await store.guardSettings.put(KEY, JSON.stringify(await hashOf(passphrase)), now);
 }
@@ -136,8 +152,9 @@ export type PassphraseAttempt =
  * passphrase then resets it.
  */
 export async function attemptPassphrase(store: Store, candidate: string | undefined, channel: PassphraseChannel, now = new Date()): Promise<PassphraseAttempt> {
-  const current = await stored(store);
-  if (!current) return { ok: true };
+  const inDatabase = await passphraseInDatabase(store);
+  const current = inDatabase ? undefined : await stored(store);
+  if (!inDatabase && !current) return { ok: true };
   const admission = await store.guardSettings.update(
     failuresKey(channel),
     (value): { value: string; result: PassphraseAttempt } => {
@@ -152,8 +169,9 @@ export async function attemptPassphrase(store: Store, candidate: string | undefi
     now,
   );
   if (admission.ok || admission.reason === "locked") return admission;
-  if (!(await matches(current, candidate))) return admission;
+  const right = current ? await matches(current, candidate) : Boolean(candidate) && (await store.databaseGuard!.check(DEFAULT_OPERATOR, candidate!));
+  if (!right) return admission;
   await store.guardSettings.put(failuresKey(channel), JSON.stringify({ consecutive: 0, locked_until: null }), now);
-  if (weakerThanToday(current)) await store.guardSettings.put(KEY, JSON.stringify(await hashOf(candidate!)), now);
+  if (current && weakerThanToday(current)) await store.guardSettings.put(KEY, JSON.stringify(await hashOf(candidate!)), now);
   return { ok: true };
 }

@@ -24,9 +24,6 @@
  * these functions exist but nothing is withheld from that role.
  */
 
-/** The one operator until named operators exist: the passphrase every approval needs. */
-export const DEFAULT_OPERATOR = "default";
-
 /** The private schema's name: holds the operator passphrase hashes. */
 export const PRIVATE_SCHEMA = "retivo_private";
 
