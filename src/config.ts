@@ -234,7 +234,7 @@ const COMMAND_FLAGS: Record<Exclude<Command, "help" | "version">, readonly strin
   seed: ["db", "seed", "log-level"],
   approvals: ["db", "log-level"],
   audit: ["db", "log-level"],
-  db: ["admin-url", "owner-role", "server-role", "print-sql", "log-level"],
+  db: ["admin-url", "owner-role", "server-role", "print-sql", "seed", "log-level"],
 };
 
 function checkFlagsFor(command: Command, values: Record<string, unknown>): void {

@@ -3,13 +3,19 @@
  * itself keeps the guard: an owner role, the MCP server's role (which can
  * neither forge an approval nor rewrite the audit log), the schema, and the
  * first operator passphrase, typed twice without echo (or, from a pipe, the
- * first line of stdin). Prints the RETIVO_DATABASE_URL for the server.
+ * first line of stdin), and the demo data sets of an empty store. Prints the
+ * RETIVO_DATABASE_URL for the server.
  * `--print-sql` prints the SQL instead and connects nowhere.
  */
 import { randomBytes } from "node:crypto";
 import type { Config } from "./config.js";
 import { Prompter, PromptAborted, writeLine, type CommandIo } from "./guard/cli-io.js";
 import { MIN_PASSPHRASE_LENGTH } from "./guard/passphrase.js";
+import { ensureSeeded } from "./backend/local/seed.js";
+import { openStore } from "./store/index.js";
+
+/** The data sets `serve` and `api` use; seeded here, as the owner, since the server's role may only insert planned interventions. */
+const TENANTS = ["live", "test"];
 
 class NoPassphrase extends Error {}
 
@@ -56,6 +62,12 @@ export async function runDbInitCommand(config: Readonly<Config>, io: CommandIo):
   const password = init.serverPassword ?? randomBytes(24).toString("base64url");
   try {
     const result = await initDatabase(init.adminUrl!, roles, password, () => passphraseFrom(io));
+    const store = await openStore({ dbPath: "", databaseUrl: init.adminUrl! });
+    try {
+      for (const tenant of TENANTS) await ensureSeeded(store, tenant, config.seed);
+    } finally {
+      await store.close();
+    }
     writeLine(io.stderr, `Roles ${roles.owner} (owns the store) and ${roles.server} (the MCP server's) are set up; the schema is current.`);
     writeLine(io.stderr, result.passphraseSet ? "Operator passphrase stored in the database (bcrypt; the server's role cannot read it)." : "An operator passphrase was already stored; kept ('retivo-mcp approvals passphrase' changes it).");
     writeLine(io.stderr, "Run the server with this URL (its password is shown only now):");

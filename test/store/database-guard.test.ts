@@ -77,8 +77,8 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     serverUrl = /^RETIVO_DATABASE_URL=(\S+)$/m.exec(init.stdout)![1]!;
     expect(new URL(serverUrl).username).toBe(roles.server);
     store = await openStore({ dbPath: "", databaseUrl: serverUrl });
-    // The server's role seeds an empty store (its audit rows through retivo_append_audit).
-    expect(await ensureSeeded(store, "live", 42)).toMatchObject({ tenant_id: "live" });
+    // db init seeded the demo data as the owner: the server's role would be refused its approved and sent rows.
+    expect(await ensureSeeded(store, "live", 42)).toBeNull();
     sql = new pg.Client({ connectionString: serverUrl });
     await sql.connect();
   }, 120_000);
@@ -130,6 +130,18 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     await refused("UPDATE approvals SET action_hash = 'f'||action_hash, facts = '{}' WHERE id = $1", [approval.id], /never changes/);
     await refused("UPDATE approvals SET status = 'executed' WHERE id = $1", [approval.id], /only an approved request can be executed/);
     await refused("DELETE FROM approvals WHERE id = $1", [approval.id], /permission denied for table approvals/);
+    // Nor around approvals altogether: the intervention itself moves to approved only by spending one.
+    await refused("UPDATE interventions SET status = 'approved', version = version + 1 WHERE id = $1", [id], /approve needs a human's approval spent in the same transaction/);
+    await refused(
+      `INSERT INTO interventions SELECT (jsonb_populate_record(i, jsonb_build_object('id', 'int_forged', 'status', 'approved'))).* FROM interventions i WHERE id = $1`,
+      [id],
+      /a new intervention is planned/,
+    );
+    await refused(
+      `UPDATE interventions SET status = 'rolled_back' WHERE id = (SELECT id FROM interventions WHERE status = 'delivered' LIMIT 1)`,
+      [],
+      /rollback needs a human's approval/,
+    );
     await refused("UPDATE audit_log SET actor = 'human:cli' WHERE seq = 1", [], /permission denied for table audit_log/);
     await refused("DELETE FROM audit_log WHERE seq > 1", [], /permission denied for table audit_log/);
     await refused("TRUNCATE audit_log", [], /permission denied for table audit_log/);
@@ -148,6 +160,8 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     expect(guess.rows[0].outcome).toBe("wrong_passphrase");
 
     expect(await store.approvals.get(approval.id)).toMatchObject({ status: "pending", action_hash: approval.action_hash, facts: approval.facts, decided_by: null });
+    expect((await store.interventions.get("live", id))!.status).toBe("planned");
+    expect(await store.interventions.get("live", "int_forged")).toBeUndefined();
     expect(await store.audit.verify()).toEqual(before);
   });
 

@@ -18,6 +18,10 @@
  *   (the functions run as the owner), an approved insert, the step to
  *   approved, a step to executed that did not come from approved, and any
  *   change of what was approved (hash, facts, intervention, expiry).
+ * - A trigger on `interventions` refuses to those roles the step to approved
+ *   or rolled_back unless the same transaction spent (executed) a request for
+ *   that action on that intervention at that version, and an intervention
+ *   inserted as anything but planned (the demo data is seeded by `db init`).
  *
  * What roles exist and who may do what is set by `retivo-mcp db init`
  * (src/store/postgres/roles.ts); on a store opened by one all-powerful role
@@ -143,6 +147,33 @@ export const DATABASE_GUARD_MIGRATION = `
   END
   $fn$;
   CREATE TRIGGER approvals_guard BEFORE INSERT OR UPDATE ON approvals FOR EACH ROW EXECUTE FUNCTION retivo_approvals_guard();
+
+  CREATE FUNCTION retivo_interventions_guard() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_action TEXT;
+  BEGIN
+    IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN RETURN NEW; END IF;
+    IF TG_OP = 'INSERT' THEN
+      IF NEW.status <> 'planned' THEN
+        RAISE EXCEPTION 'interventions: a new intervention is planned; only an approval spent in the same transaction moves it on';
+      END IF;
+      RETURN NEW;
+    END IF;
+    IF NEW.status IS NOT DISTINCT FROM OLD.status OR NEW.status NOT IN ('approved', 'rolled_back') THEN RETURN NEW; END IF;
+    v_action := CASE NEW.status WHEN 'approved' THEN 'approve' ELSE 'rollback' END;
+    -- Spent in this very transaction (its row version written by it), for this intervention at the version it had.
+    IF NOT EXISTS (
+      SELECT 1 FROM approvals a
+      WHERE a.intervention_id = NEW.id AND a.action = v_action AND a.status = 'executed'
+        AND a.xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text
+        AND (a.facts::json ->> 'version')::bigint = OLD.version
+    ) THEN
+      RAISE EXCEPTION 'interventions: % needs a human''s approval spent in the same transaction', v_action;
+    END IF;
+    RETURN NEW;
+  END
+  $fn$;
+  CREATE TRIGGER interventions_guard BEFORE INSERT OR UPDATE ON interventions FOR EACH ROW EXECUTE FUNCTION retivo_interventions_guard();
 
   -- SECURITY DEFINER functions run with a search path fixed here (this schema, the private one, pgcrypto's; pg_temp last),
   -- so no role can slip its own audit_head or crypt() in front of them.
