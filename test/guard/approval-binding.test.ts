@@ -33,7 +33,7 @@ for (const engineOf of GUARD_ENGINES) {
             return acceptConfirmed(request);
           },
         });
-        id = await seededIdOf(h.runtime, "planned", { unflagged: true });
+        id = await seededIdOf(h.runtime, "planned", { flagged: false });
         await h.runtime.store.interventions.flag("live", id, "first look: tone", "agent:test-client", new Date());
         const before = await statusOf(h.runtime, id);
 
@@ -47,7 +47,7 @@ for (const engineOf of GUARD_ENGINES) {
 
       it("executes an approval for the version the human saw, once, and a second call only reports it", async () => {
         h = await startHarness({ env: await engine.freshEnv(), onElicit: acceptConfirmed });
-        const id = await seededIdOf(h.runtime, "planned", { unflagged: true });
+        const id = await seededIdOf(h.runtime, "planned", { flagged: false });
         const before = await statusOf(h.runtime, id);
         await h.ok("approve_intervention", { intervention_id: id });
         expect(await statusOf(h.runtime, id)).toEqual({ status: "approved", flagged: 0, version: before.version + 1 });

@@ -13,11 +13,11 @@ export async function statusOf(runtime: Runtime, id: string): Promise<{ status: 
   return { status: row.status, version: row.version, flagged: row.flagged };
 }
 
-/** A seeded intervention of the live data set in `status` (unflagged if asked). */
-export async function seededIdOf(runtime: Runtime, status: string, options: { unflagged?: boolean } = {}): Promise<string> {
-  const page = await runtime.store.interventions.list("live", { status: status as never, ...(options.unflagged ? { flagged: false } : {}), limit: 1 });
+/** A seeded intervention of the live data set in `status` (flagged or not, if asked). */
+export async function seededIdOf(runtime: Runtime, status: string, options: { flagged?: boolean } = {}): Promise<string> {
+  const page = await runtime.store.interventions.list("live", { status: status as never, ...(options.flagged === undefined ? {} : { flagged: options.flagged }), limit: 1 });
   const id = page.interventions[0]?.id;
-  if (!id) throw new Error(`no seeded intervention in status ${status}${options.unflagged ? ", unflagged" : ""}`);
+  if (!id) throw new Error(`no seeded intervention in status ${status}${options.flagged === undefined ? "" : options.flagged ? ", flagged" : ", unflagged"}`);
   return id;
 }
 
