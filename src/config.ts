@@ -22,7 +22,7 @@ export const TOOL_NAMES = [
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
-export const COMMANDS = ["serve", "api", "approvals", "audit", "seed", "help", "version"] as const;
+export const COMMANDS = ["serve", "api", "approvals", "operators", "audit", "seed", "db", "help", "version"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type LlmProvider = "auto" | "openai" | "sampling" | "template";
@@ -50,6 +50,10 @@ export interface Config {
   command: Command;
   /** Positional arguments after the command (e.g. `approvals approve ID`). */
   args: string[];
+  /** `approvals approve|deny ID --as NAME`: the named operator deciding. */
+  operator: string | undefined;
+  /** `operators add NAME --principal P`: the requesting principal whose agent this operator runs. */
+  principal: string | undefined;
   transport: "stdio" | "http";
   http: {
     host: string;
@@ -113,7 +117,8 @@ export interface Config {
     timeoutMs: number;
     judge: boolean;
   };
-  approval: { policy: ApprovalPolicy; ttlMs: number };
+  /** `policyFile`: RETIVO_POLICY, the approval policy by business risk (guard/policy.ts), read and validated at start. */
+  approval: { policy: ApprovalPolicy; ttlMs: number; policyFile: string | undefined };
   /**
    * One deadline per tool call (RETIVO_CALL_TIMEOUT_SECONDS): upstream requests
    * and retry waits stop when it passes, and no change starts after it.
@@ -125,8 +130,23 @@ export interface Config {
   logLevel: string;
   /** How often a session checks the intervention resources it is subscribed to (RETIVO_SUBSCRIPTION_POLL_MS); undefined: per mode. */
   subscriptionPollMs: number | undefined;
+  /** `retivo-mcp db init`: the PostgreSQL database, its owner and the server's role (present for `db` only). */
+  databaseInit?: DatabaseInitConfig;
   /** `retivo-mcp api` */
   restServer: { host: string; port: number; keys: string[]; ratePerMinute: number };
+}
+
+export interface DatabaseInitConfig {
+  /** --admin-url or RETIVO_DATABASE_ADMIN_URL: a superuser (or the database's owner with CREATEROLE); undefined with --print-sql only. */
+  adminUrl: string | undefined;
+  /** --owner-role or RETIVO_DATABASE_OWNER_ROLE: owns the schema and the guard's functions; never logs in. */
+  ownerRole: string;
+  /** --server-role or RETIVO_DATABASE_SERVER_ROLE: what the MCP server connects as (RETIVO_DATABASE_URL). */
+  serverRole: string;
+  /** RETIVO_DATABASE_SERVER_PASSWORD: the server role's password; undefined: a random one, printed once. */
+  serverPassword: string | undefined;
+  /** --print-sql: print the SQL and run nothing. */
+  printSql: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -224,8 +244,10 @@ const COMMAND_FLAGS: Record<Exclude<Command, "help" | "version">, readonly strin
   serve: ["http", "stdio", "host", "port", "db", "seed", "llm", "approval", "read-only", "tools", "log-level"],
   api: ["host", "port", "db", "seed", "llm", "log-level"],
   seed: ["db", "seed", "log-level"],
-  approvals: ["db", "log-level"],
+  approvals: ["db", "log-level", "as"],
+  operators: ["db", "log-level", "principal"],
   audit: ["db", "log-level"],
+  db: ["admin-url", "owner-role", "server-role", "print-sql", "seed", "log-level"],
 };
 
 function checkFlagsFor(command: Command, values: Record<string, unknown>): void {
@@ -289,6 +311,40 @@ function boundedInt(name: string, value: string, max: number): number {
   const n = positiveInt(name, value);
   if (n > max) throw new ConfigError(`${name} must be at most ${max}; got '${value}'.`);
   return n;
+}
+
+/** A role name used unquoted in SQL: lower case, digits and underscores, as PostgreSQL folds it. */
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function roleName(name: string, value: string): string {
+  if (!ROLE_NAME.test(value)) throw new ConfigError(`${name} must be a PostgreSQL role name of lower-case letters, digits and underscores (at most 63); got '${value}'.`);
+  return value;
+}
+
+function databaseInitFrom(command: Command, args: string[], values: Record<string, string | boolean | undefined>, env: Env): DatabaseInitConfig | undefined {
+  if (command !== "db") return undefined;
+  if (args[0] !== "init" || args.length > 1) throw new ConfigError(`'db' takes one subcommand, init (got '${args.join(" ")}'). Run 'retivo-mcp db init --print-sql' to see what it does.`);
+  const printSql = values["print-sql"] === true;
+  const adminValue = (values["admin-url"] as string | undefined)?.trim() || env.RETIVO_DATABASE_ADMIN_URL?.trim() || undefined;
+  const adminUrl = adminValue === undefined ? undefined : postgresUrl("RETIVO_DATABASE_ADMIN_URL (--admin-url)", adminValue);
+  if (!adminUrl && !printSql) {
+    throw new ConfigError("'db init' needs an administrator's URL: --admin-url postgres://postgres@host:5432/dbname, or RETIVO_DATABASE_ADMIN_URL (or --print-sql to only see the SQL).");
+  }
+  const ownerRole = roleName("--owner-role", (values["owner-role"] as string | undefined) ?? env.RETIVO_DATABASE_OWNER_ROLE?.trim() ?? "retivo_owner");
+  const serverRole = roleName("--server-role", (values["server-role"] as string | undefined) ?? env.RETIVO_DATABASE_SERVER_ROLE?.trim() ?? "retivo_server");
+  if (ownerRole === serverRole) throw new ConfigError("The owner and server roles must differ: the point is that the server's role owns nothing.");
+  return { adminUrl, ownerRole, serverRole, serverPassword: env.RETIVO_DATABASE_SERVER_PASSWORD || undefined, printSql };
+}
+
+function postgresUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL like postgres://user@host:5432/dbname; it does not parse.`);
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new ConfigError(`${name} must start with postgres:// (got ${url.protocol}//).`);
+  return value;
 }
 
 function webhookFrom(command: Command, env: Env): Config["webhook"] {
@@ -383,6 +439,12 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
         "read-only": { type: "boolean" },
         tools: { type: "string" },
         "log-level": { type: "string" },
+        as: { type: "string" },
+        principal: { type: "string" },
+        "admin-url": { type: "string" },
+        "owner-role": { type: "string" },
+        "server-role": { type: "string" },
+        "print-sql": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -464,6 +526,8 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
   const config: Config = {
     command,
     args: rest,
+    operator: values.as,
+    principal: values.principal,
     transport,
     http: {
       host,
@@ -505,12 +569,14 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     approval: {
       policy: oneOf("RETIVO_APPROVAL", values.approval ?? env.RETIVO_APPROVAL ?? "elicit", ["elicit", "deny"] as const),
       ttlMs: positiveInt("RETIVO_APPROVAL_TTL_SECONDS", env.RETIVO_APPROVAL_TTL_SECONDS ?? "600") * 1000,
+      policyFile: env.RETIVO_POLICY?.trim() || undefined,
     },
     // Below the 60 s request timeout of the SDK's client (and of most clients built on it).
     callTimeoutMs: positiveInt("RETIVO_CALL_TIMEOUT_SECONDS", env.RETIVO_CALL_TIMEOUT_SECONDS ?? "50") * 1000,
     readOnly: bool("--read-only", values["read-only"]) || bool("RETIVO_READ_ONLY", env.RETIVO_READ_ONLY),
     tools: toolsValue === undefined ? undefined : parseToolList(toolsValue),
     logLevel,
+    ...(command === "db" ? { databaseInit: databaseInitFrom(command, rest, values, env) } : {}),
     subscriptionPollMs: env.RETIVO_SUBSCRIPTION_POLL_MS === undefined ? undefined : positiveInt("RETIVO_SUBSCRIPTION_POLL_MS", env.RETIVO_SUBSCRIPTION_POLL_MS),
     restServer: {
       host,
