@@ -164,6 +164,8 @@ describe("each spelling on its own", () => {
     ["12.55%", "percent:12.55"],
     ["5.55 USD", "price:5.55"],
     ["1 dollar", "price:1"],
+    ["5USD", "price:5"],
+    ["3 euro", "price:3"],
     ["code : ABC", "code:ABC"],
     ["Coupon:XYZ", "code:XYZ"],
     ["promo:  QQQ", "code:QQQ"],
