@@ -16,6 +16,7 @@ import { seededId, startHarness, storedStatus, type Harness } from "../support/h
 import { fakeTerminal, type TypedAnswer } from "./fake-terminal.js";
 import { auditOf, cliEnv, events } from "./helpers.js";
 import { dbOf } from "../support/sqlite.js";
+import { tempDir } from "../contract/harness.js";
 
 interface Pending {
   approval: { approval_id: string; instructions: string };
@@ -24,9 +25,12 @@ interface Pending {
 const PASSPHRASE = "correct horse battery";
 
 let h: Harness | undefined;
+let dir: ReturnType<typeof tempDir> | undefined;
 afterEach(async () => {
   await h?.close();
+  dir?.remove();
   h = undefined;
+  dir = undefined;
 });
 
 function configOf(dir: string, command: "approvals" | "audit", args: string[]): Readonly<Config> {
@@ -313,7 +317,9 @@ describe("audit, in-process", () => {
     expect(latest.terminal.stdout()).toMatch(/^\d+  \S+  approval_refused  -  agent:test-client  \{.*\}\n$/);
     const twelve = await audit(["list", "12"]);
     expect(twelve.terminal.stdout().trim().split("\n").length).toBeGreaterThan(1);
-    expect((await audit([])).terminal.stdout()).toBe((await audit(["list"])).terminal.stdout());
+    const recentFifty = await audit([]);
+    expect(recentFifty.terminal.stdout()).toMatch(/approval_refused  -  agent:test-client/);
+    expect(recentFifty.terminal.stdout()).toBe((await audit(["list"])).terminal.stdout());
     for (const target of ["3x", "x3"]) expect((await audit(["list", target])).terminal.stdout()).toBe(`No audit events for ${target}.\n`);
     for (const args of [["int_abc", "extra"], ["xint_abc"], ["int_abc!"], ["nonsense"]]) {
       const refused = await audit(args);
@@ -321,6 +327,14 @@ describe("audit, in-process", () => {
       expect(refused.terminal.stdout()).toBe("");
       expect(refused.terminal.stderr()).toMatch(/^Usage: retivo-mcp audit <command>/);
     }
+  });
+
+  it("says so when a store has no audit events yet", async () => {
+    dir = tempDir();
+    const terminal = fakeTerminal([], { isTTY: false });
+    const config = parseConfig(["audit"], cliEnv(dir.path));
+    expect(await runAuditCommand(config, config.args, terminal.io)).toBe(0);
+    expect(terminal.stdout()).toBe("No audit events.\n");
   });
 
   it("keeps rows whole on a terminal of 20 columns or fewer", async () => {
