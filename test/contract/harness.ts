@@ -8,8 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Channel } from "../../src/api/schemas.js";
 import { CHANNELS } from "../../src/api/schemas.js";
+import { openLocalRetivo } from "../../src/backend/local/open.js";
 import type { InterventionsBackend } from "../../src/backend/types.js";
-import type { Store } from "../../src/store/index.js";
+import { parseConfig } from "../../src/config.js";
+import { silentLogger } from "../../src/log.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { createWriter } from "../../src/writer/index.js";
 
 export interface ContractFixtures {
   /** A customer who can receive messages (not opted out, not paused). */
@@ -55,4 +59,43 @@ export async function fixturesFrom(store: Store, tenantId: string): Promise<Cont
 export function tempDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), "retivo-contract-"));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * LocalBackend serving the 'test' data set with simulated deliveries, as the
+ * REST server does, on the store `storeEnv` names (RETIVO_DB or
+ * RETIVO_DATABASE_URL). `onClose` releases what the caller made for it.
+ */
+export async function localContractHarness(storeEnv: (dir: string) => Record<string, string>, onClose = async () => {}): Promise<ContractHarness> {
+  const dir = tempDir();
+  const config = parseConfig([], { ...storeEnv(dir.path), RETIVO_LLM: "template", RETIVO_DATA_DIR: dir.path });
+  const logger = silentLogger();
+  const store = await openStore(config);
+  const { backends, dispatcher } = await openLocalRetivo({
+    store,
+    tenants: ["test"],
+    seed: config.seed,
+    writer: createWriter(config.llm, logger),
+    logger,
+    outboxDir: join(dir.path, "outbox"),
+    simulate: (t) => t === "test",
+  });
+  const backend = backends.get("test")!;
+  return {
+    backend,
+    fixtures: await fixturesFrom(store, "test"),
+    deliverDue: async () => {
+      await dispatcher.runOnce();
+    },
+    optOut: async (userId) => {
+      await store.catalog.setCustomerConsent("test", userId, { opted_out: true }, new Date());
+    },
+    async close() {
+      await dispatcher.stop();
+      await backend.close();
+      await store.close();
+      await onClose();
+      dir.remove();
+    },
+  };
 }

@@ -104,6 +104,11 @@ describe("dispatcher", () => {
     const eml = readFileSync(file, "utf8");
     expect(eml).toMatch(/^From: .+\r\nTo: .+<.+@.+>\r\nSubject: .+\r\nDate: .+\r\nMessage-ID: <int_/);
     expect(eml).toContain("\r\n\r\n");
+    // The seeded email policy asks for the ESP's opt-out token; the local ESP fills it in, as a real one would.
+    expect(eml).not.toContain("{{unsubscribe_url}}");
+    const optOut = /^List-Unsubscribe: <(mailto:unsubscribe@retivo\.local\?subject=[^>]+)>\r$/m.exec(eml)?.[1];
+    expect(decodeURIComponent(optOut!)).toMatch(/subject=unsubscribe \S+ \S+$/);
+    expect(eml.split("\r\n\r\n").slice(1).join("")).toContain(optOut);
   });
 
   it("POSTs webhooks with a valid X-Retivo-Signature, retrying server errors", async () => {
