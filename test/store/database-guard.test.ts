@@ -204,4 +204,23 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     const verify = await run(["audit", "verify"], env);
     expect([verify.code, verify.stdout]).toEqual([0, expect.stringMatching(/Audit chain intact/)]);
   }, 120_000);
+
+  it("changes the passphrase in the terminal only with the current one, and the database then checks the new one", async () => {
+    const env = { RETIVO_DATABASE_URL: serverUrl, RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent" };
+    const next = "a brand new operator phrase";
+    const steps = (current: string) => [
+      { expect: /Current operator passphrase: $/, send: `${current}\r` },
+      { expect: /New operator passphrase.*: $/, send: `${next}\r` },
+      { expect: /Repeat it: $/, send: `${next}\r` },
+    ];
+    const wrong = await runCliInPty("approvals passphrase", env, steps("not the current one").slice(0, 1));
+    expect(wrong.output).toMatch(/Wrong passphrase; nothing changed/);
+    const check = async (passphrase: string) => (await sql.query("SELECT retivo_check_passphrase('default', $1) AS ok", [passphrase])).rows[0].ok as boolean;
+    expect(await check(PASSPHRASE)).toBe(true);
+
+    const right = await runCliInPty("approvals passphrase", env, steps(PASSPHRASE));
+    expect(right.output).toMatch(/Operator passphrase set/);
+    expect(right.code).toBe(0);
+    expect([await check(PASSPHRASE), await check(next)]).toEqual([false, true]);
+  }, 60_000);
 });
