@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
 import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
 import { openStore, toIntervention, type ApprovalRow, type Store } from "../../src/store/index.js";
-import { CLI, requireBuiltCli, runCliInPty } from "../guard/helpers.js";
+import { CLI, openPage, postPage, requireBuiltCli, runCliInPty } from "../guard/helpers.js";
+import { startHarness } from "../support/harness.js";
 import { spawnServer } from "../reliability/support/spawned.js";
 import { HOW_TO_RUN_REAL, REAL_SERVER_URL, startRealServer, type PostgresTarget } from "./support/postgres.js";
 
@@ -204,6 +205,28 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     const verify = await run(["audit", "verify"], env);
     expect([verify.code, verify.stdout]).toEqual([0, expect.stringMatching(/Audit chain intact/)]);
   }, 120_000);
+
+  it("approves on the approval page with the passphrase, checked in the database, and executes once", async () => {
+    const h = await startHarness({ env: { RETIVO_DATABASE_URL: serverUrl } });
+    try {
+      const id = (await plannedUnflagged())[2]!;
+      const pending = await h.ok<{ approval: { approval_id: string; approval_url: string | null } }>("approve_intervention", { intervention_id: id });
+      const link = pending.approval.approval_url!;
+      expect(link).toMatch(/\/approvals\/apr_/);
+      const page = await openPage(link);
+      const guessed = await postPage(link, { token: page.token, csrf: page.csrf, decision: "approve", passphrase: "an agent's guess at it" });
+      expect(guessed.status).toBe(403);
+      expect((await store.approvals.get(pending.approval.approval_id))!).toMatchObject({ status: "pending", failed_attempts: 1 });
+      const approved = await postPage(link, { token: page.token, csrf: page.csrf, decision: "approve", passphrase: PASSPHRASE });
+      expect(approved.status).toBe(200);
+      expect(await h.ok("approve_intervention", { intervention_id: id })).toMatchObject({ id, status: "approved" });
+      expect(await store.approvals.get(pending.approval.approval_id)).toMatchObject({ status: "executed", decided_by: "human:page" });
+      expect((await store.audit.trail(id)).filter((e) => e.event === "approved")).toHaveLength(1);
+      expect((await store.audit.verify()).ok).toBe(true);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
 
   it("changes the passphrase in the terminal only with the current one, and the database then checks the new one", async () => {
     const env = { RETIVO_DATABASE_URL: serverUrl, RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent" };
