@@ -221,6 +221,8 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
       expect(approved.status).toBe(200);
       expect(await h.ok("approve_intervention", { intervention_id: id })).toMatchObject({ id, status: "approved" });
       expect(await store.approvals.get(pending.approval.approval_id)).toMatchObject({ status: "executed", decided_by: "human:page" });
+      // Who decided is as fixed as what was decided.
+      await expect(sql.query("UPDATE approvals SET decided_by = 'human:cli' WHERE id = $1", [pending.approval.approval_id])).rejects.toThrow(/a recorded decision/);
       expect((await store.audit.trail(id)).filter((e) => e.event === "approved")).toHaveLength(1);
       expect((await store.audit.verify()).ok).toBe(true);
     } finally {

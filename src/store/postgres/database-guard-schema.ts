@@ -16,8 +16,9 @@
  *   takes the operator's name (today the one anonymous operator, 'default').
  * - A trigger on `approvals` refuses, to every role but the table's owner
  *   (the functions run as the owner), an approved insert, the step to
- *   approved, a step to executed that did not come from approved, and any
- *   change of what was approved (hash, facts, intervention, expiry).
+ *   approved, a step to executed that did not come from approved, any
+ *   change of what was approved (hash, facts, intervention, expiry), and any
+ *   change of a recorded decision (who, when, what).
  * - A trigger on `interventions` refuses to those roles the step to approved
  *   or rolled_back unless the same transaction spent (executed) a request for
  *   that action on that intervention at that version, and an intervention
@@ -137,6 +138,9 @@ export const DATABASE_GUARD_MIGRATION = `
     END IF;
     IF NEW.status = 'executed' AND OLD.status NOT IN ('approved', 'executed') THEN
       RAISE EXCEPTION 'approvals: only an approved request can be executed';
+    END IF;
+    IF OLD.status <> 'pending' AND (NEW.decided_at, NEW.decided_by, NEW.answer, NEW.note) IS DISTINCT FROM (OLD.decided_at, OLD.decided_by, OLD.answer, OLD.note) THEN
+      RAISE EXCEPTION 'approvals: a recorded decision (who, when, what) never changes';
     END IF;
     IF (NEW.id, NEW.tenant_id, NEW.action, NEW.intervention_id, NEW.action_hash, NEW.facts, NEW.display, NEW.principal, NEW.backend_mode, NEW.created_at, NEW.expires_at)
        IS DISTINCT FROM
