@@ -15,8 +15,10 @@ Usage:
   retivo-mcp [serve] [--stdio | --http [--host H] [--port P]]
                                                      run the MCP server (stdio by default)
   retivo-mcp api [--host H] [--port P]                serve the Retivo REST API over the local store
-  retivo-mcp approvals list|show ID|approve ID|deny ID|passphrase
+  retivo-mcp approvals list|show ID|approve ID|deny ID|passphrase [--as NAME]
                                                      human approvals, in your own terminal
+  retivo-mcp operators list|add NAME|remove NAME|passphrase NAME
+                                                     the named operators who decide them
   retivo-mcp audit [list|verify|ID]                  read or verify the audit log
   retivo-mcp seed [--seed N]                         create demo data in an empty store
   retivo-mcp db init [--admin-url URL] [--owner-role R] [--server-role R] [--print-sql]
@@ -73,6 +75,10 @@ async function run(config: Readonly<Config>): Promise<number | undefined> {
     case "approvals": {
       const [{ runApprovalsCommand }, { localExecutorFor }] = await Promise.all([import("./guard/cli-approvals.js"), import("./local-executor.js")]);
       return runApprovalsCommand(config, config.args, io, { openLocalExecutor: localExecutorFor(config, logger) });
+    }
+    case "operators": {
+      const { runOperatorsCommand } = await import("./guard/cli-operators.js");
+      return runOperatorsCommand(config, config.args, io);
     }
     case "db": {
       const { runDbInitCommand } = await import("./db-init-command.js");

@@ -22,7 +22,7 @@ export const TOOL_NAMES = [
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
-export const COMMANDS = ["serve", "api", "approvals", "audit", "seed", "db", "help", "version"] as const;
+export const COMMANDS = ["serve", "api", "approvals", "operators", "audit", "seed", "db", "help", "version"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type LlmProvider = "auto" | "openai" | "sampling" | "template";
@@ -50,6 +50,10 @@ export interface Config {
   command: Command;
   /** Positional arguments after the command (e.g. `approvals approve ID`). */
   args: string[];
+  /** `approvals approve|deny ID --as NAME`: the named operator deciding. */
+  operator: string | undefined;
+  /** `operators add NAME --principal P`: the requesting principal whose agent this operator runs. */
+  principal: string | undefined;
   transport: "stdio" | "http";
   http: {
     host: string;
@@ -106,7 +110,8 @@ export interface Config {
     timeoutMs: number;
     judge: boolean;
   };
-  approval: { policy: ApprovalPolicy; ttlMs: number };
+  /** `policyFile`: RETIVO_POLICY, the approval policy by business risk (guard/policy.ts), read and validated at start. */
+  approval: { policy: ApprovalPolicy; ttlMs: number; policyFile: string | undefined };
   /**
    * One deadline per tool call (RETIVO_CALL_TIMEOUT_SECONDS): upstream requests
    * and retry waits stop when it passes, and no change starts after it.
@@ -232,7 +237,8 @@ const COMMAND_FLAGS: Record<Exclude<Command, "help" | "version">, readonly strin
   serve: ["http", "stdio", "host", "port", "db", "seed", "llm", "approval", "read-only", "tools", "log-level"],
   api: ["host", "port", "db", "seed", "llm", "log-level"],
   seed: ["db", "seed", "log-level"],
-  approvals: ["db", "log-level"],
+  approvals: ["db", "log-level", "as"],
+  operators: ["db", "log-level", "principal"],
   audit: ["db", "log-level"],
   db: ["admin-url", "owner-role", "server-role", "print-sql", "seed", "log-level"],
 };
@@ -426,6 +432,8 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
         "read-only": { type: "boolean" },
         tools: { type: "string" },
         "log-level": { type: "string" },
+        as: { type: "string" },
+        principal: { type: "string" },
         "admin-url": { type: "string" },
         "owner-role": { type: "string" },
         "server-role": { type: "string" },
@@ -511,6 +519,8 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
   const config: Config = {
     command,
     args: rest,
+    operator: values.as,
+    principal: values.principal,
     transport,
     http: {
       host,
@@ -551,6 +561,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     approval: {
       policy: oneOf("RETIVO_APPROVAL", values.approval ?? env.RETIVO_APPROVAL ?? "elicit", ["elicit", "deny"] as const),
       ttlMs: positiveInt("RETIVO_APPROVAL_TTL_SECONDS", env.RETIVO_APPROVAL_TTL_SECONDS ?? "600") * 1000,
+      policyFile: env.RETIVO_POLICY?.trim() || undefined,
     },
     // Below the 60 s request timeout of the SDK's client (and of most clients built on it).
     callTimeoutMs: positiveInt("RETIVO_CALL_TIMEOUT_SECONDS", env.RETIVO_CALL_TIMEOUT_SECONDS ?? "50") * 1000,

@@ -9,9 +9,12 @@ import type { InterventionsBackend } from "./backend/types.js";
 import type { Dispatcher } from "./backend/local/dispatch.js";
 import { openLocalRetivo } from "./backend/local/open.js";
 import { recipientFor } from "./backend/local/recipient.js";
+import { offersInMessage } from "./backend/local/offers-in-message.js";
 import type { DetailedIntervention } from "./api/schemas.js";
 import { ReadOnlyBackend } from "./backend/read-only.js";
 import { createGuard } from "./guard/index.js";
+import { impossibleRules, readPolicy, type Policy } from "./guard/policy.js";
+import { ConfigError } from "./errors.js";
 import { LOCAL_BACKEND, type ApprovalGuard } from "./guard/types.js";
 import type { Logger } from "./log.js";
 import { buildServer } from "./mcp/server.js";
@@ -44,8 +47,26 @@ export interface RuntimeOverrides {
   startReleaseLoop?: boolean;
 }
 
+/** The approval policy, if one is configured: every problem found stops the start, named. */
+async function policyOf(config: Readonly<Config>, store: Store): Promise<Policy | undefined> {
+  if (!config.approval.policyFile) return undefined;
+  const policy = readPolicy(config.approval.policyFile);
+  const problems = impossibleRules(policy, await store.operators.list());
+  if (problems.length > 0) {
+    throw new ConfigError(`The approval policy ${config.approval.policyFile} (RETIVO_POLICY) has rules no one could ever satisfy:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  }
+  return policy;
+}
+
 export async function openRuntime(config: Readonly<Config>, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const store = await openStore(config);
+  let policy: Policy | undefined;
+  try {
+    policy = await policyOf(config, store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const exposure = exposureWarningOf(config);
   if (exposure) logger.warn({ store: store.location }, exposure);
   const writer = overrides.writer ?? createWriter(config.llm, logger);
@@ -83,7 +104,9 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   if (config.readOnly) backend = new ReadOnlyBackend(backend);
   const recipientOf = config.backend.kind === "local" ? (intervention: DetailedIntervention) => recipientFor(store, LIVE_TENANT, intervention) : undefined;
   const backendId = config.backend.kind === "api" ? `${backend.mode} ${config.backend.apiUrl}` : LOCAL_BACKEND;
-  const guard = createGuard({ store, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf });
+  const dataSet = config.backend.kind === "api" ? config.backend.keyMode : "live";
+  const offersIn = config.backend.kind === "local" ? (intervention: DetailedIntervention) => offersInMessage(store, LIVE_TENANT, intervention) : undefined;
+  const guard = createGuard({ store, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf, policy, dataSet, offersIn });
   // Any running server on the store executes what a human approved in the CLI or on a page:
   // the human's decision is the release. Not here if this server may not change anything.
   if (overrides.startReleaseLoop !== false && !config.readOnly && config.approval.policy !== "deny") guard.start?.();

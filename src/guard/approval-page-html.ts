@@ -52,6 +52,8 @@ function layout(title: string, body: string, nonce?: string): string {
 export interface ApprovalFormView {
   view: RequestView;
   passphraseRequired: boolean;
+  /** With named operators: whose approval counts (the human names one and gives that operator's passphrase), and the tier in words. */
+  team?: { eligible: string[]; tier: string } | null;
   token: string;
   csrf: string;
   /** After a refused answer: what went wrong, shown inline, and what the human had typed (never the passphrase). */
@@ -108,11 +110,20 @@ function decisionForms(form: ApprovalFormView): string {
   const flag = view.flagged
     ? `<label><input type="checkbox" name="ack_flag" value="yes"${form.acknowledged ? " checked" : ""}> I have read why it is flagged (above)</label>`
     : "";
-  const passphrase = form.passphraseRequired
-    ? `<label for="passphrase">Operator passphrase</label><input id="passphrase" type="password" name="passphrase" autocomplete="off" required>`
+  const team = form.team;
+  const options = (team?.eligible ?? []).map((name) => `<option value="${escapeHtml(name)}">${line(name, 40)}</option>`).join("");
+  const operator = (id: string) => `<label for="${id}">Operator</label><select id="${id}" name="operator" required><option value="">(choose who you are)</option>${options}</select>`;
+  const tier = team ? `<p class="who">Approvals: ${line(team.tier, 600)}.</p>` : "";
+  const passphrase = team
+    ? `${operator("operator")}<label for="passphrase">That operator's passphrase</label><input id="passphrase" type="password" name="passphrase" autocomplete="off" required>`
+    : form.passphraseRequired
+      ? `<label for="passphrase">Operator passphrase</label><input id="passphrase" type="password" name="passphrase" autocomplete="off" required>`
+      : "";
+  const denyProof = team
+    ? `${operator("deny-operator").replace(" required", "")}<label for="deny-passphrase">That operator's passphrase (makes the denial final)</label><input id="deny-passphrase" type="password" name="passphrase" autocomplete="off">`
     : "";
   const hidden = `<input type="hidden" name="token" value="${escapeHtml(form.token)}"><input type="hidden" name="csrf" value="${escapeHtml(form.csrf)}">`;
-  return `<section aria-labelledby="decide"><h2 id="decide">Your decision</h2>${error}
+  return `<section aria-labelledby="decide"><h2 id="decide">Your decision</h2>${tier}${error}
 <p id="expired" class="error" role="alert" hidden>This request expired: nothing was released. Ask the agent to request approval again.</p>
 <form method="POST">${hidden}<input type="hidden" name="decision" value="approve">
 <button type="submit" disabled hidden aria-hidden="true" tabindex="-1"></button>
@@ -120,7 +131,7 @@ ${flag}${passphrase}
 <label for="note">Note for the audit log (optional)</label><textarea id="note" name="note" rows="2" maxlength="500">${escapeHtml(form.typedNote ?? "")}</textarea>
 <div class="buttons"><button class="${view.action === "approve" ? "approve" : "destructive"}" type="submit">${verb}</button></div></form>
 <form method="POST">${hidden}<input type="hidden" name="decision" value="deny">
-<label for="deny-note">Reason for denying (optional; no passphrase needed)</label><textarea id="deny-note" name="note" rows="2" maxlength="500"></textarea>
+${denyProof}<label for="deny-note">Reason for denying (optional; no passphrase needed)</label><textarea id="deny-note" name="note" rows="2" maxlength="500"></textarea>
 <div class="buttons"><button class="deny" type="submit">Deny</button></div></form></section>`;
 }
 

@@ -19,6 +19,8 @@ import { csrfTokenFor, isCsrfToken, isPageToken } from "./page-token.js";
 import { hasPassphrase } from "./passphrase.js";
 import { outcomeText } from "./outcome-text.js";
 import type { Releaser } from "./release.js";
+import { operatorsConfigured } from "./operators.js";
+import { tierLine, tierViewOf } from "./tier-text.js";
 
 export type ApprovalPageHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -106,11 +108,17 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
   const authorizedRow = async (id: string, token: string | null): Promise<ApprovalRow | undefined> =>
     (await isPageToken(store, id, token)) ? store.approvals.get(id) : undefined;
 
+  const teamOf = async (row: ApprovalRow) => {
+    const tier = await tierViewOf(store, row);
+    return { eligible: tier.eligible.filter((name) => !tier.given.includes(name)), tier: tierLine(tier) };
+  };
+
   const showForm = async (res: ServerResponse, status: number, row: ApprovalRow, token: string, refused: Partial<ApprovalFormView> = {}) => {
     const nonce = newNonce();
     const form: ApprovalFormView = {
       view: requestViewOf(row, now()),
       passphraseRequired: await hasPassphrase(store),
+      team: (await operatorsConfigured(store)) ? await teamOf(row) : null,
       token,
       csrf: await csrfTokenFor(store, row.id),
       ...refused,
@@ -152,6 +160,7 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
         note: form.get("note"),
         acknowledgedFlag: form.get("ack_flag") === "yes",
         passphrase: form.get("passphrase") ?? undefined,
+        operator: form.get("operator") || undefined,
       },
       now(),
     );
@@ -170,6 +179,10 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     if (decision === "approve") await releaser.release(id).catch((error: unknown) => logger.warn({ err: error, approvalId: id }, "releasing an approval failed; it stays approved for a retry"));
     options.onAnswered?.(id);
     const decided = (await store.approvals.get(id)) ?? outcome.row;
+    if (decided.status === "pending") {
+      const tier = tierLine(await tierViewOf(store, decided));
+      return send(res, 200, messagePage("Approval counted", `Your approval is counted; nothing is released yet: ${tier}. The request expires at ${decided.expires_at}.`));
+    }
     const title = decided.status === "executed" ? (decided.action === "approve" ? "Released" : "Rolled back") : decided.status === "denied" ? "Denied" : "Not released";
     send(res, 200, messagePage(title, outcomeText(decided), decided.status === "executed" || decided.status === "denied" ? "status" : "alert"));
   };

@@ -25,13 +25,16 @@ import { oneLine } from "../text/sanitize.js";
 import { silentLogger } from "../log.js";
 import { LOCAL_BACKEND } from "./types.js";
 import { sweepExpired } from "./sweep.js";
+import { operatorsConfigured } from "./operators.js";
+import { isTeamTier, tierLine, tierViewOf } from "./tier-text.js";
 
 const USAGE = `Usage: retivo-mcp approvals <command>
   list              open approval requests
   show ID           the exact action a request would allow
   approve ID        approve it (interactive terminal only; asks the passphrase when set)
   deny ID [NOTE]    refuse it
-  passphrase        set or change the operator passphrase (interactive terminal only)`;
+  passphrase        set or change the operator passphrase (interactive terminal only)
+With named operators (retivo-mcp operators): approve ID --as NAME, deny ID --as NAME; each asks NAME's own passphrase.`;
 
 /** The local store's own backend, opened by the CLI to execute what the human approved. */
 export interface LocalExecutor {
@@ -72,6 +75,8 @@ async function list(store: Store, io: CommandIo): Promise<number> {
     const { facts } = factsOf(row);
     const cells = [pad(row.id, 22), pad(row.action, 9), pad(row.status, 9), pad(oneLine(facts.user_id, 12), 14), pad(oneLine(facts.channel, 7), 8), pad(facts.flagged ? "⚑" : "", 5), relativeTime(row.expires_at, now)];
     writeLine(io.stdout, cells.join(""));
+    const tier = await tierViewOf(store, row);
+    if (isTeamTier(tier)) writeLine(io.stdout, wrapLine(`  ${tierLine(tier)}`, width)[0]!);
     const preview = oneLine(facts.subject ? `${facts.subject}: ${facts.message_body}` : facts.message_body, width - 6);
     writeLine(io.stdout, wrapLine(`  “${preview}”`, width)[0]!);
   }
@@ -118,7 +123,21 @@ async function release(store: Store, row: ApprovalRow, deps: ApprovalsCommandDep
   }
 }
 
-async function approve(store: Store, row: ApprovalRow, io: CommandIo, deps: ApprovalsCommandDeps, hint: Hint): Promise<number> {
+/** With operators configured, the one deciding must be named (`--as`); without, naming one is a mistake. */
+async function operatorProblem(store: Store, operator: string | undefined, row: ApprovalRow, hint: Hint, sub: string): Promise<string | undefined> {
+  const named = await operatorsConfigured(store);
+  if (!named) return operator === undefined ? undefined : "--as names an operator, but this store has none (add them with 'retivo-mcp operators add NAME'). Nothing changed.";
+  if (operator === undefined) {
+    const names = (await store.operators.list()).map((o) => o.name).filter((name) => name !== row.excluded_operator);
+    return `Name the operator who decides: ${hint(`${sub} ${row.id} --as NAME`)} (one of: ${names.map((name) => oneLine(name, 40)).join(", ")}). Nothing changed.`;
+  }
+  if (row.excluded_operator === operator) {
+    return `${oneLine(operator, 40)} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing changed.`;
+  }
+  return undefined;
+}
+
+async function approve(store: Store, row: ApprovalRow, io: CommandIo, deps: ApprovalsCommandDeps, hint: Hint, operator: string | undefined): Promise<number> {
   if (!io.isTTY) {
     writeLine(io.stderr, "Refusing: 'approvals approve' needs an interactive terminal. Run it yourself in a terminal, not through an agent, a script or a pipe.");
     return 2;
@@ -127,12 +146,19 @@ async function approve(store: Store, row: ApprovalRow, io: CommandIo, deps: Appr
     writeLine(io.stderr, `Request ${row.id} is ${row.status}; nothing to approve. ${outcomeText(row)}`);
     return 1;
   }
+  const problem = await operatorProblem(store, operator, row, hint, "approve");
+  if (problem) {
+    writeLine(io.stderr, problem);
+    return 2;
+  }
   const width = widthOf(io);
   const view = requestViewOf(row);
   writeLine(io.stdout, describeView(view, { width, showAddress: true }));
   writeLine(io.stdout);
   // At 80x24 the description has scrolled off: what decides the answer is repeated right above the question.
   for (const line of summaryLines(view, width)) writeLine(io.stdout, line);
+  const tier = await tierViewOf(store, row);
+  if (isTeamTier(tier)) writeLine(io.stdout, `Approvals: ${tierLine(tier)}.`);
   const { facts } = factsOf(row);
   const prompter = new Prompter(io);
   try {
@@ -146,11 +172,19 @@ async function approve(store: Store, row: ApprovalRow, io: CommandIo, deps: Appr
       return 1;
     }
     const note = await prompter.line("Note for the audit log (optional): ");
-    const passphrase = (await hasPassphrase(store)) ? await prompter.line("Operator passphrase: ", { hidden: true }) : undefined;
-    const outcome = await answerApproval(store, row.id, { approve: true, via: "cli", answer: "approve", note: note ?? null, acknowledgedFlag: acknowledged, passphrase });
+    const passphrase = operator
+      ? await prompter.line(`Passphrase of ${operator}: `, { hidden: true })
+      : (await hasPassphrase(store))
+        ? await prompter.line("Operator passphrase: ", { hidden: true })
+        : undefined;
+    const outcome = await answerApproval(store, row.id, { approve: true, via: "cli", answer: "approve", note: note ?? null, acknowledgedFlag: acknowledged, passphrase, operator });
     if (!outcome.ok) {
       writeLine(io.stderr, `Not approved: ${outcome.message}`);
       return 1;
+    }
+    if (outcome.row.status === "pending") {
+      writeLine(io.stdout, `Your approval is counted; nothing is released yet: ${tierLine(await tierViewOf(store, outcome.row))}. The request expires at ${outcome.row.expires_at}.`);
+      return 0;
     }
     const released = await release(store, outcome.row, deps);
     writeLine(io.stdout, outcomeText(released.row));
@@ -170,12 +204,17 @@ async function approve(store: Store, row: ApprovalRow, io: CommandIo, deps: Appr
  * like an approval (an interactive terminal, and the passphrase when one is
  * set); otherwise the request is closed but the agent may ask again.
  */
-async function deny(store: Store, row: ApprovalRow, note: string, io: CommandIo): Promise<number> {
+async function deny(store: Store, row: ApprovalRow, note: string, io: CommandIo, operator: string | undefined): Promise<number> {
   let passphrase: string | undefined;
-  if (io.isTTY && (await hasPassphrase(store))) {
+  if (operator !== undefined && !(await operatorsConfigured(store))) {
+    writeLine(io.stderr, "--as names an operator, but this store has none (add them with 'retivo-mcp operators add NAME'). Nothing changed.");
+    return 2;
+  }
+  if (io.isTTY && (operator !== undefined || (await hasPassphrase(store)))) {
     const prompter = new Prompter(io);
     try {
-      passphrase = (await prompter.line("Operator passphrase (makes the denial final; Enter to skip): ", { hidden: true })) || undefined;
+      const prompt = operator ? `Passphrase of ${operator} (makes the denial final; Enter to skip): ` : "Operator passphrase (makes the denial final; Enter to skip): ";
+      passphrase = (await prompter.line(prompt, { hidden: true })) || undefined;
     } catch (error) {
       if (!(error instanceof PromptAborted)) throw error;
       writeLine(io.stderr, `${error.message} Nothing changed.`);
@@ -184,7 +223,7 @@ async function deny(store: Store, row: ApprovalRow, note: string, io: CommandIo)
       prompter.close();
     }
   }
-  const outcome = await answerApproval(store, row.id, { approve: false, via: "cli", answer: "deny", note: note || null, interactive: io.isTTY, passphrase });
+  const outcome = await answerApproval(store, row.id, { approve: false, via: "cli", answer: "deny", note: note || null, interactive: io.isTTY, passphrase, operator });
   if (!outcome.ok) {
     writeLine(io.stderr, outcome.row ? `Not denied: ${outcomeText(outcome.row)}` : outcome.message);
     return 1;
@@ -222,10 +261,15 @@ export async function runApprovalsCommand(config: Readonly<Config>, args: string
         if (!row) return 1;
         if (sub === "show") {
           writeLine(io.stdout, `Status: ${row.status}${row.decided_by ? `, answered by ${oneLine(row.decided_by, 60)}` : ""}. ${outcomeText(row)}`);
+          const tier = await tierViewOf(store, row);
+          if (isTeamTier(tier)) writeLine(io.stdout, `Approvals: ${tierLine(tier)}.`);
+          for (const decision of await store.approvals.decisionsOf(row.id)) {
+            writeLine(io.stdout, `  ${decision.at}  ${oneLine(decision.operator, 40)} ${decision.answer === "approve" ? "approved" : "rejected"} (${oneLine(decision.channel, 20)}, ${oneLine(decision.vouched_by, 40)})`);
+          }
           writeLine(io.stdout, describeView(requestViewOf(row), { width: widthOf(io), showAddress: true }));
           return 0;
         }
-        return sub === "approve" ? await approve(store, row, io, deps, hint) : await deny(store, row, rest.join(" "), io);
+        return sub === "approve" ? await approve(store, row, io, deps, hint, config.operator) : await deny(store, row, rest.join(" "), io, config.operator);
       }
       default:
         writeLine(io.stderr, `Unknown approvals command '${oneLine(sub, 40)}'.\n${USAGE}`);

@@ -24,7 +24,12 @@ export type GuardAuditEvent =
   | "approval_voided"
   | "approval_executed"
   | "approval_execution_failed"
-  | "approval_passphrase_set";
+  | "approval_passphrase_set"
+  | "approval_reminder"
+  | "approval_escalated"
+  | "operator_added"
+  | "operator_removed"
+  | "operator_passphrase_set";
 
 export interface GuardAuditEntry {
   event: GuardAuditEvent;

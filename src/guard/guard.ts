@@ -25,6 +25,8 @@ import { agentActor, auditRefusal, flushEndedRefusalWindows, flushRefusalSummari
 import { InterventionIdSchema } from "../api/schemas.js";
 import { pageTokenFor } from "./page-token.js";
 import { hasPassphrase } from "./passphrase.js";
+import { operatorsConfigured } from "./operators.js";
+import { isTeamTier, tierViewOf } from "./tier-text.js";
 import { pendingApprovalFor } from "./pending.js";
 import { ApprovalPageHost } from "./page-server.js";
 import { createReleaser, type GuardedExecutor, type ReleaseOutcome } from "./release.js";
@@ -32,6 +34,8 @@ import { keepIfUsable, sweepExpired } from "./sweep.js";
 import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
 import { oneLine } from "../text/sanitize.js";
+import { tierOf, verdictFor, type Policy } from "./policy.js";
+import { mentionsOffer } from "../writer/text-scan.js";
 
 export interface GuardDeps {
   store: Store;
@@ -49,6 +53,15 @@ export interface GuardDeps {
   releaseEveryMs?: number;
   /** Who the channel will address, where the store knows it (local mode), shown on human-only surfaces. */
   recipientOf?: (intervention: GuardRequest["intervention"]) => Promise<Recipient | null>;
+  /** The approval policy (RETIVO_POLICY), validated at start; none keeps one anonymous human per request. */
+  policy?: Policy;
+  /**
+   * Whether the message offers something, where the catalog says what the playbook may offer (local mode);
+   * without it, a discount, price, percentage, promo code or free period in the text counts.
+   */
+  offersIn?: (intervention: GuardRequest["intervention"]) => Promise<boolean>;
+  /** The data set the backend acts on: a test key's, or live. */
+  dataSet?: "live" | "test";
 }
 
 /** The guard plus its approval page, which an HTTP transport may mount. */
@@ -64,7 +77,8 @@ type Channel = "form" | "url" | "form_pointer" | "terminal";
  * own client over stdio or loopback), never for a client known only by a
  * bearer token, which may be an agent's own program. Those get the terminal.
  */
-function channelFor(session: GuardSession, passphrase: boolean): Channel {
+function channelFor(session: GuardSession, secured: boolean): Channel {
+  const passphrase = secured;
   if (passphrase) return session.supportsUrlElicitation ? "url" : session.supportsFormElicitation ? "form_pointer" : "terminal";
   if (session.principal !== LOCAL_PRINCIPAL) return "terminal";
   return session.supportsFormElicitation ? "form" : session.supportsUrlElicitation ? "url" : "terminal";
@@ -171,6 +185,22 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       }
       if (row?.status === "approved") return decided(await releaser.release(row.id), request, session);
       if (!row) {
+        // The tier is decided once, here, and stored with the request: editing the policy never changes an open one.
+        const verdict = verdictFor(deps.policy, {
+          action: request.action,
+          dataSet: deps.dataSet ?? "live",
+          channel: request.intervention.channel,
+          offers: (await deps.offersIn?.(request.intervention)) ?? mentionsOffer(`${request.intervention.subject ?? ""}\n${request.intervention.message_body}`),
+          flagged: request.intervention.flagged,
+          playbookId: request.intervention.playbook_id,
+          principal: session.principal,
+        });
+        if (verdict.kind === "deny") {
+          return refuse(undefined, request, session,
+            `The approval policy refuses this ${request.action} of ${request.intervention.id} (rule "${oneLine(verdict.rule, 80)}": ${oneLine(verdict.reason, 300)}). No approval request was created; nothing changed.`,
+            "Do not retry: a human must do it themselves, outside the agent, if it is wanted.");
+        }
+        const requesterOperator = deps.policy?.principals[session.principal] ?? (await store.operators.ofPrincipal(session.principal))?.name ?? null;
         const recipient = (await deps.recipientOf?.(request.intervention)) ?? null;
         row = await store.approvals.insert(
           {
@@ -181,11 +211,22 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
             principal: session.principal,
             client: session.client,
             backendId: deps.backendId,
-            channel: channelFor(session, await hasPassphrase(store)),
+            channel: channelFor(session, await isSecured(store)),
             now: now(),
-            ttlMs: config.approval.ttlMs,
+            ttlMs: verdict.ttlMs ?? config.approval.ttlMs,
+            tier: tierOf(verdict, requesterOperator),
           },
-          (inserted) => guardEvent({ event: "approval_requested", actor: agentActor(session.client), approval: inserted, detail: { backend: deps.backendMode, principal: session.principal } }),
+          (inserted) =>
+            guardEvent({
+              event: "approval_requested",
+              actor: agentActor(session.client),
+              approval: inserted,
+              detail: {
+                backend: deps.backendMode,
+                principal: session.principal,
+                ...(verdict.rule === null ? {} : { rule: verdict.rule, required_approvals: verdict.required, excluded_operator: inserted.excluded_operator }),
+              },
+            }),
         );
       }
       const opened = row;
@@ -196,8 +237,9 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       const latest = (await store.approvals.get(row.id)) ?? row;
       if (latest.status !== "pending") return decided(await releaser.release(row.id), request, session);
       // The link reaches the model here, so it is offered only when the page demands the passphrase.
-      const shownUrl = (await hasPassphrase(store)) && latest.channel !== "url" ? await pageUrl() : null;
-      return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl, cli) };
+      const shownUrl = (await isSecured(store)) && latest.channel !== "url" ? await pageUrl() : null;
+      const tier = await tierViewOf(store, latest);
+      return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl, cli, isTeamTier(tier) ? tier : undefined) };
     },
 
     async releasedBy(action, interventionId) {
@@ -241,6 +283,11 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       await pages.close();
     },
   };
+}
+
+/** A passphrase or named operators: answers must then be proven on the page or in the terminal, never by a form. */
+async function isSecured(store: Store): Promise<boolean> {
+  return (await hasPassphrase(store)) || (await operatorsConfigured(store));
 }
 
 function targetOf(request: GuardRequest): string {

@@ -1,16 +1,21 @@
 /**
- * Recording a human's answer to a request, wherever it was given (form, page,
- * CLI, or a refusal reported by the client): the passphrase check, the flag
- * acknowledgement, the guarded status change and its audit row, in one place
- * so every channel applies the same rules. Recording an approval does not
- * release anything by itself: the caller then hands the request to the
- * releaser (release.ts), which executes it.
+ * A human's answer to a request as the page, the CLI and the form deliver it
+ * (or a refusal reported by the client): proving who answered (the
+ * operator's passphrase, the single operator passphrase, or, with neither
+ * configured, the channel itself), then recording it through the one
+ * decision function (decision.ts), so every channel applies the same rules.
+ * Recording an approval does not release anything by itself: the caller then
+ * hands the request to the releaser (release.ts), which executes it once the
+ * quorum is in.
  */
 import { factsOf, isExpired, type ApprovalRow, type Store } from "../store/index.js";
+import { recordOperatorDecision, type DecisionOutcome } from "./decision.js";
 import { auditGuard, auditRefusal, guardEvent } from "./guard-audit.js";
 import { DEFAULT_OPERATOR } from "../domain/operator.js";
-import type { Answer, AuditEvent } from "../store/index.js";
-import { attemptPassphrase, hasPassphrase, passphraseInDatabase, type PassphraseChannel } from "./passphrase.js";
+import type { AuditEvent, DatabaseAnswer } from "../store/index.js";
+import { operatorsConfigured, proveOperatorByPassphrase } from "./operators.js";
+import { attemptPassphrase, hasPassphrase, passphraseInDatabase, type PassphraseAttempt, type PassphraseChannel } from "./passphrase.js";
+import { oneLine } from "../text/sanitize.js";
 
 /** Wrong passphrases tolerated on one request before it is voided (the agent may then ask anew). */
 export const MAX_PASSPHRASE_ATTEMPTS = 5;
@@ -27,8 +32,10 @@ export interface HumanAnswer {
   answer: string;
   note?: string | null;
   acknowledgedFlag?: boolean;
-  /** Required on page and CLI when an operator passphrase is set; a form never carries one. */
+  /** Required on page and CLI when an operator passphrase is set, or operators exist; a form never carries one. */
   passphrase?: string;
+  /** The named operator answering (page and CLI), required once operators exist. */
+  operator?: string;
   /** CLI only: whether it runs in an interactive terminal (a denial from a pipe proves no human). */
   interactive?: boolean;
 }
@@ -41,9 +48,16 @@ export type AnswerRefusal =
   | "passphrase_required"
   | "wrong_passphrase"
   | "too_many_wrong_passphrases"
-  | "passphrase_throttled";
+  | "passphrase_throttled"
+  | "operator_required"
+  | "unknown_operator"
+  | "repeated"
+  | "excluded";
 
-export type AnswerOutcome = { ok: true; row: ApprovalRow } | { ok: false; reason: AnswerRefusal; message: string; row?: ApprovalRow };
+export type AnswerOutcome =
+  /** `approvers`: the distinct approvals so far, when this counted one (the request may still wait for more). */
+  | { ok: true; row: ApprovalRow; approvers?: string[] }
+  | { ok: false; reason: AnswerRefusal; message: string; row?: ApprovalRow };
 
 export async function answerApproval(store: Store, approvalId: string, answer: HumanAnswer, now = new Date()): Promise<AnswerOutcome> {
   const row = await store.approvals.get(approvalId);
@@ -55,33 +69,63 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
     return { ok: false, reason: "expired", message: `Approval request ${approvalId} expired at ${row.expires_at}; ask the agent to try again.`, row };
   }
   if (answer.via === "client" && answer.approve) throw new Error("a client-reported answer can only refuse");
-  let actor = actorOf(answer);
-  let recorded = answer.answer;
+  const named = await operatorsConfigured(store);
+  const note = answer.note?.trim() ? answer.note.trim().slice(0, 2000) : null;
+  const base = { approvalId: row.id, channel: answer.via, note, acknowledgedFlag: answer.acknowledgedFlag ?? false, now } as const;
   if (answer.approve) {
+    if (factsOf(row).facts.flagged && !answer.acknowledgedFlag) {
+      return refuseAnswer(store, row, answer, { ok: false, reason: "flag_not_acknowledged", message: "This intervention is flagged: acknowledge the flag to approve it." }, now);
+    }
+    if (named) {
+      const proof = await operatorPrecondition(store, row, answer, now);
+      if (proof.refusal) return refuseAnswer(store, row, answer, proof.refusal, now);
+      return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "approve", vouchedBy: "passphrase", recordedAnswer: answer.answer }));
+    }
     const refusal = await approvalPrecondition(store, row, answer, now);
     if (refusal) return refuseAnswer(store, row, answer, refusal, now);
-  } else if (answer.via !== "client" && !(await denialIsProven(store, answer.via, answer, now))) {
-    // Recorded and the request closed, but not final: nobody proved to be the operator, so the
-    // agent may ask again rather than be told a human refused.
-    actor = `unverified:${answer.via}`;
-    recorded = `${answer.answer}_unverified`;
+    if (await passphraseInDatabase(store)) return approveInDatabase(store, row, answer, note, now);
+    const vouchedBy = (await hasPassphrase(store)) ? "passphrase" : answer.via === "form" ? "client form" : answer.via === "cli" ? "terminal" : "page link";
+    return outcomeOf(await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: actorOf(answer), answer: "approve", vouchedBy, recordedAnswer: answer.answer }));
   }
-  const note = answer.note?.trim() ? answer.note.trim().slice(0, 2000) : null;
-  const decision: Answer = { approved: answer.approve, by: actor, answer: recorded, note, now };
-  const event = guardEvent({
-    event: "approval_answered",
-    actor,
-    approval: row,
-    detail: { via: answer.via, answer: recorded, approved: answer.approve, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
-  });
-  const decided = answer.approve && (await passphraseInDatabase(store)) ? await approveInDatabase(store, row.id, answer.passphrase ?? "", decision, event) : await store.approvals.decide(row.id, decision, event);
-  if (decided === "wrong_passphrase") {
-    return { ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved.", row };
+  if (answer.via !== "client" && named && answer.operator) {
+    const proof = await operatorPrecondition(store, row, answer, now);
+    // A named operator's proven rejection ends the request for that version; an unproven one is recorded as unverified.
+    if (!proof.refusal) return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "reject", vouchedBy: "passphrase", recordedAnswer: answer.answer }));
+    if (proof.refusal.reason === "excluded" || proof.refusal.reason === "unknown_operator") return refuseAnswer(store, row, answer, proof.refusal, now);
+  } else if (answer.via === "client" || (!named && (await denialIsProven(store, answer.via, answer, now)))) {
+    return outcomeOf(await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: actorOf(answer), answer: "reject", vouchedBy: answer.via === "client" ? "client report" : "channel", recordedAnswer: answer.answer }));
   }
-  if (!decided) {
-    return { ok: false, reason: "not_pending", message: `Approval request ${approvalId} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
+  // Recorded and the request closed, but not final: nobody proved to be the operator, so the
+  // agent may ask again rather than be told a human refused.
+  return outcomeOf(
+    await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: `unverified:${answer.via}`, answer: "reject", vouchedBy: "nothing", recordedAnswer: `${answer.answer}_unverified` }),
+  );
+}
+
+function outcomeOf(outcome: DecisionOutcome): AnswerOutcome {
+  if (!outcome.ok) return outcome;
+  return outcome.result.kind === "denied" ? { ok: true, row: outcome.row } : { ok: true, row: outcome.row, approvers: outcome.result.approvers };
+}
+
+/**
+ * With operators configured: a named operator who exists, is not barred by
+ * the request's tier, and gives their own passphrase on the page or in the
+ * terminal (counted on that operator's own throttle there).
+ */
+async function operatorPrecondition(store: Store, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<{ operator: string; refusal?: undefined } | { refusal: Refusal }> {
+  if (answer.via === "form" || answer.via === "client") {
+    return { refusal: { ok: false, reason: "operator_required", message: "Named operators decide this store's requests: answer on the approval page or with `retivo-mcp approvals approve ID --as NAME`." } };
   }
-  return { ok: true, row: (await store.approvals.get(row.id))! };
+  if (!answer.operator) return { refusal: { ok: false, reason: "operator_required", message: "Name the operator who decides (`--as NAME` in the terminal, the operator field on the page)." } };
+  if (row.excluded_operator === answer.operator) {
+    return { refusal: { ok: false, reason: "excluded", message: `${oneLine(answer.operator, 60)} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.` } };
+  }
+  if (!answer.passphrase) return { refusal: { ok: false, reason: "passphrase_required", message: "The operator's passphrase is required." } };
+  const proof = await proveOperatorByPassphrase(store, answer.operator, answer.passphrase, answer.via, now);
+  if (proof.ok) return { operator: proof.operator.name };
+  // An unknown name is answered like a wrong passphrase, so the page does not tell an agent which operators exist.
+  if (proof.reason === "unknown_operator") return { refusal: wrongPassphrase(row, answer.via, { ok: false, reason: "wrong", consecutive: 0, lockedUntil: null }) };
+  return { refusal: passphraseRefusal(row, answer.via, proof) };
 }
 
 /**
@@ -89,10 +133,21 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
  * passphrase again and makes the request approved, the only way this
  * process's role may (the precondition above has throttled and checked it).
  */
-async function approveInDatabase(store: Store, id: string, passphrase: string, decision: Answer, event: AuditEvent): Promise<boolean | "wrong_passphrase"> {
-  const outcome = await store.databaseGuard!.approve(id, DEFAULT_OPERATOR, passphrase, decision, event);
-  if (outcome === "approved") return true;
-  return outcome === "not_open" ? false : "wrong_passphrase";
+async function approveInDatabase(store: Store, row: ApprovalRow, answer: HumanAnswer, note: string | null, now: Date): Promise<AnswerOutcome> {
+  const actor = actorOf(answer);
+  const decision: DatabaseAnswer = { by: actor, answer: answer.answer, note, now };
+  const event: AuditEvent = guardEvent({
+    event: "approval_answered",
+    actor,
+    approval: row,
+    detail: { via: answer.via, answer: answer.answer, approved: true, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
+  });
+  const outcome = await store.databaseGuard!.approve(row.id, DEFAULT_OPERATOR, answer.passphrase ?? "", decision, event);
+  if (outcome === "approved") return { ok: true, row: (await store.approvals.get(row.id))! };
+  if (outcome === "not_open") {
+    return { ok: false, reason: "not_pending", message: `Approval request ${row.id} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
+  }
+  return { ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved.", row };
 }
 
 /**
@@ -149,17 +204,16 @@ async function refuseAnswer(store: Store, row: ApprovalRow, answer: HumanAnswer,
 }
 
 async function approvalPrecondition(store: Store, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<Refusal | undefined> {
-  if (factsOf(row).facts.flagged && !answer.acknowledgedFlag) {
-    return { ok: false, reason: "flag_not_acknowledged", message: "This intervention is flagged: acknowledge the flag to approve it." };
-  }
   if (!(await hasPassphrase(store))) return undefined;
   // A form answer passes through the agent's client: it never counts once a passphrase exists.
   if (answer.via === "form" || answer.via === "client" || answer.passphrase === undefined || answer.passphrase === "") {
     return { ok: false, reason: "passphrase_required", message: "The operator passphrase is required to approve." };
   }
-  const channel: PassphraseChannel = answer.via;
-  const attempt = await attemptPassphrase(store, answer.passphrase, channel, now);
-  if (attempt.ok) return undefined;
+  const attempt = await attemptPassphrase(store, answer.passphrase, answer.via, now);
+  return attempt.ok ? undefined : passphraseRefusal(row, answer.via, attempt);
+}
+
+function passphraseRefusal(row: ApprovalRow, channel: PassphraseChannel, attempt: Extract<PassphraseAttempt, { ok: false }>): Refusal {
   const where = channel === "cli" ? "in the terminal" : "on the approval page";
   if (attempt.reason === "locked") {
     return {
@@ -171,6 +225,11 @@ async function approvalPrecondition(store: Store, row: ApprovalRow, answer: Huma
       locked_until: attempt.lockedUntil,
     };
   }
+  return wrongPassphrase(row, channel, attempt);
+}
+
+function wrongPassphrase(row: ApprovalRow, channel: PassphraseChannel, attempt: Extract<PassphraseAttempt, { reason: "wrong" }>): Refusal {
+  const where = channel === "cli" ? "in the terminal" : "on the approval page";
   const lockout = attempt.lockedUntil ? ` Too many wrong passphrases in a row ${where}: further attempts there are refused until ${attempt.lockedUntil}.` : "";
   const left = Math.max(0, MAX_PASSPHRASE_ATTEMPTS - (row.failed_attempts + 1));
   return {

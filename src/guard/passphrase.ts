@@ -11,7 +11,10 @@
  * share a counter, so an agent that can reach the page or the REST server can
  * lock those, but never the human's own terminal. A correct passphrase resets
  * its channel's count. (Each request also voids itself after a few wrong
- * passphrases: human-answer.ts.)
+ * passphrases: human-answer.ts.) Named operators' passphrases (operators.ts)
+ * are made and checked the same way, with a counter per operator and
+ * channel, so guessing one operator's passphrase on the page locks neither
+ * the others nor anyone's terminal.
  *
  * On a PostgreSQL store whose database holds the passphrase (`retivo-mcp db
  * init`), the database checks it (bcrypt, against a hash this process cannot
@@ -77,6 +80,12 @@ export async function hasPassphrase(store: Store): Promise<boolean> {
   return (await passphraseInDatabase(store)) || (await stored(store)) !== undefined;
 }
 
+/** A new passphrase's stored form (JSON): the scrypt hash at today's cost, with its salt. */
+export async function passphraseRecord(passphrase: string): Promise<string> {
+  if (passphrase.length < MIN_PASSPHRASE_LENGTH) throw new Error(`The passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters.`);
+  return JSON.stringify(await hashOf(passphrase));
+}
+
 async function hashOf(passphrase: string): Promise<StoredPassphrase> {
   const salt = randomBytes(16);
   const hash = await derive(passphrase, salt, SCRYPT_COST);
@@ -122,7 +131,9 @@ export function lockoutMs(consecutive: number): number {
   return Math.min(LOCKOUT_MAX_MS, LOCKOUT_FIRST_MS * 2 ** Math.min(consecutive - LOCKOUT_AFTER, 16));
 }
 
-const failuresKey = (channel: PassphraseChannel) => `operator_passphrase_failures:${channel}`;
+/** The throttle's counter: one per channel for the single passphrase, one per channel and operator for named ones. */
+const failuresKey = (channel: PassphraseChannel, operator?: string) =>
+  operator === undefined ? `operator_passphrase_failures:${channel}` : `operator_passphrase_failures:${channel}:operator:${operator}`;
 
 function failuresIn(value: string | undefined): FailureState {
   return value ? (JSON.parse(value) as FailureState) : { consecutive: 0, locked_until: null };
@@ -133,8 +144,8 @@ function lockedAt(state: FailureState, now: Date): string | undefined {
 }
 
 /** The end of the channel's current lockout, if attempts there are refused at `now`. */
-export async function passphraseLockedUntil(store: Store, channel: PassphraseChannel, now = new Date()): Promise<string | undefined> {
-  return lockedAt(failuresIn(await store.guardSettings.get(failuresKey(channel))), now);
+export async function passphraseLockedUntil(store: Store, channel: PassphraseChannel, now = new Date(), operator?: string): Promise<string | undefined> {
+  return lockedAt(failuresIn(await store.guardSettings.get(failuresKey(channel, operator))), now);
 }
 
 export type PassphraseAttempt =
@@ -152,11 +163,48 @@ export type PassphraseAttempt =
  * passphrase then resets it.
  */
 export async function attemptPassphrase(store: Store, candidate: string | undefined, channel: PassphraseChannel, now = new Date()): Promise<PassphraseAttempt> {
-  const inDatabase = await passphraseInDatabase(store);
-  const current = inDatabase ? undefined : await stored(store);
-  if (!inDatabase && !current) return { ok: true };
+  if (await passphraseInDatabase(store)) {
+    return attemptAgainst(store, async (candidate) => store.databaseGuard!.check(DEFAULT_OPERATOR, candidate), candidate, failuresKey(channel), now);
+  }
+  const current = await stored(store);
+  if (!current) return { ok: true };
+  return attemptAgainst(store, (candidate) => matches(current, candidate), candidate, failuresKey(channel), now, async (right) => {
+    if (weakerThanToday(current)) await store.guardSettings.put(KEY, JSON.stringify(await hashOf(right)), now);
+  });
+}
+
+/**
+ * One throttled try of a named operator's passphrase (`record`, the stored
+ * JSON) on `channel`, counted on that operator's own counter there. An
+ * operator without a passphrase never passes: something else (a login, a
+ * signed webhook) must vouch for them.
+ */
+export async function attemptOperatorPassphrase(
+  store: Store,
+  operator: { name: string; passphrase: string | null },
+  candidate: string | undefined,
+  channel: PassphraseChannel,
+  upgrade: (record: string) => Promise<void>,
+  now = new Date(),
+): Promise<PassphraseAttempt> {
+  const current = operator.passphrase ? (JSON.parse(operator.passphrase) as StoredPassphrase) : undefined;
+  if (!current) return { ok: false, reason: "wrong", consecutive: 0, lockedUntil: null };
+  return attemptAgainst(store, (c) => matches(current, c), candidate, failuresKey(channel, operator.name), now, async (right) => {
+    if (weakerThanToday(current)) await upgrade(JSON.stringify(await hashOf(right)));
+  });
+}
+
+/** Counts the try as wrong first, then asks `isRight`; a right one resets the counter and may rehash (`afterRight`). */
+async function attemptAgainst(
+  store: Store,
+  isRight: (candidate: string) => Promise<boolean>,
+  candidate: string | undefined,
+  key: string,
+  now: Date,
+  afterRight?: (candidate: string) => Promise<void>,
+): Promise<PassphraseAttempt> {
   const admission = await store.guardSettings.update(
-    failuresKey(channel),
+    key,
     (value): { value: string; result: PassphraseAttempt } => {
       const state = failuresIn(value);
       const lockedUntil = lockedAt(state, now);
@@ -169,9 +217,8 @@ export async function attemptPassphrase(store: Store, candidate: string | undefi
     now,
   );
   if (admission.ok || admission.reason === "locked") return admission;
-  const right = current ? await matches(current, candidate) : Boolean(candidate) && (await store.databaseGuard!.check(DEFAULT_OPERATOR, candidate!));
-  if (!right) return admission;
-  await store.guardSettings.put(failuresKey(channel), JSON.stringify({ consecutive: 0, locked_until: null }), now);
-  if (current && weakerThanToday(current)) await store.guardSettings.put(KEY, JSON.stringify(await hashOf(candidate!)), now);
+  if (!candidate || !(await isRight(candidate))) return admission;
+  await store.guardSettings.put(key, JSON.stringify({ consecutive: 0, locked_until: null }), now);
+  await afterRight?.(candidate);
   return { ok: true };
 }

@@ -11,7 +11,9 @@ import type { CreateResponse } from "../api/schemas.js";
 import type { BrandContext, Customer, MessagePolicy, Playbook, TenantSettings } from "../domain/catalog.js";
 import type { ListPage, ListQuery } from "../domain/list.js";
 import type { GuardedAction } from "../domain/status-machine.js";
-import type { Answer, ApprovalRow, NewApproval } from "./ops/approvals.js";
+import type { ApprovalRow, NewApproval } from "./ops/approvals.js";
+import type { DecisionResult, DecisionRow, NewDecision } from "./ops/decisions.js";
+import type { OperatorRow } from "./ops/operators.js";
 import type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 import type { CreateRecord, TransitionRequest } from "./ops/changes.js";
 import type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
@@ -20,7 +22,9 @@ import type { InterventionRow } from "./ops/interventions.js";
 import type { TenantSeed } from "./ops/seed.js";
 
 export type { ListPage, ListQuery } from "../domain/list.js";
-export type { Answer, ApprovalRow, ApprovalStatus, NewApproval } from "./ops/approvals.js";
+export type { ApprovalRow, ApprovalStatus, ApprovalTier, NewApproval } from "./ops/approvals.js";
+export type { DecisionResult, DecisionRow, NewDecision } from "./ops/decisions.js";
+export type { OperatorRow } from "./ops/operators.js";
 export type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 export type { ApprovalToSpend, CreateRecord, TransitionRequest } from "./ops/changes.js";
 export type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
@@ -97,12 +101,29 @@ export interface ApprovalsPort {
   listApprovedUnexecuted(backendId: string, now: Date): Promise<ApprovalRow[]>;
   /** Closes an open request (expired or void) and audits it; false when it was no longer open. */
   close(id: string, status: "expired" | "void", now: Date, outcome: string, audit: AuditEvent): Promise<boolean>;
-  /** Records a human's answer on a pending, unexpired request, with its audit row; false when it was no longer open. */
-  decide(id: string, answer: Answer, audit: AuditEvent): Promise<boolean>;
+  /**
+   * Records one operator's decision on a pending, unexpired request and counts
+   * the quorum, with the audit row `audit` builds from the result (none when
+   * it returns undefined), all in one transaction.
+   */
+  recordDecision(decision: NewDecision, audit: (result: DecisionResult) => AuditEvent | undefined): Promise<DecisionResult>;
+  decisionsOf(id: string): Promise<DecisionRow[]>;
   /** Spends an approved request right before an upstream call (API mode; the local store spends it in the transition). */
   consume(id: string, now: Date): Promise<boolean>;
   recordOutcome(id: string, status: "executed" | "failed", outcome: string): Promise<void>;
   countFailedAttempt(id: string): Promise<number>;
+}
+
+export interface OperatorsPort {
+  list(): Promise<OperatorRow[]>;
+  get(name: string): Promise<OperatorRow | undefined>;
+  /** The operator a requesting principal is mapped to, if any. */
+  ofPrincipal(principal: string): Promise<OperatorRow | undefined>;
+  /** False when the name is taken; audited with it. */
+  add(operator: OperatorRow, audit: AuditEvent): Promise<boolean>;
+  /** False when there was no such operator; audited with it. */
+  remove(name: string, audit: AuditEvent): Promise<boolean>;
+  setPassphrase(name: string, passphrase: string, audit: AuditEvent): Promise<boolean>;
 }
 
 export interface GuardSettingsPort {
@@ -131,6 +152,14 @@ export interface SeedPort {
 /** What retivo_decide_approval answers: approved, or why not (no passphrase stored, a wrong one, a request no longer pending). */
 export type DatabaseApproval = "approved" | "no_passphrase" | "wrong_passphrase" | "not_open";
 
+/** The approval the database records: who answered (human:cli, human:page …), their answer (accept …) and note. */
+export interface DatabaseAnswer {
+  by: string;
+  answer: string;
+  note: string | null;
+  now: Date;
+}
+
 /**
  * The database's own guard (PostgreSQL, migration 10): the operator's
  * passphrase is checked inside the database against a hash the server's role
@@ -142,7 +171,7 @@ export interface DatabaseGuardPort {
   passphraseSet(operator: string): Promise<boolean>;
   check(operator: string, passphrase: string): Promise<boolean>;
   /** Checks the passphrase and marks a pending, unexpired request approved with its audit row, in one transaction. */
-  approve(id: string, operator: string, passphrase: string, answer: Answer, audit: AuditEvent): Promise<DatabaseApproval>;
+  approve(id: string, operator: string, passphrase: string, answer: DatabaseAnswer, audit: AuditEvent): Promise<DatabaseApproval>;
   /** Replaces the passphrase given the current one (an administrator's session needs none); false when the current one is wrong. */
   setPassphrase(operator: string, current: string | null, next: string, now: Date): Promise<boolean>;
 }
@@ -156,6 +185,7 @@ export interface Store {
   readonly deliveries: DeliveriesPort;
   readonly dispatch: DispatchPort;
   readonly approvals: ApprovalsPort;
+  readonly operators: OperatorsPort;
   readonly guardSettings: GuardSettingsPort;
   readonly audit: AuditPort;
   readonly seed: SeedPort;

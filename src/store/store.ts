@@ -7,6 +7,8 @@ import * as approvals from "./ops/approvals.js";
 import * as audit from "./ops/audit.js";
 import * as catalog from "./ops/catalog.js";
 import * as changes from "./ops/changes.js";
+import * as decisions from "./ops/decisions.js";
+import * as operators from "./ops/operators.js";
 import * as deliveries from "./ops/deliveries.js";
 import * as dispatch from "./ops/dispatch.js";
 import * as claims from "./ops/dispatch-claims.js";
@@ -88,15 +90,26 @@ export function storeOver(engine: Engine): Store {
           if (closed) await audit.appendAudit(tx, event, now);
           return closed;
         }),
-      decide: (id, answer, event) =>
+      recordDecision: (decision, auditOf) =>
         write(async (tx) => {
-          const decided = await approvals.decideApproval(tx, id, answer);
-          if (decided) await audit.appendAudit(tx, event, answer.now);
-          return decided;
+          const result = await decisions.recordDecision(tx, decision);
+          const event = auditOf(result);
+          if (event) await audit.appendAudit(tx, event, decision.now);
+          return result;
         }),
+      decisionsOf: (id) => read((tx) => decisions.decisionsOf(tx, id)),
       consume: (id, now) => write((tx) => approvals.consumeApprovalRow(tx, id, now)),
       recordOutcome: (id, status, outcome) => write((tx) => approvals.recordOutcome(tx, id, status, outcome)),
       countFailedAttempt: (id) => write((tx) => approvals.countFailedAttempt(tx, id)),
+    },
+    operators: {
+      list: () => read((tx) => operators.listOperators(tx)),
+      get: (name) => read((tx) => operators.getOperator(tx, name)),
+      ofPrincipal: (principal) => read((tx) => operators.operatorOfPrincipal(tx, principal)),
+      add: (operator, event) => write(async (tx) => (await operators.addOperator(tx, operator)) && (await audit.appendAudit(tx, event), true)),
+      remove: (name, event) => write(async (tx) => (await operators.removeOperator(tx, name)) && (await audit.appendAudit(tx, event), true)),
+      setPassphrase: (name, passphrase, event) =>
+        write(async (tx) => (await operators.setOperatorPassphrase(tx, name, passphrase)) && (await audit.appendAudit(tx, event), true)),
     },
     guardSettings: {
       get: (key) => read((tx) => settings.getSetting(tx, key)),

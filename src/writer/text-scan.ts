@@ -123,6 +123,11 @@ export function findOfferWords(text: string): string[] {
   return [...new Set([...text.matchAll(OFFER_WORDS)].map((m) => m[0].toLowerCase()))];
 }
 
+/** Any commercial promise at all: a price, percentage, promo code, free period or discount word. */
+export function mentionsOffer(text: string): boolean {
+  return findCommercialTokens(text).length > 0 || findOfferWords(text).length > 0;
+}
+
 // ---------------------------------------------------------------- numbers
 
 export interface CitedNumber {

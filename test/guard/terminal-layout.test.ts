@@ -63,6 +63,13 @@ function rowFor(body: string): ApprovalRow {
     note: null,
     executed_at: null,
     outcome: null,
+    required_approvals: 1,
+    excluded_operator: null,
+    tier: null,
+    remind_at: null,
+    reminded_at: null,
+    escalate_at: null,
+    escalated_at: null,
   };
 }
 

@@ -131,10 +131,11 @@ for (const kind of ENGINE_KINDS) {
           },
           (r) => ({ tenant_id: tenantId, event: "approval_requested", intervention_id: row.id, actor: "agent:contract", detail: { approval: r.id } }),
         );
-        const answer = { approved: true, by: "human:cli", answer: "accept", note: null, now: NOW };
-        expect(await store.approvals.decide(approval.id, answer, { tenant_id: tenantId, event: "approval_decided", actor: "human:cli" })).toBe(true);
+        const decision = { approvalId: approval.id, operator: "human:cli", approved: true, answer: "accept", channel: "cli", vouchedBy: "terminal", note: null, now: NOW };
+        const event = () => ({ tenant_id: tenantId, event: "approval_decided", actor: "human:cli" });
+        expect((await store.approvals.recordDecision(decision, event)).kind).toBe("approved");
         // A second answer finds it decided.
-        expect(await store.approvals.decide(approval.id, answer, { tenant_id: tenantId, event: "approval_decided", actor: "human:cli" })).toBe(false);
+        expect((await store.approvals.recordDecision(decision, event)).kind).toBe("closed");
         return { id: approval.id, hash: actionHash(facts) };
       }
       const spend = (tenantId: string, id: string, approval: { id: string; hash: string }) => ({

@@ -43,6 +43,26 @@ export interface ApprovalRow {
   executed_at: string | null;
   /** What happened when it was executed, voided or failed: shown to the human and the agent. */
   outcome: string | null;
+  /** How many distinct operators must approve (the tier the policy gave it when it was made; at least 1). */
+  required_approvals: number;
+  /** The requester's own operator, when the tier bars them from deciding. */
+  excluded_operator: string | null;
+  /** The tier as JSON (ApprovalTier), for what humans and agents are shown. */
+  tier: string | null;
+  remind_at: string | null;
+  reminded_at: string | null;
+  escalate_at: string | null;
+  escalated_at: string | null;
+}
+
+/** What the policy decided for a request when it was made (guard/policy.ts), stored with it. */
+export interface ApprovalTier {
+  /** The policy rule that matched, or null for the default. */
+  rule: string | null;
+  required: number;
+  excludedOperator: string | null;
+  remindAfterMs: number | null;
+  escalateAfterMs: number | null;
 }
 
 export interface NewApproval {
@@ -56,14 +76,24 @@ export interface NewApproval {
   channel: string;
   now: Date;
   ttlMs: number;
+  tier?: ApprovalTier;
+}
+
+const DEFAULT_TIER: ApprovalTier = { rule: null, required: 1, excludedOperator: null, remindAfterMs: null, escalateAfterMs: null };
+
+function after(now: Date, ms: number | null): string | null {
+  return ms === null ? null : new Date(now.getTime() + ms).toISOString();
 }
 
 export async function insertApproval(tx: Tx, spec: NewApproval): Promise<ApprovalRow> {
   const id = `apr_${randomBytes(12).toString("base64url")}`;
+  const tier = spec.tier ?? DEFAULT_TIER;
+  if (!Number.isInteger(tier.required) || tier.required < 1) throw new Error(`an approval needs at least one human, not ${tier.required}`);
   await tx.run(
     `INSERT INTO approvals (id, tenant_id, action, intervention_id, action_hash, facts, display, principal,
-       client_name, client_version, backend_mode, channel, status, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+       client_name, client_version, backend_mode, channel, status, created_at, expires_at,
+       required_approvals, excluded_operator, tier, remind_at, escalate_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
     [
     id,
     spec.tenantId,
@@ -79,6 +109,11 @@ export async function insertApproval(tx: Tx, spec: NewApproval): Promise<Approva
     spec.channel,
     spec.now.toISOString(),
     new Date(spec.now.getTime() + spec.ttlMs).toISOString(),
+    tier.required,
+    tier.excludedOperator,
+    JSON.stringify(tier),
+    after(spec.now, tier.remindAfterMs),
+    after(spec.now, tier.escalateAfterMs),
     ],
   );
   return (await getApproval(tx, id))!;
@@ -135,33 +170,18 @@ export async function closeApproval(tx: Tx, id: string, status: "expired" | "voi
   return result.changes === 1;
 }
 
-export interface Answer {
-  approved: boolean;
-  /** Who answered: human:cli, human:page, form:<client> (the client's report), client:<name>, unverified:<channel> … */
-  by: string;
-  /** accept, decline, cancel, unconfirmed, … */
-  answer: string;
-  note: string | null;
-  now: Date;
-}
-
-/** Records the human's answer on a pending, unexpired request. False if it was no longer open. */
-export async function decideApproval(tx: Tx, id: string, answer: Answer): Promise<boolean> {
-  const result = await tx.run(
-    `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, answer = ?, note = ?
-     WHERE id = ? AND status = 'pending' AND expires_at > ?`,
-    [answer.approved ? "approved" : "denied", answer.now.toISOString(), answer.by, answer.answer, answer.note, id, answer.now.toISOString()],
-  );
-  return result.changes === 1;
-}
-
-/** Spends an approval. Zero rows means replayed, expired or never approved. */
+/**
+ * Spends an approval. Zero rows means replayed, expired, never approved, or
+ * (whatever its status says) fewer distinct operators approved than its tier
+ * needs: the quorum is counted again in the transaction that executes.
+ */
 export async function consumeApprovalRow(tx: Tx, id: string, now: Date): Promise<boolean> {
-  const result = await tx.run(`UPDATE approvals SET status = 'executed', executed_at = ? WHERE id = ? AND status = 'approved' AND expires_at > ?`, [
-    now.toISOString(),
-    id,
-    now.toISOString(),
-  ]);
+  const result = await tx.run(
+    `UPDATE approvals SET status = 'executed', executed_at = ?
+     WHERE id = ? AND status = 'approved' AND expires_at > ?
+       AND required_approvals <= (SELECT COUNT(*) FROM approval_decisions d WHERE d.approval_id = approvals.id AND d.answer = 'approve')`,
+    [now.toISOString(), id, now.toISOString()],
+  );
   return result.changes === 1;
 }
 

@@ -115,6 +115,10 @@ export const DATABASE_GUARD_MIGRATION = `
       WHERE id = p_id AND status = 'pending' AND expires_at > p_now
       RETURNING * INTO v_row;
     IF NOT FOUND THEN RETURN 'not_open'; END IF;
+    -- The spending transaction counts the decisions again (store/ops/decisions.ts), so this one is recorded too.
+    INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at)
+      VALUES (p_id, p_by, 'approve', v_row.channel, 'passphrase checked by the database', p_note, p_now)
+      ON CONFLICT (approval_id, operator) DO NOTHING;
     PERFORM retivo_append_audit(p_now, v_row.tenant_id, 'approval_answered', v_row.intervention_id, p_audit_actor, p_audit_detail);
     RETURN 'approved';
   END

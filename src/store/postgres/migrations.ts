@@ -284,8 +284,38 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE interventions ADD COLUMN preview ${TEXT};
   `,
-  // 9: reserved for named operators (another branch); replaced by its migration when merged
-  `-- reserved`,
+  // 9: named operators and per-operator decisions (see the SQLite migration)
+  `
+  CREATE TABLE operators (
+    name        ${TEXT} PRIMARY KEY,
+    passphrase  ${TEXT},
+    principal   ${TEXT} UNIQUE,
+    created_at  ${TEXT} NOT NULL
+  );
+
+  ALTER TABLE approvals ADD COLUMN required_approvals INTEGER NOT NULL DEFAULT 1 CHECK (required_approvals >= 1);
+  ALTER TABLE approvals ADD COLUMN excluded_operator ${TEXT};
+  ALTER TABLE approvals ADD COLUMN tier ${TEXT};
+  ALTER TABLE approvals ADD COLUMN remind_at ${TEXT};
+  ALTER TABLE approvals ADD COLUMN reminded_at ${TEXT};
+  ALTER TABLE approvals ADD COLUMN escalate_at ${TEXT};
+  ALTER TABLE approvals ADD COLUMN escalated_at ${TEXT};
+
+  CREATE TABLE approval_decisions (
+    approval_id  ${TEXT} NOT NULL REFERENCES approvals(id),
+    operator     ${TEXT} NOT NULL,
+    answer       ${TEXT} NOT NULL CHECK (answer IN ('approve','reject')),
+    channel      ${TEXT} NOT NULL,
+    vouched_by   ${TEXT} NOT NULL,
+    note         ${TEXT},
+    at           ${TEXT} NOT NULL,
+    PRIMARY KEY (approval_id, operator)
+  );
+
+  INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at)
+    SELECT id, COALESCE(decided_by, 'human'), 'approve', channel, 'before operators', note, COALESCE(decided_at, created_at)
+    FROM approvals WHERE status = 'approved';
+  `,
   // 10: the database keeps the guard (database-guard-schema.ts)
   DATABASE_GUARD_MIGRATION,
 ];

@@ -295,8 +295,49 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE interventions ADD COLUMN preview TEXT;
   `,
-  // 9: reserved for named operators (another branch); replaced by its migration when merged
-  `-- reserved`,
+  // 9: named operators and decisions counted per operator (team approvals).
+  // An operator's passphrase is an scrypt hash like the single operator
+  // passphrase's (guard/passphrase.ts); `principal` maps a requesting
+  // principal to the operator who runs that agent, so a policy can bar the
+  // requester's own human. Each request carries the tier the policy gave it
+  // when it was made (so editing the policy does not change an open request):
+  // how many distinct operators must approve (never fewer than one), whose
+  // approval does not count, and when reminders and escalation are due, each
+  // claimed once by the replica that sends it. A decision row per operator
+  // and request (the key refuses a second one), counted in the transaction
+  // that executes. Rows approved before this migration get the one decision
+  // they had.
+  `
+  CREATE TABLE operators (
+    name        TEXT PRIMARY KEY,
+    passphrase  TEXT,
+    principal   TEXT UNIQUE,
+    created_at  TEXT NOT NULL
+  );
+
+  ALTER TABLE approvals ADD COLUMN required_approvals INTEGER NOT NULL DEFAULT 1 CHECK (required_approvals >= 1);
+  ALTER TABLE approvals ADD COLUMN excluded_operator TEXT;
+  ALTER TABLE approvals ADD COLUMN tier TEXT;
+  ALTER TABLE approvals ADD COLUMN remind_at TEXT;
+  ALTER TABLE approvals ADD COLUMN reminded_at TEXT;
+  ALTER TABLE approvals ADD COLUMN escalate_at TEXT;
+  ALTER TABLE approvals ADD COLUMN escalated_at TEXT;
+
+  CREATE TABLE approval_decisions (
+    approval_id  TEXT NOT NULL REFERENCES approvals(id),
+    operator     TEXT NOT NULL,
+    answer       TEXT NOT NULL CHECK (answer IN ('approve','reject')),
+    channel      TEXT NOT NULL,
+    vouched_by   TEXT NOT NULL,
+    note         TEXT,
+    at           TEXT NOT NULL,
+    PRIMARY KEY (approval_id, operator)
+  );
+
+  INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at)
+    SELECT id, COALESCE(decided_by, 'human'), 'approve', channel, 'before operators', note, COALESCE(decided_at, created_at)
+    FROM approvals WHERE status = 'approved';
+  `,
   // 10: nothing here. PostgreSQL's migration 10 lets the database itself refuse forged approvals and
   // audit rewrites to the server's role; one user's SQLite file has no second role to refuse anything to.
   `-- PostgreSQL only`,
