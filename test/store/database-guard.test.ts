@@ -129,6 +129,7 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
       /created pending/,
     );
     await refused("UPDATE approvals SET action_hash = 'f'||action_hash, facts = '{}' WHERE id = $1", [approval.id], /never changes/);
+    await refused("UPDATE approvals SET required_approvals = required_approvals + 1 WHERE id = $1", [approval.id], /never changes/);
     await refused("UPDATE approvals SET status = 'executed' WHERE id = $1", [approval.id], /only an approved request can be executed/);
     await refused("DELETE FROM approvals WHERE id = $1", [approval.id], /permission denied for table approvals/);
     // Nor around approvals altogether: the intervention itself moves to approved only by spending one.
