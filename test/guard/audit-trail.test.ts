@@ -4,7 +4,7 @@
  * what ran, so each row is checked here by event, actor and detail. On every
  * store engine (SQLite, PGlite, a real PostgreSQL server when one is named).
  */
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { answerApproval } from "../../src/guard/human-answer.js";
 import { sweepExpired } from "../../src/guard/sweep.js";
 import { startHarness, type Harness } from "../support/harness.js";
@@ -27,6 +27,7 @@ const HASH = expect.stringMatching(/^[0-9a-f]{64}$/);
 for (const engineOf of GUARD_ENGINES) {
   const engine = engineOf();
   describe.skipIf(engine.skip !== undefined)(`the guard's audit trail on ${engine.name}`, () => {
+    beforeAll(() => engine.start(), 120_000);
     afterAll(() => engine.close());
     it("an approval through the form: requested, answered, the transition, executed", async () => {
       h = await startHarness({ env: await engine.freshEnv(), onElicit: acceptConfirmed });

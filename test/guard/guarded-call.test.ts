@@ -6,7 +6,7 @@
  * PGlite, a real PostgreSQL server when one is named).
  */
 import type { ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../support/harness.js";
 import { GUARD_ENGINES } from "./engines.js";
 import { acceptConfirmed } from "./helpers.js";
@@ -25,6 +25,7 @@ function textOf(result: { content: unknown }): string {
 for (const engineOf of GUARD_ENGINES) {
   const engine = engineOf();
   describe.skipIf(engine.skip !== undefined)(`guarded calls, turn by turn, on ${engine.name}`, () => {
+    beforeAll(() => engine.start(), 120_000);
     afterAll(() => engine.close());
     it("says who approved and executed it, then, asked again, reports it as done without asking anyone", async () => {
       const asked: ElicitRequest[] = [];

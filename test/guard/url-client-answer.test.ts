@@ -4,7 +4,7 @@
  * "client"), not as a human's answer on the page. On every store engine.
  */
 import type { ElicitResult } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../support/harness.js";
 import { GUARD_ENGINES } from "./engines.js";
 import { approvalsOf, seededIdOf, statusOf, trailOf } from "./port-reads.js";
@@ -18,6 +18,7 @@ afterEach(async () => {
 for (const engineOf of GUARD_ENGINES) {
   const engine = engineOf();
   describe.skipIf(engine.skip !== undefined)(`URL elicitation declined or cancelled by the client on ${engine.name}`, () => {
+    beforeAll(() => engine.start(), 120_000);
     afterAll(() => engine.close());
     for (const action of ["decline", "cancel"] as const) {
       it(`records a ${action} as the client's, not the page's`, async () => {
