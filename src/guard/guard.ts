@@ -94,7 +94,8 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
   const releaser = createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now });
-  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id) });
+  // The handler asks the host (declared next; asked only once requests arrive) for the public base URL the transport mounted it behind.
+  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id), publicBase: () => pages.publicBase() });
   const pages = new ApprovalPageHost(handler);
   const cli = approvalsCommand(config.dbPath);
   let loop: NodeJS.Timeout | undefined;
@@ -166,7 +167,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   };
 
   return {
-    approvalPage: { handler, mount: (baseUrl) => pages.mount(baseUrl), baseUrl: () => pages.baseUrl() },
+    approvalPage: { handler, mount: (baseUrl, publicBase) => pages.mount(baseUrl, publicBase), baseUrl: () => pages.baseUrl() },
 
     async authorize(request, session) {
       if (config.approval.policy === "deny") {
