@@ -12,34 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { passphraseRecord } from "../../src/guard/passphrase.js";
-import { openStore, type StoreLocation } from "../../src/store/index.js";
+import { openStore } from "../../src/store/index.js";
 import { REAL_SERVER_URL, startPglite, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
-import { CLI, cliEnv, openPage, postPage, requireBuiltCli, runCliInPty } from "./helpers.js";
-
-const PASSPHRASES: Record<string, string> = { alice: "alice correct horse", bob: "bob battery staple", carol: "carol purple monkey" };
-
-export const TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS = {
-  principals: { local: "carol" },
-  rules: [
-    {
-      name: "live webhooks with offers",
-      match: { action: "approve", data_set: "live", channel: "webhook", offers: true },
-      require: 2,
-      requester_may_approve: false,
-    },
-  ],
-};
-
-interface Pending {
-  id: string;
-  status: string;
-  approval?: { approval_id: string; instructions: string; approval_url: string | null };
-}
+import { cliEnv, openPage, postPage, requireBuiltCli, runCliInPty } from "./helpers.js";
+import { addOperators, agentOver, call, churnPlaybookIn, PASSPHRASES, textOf, TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS, webhookWithOffer, type Pending } from "./team-support.js";
 
 let dir: string | undefined;
 let client: Client | undefined;
@@ -53,47 +31,6 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-/** Arranged through the store's own setters, as `operators add` would leave them. */
-async function addOperators(location: StoreLocation, names: string[]): Promise<void> {
-  const store = await openStore(location);
-  try {
-    for (const name of names) {
-      const event = { tenant_id: "live", event: "operator_added", actor: "test", detail: { operator: name } };
-      await store.operators.add({ name, passphrase: await passphraseRecord(PASSPHRASES[name]!), principal: null, created_at: new Date().toISOString() }, event);
-    }
-  } finally {
-    await store.close();
-  }
-}
-
-async function agentOver(env: Record<string, string>): Promise<Client> {
-  const agent = new Client({ name: "team-agent", version: "1.0" }, { capabilities: {} });
-  await agent.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, "serve"], env: { PATH: process.env.PATH ?? "", ...env }, stderr: "pipe" }));
-  return agent;
-}
-
-async function call(agent: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await agent.callTool({ name, arguments: args })) as CallToolResult;
-}
-
-const textOf = (result: CallToolResult) => (result.content as { text: string }[]).map((c) => c.text).join("\n");
-
-/** A live webhook intervention whose message carries its playbook's offer: what the policy's rule is about. */
-async function webhookWithOffer(agent: Client, playbookId: string): Promise<string> {
-  const created = await call(agent, "create_intervention", { user_id: "user-1", playbook_id: playbookId, channel: "webhook" });
-  expect(created.isError ?? false).toBe(false);
-  return (created.structuredContent as { id: string }).id;
-}
-
-function churnPlaybookIn(dbPath: string): string {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' AND name = 'Churn Risk Rescue'").pluck().get() as string;
-  } finally {
-    db.close();
-  }
-}
 
 function approveInPty(approvalId: string, operator: string, env: Record<string, string>) {
   return runCliInPty(`approvals approve ${approvalId} --as ${operator}`, env, [
