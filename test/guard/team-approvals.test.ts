@@ -17,7 +17,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import { REAL_SERVER_URL, startPglite, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
 import { cliEnv, openPage, postPage, requireBuiltCli, runCliInPty } from "./helpers.js";
-import { addOperators, agentOver, call, churnPlaybookIn, PASSPHRASES, textOf, TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS, webhookWithOffer, type Pending } from "./team-support.js";
+import { addOperators, agentOver, approveInPty, call, churnPlaybookIn, PASSPHRASES, textOf, TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS, webhookWithOffer, type Pending } from "./team-support.js";
 
 let dir: string | undefined;
 let client: Client | undefined;
@@ -31,14 +31,6 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-function approveInPty(approvalId: string, operator: string, env: Record<string, string>) {
-  return runCliInPty(`approvals approve ${approvalId} --as ${operator}`, env, [
-    { expect: /Approve and release this message\? \[y\/N\] $/, send: "y\r" },
-    { expect: /Note for the audit log \(optional\): $/, send: `${operator} checked it\r` },
-    { expect: new RegExp(`Passphrase of ${operator}: $`), send: `${PASSPHRASES[operator]}\r` },
-  ], 40_000);
-}
 
 function auditIn(dbPath: string, interventionId: string): { event: string; actor: string }[] {
   const db = new Database(dbPath, { readonly: true });

@@ -11,7 +11,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "vitest";
 import { passphraseRecord } from "../../src/guard/passphrase.js";
 import { openStore, type StoreLocation } from "../../src/store/index.js";
-import { CLI } from "./helpers.js";
+import { CLI, runCliInPty } from "./helpers.js";
 
 export const PASSPHRASES: Record<string, string> = { alice: "alice correct horse", bob: "bob battery staple", carol: "carol purple monkey" };
 
@@ -80,5 +80,15 @@ export function churnPlaybookIn(dbPath: string): string {
   } finally {
     db.close();
   }
+}
+
+
+/** An operator approving in the built CLI on a real pseudo-terminal, with their own passphrase. */
+export function approveInPty(approvalId: string, operator: string, env: Record<string, string>) {
+  return runCliInPty(`approvals approve ${approvalId} --as ${operator}`, env, [
+    { expect: /Approve and release this message\? \[y\/N\] $/, send: "y\r" },
+    { expect: /Note for the audit log \(optional\): $/, send: `${operator} checked it\r` },
+    { expect: new RegExp(`Passphrase of ${operator}: $`), send: `${PASSPHRASES[operator]}\r` },
+  ], 40_000);
 }
 
