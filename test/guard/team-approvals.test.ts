@@ -16,7 +16,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import { REAL_SERVER_URL, startPglite, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
-import { cliEnv, openPage, postPage, requireBuiltCli, runCliInPty } from "./helpers.js";
+import { cliEnv, openPage, postPage, requireBuiltCli, runCliInPty, runCliPiped } from "./helpers.js";
 import { addOperators, agentOver, approveInPty, call, churnPlaybookIn, PASSPHRASES, textOf, TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS, webhookWithOffer, type Pending } from "./team-support.js";
 
 let dir: string | undefined;
@@ -69,6 +69,9 @@ describe("2 of 3 operators for live webhooks with offers", () => {
     const still = (await call(client, "approve_intervention", { intervention_id: id })).structuredContent as unknown as Pending;
     expect(still).toMatchObject({ status: "planned", approval: { approval_id: approvalId } });
     expect(still.approval!.instructions).toContain("needs 2 of: alice, bob; 1 given (alice)");
+    const listed = await runCliPiped(["approvals", "list"], env);
+    expect(listed.stdout).toContain(approvalId);
+    expect(listed.stdout).toContain("needs 2 of: alice, bob; 1 given (alice); not carol (the requester's own)");
 
     // The same operator again: not counted.
     const again = await approveInPty(approvalId, "alice", env);
