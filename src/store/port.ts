@@ -153,6 +153,33 @@ export interface SeedPort {
   insertCustomer(tenantId: string, customer: Customer): Promise<void>;
 }
 
+/** What retivo_decide_approval answers: approved, or why not (no passphrase stored, a wrong one, a request no longer pending). */
+export type DatabaseApproval = "approved" | "no_passphrase" | "wrong_passphrase" | "not_open";
+
+/** The approval the database records: who answered (human:cli, human:page …), their answer (accept …) and note. */
+export interface DatabaseAnswer {
+  by: string;
+  answer: string;
+  note: string | null;
+  now: Date;
+}
+
+/**
+ * The database's own guard (PostgreSQL, migration 10): the operator's
+ * passphrase is checked inside the database against a hash the server's role
+ * cannot read, and a role that does not own the store (the server's, after
+ * `retivo-mcp db init`) can make a request approved only through approve().
+ */
+export interface DatabaseGuardPort {
+  /** Whether the database holds a passphrase for `operator`: then every approval needs it, checked there. */
+  passphraseSet(operator: string): Promise<boolean>;
+  check(operator: string, passphrase: string): Promise<boolean>;
+  /** Checks the passphrase and marks a pending, unexpired request approved with its audit row, in one transaction. */
+  approve(id: string, operator: string, passphrase: string, answer: DatabaseAnswer, audit: AuditEvent): Promise<DatabaseApproval>;
+  /** Replaces the passphrase given the current one (an administrator's session needs none); false when the current one is wrong. */
+  setPassphrase(operator: string, current: string | null, next: string, now: Date): Promise<boolean>;
+}
+
 export interface Store {
   readonly engine: "sqlite" | "postgres";
   /** A file path, or a database URL without its password: for messages. */
@@ -166,6 +193,8 @@ export interface Store {
   readonly guardSettings: GuardSettingsPort;
   readonly audit: AuditPort;
   readonly seed: SeedPort;
+  /** Present on PostgreSQL: the database's own guard (used once a passphrase is stored there). */
+  readonly databaseGuard?: DatabaseGuardPort;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -232,6 +232,18 @@ for (const kind of ENGINE_KINDS) {
       expect(recent.map((r) => (JSON.parse(r.detail) as { i: number }).i).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     });
 
+    it("hashes an audit row the way verify does, whatever characters it holds (PostgreSQL hashes in the database)", async () => {
+      const before = await a.store.audit.verify();
+      const awkward = ['quote " and \\ backslash', "tab\tnew\nline\r\u0001\u001f\u007f", "\u2028\u2029 bidi \u202e", "emoji 🧪 é ß 漢字", "'; DROP TABLE audit_log; --"];
+      for (const text of awkward) {
+        await a.store.audit.append({ tenant_id: text, event: text, intervention_id: text, actor: text, detail: { text, [text]: [text, null, 1.5] } }, NOW);
+      }
+      await a.store.audit.append({ tenant_id: "chain", event: "no intervention", actor: "test" }, NOW);
+      expect(await b.store.audit.verify()).toEqual({ ok: true, rows: before.rows + awkward.length + 1 });
+      const last = (await a.store.audit.recent(1))[0]!;
+      expect([last.event, last.intervention_id, last.detail]).toEqual(["no intervention", null, "{}"]);
+    });
+
     it("makes one intervention for one Idempotency-Key however the creates race", async () => {
       const tenantId = await seededTenant(a.store);
       const { data } = demoDataSet({ tenantId, seed: 42, now: NOW });
@@ -336,7 +348,7 @@ for (const kind of ENGINE_KINDS) {
       console.log(`round trips on ${kind.name}: get ${get}, list ${list}, transition with audit ${transition}`);
       expect(get).toBe(1);
       expect(list).toBe(1);
-      expect(transition).toBeLessThanOrEqual(10);
+      expect(transition).toBeLessThanOrEqual(4);
     });
   });
 }

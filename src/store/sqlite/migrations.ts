@@ -338,4 +338,7 @@ export const MIGRATIONS: readonly string[] = [
     SELECT id, COALESCE(decided_by, 'human'), 'approve', channel, 'before operators', note, COALESCE(decided_at, created_at)
     FROM approvals WHERE status = 'approved';
   `,
+  // 10: nothing here. PostgreSQL's migration 10 lets the database itself refuse forged approvals and
+  // audit rewrites to the server's role; one user's SQLite file has no second role to refuse anything to.
+  `-- PostgreSQL only`,
 ];
