@@ -11,13 +11,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/index.js";
+import { openStore, type StoreLocation } from "../../src/store/index.js";
 import { REAL_SERVER_URL, startPglite, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
 import { cliEnv, openPage, postPage, requireBuiltCli, runCliInPty, runCliPiped } from "./helpers.js";
-import { addOperators, agentOver, approveInPty, call, churnPlaybookIn, PASSPHRASES, textOf, TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS, webhookWithOffer, type Pending } from "./team-support.js";
+import { addOperators, agentOver, approveInPty, call, PASSPHRASES, textOf, TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS, webhookWithOffer, type Pending } from "./team-support.js";
 
 let dir: string | undefined;
 let client: Client | undefined;
@@ -32,25 +31,47 @@ afterEach(async () => {
   dir = undefined;
 });
 
-function auditIn(dbPath: string, interventionId: string): { event: string; actor: string }[] {
-  const db = new Database(dbPath, { readonly: true });
+async function auditOf(location: StoreLocation, interventionId: string): Promise<{ event: string; actor: string }[]> {
+  const store = await openStore(location);
   try {
-    return db.prepare("SELECT event, actor FROM audit_log WHERE intervention_id = ? ORDER BY seq").all(interventionId) as { event: string; actor: string }[];
+    return await store.audit.trail(interventionId);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-describe("2 of 3 operators for live webhooks with offers", () => {
+async function churnPlaybookOf(location: StoreLocation): Promise<string> {
+  const store = await openStore(location);
+  try {
+    return (await store.catalog.playbooks("live")).find((p) => p.name === "Churn Risk Rescue")!.id;
+  } finally {
+    await store.close();
+  }
+}
+
+const engines: { name: string; location: () => Promise<Record<string, string>> }[] = [
+  { name: "SQLite", location: async () => ({}) },
+  {
+    name: REAL_SERVER_URL ? "PostgreSQL (real server)" : "PostgreSQL (PGlite)",
+    location: async () => {
+      database = REAL_SERVER_URL ? await startRealServer(REAL_SERVER_URL) : await startPglite();
+      await database.reset();
+      return { RETIVO_DATABASE_URL: database.url };
+    },
+  },
+];
+
+for (const engine of engines) describe(`2 of 3 operators for live webhooks with offers: ${engine.name}`, () => {
   it("counts one approval per operator, bars the requester's own, and releases once at the second", async () => {
     dir = mkdtempSync(join(tmpdir(), "retivo-team-"));
     const policyFile = join(dir, "policy.json");
     writeFileSync(policyFile, JSON.stringify(TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS));
-    const env = cliEnv(dir, { RETIVO_POLICY: policyFile });
-    await addOperators({ dbPath: env.RETIVO_DB! }, ["alice", "bob", "carol"]);
+    const env = cliEnv(dir, { RETIVO_POLICY: policyFile, ...(await engine.location()) });
+    const location = { dbPath: env.RETIVO_DB!, databaseUrl: env.RETIVO_DATABASE_URL };
+    await addOperators(location, ["alice", "bob", "carol"]);
     client = await agentOver(env);
 
-    const id = await webhookWithOffer(client, churnPlaybookIn(env.RETIVO_DB!));
+    const id = await webhookWithOffer(client, await churnPlaybookOf(location));
     const first = (await call(client, "approve_intervention", { intervention_id: id })).structuredContent as unknown as Pending;
     expect(first.status).toBe("planned");
     const approvalId = first.approval!.approval_id;
@@ -98,7 +119,7 @@ describe("2 of 3 operators for live webhooks with offers", () => {
     const done = await call(client, "approve_intervention", { intervention_id: id });
     expect(done.structuredContent).toEqual({ id, status: "approved" });
     expect(textOf(done)).toContain("approved by alice, bob");
-    const trail = auditIn(env.RETIVO_DB!, id);
+    const trail = await auditOf(location, id);
     expect(trail.filter((e) => e.event === "approval_answered").map((e) => e.actor)).toEqual(["alice", "bob"]);
     expect(trail.filter((e) => e.event === "approved")).toHaveLength(1);
     expect(trail.filter((e) => e.event === "approval_executed")).toHaveLength(1);
@@ -109,18 +130,6 @@ describe("2 of 3 operators for live webhooks with offers", () => {
     expect(shown.output).toMatch(/bob approved \(page, passphrase\)/);
   }, 120_000);
 });
-
-const engines: { name: string; location: () => Promise<Record<string, string>> }[] = [
-  { name: "SQLite", location: async () => ({}) },
-  {
-    name: REAL_SERVER_URL ? "PostgreSQL (real server)" : "PostgreSQL (PGlite)",
-    location: async () => {
-      database = REAL_SERVER_URL ? await startRealServer(REAL_SERVER_URL) : await startPglite();
-      await database.reset();
-      return { RETIVO_DATABASE_URL: database.url };
-    },
-  },
-];
 
 for (const engine of engines) {
   describe(`two operators at once from two processes: ${engine.name}`, () => {
