@@ -128,7 +128,7 @@ for (const engine of engines) describe(`2 of 3 operators for live webhooks with 
     const shown = await runCliInPty(`approvals show ${approvalId}`, env, []);
     expect(shown.output).toMatch(/alice approved \(cli, passphrase\)/);
     expect(shown.output).toMatch(/bob approved \(page, passphrase\)/);
-  }, 120_000);
+  }, 240_000);
 });
 
 for (const engine of engines) {
@@ -161,6 +161,6 @@ for (const engine of engines) {
       } finally {
         await store.close();
       }
-    }, 120_000);
+    }, 240_000);
   });
 }
