@@ -5,7 +5,8 @@
  * way out, and each phase is bounded by call counts and time windows.
  * `npm run bench -- reliability` runs the fault campaigns (reliability.ts);
  * `npm run bench -- oauth-verify` the cost of checking an OAuth access token;
- * `npm run bench -- round-trips` only the PostgreSQL round trips per tool call.
+ * `npm run bench -- round-trips` only the PostgreSQL round trips per tool call;
+ * `npm run bench -- replicas` several replicas on PostgreSQL behind nginx.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -181,7 +182,9 @@ const job =
       ? import("./oauth-verify.js").then((m) => m.runOAuthVerify())
       : process.argv[2] === "round-trips"
         ? runRoundTrips()
-        : main();
+        : process.argv[2] === "replicas"
+          ? import("./replicas.js").then((m) => m.runReplicasBench())
+          : main();
 job.catch((error: unknown) => {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(2);

@@ -99,6 +99,13 @@ export interface Config {
   /** The server cancels a statement running longer than this (RETIVO_DATABASE_STATEMENT_TIMEOUT_MS). */
   databaseStatementTimeoutMs: number;
   outboxDir: string;
+  /**
+   * How long the dispatcher's lease on a delivery in flight lasts
+   * (RETIVO_DELIVERY_LEASE_SECONDS); its owner renews it every third of that,
+   * and once a dead owner's lease lapses another process takes the delivery
+   * over within this plus one poll.
+   */
+  deliveryLeaseMs: number;
   /** The local store's webhook endpoint for the live data set (applied at start by `serve` and `api`; undefined for other commands). */
   webhook: { url: string; secret: string } | undefined;
   seed: number;
@@ -548,6 +555,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     databasePoolSize: boundedInt("RETIVO_DATABASE_POOL_SIZE", env.RETIVO_DATABASE_POOL_SIZE?.trim() || "10", 200),
     databaseStatementTimeoutMs: boundedInt("RETIVO_DATABASE_STATEMENT_TIMEOUT_MS", env.RETIVO_DATABASE_STATEMENT_TIMEOUT_MS?.trim() || "30000", 3_600_000),
     outboxDir: env.RETIVO_OUTBOX ?? join(dataDir, "outbox"),
+    deliveryLeaseMs: boundedInt("RETIVO_DELIVERY_LEASE_SECONDS", env.RETIVO_DELIVERY_LEASE_SECONDS?.trim() || "30", 3600) * 1000,
     webhook: webhookFrom(command, env),
     seed: positiveInt("--seed", values.seed ?? env.RETIVO_SEED ?? "42"),
     llm: {

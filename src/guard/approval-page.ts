@@ -5,8 +5,10 @@
  * approval is executed right away: the page then says what actually happened.
  * The link works until the request is decided or expires; afterwards it shows
  * only the outcome. Only loopback peers with a loopback Host header are
- * served, which also defeats DNS rebinding; cross-site posts are refused by
- * Origin and CSRF.
+ * served, which also defeats DNS rebinding, and, behind a load balancer with a
+ * public base URL (RETIVO_PUBLIC_URL), requests for exactly that host from any
+ * peer (the balancer's): the links name it, and any replica serves them.
+ * Cross-site posts are refused by Origin and CSRF.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isLoopbackHost, parseHostHeader } from "../config.js";
@@ -31,6 +33,8 @@ export interface ApprovalPageOptions {
   releaser: Releaser;
   /** Called after a human answered on the page (the URL channel sends elicitation-complete). */
   onAnswered?: (approvalId: string) => void;
+  /** The public base URL the links name (RETIVO_PUBLIC_URL), once the transport mounted the page behind it. */
+  publicBase?: () => string | undefined;
   now?: () => Date;
 }
 
@@ -53,14 +57,28 @@ function isLoopbackHostHeader(host: string | undefined): boolean {
 }
 
 /**
- * A browser's Origin, if any, must be this page's own (same scheme, host and
- * port as the Host it asked for). `null` passes: the page's own form posts
- * send it (its Referrer-Policy is no-referrer); the CSRF token covers them.
+ * The request names the public base URL's host, the one its links carry: its
+ * name, and its port when the Host carries one (a balancer passing `$host`
+ * drops it).
  */
-function isSameOriginOrNone(req: IncomingMessage): boolean {
+function isPublicHost(req: IncomingMessage, publicBase: URL | undefined): boolean {
+  const host = parseHostHeader(String(req.headers.host ?? ""));
+  if (!publicBase || !host || host.hostname !== publicBase.hostname) return false;
+  const publicPort = publicBase.port === "" ? (publicBase.protocol === "https:" ? 443 : 80) : Number(publicBase.port);
+  return host.port === undefined || host.port === publicPort;
+}
+
+/**
+ * A browser's Origin, if any, must be this page's own (same scheme, host and
+ * port as the Host it asked for, or the public base URL's origin). `null`
+ * passes: the page's own form posts send it (its Referrer-Policy is
+ * no-referrer); the CSRF token covers them.
+ */
+function isSameOriginOrNone(req: IncomingMessage, publicBase: URL | undefined): boolean {
   if (req.headers["sec-fetch-site"] === "cross-site") return false;
   const origin = req.headers.origin;
   if (origin === undefined || origin === "null") return true;
+  if (publicBase && origin === publicBase.origin) return true;
   const host = parseHostHeader(String(req.headers.host ?? ""));
   try {
     const url = new URL(origin);
@@ -172,7 +190,8 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
         return showForm(res, 403, latest, form.get("token")!, { error: outcome.message, typedNote: form.get("note") ?? "", acknowledged: form.get("ack_flag") === "yes" });
       }
       const status = outcome.reason === "expired" ? 410 : outcome.reason === "not_pending" ? 409 : 403;
-      const title = latest?.status === "void" ? "Voided by the system" : outcome.reason === "expired" ? "Expired" : "Not approved";
+      // Another human (on this page or another replica's) got there first: theirs stands, whatever it was.
+      const title = latest?.status === "void" ? "Voided by the system" : outcome.reason === "expired" ? "Expired" : outcome.reason === "not_pending" ? "Already decided" : "Not approved";
       return send(res, status, messagePage(title, latest && latest.status !== "pending" ? outcomeText(latest) : outcome.message, "alert"));
     }
     // The answer is recorded: whatever executing it does, the page says what actually happened.
@@ -188,10 +207,13 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
   };
 
   return (req, res) => {
-    if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackHostHeader(req.headers.host)) {
-      return send(res, 403, messagePage("Refused", "The approval page answers only on loopback (127.0.0.1)."));
+    const base = options.publicBase?.();
+    const publicBase = base ? new URL(base) : undefined;
+    const onLoopback = isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHostHeader(req.headers.host);
+    if (!onLoopback && !isPublicHost(req, publicBase)) {
+      return send(res, 403, messagePage("Refused", "The approval page answers only on loopback (127.0.0.1), or at the server's public URL."));
     }
-    if (!isSameOriginOrNone(req)) return send(res, 403, messagePage("Refused", "Cross-site request refused. Nothing changed."));
+    if (!isSameOriginOrNone(req, publicBase)) return send(res, 403, messagePage("Refused", "Cross-site request refused. Nothing changed."));
     const url = new URL(req.url ?? "/", "http://localhost");
     const id = url.pathname.startsWith(APPROVAL_PATH_PREFIX) ? decodeURIComponent(url.pathname.slice(APPROVAL_PATH_PREFIX.length)) : "";
     if (!/^apr_[A-Za-z0-9_-]+$/.test(id)) return send(res, 404, messagePage("Not found", "No such approval page."));

@@ -106,7 +106,8 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       .then((row) => (row && (row.status === "denied" || row.status === "void") ? notices.emit("outcome", row) : undefined))
       .catch((error: unknown) => logger.warn({ err: error, approvalId: id }, "could not tell the outcome of a page answer"));
   };
-  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered });
+  // The handler asks the host (declared next; asked only once requests arrive) for the public base URL the transport mounted it behind.
+  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered, publicBase: () => pages.publicBase() });
   const pages = new ApprovalPageHost(handler);
   const cli = approvalsCommand(config.dbPath);
   let loop: NodeJS.Timeout | undefined;
@@ -182,7 +183,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   };
 
   return {
-    approvalPage: { handler, mount: (baseUrl) => pages.mount(baseUrl), baseUrl: () => pages.baseUrl() },
+    approvalPage: { handler, mount: (baseUrl, publicBase) => pages.mount(baseUrl, publicBase), baseUrl: () => pages.baseUrl() },
 
     async authorize(request, session) {
       if (config.approval.policy === "deny") {

@@ -19,6 +19,8 @@ import type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 import type { CreateRecord, TransitionRequest } from "./ops/changes.js";
 import type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
 import type { Finish } from "./ops/dispatch.js";
+import type { LeaseTerms } from "./ops/delivery-leases.js";
+import type { RateDecision } from "./ops/rate-limits.js";
 import type { InterventionRow } from "./ops/interventions.js";
 import type { TenantSeed } from "./ops/seed.js";
 
@@ -31,6 +33,8 @@ export type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 export type { ApprovalToSpend, CreateRecord, TransitionRequest } from "./ops/changes.js";
 export type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
 export type { Finish } from "./ops/dispatch.js";
+export type { LeaseTerms } from "./ops/delivery-leases.js";
+export type { RateDecision } from "./ops/rate-limits.js";
 export type { InterventionRow, NewIntervention } from "./ops/interventions.js";
 export type { RowChanges } from "./ops/compare-and-set.js";
 export type { SeededIntervention, TenantSeed } from "./ops/seed.js";
@@ -80,17 +84,23 @@ export interface DeliveriesPort {
 
 export interface DispatchPort {
   due(tenants: readonly string[], now: Date): Promise<InterventionRow[]>;
-  /** Gates and `approved → sent` (or suppressed); the sent row, or undefined when held, suppressed or taken by another worker. */
-  release(candidate: InterventionRow, simulated: boolean, now: Date): Promise<InterventionRow | undefined>;
+  /** Gates and `approved → sent` (or suppressed), leased to `terms.owner`; the sent row, or undefined when held, suppressed or taken by another worker. */
+  release(candidate: InterventionRow, simulated: boolean, terms: LeaseTerms, now: Date): Promise<InterventionRow | undefined>;
   record(row: InterventionRow, kind: DeliveryKind, attempt: number, outcome: string, detail: string, now: Date): Promise<void>;
   deliveryIdFor(row: InterventionRow, kind: DeliveryKind, now: Date): Promise<string>;
   finish(row: InterventionRow, finish: Finish, now: Date): Promise<void>;
+  /** Claims work nobody holds a live lease on, leasing it to `terms.owner`; `busy` skips keys this process already works on. */
   takeAbandoned(
     tenants: readonly string[],
     now: Date,
-    resumeAfterMs: number,
+    terms: LeaseTerms,
     busy: (key: string) => boolean,
   ): Promise<{ sent: InterventionRow[]; retractions: InterventionRow[] }>;
+  /** Leases `key` to `terms.owner` unless another owner holds it. */
+  lease(key: string, terms: LeaseTerms, now: Date): Promise<boolean>;
+  /** The heartbeat: extends the owner's leases on `keys`; how many it still held. */
+  renewLeases(keys: readonly string[], terms: LeaseTerms, now: Date): Promise<number>;
+  releaseLease(key: string, owner: string): Promise<void>;
 }
 
 export interface ApprovalsPort {
@@ -137,6 +147,11 @@ export interface GuardSettingsPort {
   settle(key: string, value: string, now: Date): Promise<string>;
   /** Read, change and write back one value, serialised against every other change of that key. */
   update<T>(key: string, change: (current: string | undefined) => { value: string; result: T }, now: Date): Promise<T>;
+}
+
+export interface RateLimitsPort {
+  /** Takes one token from `bucket` (refilled at `perMinute`, capped there), shared by every process on the store. */
+  take(bucket: string, perMinute: number, now: Date): Promise<RateDecision>;
 }
 
 export interface AuditPort {
@@ -188,6 +203,7 @@ export interface Store {
   readonly catalog: CatalogPort;
   readonly deliveries: DeliveriesPort;
   readonly dispatch: DispatchPort;
+  readonly rateLimits: RateLimitsPort;
   readonly approvals: ApprovalsPort;
   readonly operators: OperatorsPort;
   readonly guardSettings: GuardSettingsPort;

@@ -318,4 +318,18 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 10: the database keeps the guard (database-guard-schema.ts)
   DATABASE_GUARD_MIGRATION,
+  // 11: dispatch leases and
+  // shared rate-limit buckets (see the SQLite migration)
+  `
+  CREATE TABLE delivery_leases (
+    work_key   ${TEXT} PRIMARY KEY,
+    owner      ${TEXT} NOT NULL,
+    expires_at ${TEXT} NOT NULL
+  );
+  CREATE TABLE rate_limit_buckets (
+    bucket      ${TEXT} PRIMARY KEY,
+    tokens      DOUBLE PRECISION NOT NULL,
+    counted_at  ${TEXT} NOT NULL
+  );
+  `,
 ];

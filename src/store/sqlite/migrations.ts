@@ -341,4 +341,23 @@ export const MIGRATIONS: readonly string[] = [
   // 10: nothing here. PostgreSQL's migration 10 lets the database itself refuse forged approvals and
   // audit rewrites to the server's role; one user's SQLite file has no second role to refuse anything to.
   `-- PostgreSQL only`,
+  // 11: what
+  // several replicas on one store must share. Leases on dispatch work (a sent
+  // row's delivery, keyed by its id; a retraction, by "<id>:retraction"),
+  // renewed by their owner while the work is in flight (store/ops/delivery-leases.ts);
+  // and the REST API's per-key rate-limit buckets (a token bucket: tokens left
+  // and when they were last counted), so N replicas allow the configured rate
+  // in all, not N times it.
+  `
+  CREATE TABLE delivery_leases (
+    work_key   TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE TABLE rate_limit_buckets (
+    bucket      TEXT PRIMARY KEY,
+    tokens      REAL NOT NULL,
+    counted_at  TEXT NOT NULL
+  );
+  `,
 ];
