@@ -55,6 +55,8 @@ export interface PendingApproval {
   /** For the human, shown by the agent verbatim. */
   instructions: string;
   approval_url: string | null;
+  /** The earlier request for this very action that expired: the agent is told, and this one asks anew. */
+  replaces?: { approval_id: string; outcome: string };
 }
 
 export type GuardDecision =

@@ -14,6 +14,7 @@ import type { GuardedAction } from "../domain/status-machine.js";
 import type { ApprovalRow, NewApproval } from "./ops/approvals.js";
 import type { DecisionResult, DecisionRow, NewDecision } from "./ops/decisions.js";
 import type { OperatorRow } from "./ops/operators.js";
+import type { ReminderKind } from "./ops/approval-reminders.js";
 import type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 import type { CreateRecord, TransitionRequest } from "./ops/changes.js";
 import type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
@@ -27,6 +28,7 @@ export type { ListPage, ListQuery } from "../domain/list.js";
 export type { ApprovalRow, ApprovalStatus, ApprovalTier, NewApproval } from "./ops/approvals.js";
 export type { DecisionResult, DecisionRow, NewDecision } from "./ops/decisions.js";
 export type { OperatorRow } from "./ops/operators.js";
+export type { ReminderKind } from "./ops/approval-reminders.js";
 export type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 export type { ApprovalToSpend, CreateRecord, TransitionRequest } from "./ops/changes.js";
 export type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
@@ -118,6 +120,8 @@ export interface ApprovalsPort {
    */
   recordDecision(decision: NewDecision, audit: (result: DecisionResult) => AuditEvent | undefined): Promise<DecisionResult>;
   decisionsOf(id: string): Promise<DecisionRow[]>;
+  /** Claims the pending requests whose reminder (or escalation) is due and unsent, auditing each in the claim's transaction. */
+  claimDueReminders(kind: ReminderKind, now: Date, audit: (row: ApprovalRow) => AuditEvent): Promise<ApprovalRow[]>;
   /** Spends an approved request right before an upstream call (API mode; the local store spends it in the transition). */
   consume(id: string, now: Date): Promise<boolean>;
   recordOutcome(id: string, status: "executed" | "failed", outcome: string): Promise<void>;

@@ -4,6 +4,7 @@
  * Engine-independent: the same binding serves SQLite and PostgreSQL.
  */
 import * as approvals from "./ops/approvals.js";
+import * as reminders from "./ops/approval-reminders.js";
 import * as audit from "./ops/audit.js";
 import * as catalog from "./ops/catalog.js";
 import * as changes from "./ops/changes.js";
@@ -106,6 +107,8 @@ export function storeOver(engine: Engine): Store {
           return result;
         }),
       decisionsOf: (id) => read((tx) => decisions.decisionsOf(tx, id)),
+      claimDueReminders: (kind, now, auditOf) =>
+        write((tx) => reminders.claimDueReminders(tx, kind, now, 50, (row) => audit.appendAudit(tx, auditOf(row), now))),
       consume: (id, now) => write((tx) => approvals.consumeApprovalRow(tx, id, now)),
       recordOutcome: (id, status, outcome) => write((tx) => approvals.recordOutcome(tx, id, status, outcome)),
       countFailedAttempt: (id) => write((tx) => approvals.countFailedAttempt(tx, id)),
