@@ -314,4 +314,13 @@ export const MIGRATIONS: readonly string[] = [
     SELECT id, COALESCE(decided_by, 'human'), 'approve', channel, 'before operators', note, COALESCE(decided_at, created_at)
     FROM approvals WHERE status = 'approved';
   `,
+  // 10: nonces of signed webhook decisions (see the SQLite migration)
+  `
+  CREATE TABLE approval_webhook_nonces (
+    nonce       ${TEXT} PRIMARY KEY,
+    seen_at     ${TEXT} NOT NULL,
+    expires_at  ${TEXT} NOT NULL
+  );
+  CREATE INDEX approval_webhook_nonces_by_expiry ON approval_webhook_nonces (expires_at);
+  `,
 ];
