@@ -33,6 +33,7 @@ import { createReleaser, type GuardedExecutor, type ReleaseOutcome } from "./rel
 import { keepIfUsable, sweepExpired } from "./sweep.js";
 import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
+import { createDecisionsEndpoint } from "./webhook-decisions.js";
 import { oneLine } from "../text/sanitize.js";
 import { tierOf, verdictFor, type Policy } from "./policy.js";
 import { mentionsOffer } from "../writer/text-scan.js";
@@ -96,6 +97,8 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const releaser = createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now });
   const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id) });
   const pages = new ApprovalPageHost(handler);
+  const webhook = config.approvalWebhook;
+  const decisions = webhook ? createDecisionsEndpoint({ store, logger, now, releaser, secret: webhook.secret, onAnswered: (id) => notifiers.fire(id) }) : undefined;
   const cli = approvalsCommand(config.dbPath);
   let loop: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
@@ -167,6 +170,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
 
   return {
     approvalPage: { handler, mount: (baseUrl) => pages.mount(baseUrl), baseUrl: () => pages.baseUrl() },
+    ...(decisions ? { decisionsEndpoint: decisions } : {}),
 
     async authorize(request, session) {
       if (config.approval.policy === "deny") {

@@ -1,0 +1,151 @@
+/**
+ * Decisions through the approval webhook, over real sockets: a real MCP
+ * client asks a `serve --http` server (real SQLite file) to approve a live
+ * webhook with an offer under a 2-of-3 policy, and a loopback chat tool posts
+ * signed decisions back to POST /approvals/{id}/decisions. A decision counts
+ * like one from the page or the CLI; a replayed one (same nonce), an old
+ * timestamp, a bad signature, an unknown operator and the requester's own
+ * operator are refused with a JSON error and change nothing; the second
+ * operator's approval releases the intervention once.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { passphraseRecord } from "../../src/guard/passphrase.js";
+import { openStore, type Store } from "../../src/store/index.js";
+import { startChatTool, type ChatTool } from "../support/chat-tool.js";
+import { startHttpHarness, type HttpHarness } from "../transport/helpers.js";
+
+/** The issue's policy: 2 of 3 for live webhooks with offers, the requester's own (carol runs the local agents) barred. */
+export const TWO_OF_THREE = {
+  principals: { local: "carol" },
+  rules: [{ name: "live webhooks with offers", match: { action: "approve", data_set: "live", channel: "webhook", offers: true }, require: 2, requester_may_approve: false }],
+};
+
+const SECRET = "s3cret-for-the-approval-webhook-0123456789";
+let h: HttpHarness | undefined;
+let chat: ChatTool | undefined;
+afterEach(async () => {
+  await h?.close();
+  await chat?.close();
+  h = chat = undefined;
+});
+
+export async function addOperators(store: Store, names: string[]): Promise<void> {
+  for (const name of names) {
+    const event = { tenant_id: "live", event: "operator_added", actor: "test", detail: { operator: name } };
+    await store.operators.add({ name, passphrase: await passphraseRecord(`${name} long passphrase`), principal: null, created_at: new Date().toISOString() }, event);
+  }
+}
+
+/** A server with the webhook configured and a 2-of-3 policy barring carol (the local agents' own operator). */
+export async function teamServer(chatUrl: string, operators: string[], env: Record<string, string> = {}): Promise<HttpHarness> {
+  const dir = mkdtempSync(join(tmpdir(), "retivo-team-"));
+  const policyFile = join(dir, "policy.json");
+  writeFileSync(policyFile, JSON.stringify(TWO_OF_THREE));
+  // The operators exist before the server starts, as the policy check at start demands.
+  const dbPath = join(dir, "retivo.db");
+  const store = await openStore({ dbPath });
+  await addOperators(store, operators).finally(() => store.close());
+  return startHttpHarness({ env: { RETIVO_DB: dbPath, RETIVO_POLICY: policyFile, RETIVO_APPROVAL_WEBHOOK_URL: chatUrl, RETIVO_APPROVAL_WEBHOOK_SECRET: SECRET, ...env } });
+}
+
+/** Asks for the approval of a live webhook intervention with an offer; returns its id and the request's. */
+export async function pendingApproval(harness: HttpHarness): Promise<{ interventionId: string; approvalId: string; agent: Awaited<ReturnType<HttpHarness["connect"]>> }> {
+  const agent = await harness.connect();
+  const playbook = (await harness.runtime.store.catalog.playbooks("live")).find((p) => p.name === "Churn Risk Rescue")!;
+  const created = await agent.ok<{ id: string }>("create_intervention", { user_id: "user-1", playbook_id: playbook.id, channel: "webhook" });
+  const pending = await agent.ok<{ status: string; approval: { approval_id: string } }>("approve_intervention", { intervention_id: created.id });
+  expect(pending.status).toBe("planned");
+  return { interventionId: created.id, approvalId: pending.approval.approval_id, agent };
+}
+
+export const decisionsUrl = (harness: HttpHarness, approvalId: string) => `${new URL(harness.url).origin}/approvals/${approvalId}/decisions`;
+
+describe("signed decisions through the approval webhook", () => {
+  it("counts alice, refuses a replay, an old timestamp, a bad signature, strangers and the requester's own, and releases once at bob", async () => {
+    chat = await startChatTool(SECRET);
+    h = await teamServer(chat.url, ["alice", "bob", "carol"]);
+    const store = h.runtime.store;
+    const { interventionId, approvalId, agent } = await pendingApproval(h);
+    const url = decisionsUrl(h, approvalId);
+    const decisions = () => store.approvals.decisionsOf(approvalId);
+
+    const byAlice = await chat.decide(url, { operator: "alice", decision: "approve", note: "checked in #approvals" });
+    expect(byAlice.status).toBe(200);
+    expect(byAlice.body).toMatchObject({ status: "pending", tier: "needs 2 of: alice, bob; 1 given (alice); not carol (the requester's own)", outcome: null });
+
+    // The same bytes again, captured off the wire: the nonce was used.
+    const replay = await chat.decide(url, { operator: "alice", decision: "approve" }, { replay: byAlice.sent });
+    expect(replay.status).toBe(409);
+    expect(replay.body.error).toBe("replayed");
+
+    // bob, but signed six minutes ago (a fresh nonce, a valid signature).
+    const old = await chat.decide(url, { operator: "bob", decision: "approve" }, { skewSeconds: -360 });
+    expect(old.status).toBe(401);
+    expect(old.body.error).toBe("stale_timestamp");
+    expect(old.body.message).toMatch(/within 5 minutes/);
+
+    const forged = await chat.decide(url, { operator: "bob", decision: "approve" }, { secret: "an attacker's guess at the secret, 0123" });
+    expect(forged.status).toBe(401);
+    expect(forged.body.error).toBe("bad_signature");
+    expect(forged.body.message).toMatch(/HMAC-SHA256/);
+
+    const stranger = await chat.decide(url, { operator: "mallory", decision: "approve" });
+    expect(stranger.status).toBe(422);
+    expect(stranger.body.message).toMatch(/no operator named mallory; nothing was recorded/);
+
+    const own = await chat.decide(url, { operator: "carol", decision: "approve" });
+    expect(own.status).toBe(403);
+    expect(own.body.error).toBe("excluded");
+
+    const again = await chat.decide(url, { operator: "alice", decision: "approve" });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe("repeated");
+
+    const malformed = await chat.decide(url, { operator: "bob", decision: "maybe" as "approve" });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.message).toMatch(/decision: .*Expected \{operator, decision/);
+
+    // Nothing of that changed the request: still alice alone, still pending.
+    expect((await decisions()).map((d) => d.operator)).toEqual(["alice"]);
+    expect((await store.approvals.get(approvalId))!.status).toBe("pending");
+    expect((await store.interventions.get("live", interventionId))!.status).toBe("planned");
+
+    const byBob = await chat.decide(url, { operator: "bob", decision: "approve" });
+    expect(byBob.status).toBe(200);
+    expect(byBob.body.status).toBe("executed");
+    expect((await store.interventions.get("live", interventionId))!.status).toBe("approved");
+    expect((await decisions()).map((d) => [d.operator, d.channel, d.vouched_by])).toEqual([
+      ["alice", "webhook", "webhook-signature"],
+      ["bob", "webhook", "webhook-signature"],
+    ]);
+
+    // Too late now, however well signed.
+    const late = await chat.decide(url, { operator: "carol", decision: "reject" });
+    expect(late.status).toBe(409);
+
+    const trail = await store.audit.trail(interventionId);
+    const refusals = trail.filter((row) => row.event === "approval_refused").map((row) => (JSON.parse(String(row.detail)) as { reason: string }).reason);
+    expect(refusals).toEqual(expect.arrayContaining(["replayed", "stale_timestamp", "bad_signature", "unknown_operator", "excluded", "repeated"]));
+    expect(trail.filter((row) => row.event === "approval_executed")).toHaveLength(1);
+
+    // The agent's next call reports what the humans decided.
+    const reported = await agent.ok<{ status: string }>("approve_intervention", { intervention_id: interventionId });
+    expect(reported.status).toBe("approved");
+  }, 60_000);
+
+  it("answers an unknown request, a GET and a form post with a JSON error", async () => {
+    chat = await startChatTool(SECRET);
+    h = await teamServer(chat.url, ["alice", "bob", "carol"]);
+    const unknown = await chat.decide(decisionsUrl(h, "apr_nosuchrequest"), { operator: "alice", decision: "approve" });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe("not_found");
+    const get = await fetch(decisionsUrl(h, "apr_x"));
+    expect(get.status).toBe(405);
+    const form = await fetch(decisionsUrl(h, "apr_x"), { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "operator=alice" });
+    expect(form.status).toBe(415);
+    expect(((await form.json()) as { message: string }).message).toMatch(/application\/json/);
+  }, 30_000);
+});
