@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { passphraseRecord } from "../../src/guard/passphrase.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { REAL_SERVER_URL, startPglite, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
 import { startChatTool, type ChatTool } from "../support/chat-tool.js";
 import { startHttpHarness, type HttpHarness } from "../transport/helpers.js";
 
@@ -25,11 +26,15 @@ export const TWO_OF_THREE = {
 
 const SECRET = "s3cret-for-the-approval-webhook-0123456789";
 let h: HttpHarness | undefined;
+let other: HttpHarness | undefined;
 let chat: ChatTool | undefined;
+let database: PostgresTarget | undefined;
 afterEach(async () => {
   await h?.close();
+  await other?.close();
   await chat?.close();
-  h = chat = undefined;
+  await database?.close();
+  h = other = chat = database = undefined;
 });
 
 export async function addOperators(store: Store, names: string[]): Promise<void> {
@@ -46,7 +51,7 @@ export async function teamServer(chatUrl: string, operators: string[], env: Reco
   writeFileSync(policyFile, JSON.stringify(TWO_OF_THREE));
   // The operators exist before the server starts, as the policy check at start demands.
   const dbPath = join(dir, "retivo.db");
-  const store = await openStore({ dbPath });
+  const store = await openStore({ dbPath, ...(env.RETIVO_DATABASE_URL ? { databaseUrl: env.RETIVO_DATABASE_URL } : {}) });
   await addOperators(store, operators).finally(() => store.close());
   return startHttpHarness({ env: { RETIVO_DB: dbPath, RETIVO_POLICY: policyFile, RETIVO_APPROVAL_WEBHOOK_URL: chatUrl, RETIVO_APPROVAL_WEBHOOK_SECRET: SECRET, ...env } });
 }
@@ -148,4 +153,23 @@ describe("signed decisions through the approval webhook", () => {
     expect(form.status).toBe(415);
     expect(((await form.json()) as { message: string }).message).toMatch(/application\/json/);
   }, 30_000);
+
+  it("holds on two replicas of one PostgreSQL store: a decision taken by one is a replay on the other, and the quorum is shared", async () => {
+    database = REAL_SERVER_URL ? await startRealServer(REAL_SERVER_URL) : await startPglite();
+    chat = await startChatTool(SECRET);
+    const shared = { RETIVO_DATABASE_URL: database.url, RETIVO_DATABASE_POOL_SIZE: "4" };
+    h = await teamServer(chat.url, ["alice", "bob", "carol"], shared);
+    other = await teamServer(chat.url, [], shared);
+    const { interventionId, approvalId } = await pendingApproval(h);
+
+    const byAlice = await chat.decide(decisionsUrl(other, approvalId), { operator: "alice", decision: "approve" });
+    expect(byAlice.body).toMatchObject({ status: "pending" });
+    const replayed = await chat.decide(decisionsUrl(h, approvalId), { operator: "alice", decision: "approve" }, { replay: byAlice.sent });
+    expect(replayed.status).toBe(409);
+    expect(replayed.body.error).toBe("replayed");
+    const byBob = await chat.decide(decisionsUrl(h, approvalId), { operator: "bob", decision: "approve" });
+    expect(byBob.body.status).toBe("executed");
+    expect((await other.runtime.store.interventions.get("live", interventionId))!.status).toBe("approved");
+    expect((await h.runtime.store.audit.trail(interventionId)).filter((row) => row.event === "approval_executed")).toHaveLength(1);
+  }, 120_000);
 });
