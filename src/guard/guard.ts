@@ -34,6 +34,7 @@ import { keepIfUsable, sweepExpired } from "./sweep.js";
 import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
 import { createDecisionsEndpoint } from "./webhook-decisions.js";
+import { createPageLogin } from "./page-login.js";
 import { oneLine } from "../text/sanitize.js";
 import { tierOf, verdictFor, type Policy } from "./policy.js";
 import { mentionsOffer } from "../writer/text-scan.js";
@@ -95,7 +96,14 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
   const releaser = createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now });
-  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id) });
+  const handler = createApprovalPageHandler({
+    store,
+    logger,
+    now,
+    releaser,
+    onAnswered: (id) => notifiers.fire(id),
+    ...(config.pageLogin ? { login: createPageLogin(config.pageLogin), baseUrl: () => pages.baseUrl() } : {}),
+  });
   const pages = new ApprovalPageHost(handler);
   const webhook = config.approvalWebhook;
   const decisions = webhook ? createDecisionsEndpoint({ store, logger, now, releaser, secret: webhook.secret, onAnswered: (id) => notifiers.fire(id) }) : undefined;
