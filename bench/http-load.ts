@@ -120,10 +120,10 @@ export interface HttpResults {
   peakRssMb: Record<string, number>;
 }
 
-export async function measureHttpLoad(targets: readonly HttpTarget[], rounds: number): Promise<HttpResults> {
+export async function measureHttpLoad(targets: readonly HttpTarget[], rounds: number, concurrency: readonly number[] = CONCURRENCY): Promise<HttpResults> {
   const runs = new Map<string, HttpPoint[]>();
   for (let r = 0; r < rounds; r++) {
-    for (const sessions of CONCURRENCY) {
+    for (const sessions of concurrency) {
       for (const target of targets) {
         const key = `${target.label}|${sessions}`;
         runs.set(key, [...(runs.get(key) ?? []), await oneRun(target, sessions)]);

@@ -1,6 +1,7 @@
 /** bench/results/latest.json and latest.md from one run's figures. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { RoundTrips } from "./round-trips.js";
 import type { Figures, Verdict } from "./targets.js";
 
 export interface Machine {
@@ -80,8 +81,21 @@ export function markdown(r: Report): string {
     ...r.surface.map((s) => row([s.what, s.bytes, s.tokens])),
     "",
   );
+  if (r.roundTrips) out.push(...roundTripsSection(r.roundTrips));
   if (r.notes.length > 0) out.push("## Notes", "", ...r.notes.map((n) => `- ${n}`), "");
   return out.join("\n");
+}
+
+/** The table of round trips per tool call; `npm run bench -- round-trips` prints it alone. */
+export function roundTripsSection(trips: RoundTrips): string[] {
+  return [
+    `## Database round trips per tool call (${trips.where})`,
+    "",
+    row(["tool", "what", "round trips", "target"]),
+    row(["---", "---", "---:", "---:"]),
+    ...trips.figures.map((f) => row([f.tool, f.what, f.roundTrips, f.limit === undefined ? "" : `≤ ${f.limit}`])),
+    "",
+  ];
 }
 
 export function writeReport(dir: string, report: Report): void {

@@ -4,7 +4,9 @@
  * bench/results/latest.{json,md}. Loopback only; every child is killed on the
  * way out, and each phase is bounded by call counts and time windows.
  * `npm run bench -- reliability` runs the fault campaigns (reliability.ts);
- * `npm run bench -- oauth-verify` the cost of checking an OAuth access token.
+ * `npm run bench -- oauth-verify` the cost of checking an OAuth access token;
+ * `npm run bench -- round-trips` only the PostgreSQL round trips per tool call;
+ * `npm run bench -- replicas` several replicas on PostgreSQL behind nginx.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -14,8 +16,9 @@ import { openStore } from "../src/store/index.js";
 import { measureColdStarts } from "./cold-start.js";
 import { measureHttpLoad, type HttpResults } from "./http-load.js";
 import { measureListScaling } from "./list-scaling.js";
+import { measureRoundTrips, type RoundTrips } from "./round-trips.js";
 import { measureSurface, type SurfaceSize } from "./surface.js";
-import { judge } from "./targets.js";
+import { judge, roundTripVerdicts } from "./targets.js";
 import { measureToolLatency, type ToolLatency } from "./tool-latency.js";
 import { bulkSeed } from "./lib/bulk-seed.js";
 import { BARE, bareReplaying, bareStdio, CLI, ourEnv, ourStdio, ROOT, startGeneric, startListening, tempDir, type GenericSetup } from "./lib/fixture.js";
@@ -24,7 +27,7 @@ import { memoryOf } from "./lib/proc.js";
 import { round } from "./lib/stats.js";
 import { spawnStdio } from "./lib/stdio-client.js";
 import { targetsFor } from "./lib/targets.js";
-import { markdown, writeReport, type Report } from "./report.js";
+import { markdown, roundTripsSection, writeReport, type Report } from "./report.js";
 import { encode } from "gpt-tokenizer";
 
 const COLD_ROUNDS = 7;
@@ -135,7 +138,10 @@ async function main(): Promise<void> {
       await Promise.all([ourHttp?.stop(), bareHttp.stop()]);
     }
 
-    const figures = { coldStarts, latency, list, http: http.points, surface, idleRssMb };
+    log("PostgreSQL round trips per tool call …");
+    const roundTrips: RoundTrips | undefined = await measureRoundTrips().catch((e: Error) => (notes.push(`round trips not measured: ${e.message}`), undefined));
+
+    const figures = { coldStarts, latency, list, http: http.points, surface, idleRssMb, ...(roundTrips ? { roundTrips } : {}) };
     const report: Report = {
       date: new Date().toISOString(),
       machine: {
@@ -160,13 +166,25 @@ async function main(): Promise<void> {
   }
 }
 
+async function runRoundTrips(): Promise<void> {
+  const trips = await measureRoundTrips();
+  log(roundTripsSection(trips).join("\n"));
+  const verdicts = roundTripVerdicts(trips);
+  for (const v of verdicts) log(`${v.pass ? "PASS" : "FAIL"}  ${v.target}: ${v.measured}`);
+  if (verdicts.some((v) => !v.pass)) process.exitCode = 1;
+}
+
 // `npm run bench -- reliability [--quick]`: the long fault campaigns instead of the speed figures.
 const job =
   process.argv[2] === "reliability"
     ? import("./reliability.js").then((m) => m.runReliability(process.argv.slice(3)))
     : process.argv[2] === "oauth-verify"
       ? import("./oauth-verify.js").then((m) => m.runOAuthVerify())
-      : main();
+      : process.argv[2] === "round-trips"
+        ? runRoundTrips()
+        : process.argv[2] === "replicas"
+          ? import("./replicas.js").then((m) => m.runReplicasBench())
+          : main();
 job.catch((error: unknown) => {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(2);

@@ -6,6 +6,7 @@
 import type { ColdStart } from "./cold-start.js";
 import type { HttpPoint } from "./http-load.js";
 import type { ListPoint } from "./list-scaling.js";
+import type { RoundTrips } from "./round-trips.js";
 import type { SurfaceSize } from "./surface.js";
 import type { ToolLatency } from "./tool-latency.js";
 import { round } from "./lib/stats.js";
@@ -23,10 +24,29 @@ export interface Figures {
   http: HttpPoint[];
   surface: SurfaceSize[];
   idleRssMb: number;
+  /** PostgreSQL round trips per tool call (absent when that phase could not run). */
+  roundTrips?: RoundTrips;
 }
 
 /** A 100× larger store may cost at most this much more per page to count as flat. */
 const FLAT_RATIO = 2;
+
+/** Reads ≤ 2 round trips, a transition with its audit row ≤ 4: the worst call of each kind. */
+export function roundTripVerdicts(trips: RoundTrips | undefined): Verdict[] {
+  if (!trips) return [];
+  return [2, 4].flatMap((limit) => {
+    const judged = trips.figures.filter((f) => f.limit === limit);
+    if (judged.length === 0) return [];
+    const worst = judged.reduce((a, b) => (b.roundTrips > a.roundTrips ? b : a));
+    return [
+      {
+        target: limit === 2 ? "PostgreSQL round trips per read (get, list) ≤ 2" : "PostgreSQL round trips per transition with its audit row ≤ 4",
+        measured: `worst ${worst.roundTrips} (${worst.tool}: ${worst.what}); ${judged.map((f) => `${f.tool} ${f.roundTrips}`).join(", ")}`,
+        pass: worst.roundTrips <= limit,
+      },
+    ];
+  });
+}
 
 export function judge(f: Figures): Verdict[] {
   const verdicts: Verdict[] = [];
@@ -91,6 +111,8 @@ export function judge(f: Figures): Verdict[] {
       pass: ratio >= 0.7,
     });
   }
+
+  verdicts.push(...roundTripVerdicts(f.roundTrips));
 
   verdicts.push({ target: "idle RSS ≤ 120 MB", measured: `${f.idleRssMb} MB`, pass: f.idleRssMb <= 120 });
 

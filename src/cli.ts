@@ -21,6 +21,8 @@ Usage:
                                                      the named operators who decide them
   retivo-mcp audit [list|verify|ID]                  read or verify the audit log
   retivo-mcp seed [--seed N]                         create demo data in an empty store
+  retivo-mcp db init [--admin-url URL] [--owner-role R] [--server-role R] [--print-sql]
+                                                     set up PostgreSQL so the database keeps the guard
 
 Options:
   --db PATH         SQLite file of the local store (env RETIVO_DB)
@@ -77,6 +79,10 @@ async function run(config: Readonly<Config>): Promise<number | undefined> {
     case "operators": {
       const { runOperatorsCommand } = await import("./guard/cli-operators.js");
       return runOperatorsCommand(config, config.args, io);
+    }
+    case "db": {
+      const { runDbInitCommand } = await import("./db-init-command.js");
+      return runDbInitCommand(config, io);
     }
     case "audit": {
       const { runAuditCommand } = await import("./guard/cli-audit.js");

@@ -22,7 +22,7 @@ export const TOOL_NAMES = [
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
-export const COMMANDS = ["serve", "api", "approvals", "operators", "audit", "seed", "help", "version"] as const;
+export const COMMANDS = ["serve", "api", "approvals", "operators", "audit", "seed", "db", "help", "version"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type LlmProvider = "auto" | "openai" | "sampling" | "template";
@@ -126,6 +126,13 @@ export interface Config {
   /** The server cancels a statement running longer than this (RETIVO_DATABASE_STATEMENT_TIMEOUT_MS). */
   databaseStatementTimeoutMs: number;
   outboxDir: string;
+  /**
+   * How long the dispatcher's lease on a delivery in flight lasts
+   * (RETIVO_DELIVERY_LEASE_SECONDS); its owner renews it every third of that,
+   * and once a dead owner's lease lapses another process takes the delivery
+   * over within this plus one poll.
+   */
+  deliveryLeaseMs: number;
   /** Undefined: no approval webhook (no notices sent, no decisions endpoint). */
   approvalWebhook: ApprovalWebhookConfig | undefined;
   /** Undefined: the page takes operator passphrases only. */
@@ -154,8 +161,23 @@ export interface Config {
   logLevel: string;
   /** How often a session checks the intervention resources it is subscribed to (RETIVO_SUBSCRIPTION_POLL_MS); undefined: per mode. */
   subscriptionPollMs: number | undefined;
+  /** `retivo-mcp db init`: the PostgreSQL database, its owner and the server's role (present for `db` only). */
+  databaseInit?: DatabaseInitConfig;
   /** `retivo-mcp api` */
   restServer: { host: string; port: number; keys: string[]; ratePerMinute: number };
+}
+
+export interface DatabaseInitConfig {
+  /** --admin-url or RETIVO_DATABASE_ADMIN_URL: a superuser (or the database's owner with CREATEROLE); undefined with --print-sql only. */
+  adminUrl: string | undefined;
+  /** --owner-role or RETIVO_DATABASE_OWNER_ROLE: owns the schema and the guard's functions; never logs in. */
+  ownerRole: string;
+  /** --server-role or RETIVO_DATABASE_SERVER_ROLE: what the MCP server connects as (RETIVO_DATABASE_URL). */
+  serverRole: string;
+  /** RETIVO_DATABASE_SERVER_PASSWORD: the server role's password; undefined: a random one, printed once. */
+  serverPassword: string | undefined;
+  /** --print-sql: print the SQL and run nothing. */
+  printSql: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -256,6 +278,7 @@ const COMMAND_FLAGS: Record<Exclude<Command, "help" | "version">, readonly strin
   approvals: ["db", "log-level", "as"],
   operators: ["db", "log-level", "principal"],
   audit: ["db", "log-level"],
+  db: ["admin-url", "owner-role", "server-role", "print-sql", "seed", "log-level"],
 };
 
 function checkFlagsFor(command: Command, values: Record<string, unknown>): void {
@@ -319,6 +342,40 @@ function boundedInt(name: string, value: string, max: number): number {
   const n = positiveInt(name, value);
   if (n > max) throw new ConfigError(`${name} must be at most ${max}; got '${value}'.`);
   return n;
+}
+
+/** A role name used unquoted in SQL: lower case, digits and underscores, as PostgreSQL folds it. */
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function roleName(name: string, value: string): string {
+  if (!ROLE_NAME.test(value)) throw new ConfigError(`${name} must be a PostgreSQL role name of lower-case letters, digits and underscores (at most 63); got '${value}'.`);
+  return value;
+}
+
+function databaseInitFrom(command: Command, args: string[], values: Record<string, string | boolean | undefined>, env: Env): DatabaseInitConfig | undefined {
+  if (command !== "db") return undefined;
+  if (args[0] !== "init" || args.length > 1) throw new ConfigError(`'db' takes one subcommand, init (got '${args.join(" ")}'). Run 'retivo-mcp db init --print-sql' to see what it does.`);
+  const printSql = values["print-sql"] === true;
+  const adminValue = (values["admin-url"] as string | undefined)?.trim() || env.RETIVO_DATABASE_ADMIN_URL?.trim() || undefined;
+  const adminUrl = adminValue === undefined ? undefined : postgresUrl("RETIVO_DATABASE_ADMIN_URL (--admin-url)", adminValue);
+  if (!adminUrl && !printSql) {
+    throw new ConfigError("'db init' needs an administrator's URL: --admin-url postgres://postgres@host:5432/dbname, or RETIVO_DATABASE_ADMIN_URL (or --print-sql to only see the SQL).");
+  }
+  const ownerRole = roleName("--owner-role", (values["owner-role"] as string | undefined) ?? env.RETIVO_DATABASE_OWNER_ROLE?.trim() ?? "retivo_owner");
+  const serverRole = roleName("--server-role", (values["server-role"] as string | undefined) ?? env.RETIVO_DATABASE_SERVER_ROLE?.trim() ?? "retivo_server");
+  if (ownerRole === serverRole) throw new ConfigError("The owner and server roles must differ: the point is that the server's role owns nothing.");
+  return { adminUrl, ownerRole, serverRole, serverPassword: env.RETIVO_DATABASE_SERVER_PASSWORD || undefined, printSql };
+}
+
+function postgresUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL like postgres://user@host:5432/dbname; it does not parse.`);
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new ConfigError(`${name} must start with postgres:// (got ${url.protocol}//).`);
+  return value;
 }
 
 function webhookFrom(command: Command, env: Env): Config["webhook"] {
@@ -468,6 +525,10 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
         "log-level": { type: "string" },
         as: { type: "string" },
         principal: { type: "string" },
+        "admin-url": { type: "string" },
+        "owner-role": { type: "string" },
+        "server-role": { type: "string" },
+        "print-sql": { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -578,6 +639,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     databasePoolSize: boundedInt("RETIVO_DATABASE_POOL_SIZE", env.RETIVO_DATABASE_POOL_SIZE?.trim() || "10", 200),
     databaseStatementTimeoutMs: boundedInt("RETIVO_DATABASE_STATEMENT_TIMEOUT_MS", env.RETIVO_DATABASE_STATEMENT_TIMEOUT_MS?.trim() || "30000", 3_600_000),
     outboxDir: env.RETIVO_OUTBOX ?? join(dataDir, "outbox"),
+    deliveryLeaseMs: boundedInt("RETIVO_DELIVERY_LEASE_SECONDS", env.RETIVO_DELIVERY_LEASE_SECONDS?.trim() || "30", 3600) * 1000,
     webhook: webhookFrom(command, env),
     approvalWebhook: approvalWebhookFrom(command, env),
     pageLogin: pageLoginFrom(command, env),
@@ -600,6 +662,7 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     readOnly: bool("--read-only", values["read-only"]) || bool("RETIVO_READ_ONLY", env.RETIVO_READ_ONLY),
     tools: toolsValue === undefined ? undefined : parseToolList(toolsValue),
     logLevel,
+    ...(command === "db" ? { databaseInit: databaseInitFrom(command, rest, values, env) } : {}),
     subscriptionPollMs: env.RETIVO_SUBSCRIPTION_POLL_MS === undefined ? undefined : positiveInt("RETIVO_SUBSCRIPTION_POLL_MS", env.RETIVO_SUBSCRIPTION_POLL_MS),
     restServer: {
       host,

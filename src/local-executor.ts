@@ -18,7 +18,7 @@ const SETTLE_MS = 15_000;
 
 export function localExecutorFor(config: Readonly<Config>, logger: Logger): (store: Store) => LocalExecutor {
   return (store) => {
-    const dispatcher = new Dispatcher({ store, logger, outboxDir: config.outboxDir, tenants: [GUARD_TENANT] });
+    const dispatcher = new Dispatcher({ store, logger, outboxDir: config.outboxDir, tenants: [GUARD_TENANT], leaseMs: config.deliveryLeaseMs });
     const retracting: string[] = [];
     const backend = new LocalBackend({
       store,

@@ -92,7 +92,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
       logger,
       outboxDir: config.outboxDir,
       webhook: config.webhook,
-      ...(overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}),
+      dispatcher: { leaseMs: config.deliveryLeaseMs, ...overrides.dispatcher },
     });
     dispatcher = local.dispatcher;
     backend = local.backends.get(LIVE_TENANT)!;

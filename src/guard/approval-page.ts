@@ -5,8 +5,10 @@
  * approval is executed right away: the page then says what actually happened.
  * The link works until the request is decided or expires; afterwards it shows
  * only the outcome. Only loopback peers with a loopback Host header are
- * served, which also defeats DNS rebinding; cross-site posts are refused by
- * Origin and CSRF.
+ * served, which also defeats DNS rebinding, and, behind a load balancer with a
+ * public base URL (RETIVO_PUBLIC_URL), requests for exactly that host from any
+ * peer (the balancer's): the links name it, and any replica serves them.
+ * Cross-site posts are refused by Origin and CSRF.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isLoopbackHost, parseHostHeader } from "../config.js";
@@ -34,9 +36,11 @@ export interface ApprovalPageOptions {
   releaser: Releaser;
   /** Called after a human answered on the page (the URL channel sends elicitation-complete). */
   onAnswered?: (approvalId: string) => void;
+  /** The public base URL the links name (RETIVO_PUBLIC_URL), once the transport mounted the page behind it. */
+  publicBase?: () => string | undefined;
   /** The page's OIDC login (RETIVO_PAGE_OIDC_*), offered once operators exist. */
   login?: PageLogin;
-  /** Where the page is served (the callback URL registered at the issuer is built on it). */
+  /** Where the page is served, public URL first (the callback URL registered at the issuer is built on it). */
   baseUrl?: () => Promise<string>;
   now?: () => Date;
 }
@@ -77,14 +81,28 @@ function isLoopbackHostHeader(host: string | undefined): boolean {
 }
 
 /**
- * A browser's Origin, if any, must be this page's own (same scheme, host and
- * port as the Host it asked for). `null` passes: the page's own form posts
- * send it (its Referrer-Policy is no-referrer); the CSRF token covers them.
+ * The request names the public base URL's host, the one its links carry: its
+ * name, and its port when the Host carries one (a balancer passing `$host`
+ * drops it).
  */
-function isSameOriginOrNone(req: IncomingMessage): boolean {
+function isPublicHost(req: IncomingMessage, publicBase: URL | undefined): boolean {
+  const host = parseHostHeader(String(req.headers.host ?? ""));
+  if (!publicBase || !host || host.hostname !== publicBase.hostname) return false;
+  const publicPort = publicBase.port === "" ? (publicBase.protocol === "https:" ? 443 : 80) : Number(publicBase.port);
+  return host.port === undefined || host.port === publicPort;
+}
+
+/**
+ * A browser's Origin, if any, must be this page's own (same scheme, host and
+ * port as the Host it asked for, or the public base URL's origin). `null`
+ * passes: the page's own form posts send it (its Referrer-Policy is
+ * no-referrer); the CSRF token covers them.
+ */
+function isSameOriginOrNone(req: IncomingMessage, publicBase: URL | undefined): boolean {
   if (req.headers["sec-fetch-site"] === "cross-site") return false;
   const origin = req.headers.origin;
   if (origin === undefined || origin === "null") return true;
+  if (publicBase && origin === publicBase.origin) return true;
   const host = parseHostHeader(String(req.headers.host ?? ""));
   try {
     const url = new URL(origin);
@@ -186,7 +204,9 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
       return send(res, 502, messagePage("Login unavailable", `The sign-in service (${login.issuerName}) could not be reached. Decide with your passphrase, or try again later.`, "alert"));
     }
     const flow: LoginFlow = { ...start.flow, approvalId: row.id, token };
-    const cookie = setCookie(FLOW_COOKIE, await seal(store, FLOW_COOKIE, flow, now(), FLOW_TTL_MS), FLOW_TTL_MS, false);
+    // Behind an https public URL the cookies are Secure too; a loopback page is plain http.
+    const secure = (await redirectUri(req)).startsWith("https:");
+    const cookie = setCookie(FLOW_COOKIE, await seal(store, FLOW_COOKIE, flow, now(), FLOW_TTL_MS), FLOW_TTL_MS, secure);
     res.writeHead(302, { location: start.authorizationUrl, "set-cookie": cookie, "cache-control": "no-store", "referrer-policy": "no-referrer" }).end();
   };
 
@@ -199,14 +219,15 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
       await auditRefusal(store, "channel:page", { event: "approval_refused", actor: "unverified:page", detail: { via: "page", reason, approval_id: flow.approvalId } }, now());
       send(res, 403, messagePage("Not logged in", `${message} Nothing was recorded; you can still decide with your passphrase.`, "alert"), undefined, [clearCookie(FLOW_COOKIE)]);
     };
-    const result = await login.finish(url.searchParams, flow, await redirectUri(req)).catch((error: unknown) => ({ ok: false as const, message: `The sign-in could not be completed (${(error as Error).message}).` }));
+    const callback = await redirectUri(req);
+    const result = await login.finish(url.searchParams, flow, callback).catch((error: unknown) => ({ ok: false as const, message: `The sign-in could not be completed (${(error as Error).message}).` }));
     if (!result.ok) return refused(result.message, "login_failed");
     if (!(await store.operators.get(result.operator))) {
       return refused(`You signed in as '${result.claim}', which names the operator '${result.operator}', but there is no such operator here (retivo-mcp operators add NAME).`, "login_unknown_operator");
     }
     logger.info({ operator: result.operator, issuer: login.issuer }, "operator logged in on the approval page");
     const session: LoginSession = { operator: result.operator, issuer: login.issuer, subject: result.subject };
-    const cookies = [clearCookie(FLOW_COOKIE), setCookie(SESSION_COOKIE, await seal(store, SESSION_COOKIE, session, now(), SESSION_TTL_MS), SESSION_TTL_MS, false)];
+    const cookies = [clearCookie(FLOW_COOKIE), setCookie(SESSION_COOKIE, await seal(store, SESSION_COOKIE, session, now(), SESSION_TTL_MS), SESSION_TTL_MS, callback.startsWith("https:"))];
     res.writeHead(303, { location: `${APPROVAL_PATH_PREFIX}${encodeURIComponent(flow.approvalId)}?token=${encodeURIComponent(flow.token)}`, "set-cookie": cookies, "cache-control": "no-store", "referrer-policy": "no-referrer" }).end();
   };
 
@@ -248,7 +269,8 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
         return showForm(req, res, 403, latest, form.get("token")!, { error: outcome.message, typedNote: form.get("note") ?? "", acknowledged: form.get("ack_flag") === "yes" });
       }
       const status = outcome.reason === "expired" ? 410 : outcome.reason === "not_pending" ? 409 : 403;
-      const title = latest?.status === "void" ? "Voided by the system" : outcome.reason === "expired" ? "Expired" : "Not approved";
+      // Another human (on this page or another replica's) got there first: theirs stands, whatever it was.
+      const title = latest?.status === "void" ? "Voided by the system" : outcome.reason === "expired" ? "Expired" : outcome.reason === "not_pending" ? "Already decided" : "Not approved";
       return send(res, status, messagePage(title, latest && latest.status !== "pending" ? outcomeText(latest) : outcome.message, "alert"));
     }
     // The answer is recorded: whatever executing it does, the page says what actually happened.
@@ -264,10 +286,13 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
   };
 
   return (req, res) => {
-    if (!isLoopbackAddress(req.socket.remoteAddress) || !isLoopbackHostHeader(req.headers.host)) {
-      return send(res, 403, messagePage("Refused", "The approval page answers only on loopback (127.0.0.1)."));
+    const base = options.publicBase?.();
+    const publicBase = base ? new URL(base) : undefined;
+    const onLoopback = isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHostHeader(req.headers.host);
+    if (!onLoopback && !isPublicHost(req, publicBase)) {
+      return send(res, 403, messagePage("Refused", "The approval page answers only on loopback (127.0.0.1), or at the server's public URL."));
     }
-    if (!isSameOriginOrNone(req)) return send(res, 403, messagePage("Refused", "Cross-site request refused. Nothing changed."));
+    if (!isSameOriginOrNone(req, publicBase)) return send(res, 403, messagePage("Refused", "Cross-site request refused. Nothing changed."));
     const url = new URL(req.url ?? "/", "http://localhost");
     const failed = (error: unknown) => {
       logger.error({ err: error }, "approval page failed");

@@ -15,6 +15,7 @@ export async function runPassphraseCommand(store: Store, io: CommandIo, onSet: (
   const prompter = new Prompter(io);
   try {
     const replacing = await hasPassphrase(store);
+    let current: string | undefined;
     if (replacing) {
       // The terminal's own throttle, as for approvals in the terminal.
       const lockedUntil = await passphraseLockedUntil(store, "cli");
@@ -22,7 +23,8 @@ export async function runPassphraseCommand(store: Store, io: CommandIo, onSet: (
         writeLine(io.stderr, `Too many wrong passphrases: attempts are refused until ${lockedUntil}. Nothing changed.`);
         return 1;
       }
-      const attempt = await attemptPassphrase(store, await prompter.line("Current operator passphrase: ", { hidden: true }), "cli");
+      current = await prompter.line("Current operator passphrase: ", { hidden: true });
+      const attempt = await attemptPassphrase(store, current, "cli");
       if (!attempt.ok) {
         const until = attempt.lockedUntil ? ` Further attempts are refused until ${attempt.lockedUntil}.` : "";
         writeLine(io.stderr, attempt.reason === "locked" ? `Too many wrong passphrases: attempts are refused until ${attempt.lockedUntil}. Nothing changed.` : `Wrong passphrase; nothing changed.${until}`);
@@ -38,7 +40,7 @@ export async function runPassphraseCommand(store: Store, io: CommandIo, onSet: (
       writeLine(io.stderr, "The two entries differ; nothing changed.");
       return 1;
     }
-    await setPassphrase(store, first);
+    await setPassphrase(store, first, new Date(), current);
     await onSet(replacing);
     writeLine(
       io.stdout,

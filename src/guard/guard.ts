@@ -96,12 +96,14 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
   const releaser = createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now });
+  // The handler asks the host (declared next; asked only once requests arrive) for the public base URL the transport mounted it behind.
   const handler = createApprovalPageHandler({
     store,
     logger,
     now,
     releaser,
     onAnswered: (id) => notifiers.fire(id),
+    publicBase: () => pages.publicBase(),
     ...(config.pageLogin ? { login: createPageLogin(config.pageLogin), baseUrl: () => pages.baseUrl() } : {}),
   });
   const pages = new ApprovalPageHost(handler);
@@ -177,7 +179,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   };
 
   return {
-    approvalPage: { handler, mount: (baseUrl) => pages.mount(baseUrl), baseUrl: () => pages.baseUrl() },
+    approvalPage: { handler, mount: (baseUrl, publicBase) => pages.mount(baseUrl, publicBase), baseUrl: () => pages.baseUrl() },
     ...(decisions ? { decisionsEndpoint: decisions } : {}),
 
     async authorize(request, session) {

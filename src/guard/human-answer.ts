@@ -11,8 +11,10 @@
 import { factsOf, isExpired, type ApprovalRow, type Store } from "../store/index.js";
 import { recordOperatorDecision, type DecisionOutcome } from "./decision.js";
 import { auditGuard, auditRefusal, guardEvent } from "./guard-audit.js";
+import { DEFAULT_OPERATOR } from "../domain/operator.js";
+import type { AuditEvent, DatabaseAnswer } from "../store/index.js";
 import { operatorsConfigured, proveOperatorByPassphrase } from "./operators.js";
-import { attemptPassphrase, hasPassphrase, type PassphraseAttempt, type PassphraseChannel } from "./passphrase.js";
+import { attemptPassphrase, hasPassphrase, passphraseInDatabase, type PassphraseAttempt, type PassphraseChannel } from "./passphrase.js";
 import { oneLine } from "../text/sanitize.js";
 
 /** Wrong passphrases tolerated on one request before it is voided (the agent may then ask anew). */
@@ -83,6 +85,7 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
     }
     const refusal = await approvalPrecondition(store, row, answer, now);
     if (refusal) return refuseAnswer(store, row, answer, refusal, now);
+    if (await passphraseInDatabase(store)) return approveInDatabase(store, row, answer, note, now);
     const vouchedBy = (await hasPassphrase(store)) ? "passphrase" : answer.via === "form" ? "client form" : answer.via === "cli" ? "terminal" : "page link";
     return outcomeOf(await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: actorOf(answer), answer: "approve", vouchedBy, recordedAnswer: answer.answer }));
   }
@@ -133,6 +136,28 @@ async function operatorPrecondition(store: Store, row: ApprovalRow, answer: Huma
   // An unknown name is answered like a wrong passphrase, so the page does not tell an agent which operators exist.
   if (proof.reason === "unknown_operator") return { refusal: wrongPassphrase(row, answer.via, { ok: false, reason: "wrong", consecutive: 0, lockedUntil: null }) };
   return { refusal: passphraseRefusal(row, answer.via, proof) };
+}
+
+/**
+ * The approval itself where the database holds the passphrase: it checks the
+ * passphrase again and makes the request approved, the only way this
+ * process's role may (the precondition above has throttled and checked it).
+ */
+async function approveInDatabase(store: Store, row: ApprovalRow, answer: HumanAnswer, note: string | null, now: Date): Promise<AnswerOutcome> {
+  const actor = actorOf(answer);
+  const decision: DatabaseAnswer = { by: actor, answer: answer.answer, note, now };
+  const event: AuditEvent = guardEvent({
+    event: "approval_answered",
+    actor,
+    approval: row,
+    detail: { via: answer.via, answer: answer.answer, approved: true, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
+  });
+  const outcome = await store.databaseGuard!.approve(row.id, DEFAULT_OPERATOR, answer.passphrase ?? "", decision, event);
+  if (outcome === "approved") return { ok: true, row: (await store.approvals.get(row.id))! };
+  if (outcome === "not_open") {
+    return { ok: false, reason: "not_pending", message: `Approval request ${row.id} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
+  }
+  return { ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved.", row };
 }
 
 /**

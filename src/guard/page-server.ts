@@ -1,8 +1,10 @@
 /**
  * Where the approval page is served. When the Streamable HTTP transport runs,
- * it mounts the handler on its own server and calls `mount(baseUrl)`; in stdio
- * mode the first request that needs the page starts a listener bound to
- * 127.0.0.1 on an ephemeral port, closed with the guard.
+ * it mounts the handler on its own server and calls `mount(baseUrl)` (with
+ * the public base URL when it runs behind a load balancer: the links then name
+ * that, so any replica's page answers them); in stdio mode the first request
+ * that needs the page starts a listener bound to 127.0.0.1 on an ephemeral
+ * port, closed with the guard.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -40,13 +42,20 @@ export function startLoopbackApprovalServer(handler: ApprovalPageHandler, port =
 
 export class ApprovalPageHost {
   private external: string | undefined;
+  private publicUrl: string | undefined;
   private own: Promise<LoopbackApprovalServer> | undefined;
 
   constructor(private readonly handler: ApprovalPageHandler) {}
 
-  /** The HTTP transport serves `handler` under /approvals/ at this base URL (loopback). */
-  mount(baseUrl: string): void {
-    this.external = baseUrl.replace(/\/+$/, "");
+  /** The HTTP transport serves `handler` under /approvals/ at this base URL, reached by clients at `publicBase` when given. */
+  mount(baseUrl: string, publicBase?: string): void {
+    this.publicUrl = publicBase?.replace(/\/+$/, "");
+    this.external = this.publicUrl ?? baseUrl.replace(/\/+$/, "");
+  }
+
+  /** The public base URL the page was mounted behind, if any. */
+  publicBase(): string | undefined {
+    return this.publicUrl;
   }
 
   async baseUrl(): Promise<string> {

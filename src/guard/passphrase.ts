@@ -15,8 +15,14 @@
  * are made and checked the same way, with a counter per operator and
  * channel, so guessing one operator's passphrase on the page locks neither
  * the others nor anyone's terminal.
+ *
+ * On a PostgreSQL store whose database holds the passphrase (`retivo-mcp db
+ * init`), the database checks it (bcrypt, against a hash this process cannot
+ * read) and is the only path to an approved request; the throttle here
+ * still counts every try.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { DEFAULT_OPERATOR } from "../domain/operator.js";
 import type { Store } from "../store/index.js";
 
 const KEY = "operator_passphrase";
@@ -65,8 +71,13 @@ async function stored(store: Store): Promise<StoredPassphrase | undefined> {
   return value ? (JSON.parse(value) as StoredPassphrase) : undefined;
 }
 
+/** Whether the database itself holds the operator passphrase: then it checks every one, and approves only through it. */
+export async function passphraseInDatabase(store: Store): Promise<boolean> {
+  return (await store.databaseGuard?.passphraseSet(DEFAULT_OPERATOR)) === true;
+}
+
 export async function hasPassphrase(store: Store): Promise<boolean> {
-  return (await stored(store)) !== undefined;
+  return (await passphraseInDatabase(store)) || (await stored(store)) !== undefined;
 }
 
 /** A new passphrase's stored form (JSON): the scrypt hash at today's cost, with its salt. */
@@ -81,9 +92,14 @@ async function hashOf(passphrase: string): Promise<StoredPassphrase> {
   return { algo: "scrypt", ...SCRYPT_COST, salt: salt.toString("base64"), hash: hash.toString("base64") };
 }
 
-export async function setPassphrase(store: Store, passphrase: string, now = new Date()): Promise<void> {
+/** Sets the passphrase; where the database holds it, replacing it needs the current one (checked there). */
+export async function setPassphrase(store: Store, passphrase: string, now = new Date(), current?: string): Promise<void> {
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new Error(`The passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters.`);
+  }
+  if (await passphraseInDatabase(store)) {
+    if (!(await store.databaseGuard!.setPassphrase(DEFAULT_OPERATOR, current ?? null, passphrase, now))) throw new Error("The current passphrase is wrong; nothing changed.");
+    return;
   }
   await store.guardSettings.put(KEY, JSON.stringify(await hashOf(passphrase)), now);
 }
@@ -147,9 +163,14 @@ export type PassphraseAttempt =
  * passphrase then resets it.
  */
 export async function attemptPassphrase(store: Store, candidate: string | undefined, channel: PassphraseChannel, now = new Date()): Promise<PassphraseAttempt> {
+  if (await passphraseInDatabase(store)) {
+    return attemptAgainst(store, async (candidate) => store.databaseGuard!.check(DEFAULT_OPERATOR, candidate), candidate, failuresKey(channel), now);
+  }
   const current = await stored(store);
   if (!current) return { ok: true };
-  return attemptAgainst(store, current, candidate, failuresKey(channel), now, async (upgraded) => store.guardSettings.put(KEY, upgraded, now));
+  return attemptAgainst(store, (candidate) => matches(current, candidate), candidate, failuresKey(channel), now, async (right) => {
+    if (weakerThanToday(current)) await store.guardSettings.put(KEY, JSON.stringify(await hashOf(right)), now);
+  });
 }
 
 /**
@@ -168,16 +189,19 @@ export async function attemptOperatorPassphrase(
 ): Promise<PassphraseAttempt> {
   const current = operator.passphrase ? (JSON.parse(operator.passphrase) as StoredPassphrase) : undefined;
   if (!current) return { ok: false, reason: "wrong", consecutive: 0, lockedUntil: null };
-  return attemptAgainst(store, current, candidate, failuresKey(channel, operator.name), now, upgrade);
+  return attemptAgainst(store, (c) => matches(current, c), candidate, failuresKey(channel, operator.name), now, async (right) => {
+    if (weakerThanToday(current)) await upgrade(JSON.stringify(await hashOf(right)));
+  });
 }
 
+/** Counts the try as wrong first, then asks `isRight`; a right one resets the counter and may rehash (`afterRight`). */
 async function attemptAgainst(
   store: Store,
-  current: StoredPassphrase,
+  isRight: (candidate: string) => Promise<boolean>,
   candidate: string | undefined,
   key: string,
   now: Date,
-  upgrade: (record: string) => Promise<void>,
+  afterRight?: (candidate: string) => Promise<void>,
 ): Promise<PassphraseAttempt> {
   const admission = await store.guardSettings.update(
     key,
@@ -193,8 +217,8 @@ async function attemptAgainst(
     now,
   );
   if (admission.ok || admission.reason === "locked") return admission;
-  if (!(await matches(current, candidate))) return admission;
+  if (!candidate || !(await isRight(candidate))) return admission;
   await store.guardSettings.put(key, JSON.stringify({ consecutive: 0, locked_until: null }), now);
-  if (weakerThanToday(current)) await upgrade(JSON.stringify(await hashOf(candidate!)));
+  await afterRight?.(candidate);
   return { ok: true };
 }

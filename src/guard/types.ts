@@ -71,7 +71,8 @@ export type GuardDecision =
  */
 export interface ApprovalPageMount {
   handler(req: IncomingMessage, res: ServerResponse): void;
-  mount(baseUrl: string): void;
+  /** `publicBase`: the URL clients reach the server at behind a load balancer (RETIVO_PUBLIC_URL); links name it. */
+  mount(baseUrl: string, publicBase?: string): void;
   baseUrl(): Promise<string>;
 }
 

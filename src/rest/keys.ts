@@ -12,6 +12,11 @@ export interface RestKey {
   mode: KeyMode;
   /** The data set this key sees: live keys 'live', test keys 'test'. */
   tenant: "live" | "test";
+  /**
+   * The key's rate-limit bucket in the store: part of its digest, the same on
+   * every replica, and distinct for two keys a label cannot tell apart.
+   */
+  rateBucket: string;
 }
 
 export function labelOf(key: string): string {
@@ -34,7 +39,8 @@ export class KeyRing {
   constructor(keys: readonly string[]) {
     for (const key of keys) {
       const mode = keyModeOf(key);
-      this.byDigest.set(digest(key), { label: labelOf(key), mode, tenant: mode });
+      const hash = digest(key);
+      this.byDigest.set(hash, { label: labelOf(key), mode, tenant: mode, rateBucket: `rest:${hash.slice(0, 32)}` });
     }
   }
 

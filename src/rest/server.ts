@@ -19,7 +19,6 @@ import { readJsonBody, sendJson } from "./io.js";
 import { generateTestKey, KeyRing, type RestKey } from "./keys.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { requireOperatorPassphrase } from "./operator.js";
-import { RateLimiter } from "./rate-limit.js";
 import { ROUTES, type Route } from "./routes.js";
 
 export interface RestServerOptions {
@@ -56,7 +55,6 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   const writer = options.writer ?? createWriter(config.llm, logger);
   const generatedKey = config.restServer.keys.length === 0 ? generateTestKey() : undefined;
   const keyRing = new KeyRing(generatedKey ? [generatedKey] : config.restServer.keys);
-  const limiter = new RateLimiter(config.restServer.ratePerMinute);
 
   // RETIVO_WEBHOOK_URL/SECRET are the live data set's endpoint, as under `serve`; the test
   // data set only simulates deliveries and never gets a real endpoint from the environment.
@@ -70,7 +68,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     webhook: config.webhook,
     simulate: (tenantId) => tenantId === "test",
     ...(options.now ? { now: options.now } : {}),
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    dispatcher: { leaseMs: config.deliveryLeaseMs, ...options.dispatcher },
   });
   const openApi = buildOpenApiDocument();
 
@@ -92,7 +90,8 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
           "Send Authorization: Bearer <key> with a key from RETIVO_API_KEYS (or the rt_test_ key the server printed at start).",
         );
       }
-      const rate = limiter.take(key.label);
+      // Counted in the store, so replicas behind one balancer share each key's budget.
+      const rate = await store.rateLimits.take(key.rateBucket, config.restServer.ratePerMinute, options.now?.() ?? new Date());
       if (!rate.ok) {
         request.resume();
         throw new RateLimitedError(`Rate limit of ${config.restServer.ratePerMinute} requests a minute exceeded for this key.`, rate.retryAfterSeconds, `Retry after ${rate.retryAfterSeconds} s.`);

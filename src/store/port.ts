@@ -18,6 +18,8 @@ import type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 import type { CreateRecord, TransitionRequest } from "./ops/changes.js";
 import type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
 import type { Finish } from "./ops/dispatch.js";
+import type { LeaseTerms } from "./ops/delivery-leases.js";
+import type { RateDecision } from "./ops/rate-limits.js";
 import type { InterventionRow } from "./ops/interventions.js";
 import type { TenantSeed } from "./ops/seed.js";
 
@@ -29,6 +31,8 @@ export type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 export type { ApprovalToSpend, CreateRecord, TransitionRequest } from "./ops/changes.js";
 export type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
 export type { Finish } from "./ops/dispatch.js";
+export type { LeaseTerms } from "./ops/delivery-leases.js";
+export type { RateDecision } from "./ops/rate-limits.js";
 export type { InterventionRow, NewIntervention } from "./ops/interventions.js";
 export type { RowChanges } from "./ops/compare-and-set.js";
 export type { SeededIntervention, TenantSeed } from "./ops/seed.js";
@@ -78,17 +82,23 @@ export interface DeliveriesPort {
 
 export interface DispatchPort {
   due(tenants: readonly string[], now: Date): Promise<InterventionRow[]>;
-  /** Gates and `approved → sent` (or suppressed); the sent row, or undefined when held, suppressed or taken by another worker. */
-  release(candidate: InterventionRow, simulated: boolean, now: Date): Promise<InterventionRow | undefined>;
+  /** Gates and `approved → sent` (or suppressed), leased to `terms.owner`; the sent row, or undefined when held, suppressed or taken by another worker. */
+  release(candidate: InterventionRow, simulated: boolean, terms: LeaseTerms, now: Date): Promise<InterventionRow | undefined>;
   record(row: InterventionRow, kind: DeliveryKind, attempt: number, outcome: string, detail: string, now: Date): Promise<void>;
   deliveryIdFor(row: InterventionRow, kind: DeliveryKind, now: Date): Promise<string>;
   finish(row: InterventionRow, finish: Finish, now: Date): Promise<void>;
+  /** Claims work nobody holds a live lease on, leasing it to `terms.owner`; `busy` skips keys this process already works on. */
   takeAbandoned(
     tenants: readonly string[],
     now: Date,
-    resumeAfterMs: number,
+    terms: LeaseTerms,
     busy: (key: string) => boolean,
   ): Promise<{ sent: InterventionRow[]; retractions: InterventionRow[] }>;
+  /** Leases `key` to `terms.owner` unless another owner holds it. */
+  lease(key: string, terms: LeaseTerms, now: Date): Promise<boolean>;
+  /** The heartbeat: extends the owner's leases on `keys`; how many it still held. */
+  renewLeases(keys: readonly string[], terms: LeaseTerms, now: Date): Promise<number>;
+  releaseLease(key: string, owner: string): Promise<void>;
 }
 
 export interface ApprovalsPort {
@@ -140,6 +150,11 @@ export interface GuardSettingsPort {
   update<T>(key: string, change: (current: string | undefined) => { value: string; result: T }, now: Date): Promise<T>;
 }
 
+export interface RateLimitsPort {
+  /** Takes one token from `bucket` (refilled at `perMinute`, capped there), shared by every process on the store. */
+  take(bucket: string, perMinute: number, now: Date): Promise<RateDecision>;
+}
+
 export interface AuditPort {
   append(event: AuditEvent, now?: Date): Promise<void>;
   trail(interventionId: string): Promise<AuditRow[]>;
@@ -154,6 +169,33 @@ export interface SeedPort {
   insertCustomer(tenantId: string, customer: Customer): Promise<void>;
 }
 
+/** What retivo_decide_approval answers: approved, or why not (no passphrase stored, a wrong one, a request no longer pending). */
+export type DatabaseApproval = "approved" | "no_passphrase" | "wrong_passphrase" | "not_open";
+
+/** The approval the database records: who answered (human:cli, human:page …), their answer (accept …) and note. */
+export interface DatabaseAnswer {
+  by: string;
+  answer: string;
+  note: string | null;
+  now: Date;
+}
+
+/**
+ * The database's own guard (PostgreSQL, migration 10): the operator's
+ * passphrase is checked inside the database against a hash the server's role
+ * cannot read, and a role that does not own the store (the server's, after
+ * `retivo-mcp db init`) can make a request approved only through approve().
+ */
+export interface DatabaseGuardPort {
+  /** Whether the database holds a passphrase for `operator`: then every approval needs it, checked there. */
+  passphraseSet(operator: string): Promise<boolean>;
+  check(operator: string, passphrase: string): Promise<boolean>;
+  /** Checks the passphrase and marks a pending, unexpired request approved with its audit row, in one transaction. */
+  approve(id: string, operator: string, passphrase: string, answer: DatabaseAnswer, audit: AuditEvent): Promise<DatabaseApproval>;
+  /** Replaces the passphrase given the current one (an administrator's session needs none); false when the current one is wrong. */
+  setPassphrase(operator: string, current: string | null, next: string, now: Date): Promise<boolean>;
+}
+
 export interface Store {
   readonly engine: "sqlite" | "postgres";
   /** A file path, or a database URL without its password: for messages. */
@@ -162,12 +204,15 @@ export interface Store {
   readonly catalog: CatalogPort;
   readonly deliveries: DeliveriesPort;
   readonly dispatch: DispatchPort;
+  readonly rateLimits: RateLimitsPort;
   readonly approvals: ApprovalsPort;
   readonly operators: OperatorsPort;
   readonly guardSettings: GuardSettingsPort;
   readonly webhookNonces: WebhookNoncesPort;
   readonly audit: AuditPort;
   readonly seed: SeedPort;
+  /** Present on PostgreSQL: the database's own guard (used once a passphrase is stored there). */
+  readonly databaseGuard?: DatabaseGuardPort;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

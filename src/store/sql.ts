@@ -3,14 +3,21 @@
  * engines (store/sqlite/, store/postgres/). Operations are written once, as
  * portable SQL with `?` placeholders, against a transaction handle; each
  * engine runs them in its own transactions. What differs between the engines
- * is stated here, as data: row locks for claims, and named locks for
- * read-modify-write of one value.
+ * is stated here, as data: row locks for claims, named locks for
+ * read-modify-write of one value, and the audit append done in the database.
  */
 
 export interface Dialect {
   readonly name: "sqlite" | "postgres";
   /** Appended to a SELECT that claims rows other workers may claim at once ("" where one writer holds the store). */
   readonly skipLocked: string;
+  /**
+   * One statement that appends an audit row and links it into the chain
+   * inside the database (head locked, hash computed there), given (at,
+   * tenant_id, event, intervention_id, actor, detail); undefined where the
+   * operation links it itself under the `audit_head` lock (SQLite).
+   */
+  readonly appendAudit?: string;
 }
 
 /** One transaction's (or one read's) access to the store. Only store/ops/ sees it. */

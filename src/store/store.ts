@@ -12,8 +12,10 @@ import * as operators from "./ops/operators.js";
 import * as deliveries from "./ops/deliveries.js";
 import * as dispatch from "./ops/dispatch.js";
 import * as claims from "./ops/dispatch-claims.js";
+import * as leases from "./ops/delivery-leases.js";
 import * as settings from "./ops/guard-settings.js";
 import * as interventions from "./ops/interventions.js";
+import * as rateLimits from "./ops/rate-limits.js";
 import * as seed from "./ops/seed.js";
 import * as nonces from "./ops/webhook-nonces.js";
 import type { Store } from "./port.js";
@@ -67,11 +69,17 @@ export function storeOver(engine: Engine): Store {
     },
     dispatch: {
       due: (tenants, now) => read((tx) => claims.dueRows(tx, tenants, now.toISOString())),
-      release: (candidate, simulated, now) => write((tx) => dispatch.releaseDue(tx, candidate, simulated, now)),
+      release: (candidate, simulated, terms, now) => write((tx) => dispatch.releaseDue(tx, candidate, simulated, terms, now)),
       record: (row, kind, attempt, outcome, detail, now) => write((tx) => dispatch.recordAttempt(tx, row, kind, attempt, outcome, detail, now)),
       deliveryIdFor: (row, kind, now) => write((tx) => dispatch.deliveryIdFor(tx, row, kind, now)),
       finish: (row, finish, now) => write((tx) => dispatch.finishDelivery(tx, row, finish, now)),
-      takeAbandoned: (tenants, now, resumeAfterMs, busy) => write((tx) => claims.takeAbandoned(tx, tenants, now, resumeAfterMs, busy)),
+      takeAbandoned: (tenants, now, terms, busy) => write((tx) => claims.takeAbandoned(tx, tenants, now, terms, busy)),
+      lease: (key, terms, now) => write((tx) => leases.takeLease(tx, key, terms, now)),
+      renewLeases: (keys, terms, now) => write((tx) => leases.renewLeases(tx, keys, terms, now)),
+      releaseLease: (key, owner) => write((tx) => leases.releaseLease(tx, key, owner)),
+    },
+    rateLimits: {
+      take: (bucket, perMinute, now) => write((tx) => rateLimits.takeToken(tx, bucket, perMinute, now)),
     },
     approvals: {
       insert: (spec, auditOf) =>

@@ -179,12 +179,13 @@ describe("dispatcher resume across processes", () => {
 
   it("two processes resuming the same stale row: exactly one claim wins, one POST", async () => {
     const id = stage("live", "sent", LONG_AGO());
-    const take = (store: Store) => store.dispatch.takeAbandoned(["live"], new Date(), 120_000, () => false);
-    const [a, b] = await Promise.all([take(h.runtime.store), take(otherStore)]);
+    const take = (store: Store, owner: string) => store.dispatch.takeAbandoned(["live"], new Date(), { owner, ms: 120_000 }, () => false);
+    const [a, b] = await Promise.all([take(h.runtime.store, "a"), take(otherStore, "b")]);
     const claimed = [a, b].filter((taken) => taken.sent.some((row) => row.id === id));
     expect(claimed).toHaveLength(1);
 
-    dbOf(h.runtime).prepare("UPDATE interventions SET updated_at = ? WHERE id = ?").run(LONG_AGO(), id);
+    // The winner died without sending: its lease lapses, and one of the two live dispatchers takes the row over.
+    dbOf(h.runtime).prepare("UPDATE delivery_leases SET expires_at = ? WHERE work_key = ?").run(LONG_AGO(), id);
     await Promise.all([h.runtime.dispatcher!.runOnce(), otherProcess().runOnce()]);
     expect(received.filter((r) => r.interventionId === id)).toHaveLength(1);
     expect(storedStatus(h.runtime, id).status).toBe("delivered");
@@ -212,8 +213,21 @@ describe("dispatcher shutdown", () => {
     expect(received).toEqual([{ interventionId: id, event: undefined }]);
   });
 
-  it("refuses a retry policy that could outlast the resume window", () => {
-    expect(() => otherProcess({ webhookRetryDelaysMs: [60_000], resumeAfterMs: 120_000 })).toThrow(/resume window/);
+  it("a live owner's heartbeat keeps its lease through a retry sequence longer than the lease: no takeover, one effect", async () => {
+    const id = stage("live", "approved");
+    const owner = otherProcess({ leaseMs: 300, webhookRetryDelaysMs: [1200], intervalMs: 50 });
+    const watcher = new Dispatcher({ store: h.runtime.store, logger: silentLogger(), outboxDir: join(h.dir, "outbox"), tenants: ["live"], leaseMs: 300, intervalMs: 50 });
+    others.push(watcher);
+    failNext = 1;
+    owner.start();
+    await waitFor(() => outcomes(id, "delivery").includes("retrying"));
+    // Four lease times of backoff, with another dispatcher polling every 50 ms for lapsed leases.
+    watcher.start();
+    await waitFor(() => storedStatus(h.runtime, id).status === "delivered", 5000);
+    expect(received.filter((r) => r.interventionId === id)).toHaveLength(1);
+    expect(outcomes(id, "delivery")).toEqual(["pending", "retrying", "accepted"]);
+    // Given up once done.
+    expect(dbOf(h.runtime).prepare("SELECT COUNT(*) FROM delivery_leases WHERE work_key = ?").pluck().get(id)).toBe(0);
   });
 });
 

@@ -67,7 +67,7 @@ describe("keys", () => {
     try {
       const key = bare.server.generatedKey!;
       expect(key).toMatch(/^rt_test_[A-Za-z0-9_-]{32}$/);
-      expect(bare.server.keys).toEqual([{ label: `rt_test_…${key.slice(-4)}`, mode: "test", tenant: "test" }]);
+      expect(bare.server.keys).toEqual([{ label: `rt_test_…${key.slice(-4)}`, mode: "test", tenant: "test", rateBucket: expect.stringMatching(/^rest:[0-9a-f]{32}$/) }]);
       expect((await bare.call("GET", "/api/interventions?limit=1", { key })).status).toBe(200);
       expect((await bare.call("GET", "/api/interventions?limit=1", { key: TEST_KEY })).status).toBe(401);
       expect(bare.logs()).not.toContain(key);

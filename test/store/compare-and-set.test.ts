@@ -31,7 +31,7 @@ describe("compare-and-set across two connections", () => {
     const read = (await first.interventions.get("live", id))!;
     await second.interventions.transition({ tenantId: "live", id, action: "pause", actor: "operator:other-process", now: new Date() });
     const won = await inWriteTx(first, (tx) => compareAndSet(tx, read, { status: "approved", approved_at: new Date().toISOString() }, new Date().toISOString()));
-    expect(won).toBe(false);
+    expect(won).toBeUndefined();
     expect(storedStatus(runtime, id)).toEqual({ status: "paused", version: read.version + 1, flagged: 0 });
   });
 
@@ -40,7 +40,7 @@ describe("compare-and-set across two connections", () => {
     const id = seededId(runtime, "planned", "AND flagged = 0");
     const read = (await first.interventions.get("live", id))!;
     await second.interventions.flag("live", id, "needs a second look", "operator:other-process", new Date());
-    expect(await inWriteTx(first, (tx) => compareAndSet(tx, read, { status: "approved" }, new Date().toISOString()))).toBe(false);
+    expect(await inWriteTx(first, (tx) => compareAndSet(tx, read, { status: "approved" }, new Date().toISOString()))).toBeUndefined();
     expect(storedStatus(runtime, id)).toEqual({ status: "planned", version: read.version + 1, flagged: 1 });
   });
 
@@ -49,9 +49,11 @@ describe("compare-and-set across two connections", () => {
     const id = seededId(runtime, "planned", "AND flagged = 0");
     const read = (await first.interventions.get("live", id))!;
     const at = new Date().toISOString();
-    expect(await inWriteTx(first, (tx) => compareAndSet(tx, read, { status: "paused" }, at))).toBe(true);
-    expect(await first.interventions.get("live", id)).toMatchObject({ status: "paused", version: read.version + 1, updated_at: at });
-    expect(await inWriteTx(first, (tx) => compareAndSet(tx, read, { status: "rejected" }, at))).toBe(false);
+    const written = await inWriteTx(first, (tx) => compareAndSet(tx, read, { status: "paused" }, at));
+    // The row as written comes back from the UPDATE itself, equal to a fresh read.
+    expect(written).toMatchObject({ status: "paused", version: read.version + 1, updated_at: at });
+    expect(await first.interventions.get("live", id)).toEqual(written);
+    expect(await inWriteTx(first, (tx) => compareAndSet(tx, read, { status: "rejected" }, at))).toBeUndefined();
     expect(storedStatus(runtime, id).status).toBe("paused");
   });
 });

@@ -10,21 +10,25 @@
  * records their outcome, so a graceful stop leaves nothing to send twice.
  * Processes may share one store (two MCP clients on the default file, `serve`
  * next to `api`, replicas on one PostgreSQL): each dispatcher touches only its
- * own tenants, claims due rows so only one sends each, and resumes a `sent`
- * row or unfinished webhook retraction, on every tick, only once its owner's
- * stamp is stale (store/ops/dispatch-claims.ts), so a live process picks up
- * what a crashed one left. Every change goes through the store port
+ * own tenants, claims due rows so only one sends each, holds a lease on every
+ * piece of work it has in flight and renews it on a heartbeat, and on every
+ * tick takes over a `sent` row or unfinished webhook retraction whose lease
+ * lapsed (store/ops/dispatch-claims.ts): a live process picks up what a
+ * crashed one left within one lease time and one poll, and sends it with the
+ * same delivery id. Every change goes through the store port
  * (store/ops/dispatch.ts); what happens outside it (files, POSTs) happens
  * between those atomic steps.
  */
 import type { Customer, TenantSettings } from "../../domain/catalog.js";
 import { StoreUnavailableError } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import { retractionKey, type DeliveryKind, type Finish, type InterventionRow, type Store } from "../../store/index.js";
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { retractionKey, type DeliveryKind, type Finish, type InterventionRow, type LeaseTerms, type Store } from "../../store/index.js";
 import { deliverEmail } from "./channels.js";
 import { checkOutbox, writeEmailWithRetries } from "./email-retry.js";
 import { webhookPayload, type WebhookPayload } from "./webhook.js";
-import { boundedPolicy, postWithRetries, type RetryPolicy, type StopSignals } from "./webhook-retry.js";
+import { postWithRetries, type RetryPolicy, type StopSignals } from "./webhook-retry.js";
 
 export interface DispatcherOptions {
   store: Store;
@@ -43,13 +47,14 @@ export interface DispatcherOptions {
   /** How long `stop()` waits for POSTs and email writes in flight before abandoning them. Default 10 s. */
   stopGraceMs?: number;
   /**
-   * How old an owner's stamp must be before another dispatcher takes its work
-   * over. Default 120 s: far longer than the default webhook sequence (about
-   * 45 s at worst: 21 s of backoff plus jitter, four 5 s attempts), so a live
-   * owner is never mistaken for a dead one. The constructor refuses a retry
-   * policy whose worst case exceeds half of it.
+   * How long a lease on work in flight lasts (RETIVO_DELIVERY_LEASE_SECONDS);
+   * the heartbeat renews it every third of that, so a live owner keeps it
+   * through any retry sequence, and a dead owner's work is taken over once it
+   * lapses. Default 30 s.
    */
-  resumeAfterMs?: number;
+  leaseMs?: number;
+  /** The lease holder's name, unique per dispatcher; default host, pid and a random suffix. */
+  owner?: string;
   intervalMs?: number;
   now?: () => Date;
 }
@@ -60,7 +65,8 @@ export class Dispatcher {
   private readonly now: () => Date;
   private readonly store: Store;
   private readonly retry: Pick<RetryPolicy, "delaysMs" | "timeoutMs">;
-  private readonly resumeAfterMs: number;
+  private readonly lease: LeaseTerms;
+  private heartbeat: NodeJS.Timeout | undefined;
   /** `stopping` ends backoffs and lets no new attempt start; `abandon` cuts what is still in flight once the grace is over. */
   private stopping = new AbortController();
   private abandon = new AbortController();
@@ -70,8 +76,8 @@ export class Dispatcher {
     this.now = options.now ?? (() => new Date());
     this.store = options.store;
     if (options.tenants.length === 0) throw new Error("a dispatcher needs at least one tenant");
-    this.resumeAfterMs = options.resumeAfterMs ?? 120_000;
-    this.retry = boundedPolicy(options.webhookRetryDelaysMs ?? [1000, 4000, 16000], options.webhookTimeoutMs ?? 5000, this.resumeAfterMs);
+    this.lease = { owner: options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`, ms: options.leaseMs ?? 30_000 };
+    this.retry = { delaysMs: options.webhookRetryDelaysMs ?? [1000, 4000, 16000], timeoutMs: options.webhookTimeoutMs ?? 5000 };
   }
 
   /** Checks the outbox, resumes abandoned work at once, then polls for due and abandoned work. */
@@ -87,6 +93,24 @@ export class Dispatcher {
     };
     this.timer = setInterval(tick, this.options.intervalMs ?? 1000);
     this.timer.unref();
+    this.heartbeat = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(this.lease.ms / 3)));
+    this.heartbeat.unref();
+  }
+
+  /**
+   * Extends the leases on everything in flight. A renewal that fails (the
+   * store is away) is retried on the next beat; a lease that lapses meanwhile
+   * may be taken over, and the taker sends the same delivery id.
+   */
+  private async renewLeases(): Promise<void> {
+    const keys = [...this.inFlight.keys()];
+    if (keys.length === 0) return;
+    try {
+      const held = await this.store.dispatch.renewLeases(keys, this.lease, this.now());
+      if (held < keys.length) this.options.logger.warn({ inFlight: keys.length, held }, "some delivery leases lapsed before their renewal; another process may take that work over");
+    } catch (error) {
+      this.reportFailure("renewing delivery leases", error);
+    }
   }
 
   /**
@@ -103,6 +127,8 @@ export class Dispatcher {
       this.abandon.abort();
     }
     await this.idle();
+    // Beats until the last lease is given up: work finishing during the grace must not lapse meanwhile.
+    if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
   async idle(): Promise<void> {
@@ -132,7 +158,7 @@ export class Dispatcher {
     let picked = 0;
     for (const row of await this.store.dispatch.due(this.options.tenants, this.now())) {
       if (this.stopped || this.inFlight.has(row.id)) continue;
-      const sent = await this.store.dispatch.release(row, this.simulated(row), this.now());
+      const sent = await this.store.dispatch.release(row, this.simulated(row), this.lease, this.now());
       if (sent) {
         picked++;
         this.track(row.id, this.deliver(sent));
@@ -142,22 +168,23 @@ export class Dispatcher {
     return picked;
   }
 
-  /** Sends a rolled-back webhook's signed retraction; the rollback's fresh 'pending' record is this process's claim. */
+  /** Sends a rolled-back webhook's signed retraction, under this process's lease on it. */
   retract(interventionId: string): void {
     const key = retractionKey(interventionId);
-    if (this.stopped || this.inFlight.has(key)) return; // left pending: resumed once stale
+    if (this.stopped || this.inFlight.has(key)) return; // left pending: taken over once a lease time has passed
     this.track(
       key,
-      this.store.interventions.getAny(interventionId).then((row) => {
-        if (row?.channel === "webhook" && this.options.tenants.includes(row.tenant_id)) return this.retractWebhook(row);
+      this.store.interventions.getAny(interventionId).then(async (row) => {
+        if (row?.channel !== "webhook" || !this.options.tenants.includes(row.tenant_id)) return;
+        if (await this.store.dispatch.lease(key, this.lease, this.now())) return this.retractWebhook(row);
       }),
     );
   }
 
-  /** Takes over, bounded per tick, `sent` rows and retractions whose owner's stamp is stale. */
+  /** Takes over, bounded per tick, `sent` rows and retractions whose lease lapsed. */
   private async resumeAbandoned(): Promise<void> {
     if (this.stopped) return;
-    const { sent, retractions } = await this.store.dispatch.takeAbandoned(this.options.tenants, this.now(), this.resumeAfterMs, (key) => this.inFlight.has(key));
+    const { sent, retractions } = await this.store.dispatch.takeAbandoned(this.options.tenants, this.now(), this.lease, (key) => this.inFlight.has(key));
     for (const row of sent) this.track(row.id, this.deliver(row));
     for (const row of retractions) this.track(retractionKey(row.id), this.retractWebhook(row));
   }
@@ -166,8 +193,13 @@ export class Dispatcher {
     return this.options.simulate?.(row.tenant_id) === true;
   }
 
+  /** Runs `work` as in flight under `key`, then gives its lease up (a failure to do so only lets the lease lapse). */
   private track(key: string, work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) => this.reportFailure(`delivery ${key}`, error)).finally(() => this.inFlight.delete(key));
+    const tracked = work
+      .catch((error: unknown) => this.reportFailure(`delivery ${key}`, error))
+      .then(() => this.store.dispatch.releaseLease(key, this.lease.owner))
+      .catch((error: unknown) => this.reportFailure(`releasing the lease on ${key}`, error))
+      .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, tracked);
   }
 
@@ -216,7 +248,7 @@ export class Dispatcher {
     return this.finish(row, { status: end.outcome === "accepted" ? "delivered" : "failed", attempt: end.attempt, outcome: end.outcome, detail: end.detail });
   }
 
-  /** Retried like a delivery, with its own delivery id; an unfinished one is resumed once stale. */
+  /** Retried like a delivery, with its own delivery id; an unfinished one is taken over once its lease lapses. */
   private async retractWebhook(row: InterventionRow): Promise<void> {
     if (this.simulated(row)) return this.record(row, "retraction", 1, "simulated", "test data set: retraction simulated");
     const tenant = (await this.store.catalog.tenant(row.tenant_id))!;

@@ -38,21 +38,6 @@ export interface SequenceEnd {
 
 const JITTER = 0.2;
 
-/**
- * The policy, refused when its worst case (every attempt timing out, every
- * wait at full jitter) exceeds half the resume window: an owner must always
- * finish long before its stamp looks abandoned (dispatch-claims.ts); the other
- * half is margin for event-loop stalls. This cap, rather than refreshing the
- * stamp during a sequence, keeps the ownership rule a single write.
- */
-export function boundedPolicy(delaysMs: readonly number[], timeoutMs: number, resumeAfterMs: number): Pick<RetryPolicy, "delaysMs" | "timeoutMs"> {
-  const worst = delaysMs.reduce((sum, d) => sum + d, 0) * (1 + JITTER) + (delaysMs.length + 1) * timeoutMs;
-  if (worst > resumeAfterMs / 2) {
-    throw new Error(`webhook retries can take ${Math.ceil(worst)} ms, more than half the resume window of ${resumeAfterMs} ms`);
-  }
-  return { delaysMs, timeoutMs };
-}
-
 /** What an attempt that will be retried is recorded as. */
 export type RetriedAttempt = "retrying" | "unknown";
 

@@ -5,9 +5,12 @@
  * kept in `audit_head`, moved in the same transaction as every append, so a
  * tail cut off the log is found too.
  *
- * Appends are serialised on the head (the `audit_head` lock): two processes,
- * or two replicas on one PostgreSQL store, appending at the same moment would
- * otherwise both link to the same previous row and fork the chain.
+ * Appends are serialised on the head: two processes, or two replicas on one
+ * PostgreSQL store, appending at the same moment would otherwise both link to
+ * the same previous row and fork the chain. SQLite's write transaction holds
+ * the whole file; PostgreSQL links the row in the database itself
+ * (Dialect.appendAudit: the head row locked FOR UPDATE, the same hash
+ * computed there), in one round trip.
  */
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../canonical.js";
@@ -45,9 +48,6 @@ function rowHash(prevHash: string, row: Omit<AuditRow, "seq" | "prev_hash" | "ha
 
 /** Appends one event inside the caller's write transaction (the change it records). */
 export async function appendAudit(tx: Tx, event: AuditEvent, now = new Date()): Promise<void> {
-  await tx.lock("audit_head");
-  const head = await tx.get<{ hash: string }>("SELECT hash FROM audit_head WHERE id = 1");
-  const prevHash = head?.hash ?? GENESIS;
   const row = {
     at: now.toISOString(),
     tenant_id: event.tenant_id,
@@ -56,6 +56,13 @@ export async function appendAudit(tx: Tx, event: AuditEvent, now = new Date()): 
     actor: event.actor,
     detail: canonicalJson(event.detail ?? {}),
   };
+  if (tx.dialect.appendAudit) {
+    await tx.get(tx.dialect.appendAudit, [row.at, row.tenant_id, row.event, row.intervention_id, row.actor, row.detail]);
+    return;
+  }
+  await tx.lock("audit_head");
+  const head = await tx.get<{ hash: string }>("SELECT hash FROM audit_head WHERE id = 1");
+  const prevHash = head?.hash ?? GENESIS;
   const hash = rowHash(prevHash, row);
   const inserted = await tx.get<{ seq: number }>(
     `INSERT INTO audit_log (at, tenant_id, event, intervention_id, actor, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,

@@ -65,10 +65,10 @@ export async function requireRow(tx: Tx, tenantId: string, id: string): Promise<
   return row;
 }
 
-async function casOrConflict(tx: Tx, row: InterventionRow, changes: RowChanges, now: Date): Promise<void> {
-  if (!(await compareAndSet(tx, row, changes, now.toISOString()))) {
-    throw new ConflictError(`${row.id} changed while this action ran.`, "Read it again and retry if still wanted.");
-  }
+async function casOrConflict(tx: Tx, row: InterventionRow, changes: RowChanges, now: Date): Promise<InterventionRow> {
+  const written = await compareAndSet(tx, row, changes, now.toISOString());
+  if (!written) throw new ConflictError(`${row.id} changed while this action ran.`, "Read it again and retry if still wanted.");
+  return written;
 }
 
 const STAMP: Partial<Record<Action, "approved_at" | "rolled_back_at">> = { approve: "approved_at", rollback: "rolled_back_at" };
@@ -117,7 +117,7 @@ export async function transition(tx: Tx, request: TransitionRequest): Promise<Tr
     await spend(tx, request.approval, request.action, row, request.now);
   }
   const stamp = STAMP[request.action];
-  await casOrConflict(tx, row, { ...request.reason, ...(stamp ? { [stamp]: request.now.toISOString() } : {}), status: plan.to }, request.now);
+  const moved = await casOrConflict(tx, row, { ...request.reason, ...(stamp ? { [stamp]: request.now.toISOString() } : {}), status: plan.to }, request.now);
   if (request.action === "rollback") await retract(tx, row, request.now);
   await appendAudit(
     tx,
@@ -135,7 +135,7 @@ export async function transition(tx: Tx, request: TransitionRequest): Promise<Tr
     const executed = request.approval.executed;
     await appendAudit(tx, { ...executed, detail: { ...executed.detail, status: plan.to } }, request.now);
   }
-  return { kind: "moved", status: plan.to, row: (await findRow(tx, request.tenantId, request.id))! };
+  return { kind: "moved", status: plan.to, row: moved };
 }
 
 /**

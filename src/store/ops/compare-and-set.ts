@@ -30,26 +30,26 @@ export type RowChanges = Partial<
 
 /**
  * Applies `changes` only if the row is still at `expected` (status and version).
- * Returns false when someone else changed it first.
+ * Returns the row as written (RETURNING: no second read for it), or undefined
+ * when someone else changed it first.
  */
 export async function compareAndSet(
   tx: Tx,
   expected: Pick<InterventionRow, "id" | "status" | "version">,
   changes: RowChanges,
   now: string,
-): Promise<boolean> {
+): Promise<InterventionRow | undefined> {
   const columns = Object.keys(changes) as (keyof RowChanges)[];
   // A new body gets its new preview in the same statement.
   const previewed = changes.message_body !== undefined ? { preview: preview(changes.message_body) } : {};
   const set: Record<string, unknown> = { ...changes, ...previewed };
   const assigned = [...columns, ...Object.keys(previewed)];
   const assignments = [...assigned.map((c) => `${c} = ?`), "version = version + 1", "updated_at = ?"];
-  const result = await tx.run(`UPDATE interventions SET ${assignments.join(", ")} WHERE id = ? AND status = ? AND version = ?`, [
+  return tx.get<InterventionRow>(`UPDATE interventions SET ${assignments.join(", ")} WHERE id = ? AND status = ? AND version = ? RETURNING *`, [
     ...assigned.map((c) => set[c] ?? null),
     now,
     expected.id,
     expected.status,
     expected.version,
   ]);
-  return result.changes === 1;
 }

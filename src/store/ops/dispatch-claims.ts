@@ -5,17 +5,18 @@
  * Every query is limited to the dispatcher's tenants: the `serve` process must
  * never deliver the REST server's 'test' data set for real (domain.md, test keys).
  *
- * Ownership rule: a process owns a `sent` row, or a webhook retraction, from the
- * moment it stamps it (the `approved → sent` compare-and-set or a claim below
- * writes `updated_at`; a retraction's latest record is its stamp) until it
- * finishes. A stamp older than the resume window therefore means the owner
- * died, because the dispatcher only accepts retry policies that finish well
- * inside that window; the claim is a compare-and-set on the stamp, so two
- * processes resuming the same abandoned work cannot both win. On PostgreSQL
- * the candidate rows are also read `FOR UPDATE SKIP LOCKED`, so replicas
- * polling at once each take different rows instead of racing for the same.
+ * Ownership rule: a process owns a `sent` row, or a webhook retraction, while
+ * it holds the work's lease (store/ops/delivery-leases.ts): granted with the
+ * `approved → sent` move or a claim below, renewed by the owner's heartbeat,
+ * given up when the work ends. Work whose lease lapsed (or that never had one
+ * and whose stamp, `updated_at` or the retraction's latest record, is older
+ * than one lease time) is abandoned; the claim is a compare-and-set on the
+ * lease, so two processes resuming the same abandoned work cannot both win.
+ * On PostgreSQL the candidate rows are also read `FOR UPDATE SKIP LOCKED`, so
+ * replicas polling at once each take different rows instead of racing for the same.
  */
 import { newDeliveryId, recordDelivery, storedDeliveryId } from "./deliveries.js";
+import { takeLease, unleased, type LeaseTerms } from "./delivery-leases.js";
 import type { InterventionRow } from "./interventions.js";
 import type { Tx } from "../sql.js";
 
@@ -24,9 +25,11 @@ const RESUME_BATCH = 50;
 /** A retraction whose latest record is one of these has not reached its endpoint yet. */
 const UNFINISHED_RETRACTION = "('pending', 'retrying', 'unknown', 'interrupted')";
 
-/** The in-flight key of an intervention's retraction (its delivery uses the bare id). */
+const RETRACTION_SUFFIX = ":retraction";
+
+/** The in-flight and lease key of an intervention's retraction (its delivery uses the bare id). */
 export function retractionKey(interventionId: string): string {
-  return `${interventionId}:retraction`;
+  return `${interventionId}${RETRACTION_SUFFIX}`;
 }
 
 const inTenants = (column: string, tenants: readonly string[]) => `${column} IN (${tenants.map(() => "?").join(", ")})`;
@@ -40,27 +43,18 @@ export function dueRows(tx: Tx, tenants: readonly string[], now: string): Promis
 }
 
 /**
- * `sent` rows whose owner stamped them before `staleBefore`: abandoned. A
- * webhook that ended `unconfirmed` (sent, never answered) stays `sent` but is
- * finished: the endpoint may have it, so it is never sent again.
+ * `sent` rows nobody holds a live lease on: abandoned. A webhook that ended
+ * `unconfirmed` (sent, never answered) stays `sent` but is finished: the
+ * endpoint may have it, so it is never sent again.
  */
-function staleSent(tx: Tx, tenants: readonly string[], staleBefore: string): Promise<InterventionRow[]> {
+function staleSent(tx: Tx, tenants: readonly string[], staleBefore: string, now: string): Promise<InterventionRow[]> {
   return tx.all<InterventionRow>(
-    `SELECT * FROM interventions i WHERE i.status = 'sent' AND i.updated_at < ? AND ${inTenants("i.tenant_id", tenants)}
+    `SELECT * FROM interventions i WHERE i.status = 'sent' AND ${inTenants("i.tenant_id", tenants)}
+       AND ${unleased("i.id", "i.updated_at")}
        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.intervention_id = i.id AND d.kind = 'delivery' AND d.outcome = 'unconfirmed')
      ORDER BY i.updated_at LIMIT ${RESUME_BATCH}${tx.dialect.skipLocked}`,
-    [staleBefore, ...tenants],
+    [...tenants, staleBefore, now],
   );
-}
-
-/**
- * Takes over an abandoned `sent` row by re-stamping it, only if nobody did
- * since it was read. The version is left alone: this is no state change, and
- * a concurrent rollback must not be refused because of it.
- */
-async function claimSent(tx: Tx, row: InterventionRow, now: string): Promise<InterventionRow | undefined> {
-  const claimed = await tx.run("UPDATE interventions SET updated_at = ? WHERE id = ? AND status = 'sent' AND updated_at = ?", [now, row.id, row.updated_at]);
-  return claimed.changes === 1 ? { ...row, updated_at: now } : undefined;
 }
 
 interface StaleRetraction {
@@ -68,30 +62,33 @@ interface StaleRetraction {
   recordId: number;
 }
 
-/** Rolled-back webhook rows whose latest retraction record is unfinished and older than `staleBefore`. */
-async function staleRetractions(tx: Tx, tenants: readonly string[], staleBefore: string): Promise<StaleRetraction[]> {
+/** Rolled-back webhook rows whose latest retraction record is unfinished and nobody holds a live lease on. */
+async function staleRetractions(tx: Tx, tenants: readonly string[], staleBefore: string, now: string): Promise<StaleRetraction[]> {
   // Driven from rolled-back rows (indexed by tenant and status) with the latest
   // record looked up per row, so a tick never scans the whole deliveries table.
   const rows = await tx.all<InterventionRow & { retraction_record_id: number }>(
     `SELECT i.*, d.id AS retraction_record_id
      FROM interventions i
      JOIN deliveries d ON d.id = (SELECT id FROM deliveries WHERE intervention_id = i.id AND kind = 'retraction' ORDER BY id DESC LIMIT 1)
-     WHERE i.status = 'rolled_back' AND i.channel = 'webhook' AND d.outcome IN ${UNFINISHED_RETRACTION} AND d.created_at < ?
+     WHERE i.status = 'rolled_back' AND i.channel = 'webhook' AND d.outcome IN ${UNFINISHED_RETRACTION}
+       AND ${unleased(`i.id || '${RETRACTION_SUFFIX}'`, "d.created_at")}
        AND ${inTenants("i.tenant_id", tenants)}
      LIMIT ${RESUME_BATCH}`,
-    [staleBefore, ...tenants],
+    [staleBefore, now, ...tenants],
   );
   return rows.map(({ retraction_record_id, ...row }) => ({ row, recordId: retraction_record_id }));
 }
 
 /**
- * Takes over an abandoned retraction by appending a fresh 'pending' record,
- * only if its latest record is still the one that was found stale.
+ * Takes over an abandoned retraction by taking its lease and appending a
+ * fresh 'pending' record, only if its latest record is still the one that was
+ * found stale (the owner may have finished it since it was read).
  */
-async function claimRetraction(tx: Tx, stale: StaleRetraction, now: Date): Promise<boolean> {
+async function claimRetraction(tx: Tx, stale: StaleRetraction, terms: LeaseTerms, now: Date): Promise<boolean> {
   await tx.lock(`retraction:${stale.row.id}`);
   const latest = await tx.get<{ id: number }>("SELECT id FROM deliveries WHERE intervention_id = ? AND kind = 'retraction' ORDER BY id DESC LIMIT 1", [stale.row.id]);
   if (latest?.id !== stale.recordId) return false;
+  if (!(await takeLease(tx, retractionKey(stale.row.id), terms, now))) return false;
   await recordDelivery(
     tx,
     {
@@ -111,26 +108,26 @@ async function claimRetraction(tx: Tx, stale: StaleRetraction, now: Date): Promi
 }
 
 /**
- * Claims, at most a batch of each, the `sent` rows and retractions whose stamp
- * is older than `resumeAfterMs`; `busy` skips work this process already holds.
+ * Claims for `terms.owner`, at most a batch of each, the `sent` rows and
+ * retractions nobody holds a live lease on; `busy` skips work this process
+ * already holds.
  */
 export async function takeAbandoned(
   tx: Tx,
   tenants: readonly string[],
   now: Date,
-  resumeAfterMs: number,
+  terms: LeaseTerms,
   busy: (key: string) => boolean,
 ): Promise<{ sent: InterventionRow[]; retractions: InterventionRow[] }> {
-  const staleBefore = new Date(now.getTime() - resumeAfterMs).toISOString();
+  const staleBefore = new Date(now.getTime() - terms.ms).toISOString();
   const sent: InterventionRow[] = [];
-  for (const row of await staleSent(tx, tenants, staleBefore)) {
-    if (busy(row.id)) continue;
-    const claimed = await claimSent(tx, row, now.toISOString());
-    if (claimed) sent.push(claimed);
+  for (const row of await staleSent(tx, tenants, staleBefore, now.toISOString())) {
+    // The lease is the claim; the row itself is left alone (no state change, so a concurrent rollback is never refused for it).
+    if (!busy(row.id) && (await takeLease(tx, row.id, terms, now))) sent.push(row);
   }
   const retractions: InterventionRow[] = [];
-  for (const stale of await staleRetractions(tx, tenants, staleBefore)) {
-    if (!busy(retractionKey(stale.row.id)) && (await claimRetraction(tx, stale, now))) retractions.push(stale.row);
+  for (const stale of await staleRetractions(tx, tenants, staleBefore, now.toISOString())) {
+    if (!busy(retractionKey(stale.row.id)) && (await claimRetraction(tx, stale, terms, now))) retractions.push(stale.row);
   }
   return { sent, retractions };
 }

@@ -11,6 +11,7 @@ import { appendAudit } from "./audit.js";
 import { getCustomer, getTenant } from "./catalog.js";
 import { newDeliveryId, placeInInbox, recordDelivery, storedDeliveryId, type DeliveryKind } from "./deliveries.js";
 import { compareAndSet, type RowChanges } from "./compare-and-set.js";
+import { takeLease, type LeaseTerms } from "./delivery-leases.js";
 import { findRow, type InterventionRow } from "./interventions.js";
 import type { Tx } from "../sql.js";
 
@@ -43,11 +44,11 @@ export async function queueWebhook(tx: Tx, row: Pick<InterventionRow, "id" | "ch
 }
 
 /**
- * Gates and `approved → sent` (or `suppressed`) in one transaction. Returns
- * the sent row, or undefined when it was held (kill switch), suppressed, or
- * another worker had it.
+ * Gates and `approved → sent` (or `suppressed`) in one transaction, the sent
+ * row's lease granted to `terms.owner` with the move. Returns the sent row, or
+ * undefined when it was held (kill switch), suppressed, or another worker had it.
  */
-export async function releaseDue(tx: Tx, candidate: InterventionRow, simulated: boolean, now: Date): Promise<InterventionRow | undefined> {
+export async function releaseDue(tx: Tx, candidate: InterventionRow, simulated: boolean, terms: LeaseTerms, now: Date): Promise<InterventionRow | undefined> {
   const row = await tx.get<InterventionRow>(`SELECT * FROM interventions WHERE id = ? AND tenant_id = ? AND status = 'approved'${tx.dialect.skipLocked}`, [
     candidate.id,
     candidate.tenant_id,
@@ -61,6 +62,7 @@ export async function releaseDue(tx: Tx, candidate: InterventionRow, simulated: 
     return undefined;
   }
   if (!(await move(tx, row, { status: "sent", sent_at: now.toISOString() }, "sent", {}, now))) return undefined;
+  await takeLease(tx, row.id, terms, now);
   // The webhook's delivery id is made with the move, so the first POST already carries the id every repeat will.
   if (row.channel === "webhook" && !simulated) await queueWebhook(tx, row, "delivery", "queued for the webhook endpoint", now);
   return findRow(tx, row.tenant_id, row.id);

@@ -8,6 +8,10 @@
  * Named locks are transaction-scoped advisory locks. A write that loses a
  * serialization or deadlock race is rolled back and run again, a few times.
  *
+ * Connections pipeline (pg's `pipeline` mode): a transaction's BEGIN goes out
+ * with its first statement, not a round trip ahead of it. `roundTrips`
+ * counts the times the engine waits on the server, which is what a call costs.
+ *
  * Values come back as the operations expect them from SQLite: BIGINT (seq,
  * COUNT(*)) as a number, INTEGER 0/1 flags as numbers, REAL as a number.
  */
@@ -16,7 +20,12 @@ import type { Dialect, Engine, Tx } from "../sql.js";
 import { storeFaultOf } from "./faults.js";
 import { numberPlaceholders } from "./placeholders.js";
 
-const DIALECT: Dialect = { name: "postgres", skipLocked: " FOR UPDATE SKIP LOCKED" };
+const DIALECT: Dialect = {
+  name: "postgres",
+  skipLocked: " FOR UPDATE SKIP LOCKED",
+  // Migration 10 (database-guard-schema.ts): one round trip per append, and the only way the server's role may append.
+  appendAudit: "SELECT retivo_append_audit(?, ?, ?, ?, ?, ?) AS seq",
+};
 
 /** serialization_failure and deadlock_detected: the transaction lost a race and may simply run again. */
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -54,7 +63,7 @@ const types = {
 export class PostgresEngine implements Engine {
   readonly dialect = DIALECT;
   readonly location: string;
-  /** Statements sent to the server (BEGIN and COMMIT included): the round trips an operation costs. */
+  /** Exchanges with the server (BEGIN sent with the first statement counts once): the round trips an operation costs. */
   roundTrips = 0;
   private readonly pool: pg.Pool;
   private readonly texts = new Map<string, { text: string; count: number }>();
@@ -67,6 +76,8 @@ export class PostgresEngine implements Engine {
       statement_timeout: options.statementTimeoutMs,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       types,
+      // pg.PoolConfig lacks the Client's `pipeline` option, which the pool passes on to each connection.
+      ...({ pipeline: true } as object),
     });
     // An idle connection the server drops (a restart) is discarded by the pool, which reports it here;
     // unheard, it would end the process. The next call opens a fresh connection.
@@ -135,34 +146,36 @@ export class PostgresEngine implements Engine {
   private async inTransaction<T>(begin: string, work: (tx: Tx) => Promise<T>): Promise<T> {
     const { client, release } = await this.checkOut();
     let broken: Error | undefined;
-    try {
+    // Sent now, answered with the first statement: pipelined, BEGIN costs no round trip of its own.
+    let begun: Promise<unknown> | undefined = client.query(begin);
+    begun.catch(() => undefined);
+    const withBegin = async <R>(statement: Promise<R>): Promise<R> => {
+      const pending = begun;
+      begun = undefined;
       this.roundTrips++;
-      await client.query(begin);
+      if (!pending) return statement;
+      const [, result] = await Promise.all([pending, statement]);
+      return result;
+    };
+    try {
+      const result = await work(this.txOver(client, withBegin));
+      await withBegin(client.query("COMMIT"));
+      return result;
+    } catch (error) {
       try {
-        const result = await work(this.txOver(client));
-        this.roundTrips++;
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        try {
-          this.roundTrips++;
-          await client.query("ROLLBACK");
-        } catch (rollbackFailed) {
-          // The connection is gone; it must not go back to the pool.
-          broken = rollbackFailed as Error;
-        }
-        throw error;
+        await withBegin(client.query("ROLLBACK"));
+      } catch (rollbackFailed) {
+        // The connection is gone; it must not go back to the pool.
+        broken = rollbackFailed as Error;
       }
+      throw error;
     } finally {
       release(broken);
     }
   }
 
-  private txOver(target: pg.Pool | pg.PoolClient): Tx {
-    const query = async (sql: string, params: readonly unknown[]) => {
-      this.roundTrips++;
-      return target.query(this.numbered(sql, params.length), params as unknown[]);
-    };
+  private txOver(target: pg.Pool | pg.PoolClient, send: <R>(statement: Promise<R>) => Promise<R> = this.counted): Tx {
+    const query = (sql: string, params: readonly unknown[]) => send(target.query(this.numbered(sql, params.length), params as unknown[]));
     return {
       dialect: DIALECT,
       all: async <T>(sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rows as T[],
@@ -173,6 +186,11 @@ export class PostgresEngine implements Engine {
       },
     };
   }
+
+  private readonly counted = <R>(statement: Promise<R>): Promise<R> => {
+    this.roundTrips++;
+    return statement;
+  };
 
   /** The statement with numbered placeholders, translated once per SQL text. */
   private numbered(sql: string, given: number): string {

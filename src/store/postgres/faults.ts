@@ -16,6 +16,8 @@ const CAUSES: Record<string, string> = {
   EHOSTUNREACH: "the server's host is unreachable",
   ENETUNREACH: "the server's network is unreachable",
   ECONNRESET: "the server closed the connection",
+  // A pipelined statement written to a connection the server already closed.
+  EPIPE: "the server closed the connection",
   "28P01": "the server refused the password",
   "28000": "the server refused this role (pg_hba.conf, or no such role)",
   "3D000": "the database does not exist (create it, or fix the URL's database name)",

@@ -7,6 +7,7 @@
 import type { Store } from "../port.js";
 import { storeOver } from "../store.js";
 import { PostgresEngine, type PostgresOptions } from "./engine.js";
+import { databaseGuardOver } from "./database-guard.js";
 import { migrate } from "./migrate.js";
 
 export { PostgresEngine, locationOf, type PostgresOptions } from "./engine.js";
@@ -25,6 +26,21 @@ export async function openPostgresEngine(url: string, options: PostgresOptions =
   }
 }
 
+/** The port over a PostgreSQL engine: the common operations and the database's own guard. */
+export function postgresStoreOver(engine: PostgresEngine): Store {
+  return { ...storeOver(engine), databaseGuard: databaseGuardOver(engine) };
+}
+
+const engines = new WeakMap<Store, PostgresEngine>();
+
 export async function openPostgresStore(url: string, options?: PostgresOptions): Promise<Store> {
-  return storeOver(await openPostgresEngine(url, options));
+  const engine = await openPostgresEngine(url, options);
+  const store = postgresStoreOver(engine);
+  engines.set(store, engine);
+  return store;
+}
+
+/** How many round trips a PostgreSQL store has made so far (for the benchmark's per-call counts); undefined for any other store. */
+export function roundTripsOf(store: Store): number | undefined {
+  return engines.get(store)?.roundTrips;
 }

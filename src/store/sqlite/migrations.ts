@@ -338,7 +338,29 @@ export const MIGRATIONS: readonly string[] = [
     SELECT id, COALESCE(decided_by, 'human'), 'approve', channel, 'before operators', note, COALESCE(decided_at, created_at)
     FROM approvals WHERE status = 'approved';
   `,
-  // 10: nonces of signed decisions that came through the approval webhook
+  // 10: nothing here. PostgreSQL's migration 10 lets the database itself refuse forged approvals and
+  // audit rewrites to the server's role; one user's SQLite file has no second role to refuse anything to.
+  `-- PostgreSQL only`,
+  // 11: what
+  // several replicas on one store must share. Leases on dispatch work (a sent
+  // row's delivery, keyed by its id; a retraction, by "<id>:retraction"),
+  // renewed by their owner while the work is in flight (store/ops/delivery-leases.ts);
+  // and the REST API's per-key rate-limit buckets (a token bucket: tokens left
+  // and when they were last counted), so N replicas allow the configured rate
+  // in all, not N times it.
+  `
+  CREATE TABLE delivery_leases (
+    work_key   TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE TABLE rate_limit_buckets (
+    bucket      TEXT PRIMARY KEY,
+    tokens      REAL NOT NULL,
+    counted_at  TEXT NOT NULL
+  );
+  `,
+  // 12: nonces of signed decisions that came through the approval webhook
   // (POST /approvals/{id}/decisions). A nonce is refused the second time it
   // is seen, on any replica; it is kept until its timestamp could no longer
   // pass the 5-minute window anyway (`expires_at`), then dropped.

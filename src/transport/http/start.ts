@@ -144,7 +144,8 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
   const secrets = [token, config.backend.kind === "api" ? config.backend.apiKey : undefined].filter((s): s is string => !!s);
   const health = healthHandler({ backend: runtime.backend, secrets, isDraining, sessions: () => registry.saturation() });
   const approvalPage = options.approvalPage === false ? undefined : (options.approvalPage ?? runtime.guard.approvalPage);
-  const canServeApprovalPage = isLoopbackHost(host) || host === "0.0.0.0" || host === "::";
+  // Off loopback only behind a public base URL: its host is the one the page then answers for.
+  const canServeApprovalPage = isLoopbackHost(host) || host === "0.0.0.0" || host === "::" || config.publicUrl !== undefined;
   const routes: HttpRoute[] = [...(options.extraRoutes ?? [])];
   const decisions = runtime.guard.decisionsEndpoint;
   // Before the page's prefix; server-to-server, so Host and Origin are checked as for /mcp, and the signature vouches.
@@ -212,7 +213,7 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
   const base = `http://${urlHost(host)}:${port}`;
   if (oauth) authenticator = oauth.authenticator(`${config.publicUrl ?? base}${MCP_PATH}`);
   registry.startReaper();
-  if (approvalPage && canServeApprovalPage) approvalPage.mount(base);
+  if (approvalPage && canServeApprovalPage) approvalPage.mount(base, config.publicUrl);
 
   let closing: Promise<void> | undefined;
   return {

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { PGlite } from "@electric-sql/pglite";
+import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 
@@ -36,7 +37,7 @@ async function resetOver(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+    await client.query("DROP SCHEMA IF EXISTS retivo_private CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
   } finally {
     await client.end();
   }
@@ -83,7 +84,7 @@ export interface PgliteTarget extends PostgresTarget {
 
 /** PGlite in memory behind a socket server on a free loopback port. */
 export async function startPglite(): Promise<PgliteTarget> {
-  const db = await PGlite.create();
+  const db = await PGlite.create({ extensions: { pgcrypto } });
   const served = batchesKeptWhole(db);
   const port = await freePort();
   const listen = async () => {

@@ -1,0 +1,201 @@
+/**
+ * PostgreSQL migration 10: the database keeps the guard itself, so a process
+ * holding the MCP server's credentials (an agent with a shell among them)
+ * can neither forge an approval nor rewrite the audit log by SQL. SQLite's
+ * same-user file cannot do this; its migration 10 is empty.
+ *
+ * - `retivo_append_audit` links and appends one audit row inside the
+ *   database: the head row locked FOR UPDATE, the row's hash computed here
+ *   from the previous hash and the row's canonical JSON (the same bytes
+ *   store/ops/audit.ts hashes), the head moved. One statement per append, and
+ *   the only way a role without rights on audit_log and audit_head appends.
+ * - The operator passphrase lives as a bcrypt hash (pgcrypto `crypt`) in the
+ *   schema `retivo_private`, which the server role cannot even look into.
+ *   `retivo_decide_approval` checks it and marks a request approved; it is
+ *   the only way a role that does not own `approvals` can. Every function
+ *   takes the operator's name (today the one anonymous operator, 'default').
+ * - A trigger on `approvals` refuses, to every role but the table's owner
+ *   (the functions run as the owner), an approved insert, the step to
+ *   approved, a step to executed that did not come from approved, and any
+ *   change of what was approved (hash, facts, intervention, expiry).
+ * - A trigger on `interventions` refuses to those roles the step to approved
+ *   or rolled_back unless the same transaction spent (executed) a request for
+ *   that action on that intervention at that version, and an intervention
+ *   inserted as anything but planned (the demo data is seeded by `db init`).
+ *
+ * What roles exist and who may do what is set by `retivo-mcp db init`
+ * (src/store/postgres/roles.ts); on a store opened by one all-powerful role
+ * these functions exist but nothing is withheld from that role.
+ */
+
+/** The private schema's name: holds the operator passphrase hashes. */
+export const PRIVATE_SCHEMA = "retivo_private";
+
+export const DATABASE_GUARD_MIGRATION = `
+  DO $ext$ BEGIN
+    -- pgcrypto's crypt() checks passphrases; a server without it can still run the store (no database guard then).
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pgcrypto')
+       AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pgcrypto') THEN
+      CREATE EXTENSION pgcrypto;
+    END IF;
+  END $ext$;
+
+  CREATE SCHEMA IF NOT EXISTS ${PRIVATE_SCHEMA};
+  CREATE TABLE ${PRIVATE_SCHEMA}.operator_passphrases (
+    operator TEXT PRIMARY KEY,
+    hash     TEXT NOT NULL,
+    set_at   TEXT NOT NULL
+  );
+
+  CREATE FUNCTION retivo_audit_content(p_at TEXT, p_tenant_id TEXT, p_event TEXT, p_intervention_id TEXT, p_actor TEXT, p_detail TEXT)
+  RETURNS TEXT LANGUAGE sql IMMUTABLE AS $fn$
+    -- JSON.stringify of the array, byte for byte: to_json escapes strings as it does.
+    SELECT '[' || to_json(p_at)::text || ',' || to_json(p_tenant_id)::text || ',' || to_json(p_event)::text || ','
+      || COALESCE(to_json(p_intervention_id)::text, 'null') || ',' || to_json(p_actor)::text || ',' || to_json(p_detail)::text || ']'
+  $fn$;
+
+  CREATE FUNCTION retivo_append_audit(p_at TEXT, p_tenant_id TEXT, p_event TEXT, p_intervention_id TEXT, p_actor TEXT, p_detail TEXT)
+  RETURNS BIGINT LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+  DECLARE
+    v_prev TEXT;
+    v_hash TEXT;
+    v_seq  BIGINT;
+  BEGIN
+    SELECT hash INTO STRICT v_prev FROM audit_head WHERE id = 1 FOR UPDATE;
+    v_hash := encode(sha256(convert_to(v_prev || retivo_audit_content(p_at, p_tenant_id, p_event, p_intervention_id, p_actor, p_detail), 'UTF8')), 'hex');
+    INSERT INTO audit_log (at, tenant_id, event, intervention_id, actor, detail, prev_hash, hash)
+      VALUES (p_at, p_tenant_id, p_event, p_intervention_id, p_actor, p_detail, v_prev, v_hash)
+      RETURNING seq INTO v_seq;
+    UPDATE audit_head SET seq = v_seq, hash = v_hash WHERE id = 1;
+    RETURN v_seq;
+  END
+  $fn$;
+
+  CREATE FUNCTION retivo_passphrase_set(p_operator TEXT) RETURNS BOOLEAN LANGUAGE sql STABLE SECURITY DEFINER AS $fn$
+    SELECT EXISTS (SELECT 1 FROM ${PRIVATE_SCHEMA}.operator_passphrases WHERE operator = p_operator)
+  $fn$;
+
+  CREATE FUNCTION retivo_check_passphrase(p_operator TEXT, p_passphrase TEXT) RETURNS BOOLEAN LANGUAGE plpgsql STABLE SECURITY DEFINER AS $fn$
+  DECLARE
+    v_hash TEXT;
+  BEGIN
+    SELECT hash INTO v_hash FROM ${PRIVATE_SCHEMA}.operator_passphrases WHERE operator = p_operator;
+    RETURN v_hash IS NOT NULL AND p_passphrase IS NOT NULL AND p_passphrase <> '' AND crypt(p_passphrase, v_hash) = v_hash;
+  END
+  $fn$;
+
+  -- Setting the first passphrase is for the owner's sessions (db init); changing it needs the current one.
+  CREATE FUNCTION retivo_set_passphrase(p_operator TEXT, p_current TEXT, p_new TEXT, p_now TEXT) RETURNS BOOLEAN LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+  DECLARE
+    v_owner OID := (SELECT relowner FROM pg_class WHERE oid = '${PRIVATE_SCHEMA}.operator_passphrases'::regclass);
+  BEGIN
+    IF p_new IS NULL OR length(p_new) < 12 THEN
+      RAISE EXCEPTION 'the operator passphrase must have at least 12 characters';
+    END IF;
+    IF NOT pg_has_role(session_user, v_owner, 'MEMBER') AND NOT retivo_check_passphrase(p_operator, p_current) THEN
+      RETURN FALSE;
+    END IF;
+    INSERT INTO ${PRIVATE_SCHEMA}.operator_passphrases (operator, hash, set_at) VALUES (p_operator, crypt(p_new, gen_salt('bf', 10)), p_now)
+      ON CONFLICT (operator) DO UPDATE SET hash = EXCLUDED.hash, set_at = EXCLUDED.set_at;
+    RETURN TRUE;
+  END
+  $fn$;
+
+  -- 'approved', or why not: 'no_passphrase', 'wrong_passphrase', 'not_open' (answered, expired or gone).
+  CREATE FUNCTION retivo_decide_approval(
+    p_id TEXT, p_operator TEXT, p_passphrase TEXT, p_by TEXT, p_answer TEXT, p_note TEXT, p_now TEXT, p_audit_actor TEXT, p_audit_detail TEXT
+  ) RETURNS TEXT LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+  DECLARE
+    v_row approvals%ROWTYPE;
+  BEGIN
+    IF NOT retivo_passphrase_set(p_operator) THEN RETURN 'no_passphrase'; END IF;
+    IF NOT retivo_check_passphrase(p_operator, p_passphrase) THEN RETURN 'wrong_passphrase'; END IF;
+    UPDATE approvals SET status = 'approved', decided_at = p_now, decided_by = p_by, answer = p_answer, note = p_note
+      WHERE id = p_id AND status = 'pending' AND expires_at > p_now
+      RETURNING * INTO v_row;
+    IF NOT FOUND THEN RETURN 'not_open'; END IF;
+    -- The spending transaction counts the decisions again (store/ops/decisions.ts), so this one is recorded too.
+    INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at)
+      VALUES (p_id, p_by, 'approve', v_row.channel, 'passphrase checked by the database', p_note, p_now)
+      ON CONFLICT (approval_id, operator) DO NOTHING;
+    PERFORM retivo_append_audit(p_now, v_row.tenant_id, 'approval_answered', v_row.intervention_id, p_audit_actor, p_audit_detail);
+    RETURN 'approved';
+  END
+  $fn$;
+
+  CREATE FUNCTION retivo_approvals_guard() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  BEGIN
+    -- The owner (and so the functions above, which run as the owner) may; everyone else is held to the rules.
+    IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN RETURN NEW; END IF;
+    IF TG_OP = 'INSERT' THEN
+      IF NEW.status <> 'pending' OR NEW.decided_at IS NOT NULL OR NEW.decided_by IS NOT NULL THEN
+        RAISE EXCEPTION 'approvals: a request is created pending; only the operator''s passphrase approves it (retivo_decide_approval)';
+      END IF;
+      RETURN NEW;
+    END IF;
+    IF NEW.status = 'approved' AND OLD.status IS DISTINCT FROM 'approved' THEN
+      RAISE EXCEPTION 'approvals: only the operator''s passphrase approves a request (retivo_decide_approval)';
+    END IF;
+    IF NEW.status = 'pending' AND OLD.status <> 'pending' THEN
+      RAISE EXCEPTION 'approvals: a decided request cannot be reopened';
+    END IF;
+    IF NEW.status = 'executed' AND OLD.status NOT IN ('approved', 'executed') THEN
+      RAISE EXCEPTION 'approvals: only an approved request can be executed';
+    END IF;
+    IF (NEW.id, NEW.tenant_id, NEW.action, NEW.intervention_id, NEW.action_hash, NEW.facts, NEW.display, NEW.principal, NEW.backend_mode, NEW.created_at, NEW.expires_at)
+       IS DISTINCT FROM
+       (OLD.id, OLD.tenant_id, OLD.action, OLD.intervention_id, OLD.action_hash, OLD.facts, OLD.display, OLD.principal, OLD.backend_mode, OLD.created_at, OLD.expires_at) THEN
+      RAISE EXCEPTION 'approvals: what a request is for (action, intervention, hash, facts, expiry) never changes';
+    END IF;
+    RETURN NEW;
+  END
+  $fn$;
+  CREATE TRIGGER approvals_guard BEFORE INSERT OR UPDATE ON approvals FOR EACH ROW EXECUTE FUNCTION retivo_approvals_guard();
+
+  CREATE FUNCTION retivo_interventions_guard() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_action TEXT;
+  BEGIN
+    IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN RETURN NEW; END IF;
+    IF TG_OP = 'INSERT' THEN
+      IF NEW.status <> 'planned' THEN
+        RAISE EXCEPTION 'interventions: a new intervention is planned; only an approval spent in the same transaction moves it on';
+      END IF;
+      RETURN NEW;
+    END IF;
+    IF NEW.status IS NOT DISTINCT FROM OLD.status OR NEW.status NOT IN ('approved', 'rolled_back') THEN RETURN NEW; END IF;
+    v_action := CASE NEW.status WHEN 'approved' THEN 'approve' ELSE 'rollback' END;
+    -- Spent in this very transaction (its row version written by it), for this intervention at the version it had.
+    IF NOT EXISTS (
+      SELECT 1 FROM approvals a
+      WHERE a.intervention_id = NEW.id AND a.action = v_action AND a.status = 'executed'
+        AND a.xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text
+        AND (a.facts::json ->> 'version')::bigint = OLD.version
+    ) THEN
+      RAISE EXCEPTION 'interventions: % needs a human''s approval spent in the same transaction', v_action;
+    END IF;
+    RETURN NEW;
+  END
+  $fn$;
+  CREATE TRIGGER interventions_guard BEFORE INSERT OR UPDATE ON interventions FOR EACH ROW EXECUTE FUNCTION retivo_interventions_guard();
+
+  -- SECURITY DEFINER functions run with a search path fixed here (this schema, the private one, pgcrypto's; pg_temp last),
+  -- so no role can slip its own audit_head or crypt() in front of them.
+  DO $paths$
+  DECLARE
+    v_path TEXT := format('%I, ${PRIVATE_SCHEMA}, %s, pg_temp', current_schema(),
+      COALESCE((SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgcrypto'), 'public'));
+    v_fn TEXT;
+  BEGIN
+    FOREACH v_fn IN ARRAY ARRAY[
+      'retivo_append_audit(text, text, text, text, text, text)',
+      'retivo_passphrase_set(text)',
+      'retivo_check_passphrase(text, text)',
+      'retivo_set_passphrase(text, text, text, text)',
+      'retivo_decide_approval(text, text, text, text, text, text, text, text, text)'
+    ] LOOP
+      EXECUTE format('ALTER FUNCTION %s SET search_path = %s', v_fn, v_path);
+      EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn);
+    END LOOP;
+  END $paths$;
+`;

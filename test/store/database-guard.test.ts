@@ -1,0 +1,207 @@
+/**
+ * The database keeps the guard (PostgreSQL after `retivo-mcp db init`): as
+ * the MCP server's role, forging an approval or rewriting the audit log by
+ * SQL is refused by the database itself, and the passphrase's hash cannot be
+ * read; the legitimate path (the human's passphrase in `retivo-mcp approvals
+ * approve`, checked inside the database) approves, the action executes once,
+ * and the audit chain verifies. Against the real server only (PGlite has no
+ * second role to refuse anything to), in a database and with roles of this
+ * run's own, all dropped afterwards.
+ */
+import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureSeeded } from "../../src/backend/local/seed.js";
+import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
+import { openStore, toIntervention, type ApprovalRow, type Store } from "../../src/store/index.js";
+import { CLI, requireBuiltCli, runCliInPty } from "../guard/helpers.js";
+import { spawnServer } from "../reliability/support/spawned.js";
+import { HOW_TO_RUN_REAL, REAL_SERVER_URL, startRealServer, type PostgresTarget } from "./support/postgres.js";
+
+const PASSPHRASE = "correct horse battery staple";
+const suffix = randomBytes(4).toString("hex");
+const roles = { owner: `retivo_t${suffix}_owner`, server: `retivo_t${suffix}_server` };
+
+function run(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end(input ?? "");
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("db init --print-sql", () => {
+  it("prints the roles, the schema and the grants, and connects nowhere", async () => {
+    requireBuiltCli();
+    const { code, stdout } = await run(["db", "init", "--print-sql", "--owner-role", "shop_owner", "--server-role", "shop_mcp"], {});
+    expect(code).toBe(0);
+    expect(stdout).toContain("CREATE ROLE shop_owner NOLOGIN");
+    expect(stdout).toContain("ALTER ROLE shop_mcp LOGIN NOSUPERUSER");
+    expect(stdout).toContain("CREATE FUNCTION retivo_decide_approval(");
+    expect(stdout).toContain("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit_log, audit_head, schema_migrations FROM shop_mcp");
+    expect(stdout).toContain("SELECT retivo_set_passphrase('default', NULL, '<operator passphrase>'");
+    expect(stdout).not.toMatch(/PASSWORD '[^<]/);
+  });
+
+  it("refuses one role for both, and a role name that would need quoting", async () => {
+    expect((await run(["db", "init", "--print-sql", "--owner-role", "same", "--server-role", "same"], {})).stderr).toMatch(/must differ/);
+    expect((await run(["db", "init", "--print-sql", "--server-role", "x; DROP"], {})).stderr).toMatch(/role name of lower-case letters/);
+    expect((await run(["db", "init"], {})).stderr).toMatch(/needs an administrator's URL/);
+  });
+});
+
+if (!REAL_SERVER_URL) console.log(`database guard: ${HOW_TO_RUN_REAL}`);
+
+describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL server)", () => {
+  let database: PostgresTarget;
+  let serverUrl: string;
+  let store: Store;
+  let sql: pg.Client;
+  let dir: string;
+
+  beforeAll(async () => {
+    requireBuiltCli();
+    database = await startRealServer(REAL_SERVER_URL!);
+    dir = mkdtempSync(join(tmpdir(), "retivo-db-guard-"));
+    const init = await run(["db", "init", "--admin-url", database.url, "--owner-role", roles.owner, "--server-role", roles.server], {}, `${PASSPHRASE}\n`);
+    expect(init.stderr).toMatch(/Operator passphrase stored in the database/);
+    expect(init.code).toBe(0);
+    serverUrl = /^RETIVO_DATABASE_URL=(\S+)$/m.exec(init.stdout)![1]!;
+    expect(new URL(serverUrl).username).toBe(roles.server);
+    store = await openStore({ dbPath: "", databaseUrl: serverUrl });
+    // db init seeded the demo data as the owner: the server's role would be refused its approved and sent rows.
+    expect(await ensureSeeded(store, "live", 42)).toBeNull();
+    sql = new pg.Client({ connectionString: serverUrl });
+    await sql.connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    await sql?.end();
+    await store?.close();
+    await database?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    const admin = new pg.Client({ connectionString: REAL_SERVER_URL });
+    await admin.connect();
+    try {
+      await admin.query(`DROP ROLE IF EXISTS ${roles.server}`);
+      await admin.query(`DROP ROLE IF EXISTS ${roles.owner}`);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  async function plannedUnflagged(): Promise<string[]> {
+    const page = await store.interventions.list("live", { status: "planned", flagged: false, limit: 50 });
+    return page.interventions.map((row) => row.id);
+  }
+
+  async function pendingApproval(id: string): Promise<ApprovalRow> {
+    const intervention = toIntervention((await store.interventions.get("live", id))!);
+    const facts = actionFactsOf("approve", intervention);
+    return store.approvals.insert(
+      { tenantId: "live", facts, display: displayFactsOf(intervention), hash: actionHash(facts), principal: "local", client: { name: "agent", version: "1" }, backendId: "local", channel: "page", now: new Date(), ttlMs: 600_000 },
+      (row) => ({ tenant_id: "live", event: "approval_requested", intervention_id: id, actor: "agent:test", detail: { approval: row.id } }),
+    );
+  }
+
+  it("refuses, as the server's role, every way to forge an approval or rewrite the audit log, and changes nothing", async () => {
+    const id = (await plannedUnflagged())[0]!;
+    const approval = await pendingApproval(id);
+    const before = await store.audit.verify();
+    expect(before.ok).toBe(true);
+    const refused = async (statement: string, params: unknown[], why: RegExp) => expect(sql.query(statement, params)).rejects.toThrow(why);
+
+    await refused("UPDATE approvals SET status = 'approved', decided_by = 'human:cli' WHERE id = $1", [approval.id], /only the operator's passphrase approves/);
+    await refused(
+      `INSERT INTO approvals (id, tenant_id, action, intervention_id, action_hash, facts, display, principal, client_name, client_version, backend_mode, channel, status, created_at, expires_at)
+       SELECT 'apr_forged', tenant_id, action, intervention_id, action_hash, facts, display, principal, client_name, client_version, backend_mode, channel, 'approved', created_at, expires_at
+       FROM approvals WHERE id = $1`,
+      [approval.id],
+      /created pending/,
+    );
+    await refused("UPDATE approvals SET action_hash = 'f'||action_hash, facts = '{}' WHERE id = $1", [approval.id], /never changes/);
+    await refused("UPDATE approvals SET status = 'executed' WHERE id = $1", [approval.id], /only an approved request can be executed/);
+    await refused("DELETE FROM approvals WHERE id = $1", [approval.id], /permission denied for table approvals/);
+    // Nor around approvals altogether: the intervention itself moves to approved only by spending one.
+    await refused("UPDATE interventions SET status = 'approved', version = version + 1 WHERE id = $1", [id], /approve needs a human's approval spent in the same transaction/);
+    await refused(
+      `INSERT INTO interventions SELECT (jsonb_populate_record(i, jsonb_build_object('id', 'int_forged', 'status', 'approved'))).* FROM interventions i WHERE id = $1`,
+      [id],
+      /a new intervention is planned/,
+    );
+    await refused(
+      `UPDATE interventions SET status = 'rolled_back' WHERE id = (SELECT id FROM interventions WHERE status = 'delivered' LIMIT 1)`,
+      [],
+      /rollback needs a human's approval/,
+    );
+    await refused("UPDATE audit_log SET actor = 'human:cli' WHERE seq = 1", [], /permission denied for table audit_log/);
+    await refused("DELETE FROM audit_log WHERE seq > 1", [], /permission denied for table audit_log/);
+    await refused("TRUNCATE audit_log", [], /permission denied for table audit_log/);
+    await refused("INSERT INTO audit_log (at, tenant_id, event, actor, detail, prev_hash, hash) VALUES ('x', 'live', 'approved', 'human:cli', '{}', 'x', 'x')", [], /permission denied for table audit_log/);
+    await refused("UPDATE audit_head SET seq = seq + 1", [], /permission denied for table audit_head/);
+    await refused("SELECT hash FROM retivo_private.operator_passphrases", [], /permission denied for schema retivo_private/);
+    await refused("ALTER TABLE approvals DISABLE TRIGGER approvals_guard", [], /must be owner/);
+    await refused("DROP FUNCTION retivo_approvals_guard() CASCADE", [], /must be owner/);
+    // The guard's functions: no first passphrase without the owner, no approval with a wrong one.
+    expect((await sql.query("SELECT retivo_set_passphrase('default', NULL, 'an agent''s own phrase', 'now') AS set")).rows[0].set).toBe(false);
+    expect((await sql.query("SELECT retivo_set_passphrase('default', 'a wrong current one', 'an agent''s own phrase', 'now') AS set")).rows[0].set).toBe(false);
+    const guess = await sql.query("SELECT retivo_decide_approval($1, 'default', 'a guessed passphrase', 'human:cli', 'accept', NULL, $2, 'human:cli', '{}') AS outcome", [
+      approval.id,
+      new Date().toISOString(),
+    ]);
+    expect(guess.rows[0].outcome).toBe("wrong_passphrase");
+
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "pending", action_hash: approval.action_hash, facts: approval.facts, decided_by: null });
+    expect((await store.interventions.get("live", id))!.status).toBe("planned");
+    expect(await store.interventions.get("live", "int_forged")).toBeUndefined();
+    expect(await store.audit.verify()).toEqual(before);
+  });
+
+  it("approves through the operator's passphrase in the terminal, checked in the database, and executes the action once", async () => {
+    const id = (await plannedUnflagged())[1]!;
+    const server = await spawnServer(dir, { confirmApprovals: true, name: "db-guard", env: { RETIVO_DATABASE_URL: serverUrl } });
+    let approvalId: string;
+    try {
+      // The client's form cannot approve where the database holds a passphrase: it points to the page or the terminal.
+      const asked = await server.call("approve_intervention", { intervention_id: id });
+      const structured = asked.structuredContent as { status?: string; approval?: { approval_id: string; approval_url?: string | null } };
+      expect(structured.approval?.approval_id).toMatch(/^apr_/);
+      approvalId = structured.approval!.approval_id;
+      expect(JSON.stringify(asked.content)).toMatch(/approvals approve|approval page|http:\/\/127\.0\.0\.1/);
+      expect((await store.interventions.get("live", id))!.status).toBe("planned");
+    } finally {
+      await server.close();
+    }
+
+    const env = { RETIVO_DATABASE_URL: serverUrl, RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent" };
+    const steps = (passphrase: string) => [
+      { expect: /\[y\/N\] $/, send: "y\r" },
+      { expect: /Note.*: $/, send: "\r" },
+      { expect: /Operator passphrase: $/, send: `${passphrase}\r` },
+    ];
+    const wrong = await runCliInPty(`approvals approve ${approvalId}`, env, steps("not the passphrase at all"));
+    expect(wrong.output).toMatch(/Wrong passphrase; nothing was approved/);
+    expect((await store.approvals.get(approvalId))!).toMatchObject({ status: "pending", failed_attempts: 1 });
+
+    const right = await runCliInPty(`approvals approve ${approvalId}`, env, steps(PASSPHRASE));
+    expect(right.output).toContain("Released:");
+    expect(right.code).toBe(0);
+    expect(await store.approvals.get(approvalId)).toMatchObject({ status: "executed", decided_by: "human:cli" });
+    expect((await store.interventions.get("live", id))!.status).toBe("approved");
+    const trail = await store.audit.trail(id);
+    expect(trail.filter((e) => e.event === "approved")).toHaveLength(1);
+    expect(trail.filter((e) => e.event === "approval_answered").map((e) => e.actor)).toEqual(["human:cli"]);
+    expect(trail.filter((e) => e.event === "approval_refused").map((e) => e.actor)).toEqual(["unverified:cli"]);
+
+    const verify = await run(["audit", "verify"], env);
+    expect([verify.code, verify.stdout]).toEqual([0, expect.stringMatching(/Audit chain intact/)]);
+  }, 120_000);
+});
