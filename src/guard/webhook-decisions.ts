@@ -150,6 +150,8 @@ export function createDecisionsEndpoint(options: DecisionsEndpointOptions): (req
       answer: body.decision,
       channel: "webhook",
       vouchedBy: "webhook-signature",
+      // Recorded as the page and the CLI record a proven denial: final for this version.
+      recordedAnswer: body.decision === "reject" ? "deny" : "approve",
       note: body.note ?? null,
       acknowledgedFlag: body.acknowledge_flag ?? false,
       now: now(),

@@ -112,6 +112,33 @@ describe("signed decisions through the approval webhook", () => {
     expect(((await form.json()) as { message: string }).message).toMatch(/application\/json/);
   }, 30_000);
 
+  it("wants the flag acknowledged before approving a flagged intervention, and a named operator's reject ends the request", async () => {
+    chat = await startChatTool(SECRET);
+    h = await teamServer(chat.url, ["alice", "bob", "carol"]);
+    const store = h.runtime.store;
+    const agent = await h.connect();
+    const playbook = (await store.catalog.playbooks("live")).find((p) => p.name === "Churn Risk Rescue")!;
+    const created = await agent.ok<{ id: string }>("create_intervention", { user_id: "user-1", playbook_id: playbook.id, channel: "webhook" });
+    await agent.ok("flag_intervention", { intervention_id: created.id, reason: "the offer looks too generous" });
+    const pending = await agent.ok<{ approval: { approval_id: string } }>("approve_intervention", { intervention_id: created.id });
+    const url = decisionsUrl(h, pending.approval.approval_id);
+
+    const unacknowledged = await chat.decide(url, { operator: "alice", decision: "approve" });
+    expect(unacknowledged.status).toBe(422);
+    expect(unacknowledged.body.message).toMatch(/acknowledge the flag.*"acknowledge_flag": true/);
+    expect(await store.approvals.decisionsOf(pending.approval.approval_id)).toEqual([]);
+    const acknowledged = await chat.decide(url, { operator: "alice", decision: "approve", acknowledge_flag: true });
+    expect(acknowledged.body.status).toBe("pending");
+
+    const rejected = await chat.decide(url, { operator: "bob", decision: "reject", note: "too generous indeed" });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.status).toBe("denied");
+    const refused = await agent.call("approve_intervention", { intervention_id: created.id });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused.content)).toMatch(/denied/);
+    expect((await store.interventions.get("live", created.id))!.status).toBe("planned");
+  }, 60_000);
+
   it("holds on two replicas of one PostgreSQL store: a decision taken by one is a replay on the other, and the quorum is shared", async () => {
     database = REAL_SERVER_URL ? await startRealServer(REAL_SERVER_URL) : await startPglite();
     chat = await startChatTool(SECRET);
