@@ -179,6 +179,24 @@ describe("the approval page's OIDC login", () => {
     expect((await store.approvals.get(approvalId))!.status).toBe("pending");
   }, 60_000);
 
+  it("says the sign-in service is unreachable, and the passphrase still works", async () => {
+    chat = await startChatTool(SECRET);
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    h = await teamServer(chat.url, ["alice", "bob", "carol"], { RETIVO_PAGE_OIDC_ISSUER: nowhere, RETIVO_PAGE_OIDC_CLIENT_ID: "approval-page" }, { port });
+    const { approvalId } = await pendingApproval(h);
+    const { pageTokenFor } = await import("../../src/guard/page-token.js");
+    const pageUrl = `http://127.0.0.1:${port}/approvals/${approvalId}?token=${encodeURIComponent(await pageTokenFor(h.runtime.store, approvalId))}`;
+    const browser = new Browser();
+    const page = await (await browser.get(pageUrl)).text();
+    const href = new URL(/<a href="([^"]+)">Log in with/.exec(page)![1]!.replace(/&amp;/g, "&"), pageUrl).href;
+    const unavailable = await browser.get(href);
+    expect(unavailable.status).toBe(502);
+    expect(await unavailable.text()).toContain("could not be reached. Decide with your passphrase");
+    const byPassphrase = await browser.post(`http://127.0.0.1:${port}/approvals/${approvalId}`, { token: hidden(page, "token"), csrf: hidden(page, "csrf"), decision: "approve", operator: "alice", passphrase: "alice long passphrase" });
+    expect(byPassphrase.status).toBe(200);
+    expect((await h.runtime.store.approvals.decisionsOf(approvalId)).map((d) => [d.operator, d.vouched_by])).toEqual([["alice", "passphrase"]]);
+  }, 60_000);
+
   it.skipIf(!chromiumPath)("logs in and approves in a real browser", async () => {
     h = await server();
     const { approvalId } = await pendingApproval(h);
