@@ -19,10 +19,16 @@ const RELEVANT = [
   "test/domain/*.test.ts",
   "test/server/tools.test.ts",
   "test/server/arguments.test.ts",
+  "test/server/argument-messages.test.ts",
+  "test/server/consent.test.ts",
   "test/server/surface.test.ts",
   "test/server/injection.test.ts",
   "test/writer/quality.test.ts",
   "test/writer/compliance-checks.test.ts",
+  "test/writer/text-scan.test.ts",
+  "test/writer/check-verdicts.test.ts",
+  "test/writer/check-edges.test.ts",
+  "test/writer/text-scan-vectors.test.ts",
   "test/contract/local.test.ts",
 ];
 const chosen = process.env.MUTATE_TESTS?.split(",")

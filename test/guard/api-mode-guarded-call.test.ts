@@ -2,8 +2,9 @@
  * The guarded call in API mode (HttpBackend over real HTTP to the local REST
  * server): an intervention an operator approved on the Retivo side while the
  * human's form was open is reported as already there, with nothing sent a
- * second time; and a status this server does not know is left to the API and
- * the human, not refused before anyone is asked.
+ * second time; a status this server does not know is left to the API and
+ * the human, not refused before anyone is asked; and the approvals CLI,
+ * in-process, reports what a running server did with the human's approval.
  */
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,13 +12,15 @@ import { join } from "node:path";
 import type { ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config.js";
+import { runApprovalsCommand } from "../../src/guard/cli-approvals.js";
 import { silentLogger } from "../../src/log.js";
 import { startRestServer, type RestServer } from "../../src/rest/server.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { tempDir } from "../contract/harness.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import { dbOf } from "../support/sqlite.js";
-import { acceptConfirmed } from "./helpers.js";
+import { fakeTerminal } from "./fake-terminal.js";
+import { acceptConfirmed, cliEnv } from "./helpers.js";
 
 const KEY = "rt_test_guardedcall0000000000000";
 
@@ -128,6 +131,41 @@ describe("the guarded call in API mode", () => {
     const result = await h.call("approve_intervention", { intervention_id: id });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ id, status: "scheduled", approval: { status: "pending_approval", approval_id: expect.stringMatching(/^apr_/) } });
+    expect(remoteStatus()).toBe("planned");
+    expect(proxy!.puts).toEqual([]);
+  });
+});
+
+describe("the approvals CLI in API mode, in-process", () => {
+  async function approveInTerminal(approvalId: string, apiWaitMs: number) {
+    const terminal = fakeTerminal([
+      { expect: /\[y\/N\] $/, send: "y\r" },
+      { expect: /Note.*: $/, send: "\r" },
+    ]);
+    const config = parseConfig(["approvals", "approve", approvalId], cliEnv(h!.dir));
+    const code = await runApprovalsCommand(config, config.args, terminal.io, { openLocalExecutor: () => { throw new Error("API mode executes in the server"); }, apiWaitMs });
+    return { code, terminal };
+  }
+
+  it("waits for the running server to execute it and says it was released", async () => {
+    const { id, remoteStatus } = await retivoApi();
+    h = await startHarness({ env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: proxy!.url }, overrides: { startReleaseLoop: true } });
+    const pending = await h.ok<{ approval: { approval_id: string } }>("approve_intervention", { intervention_id: id });
+    const { code, terminal } = await approveInTerminal(pending.approval.approval_id, 20_000);
+    expect(terminal.stdout()).toMatch(new RegExp(`Released: ${id} is approved \\(by human:cli\\)`));
+    expect(code).toBe(0);
+    expect(remoteStatus()).toBe("approved");
+    expect(proxy!.puts).toEqual([`/api/interventions/${id}/approve`]);
+  }, 40_000);
+
+  it("says plainly that nothing was released yet when no server executes it", async () => {
+    const { id, remoteStatus } = await retivoApi();
+    h = await startHarness({ env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: proxy!.url }, overrides: { startReleaseLoop: false } });
+    const pending = await h.ok<{ approval: { approval_id: string } }>("approve_intervention", { intervention_id: id });
+    const { code, terminal } = await approveInTerminal(pending.approval.approval_id, 300);
+    expect(code).toBe(1);
+    expect(terminal.stdout()).toMatch(/Approved, but not released yet: in API mode a running retivo-mcp server on this store executes it \(the key stays in the server\)/);
+    expect(terminal.stdout()).not.toContain("Released:");
     expect(remoteStatus()).toBe("planned");
     expect(proxy!.puts).toEqual([]);
   });

@@ -15,6 +15,8 @@ import { silentLogger } from "../../src/log.js";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 import { fakeTerminal, type TypedAnswer } from "./fake-terminal.js";
 import { auditOf, cliEnv, events } from "./helpers.js";
+import { dbOf } from "../support/sqlite.js";
+import { tempDir } from "../contract/harness.js";
 
 interface Pending {
   approval: { approval_id: string; instructions: string };
@@ -23,9 +25,12 @@ interface Pending {
 const PASSPHRASE = "correct horse battery";
 
 let h: Harness | undefined;
+let dir: ReturnType<typeof tempDir> | undefined;
 afterEach(async () => {
   await h?.close();
+  dir?.remove();
   h = undefined;
+  dir = undefined;
 });
 
 function configOf(dir: string, command: "approvals" | "audit", args: string[]): Readonly<Config> {
@@ -302,6 +307,57 @@ describe("audit, in-process", () => {
     expect(help.code).toBe(0);
     expect(help.terminal.stdout()).toMatch(/^Usage: retivo-mcp audit <command>/);
     expect((await audit(["nonsense"])).code).toBe(2);
+  });
+
+  it("reads `audit N` as a count, anything else as an id, and refuses what is neither, on stderr", async () => {
+    h = await startHarness();
+    // A refusal that names no intervention is audited without one: shown as "-".
+    await h.fails("approve_intervention", { intervention_id: 5 });
+    const latest = await audit(["list", "1"]);
+    expect(latest.terminal.stdout()).toMatch(/^\d+  \S+  approval_refused  -  agent:test-client  \{.*\}\n$/);
+    const twelve = await audit(["list", "12"]);
+    expect(twelve.terminal.stdout().trim().split("\n").length).toBeGreaterThan(1);
+    const recentFifty = await audit([]);
+    expect(recentFifty.terminal.stdout()).toMatch(/approval_refused  -  agent:test-client/);
+    expect(recentFifty.terminal.stdout()).toBe((await audit(["list"])).terminal.stdout());
+    for (const target of ["3x", "x3"]) expect((await audit(["list", target])).terminal.stdout()).toBe(`No audit events for ${target}.\n`);
+    for (const args of [["int_abc", "extra"], ["xint_abc"], ["int_abc!"], ["nonsense"]]) {
+      const refused = await audit(args);
+      expect(refused.code, args.join(" ")).toBe(2);
+      expect(refused.terminal.stdout()).toBe("");
+      expect(refused.terminal.stderr()).toMatch(/^Usage: retivo-mcp audit <command>/);
+    }
+  });
+
+  it("says so when a store has no audit events yet", async () => {
+    dir = tempDir();
+    const terminal = fakeTerminal([], { isTTY: false });
+    const config = parseConfig(["audit"], cliEnv(dir.path));
+    expect(await runAuditCommand(config, config.args, terminal.io)).toBe(0);
+    expect(terminal.stdout()).toBe("No audit events.\n");
+  });
+
+  it("keeps rows whole on a terminal of 20 columns or fewer", async () => {
+    h = await startHarness();
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    await pendingFor(id);
+    const narrow = await audit([id], { isTTY: true, columns: 20 });
+    expect(narrow.terminal.stdout().trim().split("\n")).toHaveLength(1);
+  });
+
+  it("says where the chain breaks when a row was changed behind the store's back, and exits 1", async () => {
+    h = await startHarness();
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    await pendingFor(id);
+    // Tampering is by definition outside the code: someone with write access to the file drops the guard and rewrites a row.
+    const db = dbOf(h.runtime);
+    const seq = db.prepare("SELECT MAX(seq) FROM audit_log").pluck().get() as number;
+    db.exec("DROP TRIGGER audit_log_no_update");
+    db.prepare("UPDATE audit_log SET actor = 'human:someone-else' WHERE seq = ?").run(seq);
+    const broken = await audit(["verify"]);
+    expect(broken.code).toBe(1);
+    expect(broken.terminal.stdout()).toBe("");
+    expect(broken.terminal.stderr()).toMatch(new RegExp(`^Audit chain BROKEN at row ${seq}: .+\\.\\n$`));
   });
 
   it("wraps a row to the terminal's width with indented continuations; piped, one line a row", async () => {

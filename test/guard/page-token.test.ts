@@ -25,6 +25,32 @@ async function storeOn(path: string): Promise<Store> {
 }
 
 describe("approval page tokens", () => {
+  it("derive from 256 random bits kept in the store's guard settings under a name that survives upgrades", async () => {
+    dir = tempDir();
+    const store = await storeOn(join(dir.path, "retivo.db"));
+    await pageTokenFor(store, "apr_one");
+    const key = await store.guardSettings.get("approval_page_key");
+    expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(key!, "base64")).toHaveLength(32);
+  });
+
+  it("recover from a store that could not be read once: the failure is not kept", async () => {
+    dir = tempDir();
+    const store = await storeOn(join(dir.path, "retivo.db"));
+    const settle = store.guardSettings.settle.bind(store.guardSettings);
+    let failNext = true;
+    // A store whose first read of the page key fails (busy), as a real one can.
+    const flaky = {
+      ...store,
+      guardSettings: {
+        ...store.guardSettings,
+        settle: (...args: Parameters<typeof settle>) => (failNext ? ((failNext = false), Promise.reject(new Error("database is locked"))) : settle(...args)),
+      },
+    } as Store;
+    await expect(pageTokenFor(flaky, "apr_one")).rejects.toThrow(/database is locked/);
+    expect(await pageTokenFor(flaky, "apr_one")).toBe(await pageTokenFor(store, "apr_one"));
+  });
+
   it("are the same for one request in two processes on one store, and differ per request and per purpose", async () => {
     dir = tempDir();
     const file = join(dir.path, "retivo.db");

@@ -53,6 +53,13 @@ describe("wrapLine", () => {
     expect(wrapLine("", 10)).toEqual([""]);
     expect(wrapLine("abc", 0)).toEqual(["a", "b", "c"]);
   });
+
+  it("keeps a line that fits exactly as it is, and drops the trailing spaces of a wrapped one", () => {
+    expect(wrapLine("ab  ", 10)).toEqual(["ab  "]);
+    expect(wrapLine("ab  ", 4)).toEqual(["ab  "]);
+    expect(wrapLine("aaaa  ", 4)).toEqual(["aaaa"]);
+    expect(wrapLine("aaaa bb ", 5)).toEqual(["aaaa", "bb"]);
+  });
 });
 
 describe("gutterBlock, fieldLine, ownLine", () => {

@@ -3,12 +3,13 @@
  * running the shipped configuration (deploy/nginx/), driven by real MCP
  * clients through nginx: new sessions spread over the replicas, a session's
  * requests reach the replica that minted it, a mixed load of reads and writes
- * (list, get, dry-run, create, flag, pause, approve), an approval requested
- * through one replica decided by a human in the CLI and executed once, and a
- * kill -9 of one replica in the middle: its clients get 404 on their session
- * through nginx, re-initialise on a live replica and carry on, and nothing
- * acknowledged is lost. The audit chain verifies at the end, and the webhook
- * receiver sees no delivery's effect twice. Then a rolling restart: the
+ * (list, get, dry-run, create, flag, pause, approve, rollback), an approval
+ * requested through one replica decided by a human in the CLI and executed
+ * once, and a kill -9 of one replica in the middle: its clients get 404 on
+ * their session through nginx, re-initialise on a live replica and carry on,
+ * nothing acknowledged is lost, and every delivery due before the kill goes
+ * out within the delivery lease plus one poll. The audit chain verifies at
+ * the end, and the webhook receiver sees no delivery's effect twice. Then a rolling restart: the
  * killed replica comes back, and SIGTERM on another drains it (readiness 503
  * first, its call in flight finishes, new sessions land on the others, its
  * clients re-initialise elsewhere).
@@ -124,8 +125,10 @@ class Worker {
 }
 
 interface Ack {
-  kind: "create" | "flag" | "pause" | "approve";
+  kind: "create" | "flag" | "pause" | "approve" | "rollback";
   id: string;
+  /** When it was acknowledged. */
+  at?: number;
   replica: string;
   reason?: string;
 }
@@ -196,8 +199,19 @@ describe.skipIf(!NGINX)("three replicas on one PostgreSQL store behind nginx", (
 
     let u = 1;
     const lane = async (worker: Worker, n: number): Promise<void> => {
+      /** This worker's approved webhook interventions, rolled back by the scripted human once delivered. */
+      const approvedHere: string[] = [];
       for (let round = 0; Date.now() - started < LOAD_MS; round++) {
         const user = users[u++ % users.length]!;
+        const earlier = approvedHere.at(0);
+        if (earlier && round % 3 === 2) {
+          const current = await worker.call("get_intervention", { intervention_id: earlier });
+          if ((current?.structuredContent as { intervention?: { status: string } } | undefined)?.intervention?.status === "delivered") {
+            approvedHere.shift();
+            const rolled = await worker.call("rollback_intervention", { intervention_id: earlier, reason: `replica load rollback ${n}.${round}` });
+            if (rolled && !rolled.isError && (rolled.structuredContent as { status: string }).status === "rolled_back") acks.push({ kind: "rollback", id: earlier, replica: worker.replica });
+          }
+        }
         await worker.call("list_interventions", { status: "planned", limit: 5 });
         await worker.call("dry_run_intervention", { user_id: user });
         const onChannel = worker.confirmsByForm && round % 2 === 0 ? "webhook" : channel;
@@ -209,7 +223,10 @@ describe.skipIf(!NGINX)("three replicas on one PostgreSQL store behind nginx", (
         if (onChannel === "webhook") {
           // The scripted human confirms in the client's form: approved and executed, then the dispatcher delivers it.
           const approved = await worker.call("approve_intervention", { intervention_id: id });
-          if (approved && !approved.isError && (approved.structuredContent as { status: string }).status === "approved") acks.push({ kind: "approve", id, replica: worker.replica });
+          if (approved && !approved.isError && (approved.structuredContent as { status: string }).status === "approved") {
+            acks.push({ kind: "approve", id, replica: worker.replica, at: Date.now() });
+            approvedHere.push(id);
+          }
         } else if (round % 2 === 1) {
           const reason = `replica load ${n}.${round}`;
           const flagged = await worker.call("flag_intervention", { intervention_id: id, reason });
@@ -258,13 +275,14 @@ describe.skipIf(!NGINX)("three replicas on one PostgreSQL store behind nginx", (
         "SELECT status, flagged, review_flag_reason FROM interventions WHERE id = $1",
         [ack.id],
       );
-      const event = { create: "created", flag: "flagged", pause: "paused", approve: "approved" }[ack.kind];
+      const event = { create: "created", flag: "flagged", pause: "paused", approve: "approved", rollback: "rolled_back" }[ack.kind];
       const kept =
         row !== undefined &&
         (await audited(ack.id, event)) === 1 &&
         (ack.kind !== "pause" || row.status === "paused") &&
         (ack.kind !== "flag" || (row.flagged === 1 && row.review_flag_reason === ack.reason)) &&
-        (ack.kind !== "approve" || ["approved", "sent", "delivered", "failed"].includes(row.status));
+        (ack.kind !== "approve" || ["approved", "sent", "delivered", "failed", "rolled_back"].includes(row.status)) &&
+        (ack.kind !== "rollback" || row.status === "rolled_back");
       if (!kept) lost++;
     }
     expect(lost).toBe(0);
@@ -282,12 +300,23 @@ describe.skipIf(!NGINX)("three replicas on one PostgreSQL store behind nginx", (
     const undelivered = webhooks.filter((id) => !deliveredIds().has(id));
     const idsPerIntervention = new Map<string, Set<string>>();
     for (const post of receiver.posts) {
-      const key = String(post.body.intervention_id);
+      // A retraction has a delivery id of its own: one id per intervention and event.
+      const key = `${String(post.body.intervention_id)}:${post.body.event ?? "delivery"}`;
       idsPerIntervention.set(key, (idsPerIntervention.get(key) ?? new Set()).add(String(post.deliveryId)));
     }
     const twoIds = [...idsPerIntervention.values()].filter((ids) => ids.size > 1).length;
 
     const audit = await runCliPiped(["audit", "verify"], env());
+    // Each delivery approved before the kill went out by the lease (2 s) plus one poll (1 s) after the kill,
+    // or after its approval if that was later; 2 s of slack for a loaded machine.
+    const firstPost = (id: string) => Math.min(...receiver.posts.filter((p) => p.body.intervention_id === id && p.body.event === undefined).map((p) => p.at));
+    const lateMs = acks
+      .filter((a) => a.kind === "approve" && a.at! < killedAt)
+      .map((a) => firstPost(a.id) - (Math.max(killedAt, a.at!) + 2000 + 1000));
+    const rolledBack = acks.filter((a) => a.kind === "rollback").map((a) => a.id);
+    const retractedIds = () => new Set(receiver.effects.filter((e) => e.event === "intervention.retracted").map((e) => e.interventionId));
+    const retractUntil = Date.now() + 15_000;
+    while (rolledBack.some((id) => !retractedIds().has(id)) && Date.now() < retractUntil) await new Promise((r) => setTimeout(r, 200));
     const counts = {
       replicas: replicas.length,
       sessions: workers.reduce((n, w) => n + w.replicasSeen.length, 0),
@@ -297,6 +326,9 @@ describe.skipIf(!NGINX)("three replicas on one PostgreSQL store behind nginx", (
       acknowledgedWrites: acks.length,
       lost,
       webhooksApproved: webhooks.length,
+      rolledBack: rolledBack.length,
+      dueBeforeKill: lateMs.length,
+      worstDeliveryVsLeasePlusPollMs: Math.max(...lateMs),
       webhookPosts: receiver.posts.length,
       undelivered: undelivered.length,
       duplicateEffects: receiver.duplicateEffects(),
@@ -308,6 +340,11 @@ describe.skipIf(!NGINX)("three replicas on one PostgreSQL store behind nginx", (
     expect(receiver.duplicateEffects()).toBe(0);
     expect(twoIds).toBe(0);
     expect(undelivered).toEqual([]);
+    expect(lateMs.length).toBeGreaterThan(0);
+    expect(lateMs.filter((ms) => ms > 2000), "deliveries later than lease + one poll (+2 s) after the kill").toEqual([]);
+    // Every acknowledged rollback's retraction reached the receiver (deduped above with the deliveries).
+    expect(rolledBack.length).toBeGreaterThan(0);
+    expect(rolledBack.filter((id) => !retractedIds().has(id))).toEqual([]);
   }, 180_000);
 
   it("drains a replica on SIGTERM: readiness 503 first, its call in flight finishes, new sessions go to the others", async () => {

@@ -158,3 +158,52 @@ describe("numbers, links, markup and placeholders at the edges", () => {
     ]);
   });
 });
+
+describe("each spelling on its own", () => {
+  it.each([
+    ["12.55%", "percent:12.55"],
+    ["5.55 USD", "price:5.55"],
+    ["1 dollar", "price:1"],
+    ["5USD", "price:5"],
+    ["3 euro", "price:3"],
+    ["code : ABC", "code:ABC"],
+    ["Coupon:XYZ", "code:XYZ"],
+    ["promo:  QQQ", "code:QQQ"],
+    ["12 months free", "free:12:month"],
+    ["3  months free", "free:3:month"],
+    ["an extra  month free", "free:1:month"],
+    ["3 bonus  weeks free", "free:3:week"],
+    ["2 months  free", "free:2:month"],
+    ["a month at no extra cost", "free:1:month"],
+    ["six weeks at no cost", "free:6:week"],
+    ["free  for 2 weeks", "free:2:week"],
+    ["free for  3 weeks", "free:3:week"],
+    ["free for 12 weeks", "free:12:week"],
+    ["free for a month", "free:1:month"],
+  ])("reads %s as %s", (text, token) => {
+    expect(findCommercialTokens(`Hi Maya, ${text} for you.`)).toEqual([token]);
+  });
+
+  it("reads 'N free months on us' as N months, however spaced", () => {
+    // "free months" alone also reads as one free month; the N months must be there too.
+    for (const text of ["2 free months on us", "2 free  months on us"]) expect(findCommercialTokens(`Hi Maya, ${text}.`)).toContain("free:2:month");
+  });
+
+  it("finds a phone number at the very start of the text, a bearer token after several spaces, a JWT with its whole signature", () => {
+    expect(findPersonalData("4155550134 is mine")).toEqual([{ kind: "a phone number", shown: "415***34" }]);
+    expect(findPersonalData("token Bearer  abcdefghijklmnopqrstuvwxyz")).toEqual([{ kind: "an API key or token", shown: "Bea***yz" }]);
+    expect(findPersonalData("session eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYXlhIn0.signature")).toEqual([{ kind: "an API key or token", shown: "eyJ***re" }]);
+  });
+
+  it("trims every trailing punctuation mark off a link, and reads a www host on any top-level domain", () => {
+    expect(findLinks("(see https://a.example/x). and www.lumen.internal/path")).toEqual([
+      { text: "https://a.example/x", host: "a.example" },
+      { text: "www.lumen.internal/path", host: "www.lumen.internal" },
+    ]);
+  });
+
+  it("reads the host of a bare link that carries a URL in its query, and none from a file URL", () => {
+    expect(hostOf("acme.example/r?next=https://evil.example")).toBe("acme.example");
+    expect(hostOf("file:///etc/passwd")).toBeNull();
+  });
+});
