@@ -34,6 +34,9 @@ import { keepIfUsable, sweepApprovals } from "./sweep.js";
 import { createNotices, logSink, type NoticeSink, type Notices } from "./notices.js";
 import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
+import { createDecisionsEndpoint } from "./webhook-decisions.js";
+import { createPageLogin } from "./page-login.js";
+import { createWebhookSink } from "./webhook-sink.js";
 import { oneLine } from "../text/sanitize.js";
 import { tierOf, verdictFor, type Policy } from "./policy.js";
 import { mentionsOffer } from "../writer/text-scan.js";
@@ -96,7 +99,8 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const { store, config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
-  const notices = createNotices(store, deps.noticeSinks ?? [logSink(logger)], logger, now);
+  const webhookSink = config.approvalWebhook ? createWebhookSink({ store, logger, webhook: config.approvalWebhook, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }) : undefined;
+  const notices = createNotices(store, deps.noticeSinks ?? [logSink(logger), ...(webhookSink ? [webhookSink] : [])], logger, now);
   const releaser = withOutcomeNotices(createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now }), notices);
   const onAnswered = (id: string) => {
     notifiers.fire(id);
@@ -107,8 +111,18 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       .catch((error: unknown) => logger.warn({ err: error, approvalId: id }, "could not tell the outcome of a page answer"));
   };
   // The handler asks the host (declared next; asked only once requests arrive) for the public base URL the transport mounted it behind.
-  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered, publicBase: () => pages.publicBase() });
+  const handler = createApprovalPageHandler({
+    store,
+    logger,
+    now,
+    releaser,
+    onAnswered,
+    publicBase: () => pages.publicBase(),
+    ...(config.pageLogin ? { login: createPageLogin(config.pageLogin), baseUrl: () => pages.baseUrl() } : {}),
+  });
   const pages = new ApprovalPageHost(handler);
+  const webhook = config.approvalWebhook;
+  const decisions = webhook ? createDecisionsEndpoint({ store, logger, now, releaser, secret: webhook.secret, onAnswered }) : undefined;
   const cli = approvalsCommand(config.dbPath);
   let loop: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
@@ -184,6 +198,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
 
   return {
     approvalPage: { handler, mount: (baseUrl, publicBase) => pages.mount(baseUrl, publicBase), baseUrl: () => pages.baseUrl() },
+    ...(decisions ? { decisionsEndpoint: decisions } : {}),
 
     async authorize(request, session) {
       if (config.approval.policy === "deny") {
@@ -301,6 +316,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       await ticking;
       await flushRefusalSummaries(store, now());
       notifiers.clear();
+      await webhookSink?.close();
       await pages.close();
     },
   };

@@ -36,6 +36,8 @@ export interface HumanAnswer {
   passphrase?: string;
   /** The named operator answering (page and CLI), required once operators exist. */
   operator?: string;
+  /** Page only: the operator a verified OIDC login names (page-login.ts), deciding without a passphrase. */
+  loggedIn?: { operator: string; vouchedBy: string };
   /** CLI only: whether it runs in an interactive terminal (a denial from a pipe proves no human). */
   interactive?: boolean;
 }
@@ -79,7 +81,7 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
     if (named) {
       const proof = await operatorPrecondition(store, row, answer, now);
       if (proof.refusal) return refuseAnswer(store, row, answer, proof.refusal, now);
-      return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "approve", vouchedBy: "passphrase", recordedAnswer: answer.answer }));
+      return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "approve", vouchedBy: proof.vouchedBy, recordedAnswer: answer.answer }));
     }
     const refusal = await approvalPrecondition(store, row, answer, now);
     if (refusal) return refuseAnswer(store, row, answer, refusal, now);
@@ -87,10 +89,10 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
     const vouchedBy = (await hasPassphrase(store)) ? "passphrase" : answer.via === "form" ? "client form" : answer.via === "cli" ? "terminal" : "page link";
     return outcomeOf(await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: actorOf(answer), answer: "approve", vouchedBy, recordedAnswer: answer.answer }));
   }
-  if (answer.via !== "client" && named && answer.operator) {
+  if (answer.via !== "client" && named && (answer.operator || answer.loggedIn)) {
     const proof = await operatorPrecondition(store, row, answer, now);
     // A named operator's proven rejection ends the request for that version; an unproven one is recorded as unverified.
-    if (!proof.refusal) return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "reject", vouchedBy: "passphrase", recordedAnswer: answer.answer }));
+    if (!proof.refusal) return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "reject", vouchedBy: proof.vouchedBy, recordedAnswer: answer.answer }));
     if (proof.refusal.reason === "excluded" || proof.refusal.reason === "unknown_operator") return refuseAnswer(store, row, answer, proof.refusal, now);
   } else if (answer.via === "client" || (!named && (await denialIsProven(store, answer.via, answer, now)))) {
     return outcomeOf(await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: actorOf(answer), answer: "reject", vouchedBy: answer.via === "client" ? "client report" : "channel", recordedAnswer: answer.answer }));
@@ -112,9 +114,17 @@ function outcomeOf(outcome: DecisionOutcome): AnswerOutcome {
  * the request's tier, and gives their own passphrase on the page or in the
  * terminal (counted on that operator's own throttle there).
  */
-async function operatorPrecondition(store: Store, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<{ operator: string; refusal?: undefined } | { refusal: Refusal }> {
+async function operatorPrecondition(store: Store, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<{ operator: string; vouchedBy: string; refusal?: undefined } | { refusal: Refusal }> {
   if (answer.via === "form" || answer.via === "client") {
     return { refusal: { ok: false, reason: "operator_required", message: "Named operators decide this store's requests: answer on the approval page or with `retivo-mcp approvals approve ID --as NAME`." } };
+  }
+  if (answer.loggedIn && answer.via === "page") {
+    const { operator, vouchedBy } = answer.loggedIn;
+    if (row.excluded_operator === operator) {
+      return { refusal: { ok: false, reason: "excluded", message: `${oneLine(operator, 60)} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.` } };
+    }
+    // Whether the operator still exists is the decision function's check, made in the same breath as recording.
+    return { operator, vouchedBy };
   }
   if (!answer.operator) return { refusal: { ok: false, reason: "operator_required", message: "Name the operator who decides (`--as NAME` in the terminal, the operator field on the page)." } };
   if (row.excluded_operator === answer.operator) {
@@ -122,7 +132,7 @@ async function operatorPrecondition(store: Store, row: ApprovalRow, answer: Huma
   }
   if (!answer.passphrase) return { refusal: { ok: false, reason: "passphrase_required", message: "The operator's passphrase is required." } };
   const proof = await proveOperatorByPassphrase(store, answer.operator, answer.passphrase, answer.via, now);
-  if (proof.ok) return { operator: proof.operator.name };
+  if (proof.ok) return { operator: proof.operator.name, vouchedBy: "passphrase" };
   // An unknown name is answered like a wrong passphrase, so the page does not tell an agent which operators exist.
   if (proof.reason === "unknown_operator") return { refusal: wrongPassphrase(row, answer.via, { ok: false, reason: "wrong", consecutive: 0, lockedUntil: null }) };
   return { refusal: passphraseRefusal(row, answer.via, proof) };

@@ -140,6 +140,11 @@ export interface OperatorsPort {
   setPassphrase(name: string, passphrase: string, audit: AuditEvent): Promise<boolean>;
 }
 
+export interface WebhookNoncesPort {
+  /** Takes a signed webhook decision's nonce until `expiresAt`; false when it was seen before (a replay). */
+  claim(nonce: string, expiresAt: Date, now: Date): Promise<boolean>;
+}
+
 export interface GuardSettingsPort {
   get(key: string): Promise<string | undefined>;
   put(key: string, value: string, now: Date): Promise<void>;
@@ -207,6 +212,7 @@ export interface Store {
   readonly approvals: ApprovalsPort;
   readonly operators: OperatorsPort;
   readonly guardSettings: GuardSettingsPort;
+  readonly webhookNonces: WebhookNoncesPort;
   readonly audit: AuditPort;
   readonly seed: SeedPort;
   /** Present on PostgreSQL: the database's own guard (used once a passphrase is stored there). */

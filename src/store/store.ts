@@ -18,6 +18,7 @@ import * as settings from "./ops/guard-settings.js";
 import * as interventions from "./ops/interventions.js";
 import * as rateLimits from "./ops/rate-limits.js";
 import * as seed from "./ops/seed.js";
+import * as nonces from "./ops/webhook-nonces.js";
 import type { Store } from "./port.js";
 import type { Engine } from "./sql.js";
 
@@ -127,6 +128,9 @@ export function storeOver(engine: Engine): Store {
       put: (key, value, now) => write((tx) => settings.putSetting(tx, key, value, now)),
       settle: (key, value, now) => write((tx) => settings.settleSetting(tx, key, value, now)),
       update: (key, change, now) => write((tx) => settings.updateSetting(tx, key, change, now)),
+    },
+    webhookNonces: {
+      claim: (nonce, expiresAt, now) => write((tx) => nonces.claimWebhookNonce(tx, nonce, expiresAt, now)),
     },
     audit: {
       append: (event, now) => write((tx) => audit.appendAudit(tx, event, now)),
