@@ -35,8 +35,8 @@ afterEach(async () => {
   dir = undefined;
 });
 
-/** A server whose store already holds alice, bob and carol, with the policy above (or none, and no operators). */
-async function start(team: boolean): Promise<Harness> {
+/** A server whose store already holds alice, bob and carol (or no operators), with the policy above or none. */
+async function start(team: boolean, withPolicy = team): Promise<Harness> {
   dir = mkdtempSync(join(tmpdir(), "retivo-decision-"));
   const db = join(dir, "retivo.db");
   const env: Record<string, string> = { RETIVO_DB: db, RETIVO_DATA_DIR: dir };
@@ -52,6 +52,8 @@ async function start(team: boolean): Promise<Harness> {
     } finally {
       await store.close();
     }
+  }
+  if (withPolicy) {
     const policy = join(dir, "policy.json");
     writeFileSync(policy, JSON.stringify(TWO_BESIDES_CAROL));
     env.RETIVO_POLICY = policy;
@@ -178,6 +180,37 @@ describe("recordOperatorDecision on a flagged intervention", () => {
     const rejected = await decide(approvalId, { operator: "bob", answer: "reject" });
     expect(rejected).toMatchObject({ ok: true, result: { kind: "denied" } });
     expect(answered(id)[1]!.detail).toMatchObject({ acknowledged_flag: false, approved: false, answer: "reject" });
+  });
+});
+
+describe("recordOperatorDecision: whose audit row says who and the count", () => {
+  it("names the operator and the count even for a one-human request, once operators exist", async () => {
+    h = await start(true, false);
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    const approvalId = await pendingFor(id);
+    expect(await decide(approvalId, { operator: "carol", vouchedBy: "oidc:https://login.example" })).toMatchObject({ ok: true, result: { kind: "approved", approvers: ["carol"] } });
+    expect(decisionPart(answered(id)[0]!.detail)).toEqual({
+      via: "page",
+      answer: "approve",
+      approved: true,
+      note: null,
+      acknowledged_flag: false,
+      operator: "carol",
+      vouched_by: "oidc:https://login.example",
+      approvals_given: 1,
+      approvals_required: 1,
+      quorum_reached: true,
+    });
+  });
+
+  it("keeps counting for a two-human request the anonymous human answers after every operator was removed", async () => {
+    h = await start(true);
+    const id = seededId(h.runtime, "planned", "AND flagged = 0");
+    const approvalId = await pendingFor(id);
+    for (const name of OPERATORS) await h.runtime.store.operators.remove(name, { tenant_id: "live", event: "operator_removed", actor: "test", detail: { operator: name } });
+    const outcome = await decide(approvalId, { operator: null, anonymousActor: "human:cli", channel: "cli", vouchedBy: "terminal" });
+    expect(outcome).toMatchObject({ ok: true, result: { kind: "counted", approvers: ["human:cli"] } });
+    expect(decisionPart(answered(id)[0]!.detail)).toMatchObject({ operator: null, vouched_by: "terminal", approvals_given: 1, approvals_required: 2, quorum_reached: false });
   });
 });
 
