@@ -11,8 +11,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
-import { ensureSeeded } from "../src/backend/local/seed.js";
-import { openStore } from "../src/store/index.js";
 import { measureColdStarts } from "./cold-start.js";
 import { measureHttpLoad, type HttpResults } from "./http-load.js";
 import { measureListScaling } from "./list-scaling.js";
@@ -20,7 +18,7 @@ import { measureRoundTrips, type RoundTrips } from "./round-trips.js";
 import { measureSurface, type SurfaceSize } from "./surface.js";
 import { judge, roundTripVerdicts } from "./targets.js";
 import { measureToolLatency, type ToolLatency } from "./tool-latency.js";
-import { bulkSeed } from "./lib/bulk-seed.js";
+import { prepareBenchStore } from "./lib/bench-store.js";
 import { BARE, bareReplaying, bareStdio, CLI, ourEnv, ourStdio, ROOT, startGeneric, startListening, tempDir, type GenericSetup } from "./lib/fixture.js";
 import { genericCaller } from "./lib/generic-adapter.js";
 import { memoryOf } from "./lib/proc.js";
@@ -37,21 +35,6 @@ const HTTP_ROUNDS = 3;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-/** The demo data for both tenants plus pools of planned (future) and delivered rows for the write tools. */
-async function prepareStore(dbPath: string): Promise<void> {
-  const store = await openStore({ dbPath });
-  try {
-    await ensureSeeded(store, "live", 42);
-    await ensureSeeded(store, "test", 42);
-  } finally {
-    await store.close();
-  }
-  for (const [tenantId, suffix] of [["live", "l"], ["test", "t"]] as const) {
-    bulkSeed(dbPath, { tenantId, count: 1000, mix: { planned: 1 }, batch: `p${suffix}`, futurePlanned: true });
-    bulkSeed(dbPath, { tenantId, count: 300, mix: { delivered: 1 }, batch: `d${suffix}` });
-  }
-}
-
 async function main(): Promise<void> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm run bench does).`);
   const began = performance.now();
@@ -62,7 +45,7 @@ async function main(): Promise<void> {
   let generic: GenericSetup | undefined;
   try {
     log("preparing the store …");
-    await prepareStore(dbPath);
+    await prepareBenchStore(dbPath);
     try {
       generic = await startGeneric(fixture.dir, dbPath);
     } catch (error) {

@@ -13,6 +13,7 @@ import type { ToolDefinition, ToolDeps } from "../tools/define.js";
 import { ANY_ARGUMENTS, parseArguments } from "../tools/arguments.js";
 import { DroppedArgumentKeys } from "./dropped-keys.js";
 import { guardSessionFor } from "../tools/guard-session.js";
+import { checkedSynchronously } from "./output-validation.js";
 import { publishToolList } from "./publish.js";
 import { errorResult, successResult } from "./result.js";
 import { callDeadline } from "../tools/deadline.js";
@@ -54,7 +55,7 @@ export function buildServer(deps: ServerDeps): McpServer {
         description: tool.description,
         // Validation happens in the handler (tools/arguments.ts) so that refusals can be audited.
         inputSchema: ANY_ARGUMENTS,
-        outputSchema: tool.outputSchema,
+        outputSchema: checkedSynchronously(tool.outputSchema),
         annotations: tool.annotations,
       },
       async (args: unknown, extra) => {

@@ -6,7 +6,7 @@
  * SQLite, PostgreSQL in-process (PGlite), and a real server when one is named.
  */
 import type { ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../support/harness.js";
 import { GUARD_ENGINES } from "./engines.js";
 import { acceptConfirmed } from "./helpers.js";
@@ -20,6 +20,7 @@ for (const engineOf of GUARD_ENGINES) {
       await h?.close();
       h = undefined;
     });
+    beforeAll(() => engine.start(), 120_000);
     afterAll(() => engine.close());
 
     describe("an approval is for one version", () => {

@@ -13,6 +13,8 @@ export interface GuardEngine {
   name: string;
   /** Why it does not run here, if it does not. */
   skip?: string;
+  /** Starts the store (PGlite, or a database on the server) ahead of the cases: in a beforeAll, whose time it takes. */
+  start(): Promise<void>;
   /** The environment for one case's harness (a fresh, empty store). */
   freshEnv(): Promise<Env>;
   close(): Promise<void>;
@@ -24,6 +26,9 @@ function overPostgres(name: string, start: () => Promise<PostgresTarget>, skip?:
     return {
       name,
       skip,
+      async start() {
+        target ??= await start();
+      },
       async freshEnv() {
         target ??= await start();
         await target.reset();
@@ -39,7 +44,7 @@ function overPostgres(name: string, start: () => Promise<PostgresTarget>, skip?:
 
 /** One GuardEngine factory per store kind: call it in a describe, close it after. */
 export const GUARD_ENGINES: Array<() => GuardEngine> = [
-  () => ({ name: "SQLite", freshEnv: async () => ({}), close: async () => undefined }),
+  () => ({ name: "SQLite", start: async () => undefined, freshEnv: async () => ({}), close: async () => undefined }),
   overPostgres("PostgreSQL (PGlite over a socket)", startPglite),
   overPostgres("PostgreSQL (real server)", () => startRealServer(REAL_SERVER_URL!), REAL_SERVER_URL ? undefined : HOW_TO_RUN_REAL),
 ];

@@ -7,7 +7,7 @@
  * when one is named); the hostile-body cases arrange the SQLite file directly.
  */
 import type { ElicitRequest, ElicitRequestFormParams } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seededId, startHarness, storedStatus, type Harness } from "../support/harness.js";
 import { acceptConfirmed, acceptWithout, cancel, decline, events } from "./helpers.js";
 import { dbOf } from "../support/sqlite.js";
@@ -23,6 +23,7 @@ afterEach(async () => {
 for (const engineOf of GUARD_ENGINES) {
   const engine = engineOf();
   describe.skipIf(engine.skip !== undefined)(`form elicitation on ${engine.name}`, () => {
+    beforeAll(() => engine.start(), 120_000);
     afterAll(() => engine.close());
     it("approves when the human ticks confirm and accepts, and audits request, answer and execution", async () => {
       const asked: ElicitRequest[] = [];

@@ -118,3 +118,33 @@ describe("a tool call in API mode", () => {
     expect(server.requests).toHaveLength(sent);
   });
 });
+
+describe("a tool call the client cancels, in API mode", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    server.script(json(200, { interventions: [] }));
+    // A deadline far away: only the client's cancellation can end the upstream request early.
+    h = await startHarness({ env: { RETIVO_API_KEY: KEY, RETIVO_API_URL: server.url, RETIVO_CALL_TIMEOUT_SECONDS: "30" } });
+  });
+  afterAll(async () => h.close());
+
+  it("stops the upstream request the call was waiting on, and sends nothing after", async () => {
+    let closed: number | undefined;
+    server.script((_request, response) => new Promise<void>((resolve) => response.on("close", () => ((closed = Date.now()), resolve()))));
+    const before = server.requests.length;
+    const started = Date.now();
+    const cancel = new AbortController();
+    const call = h.client.callTool({ name: "pause_intervention", arguments: { intervention_id: ID } }, undefined, { signal: cancel.signal });
+    await sleep(300);
+    cancel.abort("the agent moved on");
+    await expect(call).rejects.toThrow();
+    const deadline = Date.now() + 10_000;
+    while (closed === undefined && Date.now() < deadline) await sleep(20);
+    expect(closed).toBeDefined();
+    // The request timeout (15 s) and the call's deadline (30 s) are far off: the cancellation closed it.
+    expect(closed! - started).toBeLessThan(10_000);
+    expect(server.requests).toHaveLength(before + 1);
+    await sleep(700);
+    expect(server.requests).toHaveLength(before + 1);
+  });
+});

@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
 import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
 import { openStore, toIntervention, type ApprovalRow, type Store } from "../../src/store/index.js";
-import { CLI, requireBuiltCli, runCliInPty } from "../guard/helpers.js";
+import { CLI, openPage, postPage, requireBuiltCli, runCliInPty } from "../guard/helpers.js";
+import { startHarness } from "../support/harness.js";
 import { spawnServer } from "../reliability/support/spawned.js";
 import { HOW_TO_RUN_REAL, REAL_SERVER_URL, startRealServer, type PostgresTarget } from "./support/postgres.js";
 
@@ -128,6 +129,7 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
       /created pending/,
     );
     await refused("UPDATE approvals SET action_hash = 'f'||action_hash, facts = '{}' WHERE id = $1", [approval.id], /never changes/);
+    await refused("UPDATE approvals SET required_approvals = required_approvals + 1 WHERE id = $1", [approval.id], /never changes/);
     await refused("UPDATE approvals SET status = 'executed' WHERE id = $1", [approval.id], /only an approved request can be executed/);
     await refused("DELETE FROM approvals WHERE id = $1", [approval.id], /permission denied for table approvals/);
     // Nor around approvals altogether: the intervention itself moves to approved only by spending one.
@@ -204,4 +206,47 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     const verify = await run(["audit", "verify"], env);
     expect([verify.code, verify.stdout]).toEqual([0, expect.stringMatching(/Audit chain intact/)]);
   }, 120_000);
+
+  it("approves on the approval page with the passphrase, checked in the database, and executes once", async () => {
+    const h = await startHarness({ env: { RETIVO_DATABASE_URL: serverUrl } });
+    try {
+      const id = (await plannedUnflagged())[2]!;
+      const pending = await h.ok<{ approval: { approval_id: string; approval_url: string | null } }>("approve_intervention", { intervention_id: id });
+      const link = pending.approval.approval_url!;
+      expect(link).toMatch(/\/approvals\/apr_/);
+      const page = await openPage(link);
+      const guessed = await postPage(link, { token: page.token, csrf: page.csrf, decision: "approve", passphrase: "an agent's guess at it" });
+      expect(guessed.status).toBe(403);
+      expect((await store.approvals.get(pending.approval.approval_id))!).toMatchObject({ status: "pending", failed_attempts: 1 });
+      const approved = await postPage(link, { token: page.token, csrf: page.csrf, decision: "approve", passphrase: PASSPHRASE });
+      expect(approved.status).toBe(200);
+      expect(await h.ok("approve_intervention", { intervention_id: id })).toMatchObject({ id, status: "approved" });
+      expect(await store.approvals.get(pending.approval.approval_id)).toMatchObject({ status: "executed", decided_by: "human:page" });
+      // Who decided is as fixed as what was decided.
+      await expect(sql.query("UPDATE approvals SET decided_by = 'human:cli' WHERE id = $1", [pending.approval.approval_id])).rejects.toThrow(/a recorded decision/);
+      expect((await store.audit.trail(id)).filter((e) => e.event === "approved")).toHaveLength(1);
+      expect((await store.audit.verify()).ok).toBe(true);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it("changes the passphrase in the terminal only with the current one, and the database then checks the new one", async () => {
+    const env = { RETIVO_DATABASE_URL: serverUrl, RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent" };
+    const next = "a brand new operator phrase";
+    const steps = (current: string) => [
+      { expect: /Current operator passphrase: $/, send: `${current}\r` },
+      { expect: /New operator passphrase.*: $/, send: `${next}\r` },
+      { expect: /Repeat it: $/, send: `${next}\r` },
+    ];
+    const wrong = await runCliInPty("approvals passphrase", env, steps("not the current one").slice(0, 1));
+    expect(wrong.output).toMatch(/Wrong passphrase; nothing changed/);
+    const check = async (passphrase: string) => (await sql.query("SELECT retivo_check_passphrase('default', $1) AS ok", [passphrase])).rows[0].ok as boolean;
+    expect(await check(PASSPHRASE)).toBe(true);
+
+    const right = await runCliInPty("approvals passphrase", env, steps(PASSPHRASE));
+    expect(right.output).toMatch(/Operator passphrase set/);
+    expect(right.code).toBe(0);
+    expect([await check(PASSPHRASE), await check(next)]).toEqual([false, true]);
+  }, 60_000);
 });

@@ -16,8 +16,10 @@
  *   takes the operator's name (today the one anonymous operator, 'default').
  * - A trigger on `approvals` refuses, to every role but the table's owner
  *   (the functions run as the owner), an approved insert, the step to
- *   approved, a step to executed that did not come from approved, and any
- *   change of what was approved (hash, facts, intervention, expiry).
+ *   approved, a step to executed that did not come from approved, any
+ *   change of what was approved (hash, facts, intervention, expiry, the
+ *   approvals it needs, its tier), and any
+ *   change of a recorded decision (who, when, what).
  * - A trigger on `interventions` refuses to those roles the step to approved
  *   or rolled_back unless the same transaction spent (executed) a request for
  *   that action on that intervention at that version, and an intervention
@@ -142,10 +144,15 @@ export const DATABASE_GUARD_MIGRATION = `
     IF NEW.status = 'executed' AND OLD.status NOT IN ('approved', 'executed') THEN
       RAISE EXCEPTION 'approvals: only an approved request can be executed';
     END IF;
-    IF (NEW.id, NEW.tenant_id, NEW.action, NEW.intervention_id, NEW.action_hash, NEW.facts, NEW.display, NEW.principal, NEW.backend_mode, NEW.created_at, NEW.expires_at)
+    IF OLD.status <> 'pending' AND (NEW.decided_at, NEW.decided_by, NEW.answer, NEW.note) IS DISTINCT FROM (OLD.decided_at, OLD.decided_by, OLD.answer, OLD.note) THEN
+      RAISE EXCEPTION 'approvals: a recorded decision (who, when, what) never changes';
+    END IF;
+    IF (NEW.id, NEW.tenant_id, NEW.action, NEW.intervention_id, NEW.action_hash, NEW.facts, NEW.display, NEW.principal, NEW.backend_mode, NEW.created_at, NEW.expires_at,
+        NEW.required_approvals, NEW.excluded_operator, NEW.tier)
        IS DISTINCT FROM
-       (OLD.id, OLD.tenant_id, OLD.action, OLD.intervention_id, OLD.action_hash, OLD.facts, OLD.display, OLD.principal, OLD.backend_mode, OLD.created_at, OLD.expires_at) THEN
-      RAISE EXCEPTION 'approvals: what a request is for (action, intervention, hash, facts, expiry) never changes';
+       (OLD.id, OLD.tenant_id, OLD.action, OLD.intervention_id, OLD.action_hash, OLD.facts, OLD.display, OLD.principal, OLD.backend_mode, OLD.created_at, OLD.expires_at,
+        OLD.required_approvals, OLD.excluded_operator, OLD.tier) THEN
+      RAISE EXCEPTION 'approvals: what a request is for (action, intervention, hash, facts, expiry, required approvals, tier) never changes';
     END IF;
     RETURN NEW;
   END
