@@ -77,7 +77,7 @@ describe("reading RETIVO_POLICY", () => {
     expect(problem({ require: 1, expires_after: "0s" })).toEqual(["  rules[0].expires_after: a duration above zero"]);
     expect(problem({ require: 1, expires_after: "2 weeks" })).toEqual(['  rules[0].expires_after: a duration such as "90s", "10m", "2h" or "1d"']);
     expect(problem({ require: 1, expires_after: "x10m" })).toHaveLength(1);
-    expect(problem({ require: 1, expires_after: "10mx" })).toHaveLength(1);
+    expect(problem({ require: 1, expires_after: "10mx" })).toEqual(['  rules[0].expires_after: a duration such as "90s", "10m", "2h" or "1d"']);
     expect(problem({ require: 1, match: { action: [] } })).toHaveLength(1);
     expect(refusal({ rules: Array.from({ length: 201 }, (_, i) => ({ name: `r${i}`, require: 1 })) }).split("\n")).toHaveLength(2);
   });
