@@ -10,10 +10,14 @@
  *   store/ops/audit.ts hashes), the head moved. One statement per append, and
  *   the only way a role without rights on audit_log and audit_head appends.
  * - The operator passphrase lives as a bcrypt hash (pgcrypto `crypt`) in the
- *   schema `retivo_private`, which the server role cannot even look into.
- *   `retivo_decide_approval` checks it and marks a request approved; it is
- *   the only way a role that does not own `approvals` can. Every function
- *   takes the operator's name (today the one anonymous operator, 'default').
+ *   schema `retivo_private`, which the server role cannot even look into,
+ *   one per operator name (the single anonymous operator is 'default').
+ *   `retivo_decide_approval` checks it, records the operator's approval and
+ *   counts the quorum under the request's lock, marking the request approved
+ *   at the N-th distinct approval: the only way a role that does not own
+ *   `approvals` can record an approval or make a request approved.
+ * - A trigger on `approval_decisions` lets every other role insert
+ *   rejections only (anyone may stop a request), and change or delete none.
  * - A trigger on `approvals` refuses, to every role but the table's owner
  *   (the functions run as the owner), an approved insert, the step to
  *   approved, a step to executed that did not come from approved, any
@@ -116,6 +120,10 @@ export const DATABASE_GUARD_MIGRATION = `
     v_row    approvals%ROWTYPE;
     v_count  INTEGER;
     v_detail TEXT := p_audit_detail;
+    -- A named operator's decision is recorded under the name whose passphrase was checked, whatever p_by says; the single
+    -- anonymous operator's under the channel's actor (human:cli, human:page), as before operators.
+    v_decider TEXT := CASE WHEN p_operator = 'default' THEN p_by ELSE p_operator END;
+    v_vouched TEXT := 'database passphrase of ' || p_operator;
   BEGIN
     IF NOT retivo_passphrase_set(p_operator) THEN RETURN 'no_passphrase'; END IF;
     IF NOT retivo_check_passphrase(p_operator, p_passphrase) THEN RETURN 'wrong_passphrase'; END IF;
@@ -123,11 +131,11 @@ export const DATABASE_GUARD_MIGRATION = `
     PERFORM pg_advisory_xact_lock(hashtext('approval:' || p_id));
     SELECT * INTO v_row FROM approvals WHERE id = p_id FOR UPDATE;
     IF NOT FOUND OR v_row.status <> 'pending' OR v_row.expires_at <= p_now THEN RETURN 'not_open'; END IF;
-    IF v_row.excluded_operator IS NOT NULL AND v_row.excluded_operator IN (p_operator, p_by) THEN RETURN 'excluded'; END IF;
+    IF v_row.excluded_operator IS NOT NULL AND v_row.excluded_operator = v_decider THEN RETURN 'excluded'; END IF;
+    -- One passphrase, one decision: the anonymous one cannot count twice by naming two channels.
+    IF EXISTS (SELECT 1 FROM approval_decisions WHERE approval_id = p_id AND (operator = v_decider OR vouched_by = v_vouched)) THEN RETURN 'repeated'; END IF;
     INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at)
-      VALUES (p_id, p_by, 'approve', p_channel, 'passphrase checked by the database', p_note, p_now)
-      ON CONFLICT (approval_id, operator) DO NOTHING;
-    IF NOT FOUND THEN RETURN 'repeated'; END IF;
+      VALUES (p_id, v_decider, 'approve', p_channel, v_vouched, p_note, p_now);
     SELECT count(*) INTO v_count FROM approval_decisions WHERE approval_id = p_id AND answer = 'approve';
     IF p_audit_detail::jsonb ? 'approvals_required' THEN
       v_detail := left(p_audit_detail, length(p_audit_detail) - 1)
