@@ -17,13 +17,17 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
 import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
-import { openStore, toIntervention, type ApprovalRow, type Store } from "../../src/store/index.js";
+import { openStore, toIntervention, type ApprovalRow, type ApprovalTier, type Store } from "../../src/store/index.js";
 import { CLI, openPage, postPage, requireBuiltCli, runCliInPty } from "../guard/helpers.js";
+import { passphraseRecord } from "../../src/guard/passphrase.js";
 import { startHarness } from "../support/harness.js";
 import { spawnServer } from "../reliability/support/spawned.js";
 import { HOW_TO_RUN_REAL, REAL_SERVER_URL, startRealServer, type PostgresTarget } from "./support/postgres.js";
 
 const PASSPHRASE = "correct horse battery staple";
+/** The single passphrase once the test that changes it has run (the operators' tests come after it). */
+const SINGLE_PASSPHRASE_AFTER_CHANGE = "a brand new operator phrase";
+const OPERATOR_PASSPHRASES: Record<string, string> = { alice: "alice keeps the first key", bob: "bob holds the second key", carol: "carol asked for this one" };
 const suffix = randomBytes(4).toString("hex");
 const roles = { owner: `retivo_t${suffix}_owner`, server: `retivo_t${suffix}_server` };
 
@@ -104,11 +108,11 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     return page.interventions.map((row) => row.id);
   }
 
-  async function pendingApproval(id: string): Promise<ApprovalRow> {
+  async function pendingApproval(id: string, tier?: ApprovalTier): Promise<ApprovalRow> {
     const intervention = toIntervention((await store.interventions.get("live", id))!);
     const facts = actionFactsOf("approve", intervention);
     return store.approvals.insert(
-      { tenantId: "live", facts, display: displayFactsOf(intervention), hash: actionHash(facts), principal: "local", client: { name: "agent", version: "1" }, backendId: "local", channel: "page", now: new Date(), ttlMs: 600_000 },
+      { tenantId: "live", facts, display: displayFactsOf(intervention), hash: actionHash(facts), principal: "local", client: { name: "agent", version: "1" }, backendId: "local", channel: "page", now: new Date(), ttlMs: 600_000, tier },
       (row) => ({ tenant_id: "live", event: "approval_requested", intervention_id: id, actor: "agent:test", detail: { approval: row.id } }),
     );
   }
@@ -155,7 +159,7 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     // The guard's functions: no first passphrase without the owner, no approval with a wrong one.
     expect((await sql.query("SELECT retivo_set_passphrase('default', NULL, 'an agent''s own phrase', 'now') AS set")).rows[0].set).toBe(false);
     expect((await sql.query("SELECT retivo_set_passphrase('default', 'a wrong current one', 'an agent''s own phrase', 'now') AS set")).rows[0].set).toBe(false);
-    const guess = await sql.query("SELECT retivo_decide_approval($1, 'default', 'a guessed passphrase', 'human:cli', 'accept', NULL, $2, 'human:cli', '{}') AS outcome", [
+    const guess = await sql.query("SELECT retivo_decide_approval($1, 'default', 'a guessed passphrase', 'human:cli', 'accept', NULL, $2, 'cli', 'human:cli', '{}') AS outcome", [
       approval.id,
       new Date().toISOString(),
     ]);
@@ -233,7 +237,7 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
 
   it("changes the passphrase in the terminal only with the current one, and the database then checks the new one", async () => {
     const env = { RETIVO_DATABASE_URL: serverUrl, RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent" };
-    const next = "a brand new operator phrase";
+    const next = SINGLE_PASSPHRASE_AFTER_CHANGE;
     const steps = (current: string) => [
       { expect: /Current operator passphrase: $/, send: `${current}\r` },
       { expect: /New operator passphrase.*: $/, send: `${next}\r` },
@@ -249,4 +253,121 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     expect(right.code).toBe(0);
     expect([await check(PASSPHRASE), await check(next)]).toEqual([false, true]);
   }, 60_000);
+  const cliEnv = (url: string) => ({ RETIVO_DATABASE_URL: url, RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent" });
+
+  /** `operators add NAME` in a terminal: authorised by the single passphrase (the first) or an existing operator's. */
+  function addOperator(url: string, name: string, authorisedBy?: string) {
+    const authorise = authorisedBy
+      ? [
+          { expect: /an existing operator's name: $/, send: `${authorisedBy}\r` },
+          { expect: /Their passphrase: $/, send: `${OPERATOR_PASSPHRASES[authorisedBy]}\r` },
+        ]
+      : [{ expect: /the single one set so far\): $/, send: `${SINGLE_PASSPHRASE_AFTER_CHANGE}\r` }];
+    return runCliInPty(`operators add ${name}`, cliEnv(url), [
+      ...authorise,
+      { expect: /New passphrase for .*: $/, send: `${OPERATOR_PASSPHRASES[name]}\r` },
+      { expect: /Repeat it: $/, send: `${OPERATOR_PASSPHRASES[name]}\r` },
+    ]);
+  }
+
+  function approveAs(approvalId: string, name: string, passphrase = OPERATOR_PASSPHRASES[name]!) {
+    return runCliInPty(`approvals approve ${approvalId} --as ${name}`, cliEnv(serverUrl), [
+      { expect: /\[y\/N\] $/, send: "y\r" },
+      { expect: /Note.*: $/, send: "\r" },
+      { expect: /Passphrase of .*: $/, send: `${passphrase}\r` },
+    ]);
+  }
+
+  const passphraseIn = async (name: string) => (await sql.query("SELECT retivo_passphrase_set($1) AS set", [name])).rows[0].set as boolean;
+  const twoOfThree = (excluded: string | null): ApprovalTier => ({ rule: "live-offers", required: 2, excludedOperator: excluded, remindAfterMs: null, escalateAfterMs: null });
+
+  it("stores named operators' passphrases in the database, the first only from the administrator's session", async () => {
+    const refused = await addOperator(serverUrl, "alice");
+    expect(refused.output).toMatch(/first passphrase is stored only from the database owner's or an administrator's session/);
+    expect(refused.code).toBe(1);
+    expect([await store.operators.list(), await passphraseIn("alice")]).toEqual([[], false]);
+
+    expect((await addOperator(database.url, "alice")).output).toMatch(/Operator alice added/);
+    expect((await addOperator(database.url, "bob", "alice")).output).toMatch(/Operator bob added/);
+    expect((await addOperator(database.url, "carol", "bob")).output).toMatch(/Operator carol added/);
+    // Nothing the server's role could read or write stands in for a passphrase.
+    expect((await sql.query("SELECT name, passphrase FROM operators ORDER BY name")).rows).toEqual(["alice", "bob", "carol"].map((name) => ({ name, passphrase: null })));
+    expect(await Promise.all(["alice", "bob", "carol"].map(passphraseIn))).toEqual([true, true, true]);
+    const listed = await run(["operators", "list"], cliEnv(serverUrl));
+    expect(listed.stdout).toMatch(/^alice\s+database/m);
+
+    // A passphrase the server's role writes into the readable table approves nothing: the database checks its own.
+    await sql.query("UPDATE operators SET passphrase = $1 WHERE name = 'carol'", [await passphraseRecord("an agent's own phrase")]);
+    const approval = await pendingApproval((await plannedUnflagged())[3]!);
+    expect((await approveAs(approval.id, "carol", "an agent's own phrase")).output).toMatch(/Wrong passphrase/);
+    await sql.query("UPDATE operators SET passphrase = NULL WHERE name = 'carol'");
+    expect((await store.approvals.get(approval.id))!.status).toBe("pending");
+  }, 120_000);
+
+  it("counts a 2-of-3 quorum in the database: one counted, the same again not, the requester's operator refused, the second releases once", async () => {
+    const id = (await plannedUnflagged())[4]!;
+    const approval = await pendingApproval(id, twoOfThree("carol"));
+
+    const first = await approveAs(approval.id, "alice");
+    expect(first.output).toMatch(/Your approval is counted; nothing is released yet/);
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "pending", decided_by: null });
+    expect((await approveAs(approval.id, "alice")).output).toMatch(/alice has already decided request .*not counted/);
+    expect((await approveAs(approval.id, "carol")).output).toMatch(/carol runs the agent that asked for this/);
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => [d.operator, d.answer, d.vouched_by])).toEqual([["alice", "approve", "database passphrase of alice"]]);
+    expect((await store.interventions.get("live", id))!.status).toBe("planned");
+
+    const second = await approveAs(approval.id, "bob");
+    expect(second.output).toContain("Released:");
+    expect(second.code).toBe(0);
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "executed", decided_by: "alice, bob" });
+    expect((await store.interventions.get("live", id))!.status).toBe("approved");
+    const trail = await store.audit.trail(id);
+    expect(trail.filter((e) => e.event === "approved")).toHaveLength(1);
+    const answered = trail.filter((e) => e.event === "approval_answered");
+    expect(answered.map((e) => [e.actor, JSON.parse(e.detail).approvals_given, JSON.parse(e.detail).quorum_reached])).toEqual([
+      ["alice", 1, false],
+      ["bob", 2, true],
+    ]);
+    const verify = await run(["audit", "verify"], cliEnv(serverUrl));
+    expect([verify.code, verify.stdout]).toEqual([0, expect.stringMatching(/Audit chain intact/)]);
+  }, 120_000);
+
+  it("refuses, as the server's role, a forged approve decision and then the step to approved; a rejection it may record", async () => {
+    const id = (await plannedUnflagged())[5]!;
+    const approval = await pendingApproval(id, twoOfThree(null));
+    expect((await approveAs(approval.id, "alice")).output).toMatch(/Your approval is counted/);
+    const before = await store.audit.verify();
+    const now = new Date().toISOString();
+    const refused = async (statement: string, params: unknown[], why: RegExp) => expect(sql.query(statement, params)).rejects.toThrow(why);
+
+    await refused(
+      "INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at) VALUES ($1, 'bob', 'approve', 'cli', 'passphrase', NULL, $2)",
+      [approval.id, now],
+      /only the operator's passphrase records an approval/,
+    );
+    await refused("UPDATE approval_decisions SET operator = 'bob' WHERE approval_id = $1", [approval.id], /permission denied for table approval_decisions/);
+    await refused("DELETE FROM approval_decisions WHERE approval_id = $1", [approval.id], /permission denied for table approval_decisions/);
+    await refused("UPDATE approvals SET status = 'approved', decided_by = 'alice, bob' WHERE id = $1", [approval.id], /only the operator's passphrase approves/);
+    // The function itself: a wrong passphrase counts nothing, and alice's passphrase records alice whatever name is passed.
+    const decide = (operator: string, passphrase: string, by: string) =>
+      sql.query("SELECT retivo_decide_approval($1, $2, $3, $4, 'approve', NULL, $5, 'cli', $4, '{}') AS outcome", [approval.id, operator, passphrase, by, now]);
+    expect((await decide("bob", "a guessed passphrase", "bob")).rows[0].outcome).toBe("wrong_passphrase");
+    expect((await decide("alice", OPERATOR_PASSPHRASES.alice!, "bob")).rows[0].outcome).toBe("repeated");
+    // Once named operators exist, the single anonymous passphrase approves nothing.
+    expect((await decide("default", SINGLE_PASSPHRASE_AFTER_CHANGE, "human:cli")).rows[0].outcome).toBe("excluded");
+
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "pending", decided_by: null });
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => d.operator)).toEqual(["alice"]);
+    expect((await store.interventions.get("live", id))!.status).toBe("planned");
+    expect((await store.audit.verify()).ok).toBe(true);
+    expect(before.ok).toBe(true);
+
+    // Anyone may stop a request: the server's role records a rejection (here rolled back, to leave the request as it was).
+    await sql.query("BEGIN");
+    try {
+      await sql.query("INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at) VALUES ($1, 'bob', 'reject', 'cli', 'passphrase', NULL, $2)", [approval.id, now]);
+    } finally {
+      await sql.query("ROLLBACK");
+    }
+  }, 120_000);
 });

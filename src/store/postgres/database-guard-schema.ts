@@ -110,7 +110,8 @@ export const DATABASE_GUARD_MIGRATION = `
   -- Records one operator's approval and counts the quorum, the database's twin of store/ops/decisions.ts recordDecision
   -- (which keeps doing it on SQLite and on a PostgreSQL store without this guard). Answers:
   -- 'approved' (this was the N-th distinct approval), 'counted' (fewer than the request needs), 'repeated' (this operator
-  -- had decided it already), 'excluded' (the request's tier bars this operator), 'not_open' (answered, expired or gone),
+  -- had decided it already), 'excluded' (the request's tier bars this operator, or named operators exist and this is the
+  -- anonymous one), 'not_open' (answered, expired or gone),
   -- 'wrong_passphrase', 'no_passphrase'. Only 'approved' and 'counted' change anything; both append their audit row, whose
   -- detail gets the count appended when the caller's detail carries approvals_required (a team decision).
   CREATE FUNCTION retivo_decide_approval(
@@ -132,6 +133,8 @@ export const DATABASE_GUARD_MIGRATION = `
     SELECT * INTO v_row FROM approvals WHERE id = p_id FOR UPDATE;
     IF NOT FOUND OR v_row.status <> 'pending' OR v_row.expires_at <= p_now THEN RETURN 'not_open'; END IF;
     IF v_row.excluded_operator IS NOT NULL AND v_row.excluded_operator = v_decider THEN RETURN 'excluded'; END IF;
+    -- Once named operators exist, every approval names one: the single anonymous passphrase approves nothing any more.
+    IF p_operator = 'default' AND EXISTS (SELECT 1 FROM operators) THEN RETURN 'excluded'; END IF;
     -- One passphrase, one decision: the anonymous one cannot count twice by naming two channels.
     IF EXISTS (SELECT 1 FROM approval_decisions WHERE approval_id = p_id AND (operator = v_decider OR vouched_by = v_vouched)) THEN RETURN 'repeated'; END IF;
     INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at)
