@@ -4,9 +4,11 @@
  * SQL is refused by the database itself, and the passphrase's hash cannot be
  * read; the legitimate path (the human's passphrase in `retivo-mcp approvals
  * approve`, checked inside the database) approves, the action executes once,
- * and the audit chain verifies. Against the real server only (PGlite has no
- * second role to refuse anything to), in a database and with roles of this
- * run's own, all dropped afterwards.
+ * and the audit chain verifies. Named operators' passphrases live in the
+ * database too, and it counts their quorum (2 of 3) itself; as the server's
+ * role, an approve decision cannot be inserted to fill it. Against the real
+ * server only (PGlite has no second role to refuse anything to), in a
+ * database and with roles of this run's own, all dropped afterwards.
  */
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
@@ -370,4 +372,26 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
       await sql.query("ROLLBACK");
     }
   }, 120_000);
+  it("checks a named operator's passphrase on the approval page in the database, and releases once", async () => {
+    const h = await startHarness({ env: { RETIVO_DATABASE_URL: serverUrl } });
+    try {
+      const id = (await plannedUnflagged())[6]!;
+      const pending = await h.ok<{ approval: { approval_id: string; approval_url: string | null } }>("approve_intervention", { intervention_id: id });
+      const link = pending.approval.approval_url!;
+      const page = await openPage(link);
+      const fields = { token: page.token, csrf: page.csrf, decision: "approve", operator: "bob" };
+      // alice's passphrase does not pass for bob, nor the single anonymous one.
+      expect((await postPage(link, { ...fields, passphrase: OPERATOR_PASSPHRASES.alice! })).status).toBe(403);
+      expect((await postPage(link, { ...fields, passphrase: SINGLE_PASSPHRASE_AFTER_CHANGE })).status).toBe(403);
+      expect((await store.approvals.get(pending.approval.approval_id))!).toMatchObject({ status: "pending", failed_attempts: 2 });
+      expect((await postPage(link, { ...fields, passphrase: OPERATOR_PASSPHRASES.bob! })).status).toBe(200);
+      expect(await h.ok("approve_intervention", { intervention_id: id })).toMatchObject({ id, status: "approved" });
+      expect(await store.approvals.get(pending.approval.approval_id)).toMatchObject({ status: "executed", decided_by: "bob" });
+      expect((await store.approvals.decisionsOf(pending.approval.approval_id)).map((d) => [d.operator, d.channel, d.vouched_by])).toEqual([["bob", "page", "database passphrase of bob"]]);
+      expect((await store.audit.trail(id)).filter((e) => e.event === "approved")).toHaveLength(1);
+      expect((await store.audit.verify()).ok).toBe(true);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
 });
