@@ -86,8 +86,12 @@ export function createReleaser({ store, executor, backendId, logger, now = () =>
       const latest = await store.approvals.get(row.id);
       if (latest?.status !== "approved") return { kind: "not_approved", row: latest };
       // A refusal means it changed in between; anything else (a busy store) leaves it approved for a retry.
-      if (isRefusal(error)) return voided(latest, error instanceof Error ? error.message : String(error));
-      throw error;
+      if (!isRefusal(error)) throw error;
+      // Lost a race to another request for the same action: say it is already there, not that it changed.
+      const target = targetOf(row.action);
+      const now = await executor.get(row.intervention_id).catch(() => undefined);
+      if (now?.status === target) return voided(latest, `${row.intervention_id} was already ${target} by another path`, target);
+      return voided(latest, error instanceof Error ? error.message : String(error));
     }
   }
 
