@@ -255,6 +255,12 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     expect(right.code).toBe(0);
     expect([await check(PASSPHRASE), await check(next)]).toEqual([false, true]);
   }, 60_000);
+  /** A planned, unflagged intervention no request has been made for yet (earlier tests leave theirs behind). */
+  async function untouched(): Promise<string> {
+    const asked = new Set((await sql.query<{ id: string }>("SELECT DISTINCT intervention_id AS id FROM approvals")).rows.map((row) => row.id));
+    return (await plannedUnflagged()).find((id) => !asked.has(id))!;
+  }
+
   const cliEnv = (url: string) => ({ RETIVO_DATABASE_URL: url, RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent" });
 
   /** `operators add NAME` in a terminal: authorised by the single passphrase (the first) or an existing operator's. */
@@ -283,6 +289,16 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
   const passphraseIn = async (name: string) => (await sql.query("SELECT retivo_passphrase_set($1) AS set", [name])).rows[0].set as boolean;
   const twoOfThree = (excluded: string | null): ApprovalTier => ({ rule: "live-offers", required: 2, excludedOperator: excluded, remindAfterMs: null, escalateAfterMs: null });
 
+  it("counts the single anonymous passphrase once, whatever channel it names", async () => {
+    const approval = await pendingApproval(await untouched(), twoOfThree(null));
+    const decide = (by: string) =>
+      sql.query("SELECT retivo_decide_approval($1, 'default', $2, $3, 'approve', NULL, $4, 'cli', $3, '{}') AS outcome", [approval.id, SINGLE_PASSPHRASE_AFTER_CHANGE, by, new Date().toISOString()]);
+    expect((await decide("human:cli")).rows[0].outcome).toBe("counted");
+    expect((await decide("human:page")).rows[0].outcome).toBe("repeated");
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "pending", decided_by: null });
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => d.operator)).toEqual(["human:cli"]);
+  });
+
   it("stores named operators' passphrases in the database, the first only from the administrator's session", async () => {
     const refused = await addOperator(serverUrl, "alice");
     expect(refused.output).toMatch(/first passphrase is stored only from the database owner's or an administrator's session/);
@@ -300,14 +316,14 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
 
     // A passphrase the server's role writes into the readable table approves nothing: the database checks its own.
     await sql.query("UPDATE operators SET passphrase = $1 WHERE name = 'carol'", [await passphraseRecord("an agent's own phrase")]);
-    const approval = await pendingApproval((await plannedUnflagged())[3]!);
+    const approval = await pendingApproval(await untouched());
     expect((await approveAs(approval.id, "carol", "an agent's own phrase")).output).toMatch(/Wrong passphrase/);
     await sql.query("UPDATE operators SET passphrase = NULL WHERE name = 'carol'");
     expect((await store.approvals.get(approval.id))!.status).toBe("pending");
   }, 120_000);
 
   it("counts a 2-of-3 quorum in the database: one counted, the same again not, the requester's operator refused, the second releases once", async () => {
-    const id = (await plannedUnflagged())[4]!;
+    const id = await untouched();
     const approval = await pendingApproval(id, twoOfThree("carol"));
 
     const first = await approveAs(approval.id, "alice");
@@ -335,7 +351,7 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
   }, 120_000);
 
   it("refuses, as the server's role, a forged approve decision and then the step to approved; a rejection it may record", async () => {
-    const id = (await plannedUnflagged())[5]!;
+    const id = await untouched();
     const approval = await pendingApproval(id, twoOfThree(null));
     expect((await approveAs(approval.id, "alice")).output).toMatch(/Your approval is counted/);
     const before = await store.audit.verify();
@@ -364,10 +380,19 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     expect((await store.audit.verify()).ok).toBe(true);
     expect(before.ok).toBe(true);
 
+    // A named operator's proven denial goes through the server's own SQL (a rejection needs no database vouching) and ends the request.
+    const denied = await runCliInPty(`approvals deny ${approval.id} --as bob`, cliEnv(serverUrl), [{ expect: /Passphrase of bob .*: $/, send: `${OPERATOR_PASSPHRASES.bob}\r` }]);
+    expect(denied.output).toMatch(/Denied apr_/);
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "denied", decided_by: "bob", answer: "deny" });
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => [d.operator, d.answer])).toEqual([
+      ["alice", "approve"],
+      ["bob", "reject"],
+    ]);
+
     // Anyone may stop a request: the server's role records a rejection (here rolled back, to leave the request as it was).
     await sql.query("BEGIN");
     try {
-      await sql.query("INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at) VALUES ($1, 'bob', 'reject', 'cli', 'passphrase', NULL, $2)", [approval.id, now]);
+      await sql.query("INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at) VALUES ($1, 'carol', 'reject', 'cli', 'passphrase', NULL, $2)", [approval.id, now]);
     } finally {
       await sql.query("ROLLBACK");
     }
@@ -375,7 +400,7 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
   it("checks a named operator's passphrase on the approval page in the database, and releases once", async () => {
     const h = await startHarness({ env: { RETIVO_DATABASE_URL: serverUrl } });
     try {
-      const id = (await plannedUnflagged())[6]!;
+      const id = await untouched();
       const pending = await h.ok<{ approval: { approval_id: string; approval_url: string | null } }>("approve_intervention", { intervention_id: id });
       const link = pending.approval.approval_url!;
       const page = await openPage(link);
