@@ -21,6 +21,7 @@ import { ensureSeeded } from "../../src/backend/local/seed.js";
 import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
 import { openStore, toIntervention, type ApprovalRow, type ApprovalTier, type Store } from "../../src/store/index.js";
 import { CLI, openPage, postPage, requireBuiltCli, runCliInPty } from "../guard/helpers.js";
+import { recordOperatorDecision } from "../../src/guard/decision.js";
 import { passphraseRecord } from "../../src/guard/passphrase.js";
 import { startHarness } from "../support/harness.js";
 import { spawnServer } from "../reliability/support/spawned.js";
@@ -379,6 +380,11 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     expect((await store.interventions.get("live", id))!.status).toBe("planned");
     expect((await store.audit.verify()).ok).toBe(true);
     expect(before.ok).toBe(true);
+
+    // An approval vouched for by anything but a passphrase the database checks (a signed webhook, a login) is refused, clearly.
+    const vouchedElsewhere = await recordOperatorDecision(store, { approvalId: approval.id, operator: "bob", answer: "approve", channel: "webhook", vouchedBy: "webhook-signature", now: new Date() });
+    expect(vouchedElsewhere).toMatchObject({ ok: false, reason: "passphrase_required", message: expect.stringMatching(/database keeps the guard.*Nothing was recorded/) });
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => d.operator)).toEqual(["alice"]);
 
     // A named operator's proven denial goes through the server's own SQL (a rejection needs no database vouching) and ends the request.
     const denied = await runCliInPty(`approvals deny ${approval.id} --as bob`, cliEnv(serverUrl), [{ expect: /Passphrase of bob .*: $/, send: `${OPERATOR_PASSPHRASES.bob}\r` }]);
