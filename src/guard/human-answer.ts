@@ -151,7 +151,7 @@ async function approveInDatabase(store: Store, row: ApprovalRow, answer: HumanAn
       note,
       acknowledged_flag: answer.acknowledgedFlag ?? false,
       // As recordOperatorDecision writes a team decision; the database appends approvals_given and quorum_reached.
-      ...(named || row.required_approvals > 1 ? { operator: named ? who.operator : null, vouched_by: "passphrase checked by the database", approvals_required: row.required_approvals } : {}),
+      ...(named || row.required_approvals > 1 ? { operator: named ? who.operator : null, vouched_by: `database passphrase of ${who.operator}`, approvals_required: row.required_approvals } : {}),
     },
   });
   const outcome = await store.databaseGuard!.approve(row.id, who.operator, answer.passphrase ?? "", decision, event);
