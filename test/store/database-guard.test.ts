@@ -311,7 +311,7 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     expect((await addOperator(database.url, "carol", "bob")).output).toMatch(/Operator carol added/);
     // Nothing the server's role could read or write stands in for a passphrase.
     expect((await sql.query("SELECT name, passphrase FROM operators ORDER BY name")).rows).toEqual(["alice", "bob", "carol"].map((name) => ({ name, passphrase: null })));
-    expect(await Promise.all(["alice", "bob", "carol"].map(passphraseIn))).toEqual([true, true, true]);
+    expect([await passphraseIn("alice"), await passphraseIn("bob"), await passphraseIn("carol")]).toEqual([true, true, true]);
     const listed = await run(["operators", "list"], cliEnv(serverUrl));
     expect(listed.stdout).toMatch(/^alice\s+database/m);
 
