@@ -81,11 +81,15 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
     if (named) {
       const proof = await operatorPrecondition(store, row, answer, now);
       if (proof.refusal) return refuseAnswer(store, row, answer, proof.refusal, now);
+      // Where the database holds passphrases it checks this one itself; a login cannot vouch there (decision.ts refuses it).
+      if (proof.vouchedBy === "passphrase" && (await passphraseInDatabase(store))) {
+        return approveInDatabase(store, row, answer, note, now, { operator: proof.operator, by: proof.operator });
+      }
       return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "approve", vouchedBy: proof.vouchedBy, recordedAnswer: answer.answer }));
     }
     const refusal = await approvalPrecondition(store, row, answer, now);
     if (refusal) return refuseAnswer(store, row, answer, refusal, now);
-    if (await passphraseInDatabase(store)) return approveInDatabase(store, row, answer, note, now);
+    if (await passphraseInDatabase(store)) return approveInDatabase(store, row, answer, note, now, { operator: DEFAULT_OPERATOR, by: actorOf(answer) });
     const vouchedBy = (await hasPassphrase(store)) ? "passphrase" : answer.via === "form" ? "client form" : answer.via === "cli" ? "terminal" : "page link";
     return outcomeOf(await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: actorOf(answer), answer: "approve", vouchedBy, recordedAnswer: answer.answer }));
   }
@@ -140,24 +144,47 @@ async function operatorPrecondition(store: Store, row: ApprovalRow, answer: Huma
 
 /**
  * The approval itself where the database holds the passphrase: it checks the
- * passphrase again and makes the request approved, the only way this
- * process's role may (the precondition above has throttled and checked it).
+ * passphrase again, records the decision and counts the quorum
+ * (retivo_decide_approval), the only way this process's role may record an
+ * approval (the precondition above has throttled and checked it). `operator`
+ * is whose passphrase the database checks (a named operator, or the single
+ * anonymous one), `by` the name the decision is recorded under.
  */
-async function approveInDatabase(store: Store, row: ApprovalRow, answer: HumanAnswer, note: string | null, now: Date): Promise<AnswerOutcome> {
-  const actor = actorOf(answer);
-  const decision: DatabaseAnswer = { by: actor, answer: answer.answer, note, now };
+async function approveInDatabase(store: Store, row: ApprovalRow, answer: HumanAnswer, note: string | null, now: Date, who: { operator: string; by: string }): Promise<AnswerOutcome> {
+  const named = who.operator !== DEFAULT_OPERATOR;
+  const decision: DatabaseAnswer = { by: who.by, channel: answer.via, answer: answer.answer, note, now };
   const event: AuditEvent = guardEvent({
     event: "approval_answered",
-    actor,
+    actor: who.by,
     approval: row,
-    detail: { via: answer.via, answer: answer.answer, approved: true, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
+    detail: {
+      via: answer.via,
+      answer: answer.answer,
+      approved: true,
+      note,
+      acknowledged_flag: answer.acknowledgedFlag ?? false,
+      // As recordOperatorDecision writes a team decision; the database appends approvals_given and quorum_reached.
+      ...(named || row.required_approvals > 1 ? { operator: named ? who.operator : null, vouched_by: `database passphrase of ${who.operator}`, approvals_required: row.required_approvals } : {}),
+    },
   });
-  const outcome = await store.databaseGuard!.approve(row.id, DEFAULT_OPERATOR, answer.passphrase ?? "", decision, event);
-  if (outcome === "approved") return { ok: true, row: (await store.approvals.get(row.id))! };
-  if (outcome === "not_open") {
-    return { ok: false, reason: "not_pending", message: `Approval request ${row.id} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
+  const outcome = await store.databaseGuard!.approve(row.id, who.operator, answer.passphrase ?? "", decision, event);
+  const shown = oneLine(who.by, 60);
+  switch (outcome) {
+    case "approved":
+    case "counted": {
+      const approvers = (await store.approvals.decisionsOf(row.id)).filter((d) => d.answer === "approve").map((d) => d.operator);
+      return { ok: true, row: (await store.approvals.get(row.id))!, approvers };
+    }
+    case "repeated":
+      return { ok: false, reason: "repeated", message: `${shown} has already decided request ${row.id}; a second decision by the same operator is not counted. Nothing changed.`, row };
+    case "excluded":
+      return { ok: false, reason: "excluded", message: `${shown} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.`, row };
+    case "not_open":
+      return { ok: false, reason: "not_pending", message: `Approval request ${row.id} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
+    case "no_passphrase":
+    case "wrong_passphrase":
+      return { ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved.", row };
   }
-  return { ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved.", row };
 }
 
 /**

@@ -80,6 +80,8 @@ const STATUS_OF: Record<Extract<DecisionOutcome, { ok: false }>["reason"], numbe
   excluded: 403,
   unknown_operator: 422,
   flag_not_acknowledged: 422,
+  // Where the database holds the passphrases, only a passphrase it checks can approve: a signature cannot.
+  passphrase_required: 403,
 };
 
 export function createDecisionsEndpoint(options: DecisionsEndpointOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {

@@ -173,12 +173,16 @@ export interface SeedPort {
   insertCustomer(tenantId: string, customer: Customer): Promise<void>;
 }
 
-/** What retivo_decide_approval answers: approved, or why not (no passphrase stored, a wrong one, a request no longer pending). */
-export type DatabaseApproval = "approved" | "no_passphrase" | "wrong_passphrase" | "not_open";
+/**
+ * What retivo_decide_approval answers: approved (the N-th distinct approval), counted (fewer so far), or why nothing
+ * changed (the operator decided already, the tier bars them, the request is no longer pending, no passphrase stored, a wrong one).
+ */
+export type DatabaseApproval = "approved" | "counted" | "repeated" | "excluded" | "not_open" | "no_passphrase" | "wrong_passphrase";
 
-/** The approval the database records: who answered (human:cli, human:page …), their answer (accept …) and note. */
+/** The approval the database records: who answered (the operator's name, or human:cli, human:page …), where, their answer (accept …) and note. */
 export interface DatabaseAnswer {
   by: string;
+  channel: string;
   answer: string;
   note: string | null;
   now: Date;
@@ -194,7 +198,7 @@ export interface DatabaseGuardPort {
   /** Whether the database holds a passphrase for `operator`: then every approval needs it, checked there. */
   passphraseSet(operator: string): Promise<boolean>;
   check(operator: string, passphrase: string): Promise<boolean>;
-  /** Checks the passphrase and marks a pending, unexpired request approved with its audit row, in one transaction. */
+  /** Checks the passphrase and records the operator's approval of a pending, unexpired request, counting the quorum, with its audit row, in one transaction. */
   approve(id: string, operator: string, passphrase: string, answer: DatabaseAnswer, audit: AuditEvent): Promise<DatabaseApproval>;
   /** Replaces the passphrase given the current one (an administrator's session needs none); false when the current one is wrong. */
   setPassphrase(operator: string, current: string | null, next: string, now: Date): Promise<boolean>;
