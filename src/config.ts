@@ -42,6 +42,33 @@ export interface OAuthConfig {
   jwksUrl: string | undefined;
 }
 
+/**
+ * The approval webhook (RETIVO_APPROVAL_WEBHOOK_URL + _SECRET): requests,
+ * reminders, escalations and outcomes are POSTed there signed, and signed
+ * decisions come back to POST /approvals/{id}/decisions with the same secret.
+ */
+export interface ApprovalWebhookConfig {
+  url: string;
+  secret: string;
+}
+
+/**
+ * The approval page's OIDC login (RETIVO_PAGE_OIDC_*): an operator signs in
+ * at the issuer (authorization code + PKCE) and decides as the operator the
+ * claim names, without a passphrase.
+ */
+export interface PageLoginConfig {
+  issuer: string;
+  clientId: string;
+  /** Undefined: a public client (PKCE only, no client authentication). */
+  clientSecret: string | undefined;
+  /** The ID token claim that names the operator (default `preferred_username`). */
+  operatorClaim: string;
+  /** Claim value → operator name; undefined: the claim's value is the operator's name. */
+  operatorMap: Readonly<Record<string, string>> | undefined;
+  scopes: string;
+}
+
 export type BackendConfig =
   | { kind: "local" }
   | { kind: "api"; apiUrl: string; apiKey: string; keyMode: KeyMode };
@@ -106,6 +133,10 @@ export interface Config {
    * over within this plus one poll.
    */
   deliveryLeaseMs: number;
+  /** Undefined: no approval webhook (no notices sent, no decisions endpoint). */
+  approvalWebhook: ApprovalWebhookConfig | undefined;
+  /** Undefined: the page takes operator passphrases only. */
+  pageLogin: PageLoginConfig | undefined;
   /** The local store's webhook endpoint for the live data set (applied at start by `serve` and `api`; undefined for other commands). */
   webhook: { url: string; secret: string } | undefined;
   seed: number;
@@ -369,6 +400,59 @@ function webhookFrom(command: Command, env: Env): Config["webhook"] {
   return { url, secret };
 }
 
+/**
+ * RETIVO_APPROVAL_WEBHOOK_URL and _SECRET, together or not at all, read by
+ * `serve` only. Like the delivery webhook's, the secret is the signing key,
+ * never trimmed.
+ */
+function approvalWebhookFrom(command: Command, env: Env): ApprovalWebhookConfig | undefined {
+  if (command !== "serve") return undefined;
+  const url = env.RETIVO_APPROVAL_WEBHOOK_URL?.trim();
+  const secret = env.RETIVO_APPROVAL_WEBHOOK_SECRET;
+  if (!url && !secret) return undefined;
+  if (!url || !secret) {
+    throw new ConfigError("Set RETIVO_APPROVAL_WEBHOOK_URL and RETIVO_APPROVAL_WEBHOOK_SECRET together: notices are signed with the secret, and decisions coming back are checked with it.");
+  }
+  secureUrl("RETIVO_APPROVAL_WEBHOOK_URL", url);
+  if (secret !== secret.trim()) {
+    throw new ConfigError("RETIVO_APPROVAL_WEBHOOK_SECRET starts or ends with whitespace; it is the signing key and is never trimmed: set it exactly as the receiver holds it.");
+  }
+  if (secret.length < 32) throw new ConfigError("RETIVO_APPROVAL_WEBHOOK_SECRET must have at least 32 characters (e.g. `openssl rand -hex 32`).");
+  return { url, secret };
+}
+
+/** `a=alice,b@example.com=bob`: claim values to operator names. */
+function operatorMapFrom(raw: string | undefined): Record<string, string> | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const map: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const pair of value.split(",")) {
+    const at = pair.lastIndexOf("=");
+    const claim = pair.slice(0, at).trim();
+    const name = pair.slice(at + 1).trim();
+    if (at <= 0 || !claim || !name) {
+      throw new ConfigError(`RETIVO_PAGE_OIDC_OPERATOR_MAP takes claim=operator pairs separated by commas (e.g. 'alice@example.com=alice,bob@example.com=bob'); '${pair.trim()}' is not one.`);
+    }
+    map[claim] = name;
+  }
+  return map;
+}
+
+/** RETIVO_PAGE_OIDC_*: read by `serve` only; the issuer and the client id come together. */
+function pageLoginFrom(command: Command, env: Env): PageLoginConfig | undefined {
+  if (command !== "serve") return undefined;
+  const issuer = env.RETIVO_PAGE_OIDC_ISSUER?.trim();
+  const clientId = env.RETIVO_PAGE_OIDC_CLIENT_ID?.trim();
+  const clientSecret = env.RETIVO_PAGE_OIDC_CLIENT_SECRET || undefined;
+  if (!issuer && !clientId && !clientSecret) return undefined;
+  if (!issuer || !clientId) throw new ConfigError("The approval page's login needs RETIVO_PAGE_OIDC_ISSUER and RETIVO_PAGE_OIDC_CLIENT_ID (RETIVO_PAGE_OIDC_CLIENT_SECRET for a confidential client).");
+  secureUrl("RETIVO_PAGE_OIDC_ISSUER", issuer);
+  const operatorClaim = env.RETIVO_PAGE_OIDC_OPERATOR_CLAIM?.trim() || "preferred_username";
+  const scopes = env.RETIVO_PAGE_OIDC_SCOPES?.trim() || "openid profile";
+  if (!scopes.split(/\s+/).includes("openid")) throw new ConfigError(`RETIVO_PAGE_OIDC_SCOPES must include 'openid' (got '${scopes}'): the login needs an ID token.`);
+  return { issuer, clientId, clientSecret, operatorClaim, operatorMap: operatorMapFrom(env.RETIVO_PAGE_OIDC_OPERATOR_MAP), scopes };
+}
+
 /** An absolute URL, https (plain http only on a loopback host: tokens must not travel in the clear across a network). */
 function secureUrl(name: string, raw: string): URL {
   let url: URL;
@@ -557,6 +641,8 @@ export function parseConfig(argv: readonly string[], env: Env): Readonly<Config>
     outboxDir: env.RETIVO_OUTBOX ?? join(dataDir, "outbox"),
     deliveryLeaseMs: boundedInt("RETIVO_DELIVERY_LEASE_SECONDS", env.RETIVO_DELIVERY_LEASE_SECONDS?.trim() || "30", 3600) * 1000,
     webhook: webhookFrom(command, env),
+    approvalWebhook: approvalWebhookFrom(command, env),
+    pageLogin: pageLoginFrom(command, env),
     seed: positiveInt("--seed", values.seed ?? env.RETIVO_SEED ?? "42"),
     llm: {
       provider: oneOf("RETIVO_LLM", values.llm ?? env.RETIVO_LLM ?? "auto", ["auto", "openai", "sampling", "template"] as const),

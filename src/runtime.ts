@@ -14,6 +14,7 @@ import type { DetailedIntervention } from "./api/schemas.js";
 import { ReadOnlyBackend } from "./backend/read-only.js";
 import { createGuard } from "./guard/index.js";
 import { impossibleRules, readPolicy, type Policy } from "./guard/policy.js";
+import type { NoticeSink } from "./guard/notices.js";
 import { ConfigError } from "./errors.js";
 import { LOCAL_BACKEND, type ApprovalGuard } from "./guard/types.js";
 import type { Logger } from "./log.js";
@@ -45,6 +46,8 @@ export interface RuntimeOverrides {
   startDispatcher?: boolean;
   /** Skip the loop that releases what humans approved elsewhere (default: it runs, unless read-only or deny). */
   startReleaseLoop?: boolean;
+  /** Where approval notices go (default: a log line on stderr); the approval webhook adds its sink here. */
+  noticeSinks?: NoticeSink[];
 }
 
 /** The approval policy, if one is configured: every problem found stops the start, named. */
@@ -106,7 +109,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   const backendId = config.backend.kind === "api" ? `${backend.mode} ${config.backend.apiUrl}` : LOCAL_BACKEND;
   const dataSet = config.backend.kind === "api" ? config.backend.keyMode : "live";
   const offersIn = config.backend.kind === "local" ? (intervention: DetailedIntervention) => offersInMessage(store, LIVE_TENANT, intervention) : undefined;
-  const guard = createGuard({ store, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf, policy, dataSet, offersIn });
+  const guard = createGuard({ store, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf, policy, dataSet, offersIn, ...(overrides.noticeSinks ? { noticeSinks: overrides.noticeSinks } : {}) });
   // Any running server on the store executes what a human approved in the CLI or on a page:
   // the human's decision is the release. Not here if this server may not change anything.
   if (overrides.startReleaseLoop !== false && !config.readOnly && config.approval.policy !== "deny") guard.start?.();

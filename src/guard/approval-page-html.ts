@@ -56,6 +56,8 @@ export interface ApprovalFormView {
   team?: { eligible: string[]; tier: string } | null;
   token: string;
   csrf: string;
+  /** With the page's OIDC login: where "log in" goes, and who is logged in (then no operator field and no passphrase). */
+  login?: { url: string; issuerName: string; operator: string | null } | null;
   /** After a refused answer: what went wrong, shown inline, and what the human had typed (never the passphrase). */
   error?: string;
   typedNote?: string;
@@ -114,16 +116,27 @@ function decisionForms(form: ApprovalFormView): string {
   const options = (team?.eligible ?? []).map((name) => `<option value="${escapeHtml(name)}">${line(name, 40)}</option>`).join("");
   const operator = (id: string) => `<label for="${id}">Operator</label><select id="${id}" name="operator" required><option value="">(choose who you are)</option>${options}</select>`;
   const tier = team ? `<p class="who">Approvals: ${line(team.tier, 600)}.</p>` : "";
-  const passphrase = team
+  const login = team ? form.login : null;
+  const signedIn = login?.operator ?? null;
+  const loginLine = !login
+    ? ""
+    : signedIn
+      ? `<p class="who" role="status">Signed in as <strong>${line(signedIn, 40)}</strong> (via ${line(login.issuerName, 100)}): your decision counts as ${line(signedIn, 40)}'s, no passphrase needed.</p>`
+      : `<p class="who"><a href="${escapeHtml(login.url)}">Log in with ${line(login.issuerName, 100)}</a> to decide as your operator without a passphrase, or choose your name and give your passphrase below.</p>`;
+  const passphrase = signedIn
+    ? ""
+    : team
     ? `${operator("operator")}<label for="passphrase">That operator's passphrase</label><input id="passphrase" type="password" name="passphrase" autocomplete="off" required>`
     : form.passphraseRequired
       ? `<label for="passphrase">Operator passphrase</label><input id="passphrase" type="password" name="passphrase" autocomplete="off" required>`
       : "";
-  const denyProof = team
+  const denyProof = signedIn
+    ? ""
+    : team
     ? `${operator("deny-operator").replace(" required", "")}<label for="deny-passphrase">That operator's passphrase (makes the denial final)</label><input id="deny-passphrase" type="password" name="passphrase" autocomplete="off">`
     : "";
   const hidden = `<input type="hidden" name="token" value="${escapeHtml(form.token)}"><input type="hidden" name="csrf" value="${escapeHtml(form.csrf)}">`;
-  return `<section aria-labelledby="decide"><h2 id="decide">Your decision</h2>${tier}${error}
+  return `<section aria-labelledby="decide"><h2 id="decide">Your decision</h2>${tier}${loginLine}${error}
 <p id="expired" class="error" role="alert" hidden>This request expired: nothing was released. Ask the agent to request approval again.</p>
 <form method="POST">${hidden}<input type="hidden" name="decision" value="approve">
 <button type="submit" disabled hidden aria-hidden="true" tabindex="-1"></button>

@@ -23,6 +23,9 @@ import { outcomeText } from "./outcome-text.js";
 import type { Releaser } from "./release.js";
 import { operatorsConfigured } from "./operators.js";
 import { tierLine, tierViewOf } from "./tier-text.js";
+import type { PageLogin } from "./page-login.js";
+import { clearCookie, cookieOf, FLOW_COOKIE, FLOW_TTL_MS, seal, SESSION_COOKIE, SESSION_TTL_MS, setCookie, unseal } from "./page-cookies.js";
+import { auditRefusal } from "./guard-audit.js";
 
 export type ApprovalPageHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -35,7 +38,28 @@ export interface ApprovalPageOptions {
   onAnswered?: (approvalId: string) => void;
   /** The public base URL the links name (RETIVO_PUBLIC_URL), once the transport mounted the page behind it. */
   publicBase?: () => string | undefined;
+  /** The page's OIDC login (RETIVO_PAGE_OIDC_*), offered once operators exist. */
+  login?: PageLogin;
+  /** Where the page is served, public URL first (the callback URL registered at the issuer is built on it). */
+  baseUrl?: () => Promise<string>;
   now?: () => Date;
+}
+
+/** The one redirect URI to register at the issuer: `<page base URL>/approvals/login/callback`. */
+export const LOGIN_CALLBACK_PATH = "/approvals/login/callback";
+
+interface LoginFlow {
+  state: string;
+  nonce: string;
+  verifier: string;
+  approvalId: string;
+  token: string;
+}
+
+interface LoginSession {
+  operator: string;
+  issuer: string;
+  subject: string;
 }
 
 export const APPROVAL_PATH_PREFIX = "/approvals/";
@@ -89,8 +113,9 @@ function isSameOriginOrNone(req: IncomingMessage, publicBase: URL | undefined): 
   }
 }
 
-function send(res: ServerResponse, status: number, html: string, nonce?: string): void {
+function send(res: ServerResponse, status: number, html: string, nonce?: string, cookies: string[] = []): void {
   res.writeHead(status, {
+    ...(cookies.length > 0 ? { "set-cookie": cookies } : {}),
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",
     // The token is in the URL: never leak it in a Referer, never render in a frame.
@@ -131,9 +156,23 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     return { eligible: tier.eligible.filter((name) => !tier.given.includes(name)), tier: tierLine(tier) };
   };
 
-  const showForm = async (res: ServerResponse, status: number, row: ApprovalRow, token: string, refused: Partial<ApprovalFormView> = {}) => {
+  /** Who is logged in on this browser, if the login is configured and the sealed cookie is valid. */
+  const sessionOf = async (req: IncomingMessage): Promise<LoginSession | undefined> => {
+    if (!options.login) return undefined;
+    const session = await unseal<LoginSession>(store, SESSION_COOKIE, cookieOf(req, SESSION_COOKIE), now());
+    return session?.issuer === options.login.issuer ? session : undefined;
+  };
+
+  const redirectUri = async (req: IncomingMessage) => `${options.baseUrl ? await options.baseUrl() : `http://${req.headers.host}`}${LOGIN_CALLBACK_PATH}`;
+
+  const showForm = async (req: IncomingMessage, res: ServerResponse, status: number, row: ApprovalRow, token: string, refused: Partial<ApprovalFormView> = {}) => {
     const nonce = newNonce();
+    const session = await sessionOf(req);
+    const login = options.login
+      ? { url: `${APPROVAL_PATH_PREFIX}${encodeURIComponent(row.id)}/login?token=${encodeURIComponent(token)}`, issuerName: options.login.issuerName, operator: session?.operator ?? null }
+      : null;
     const form: ApprovalFormView = {
+      login,
       view: requestViewOf(row, now()),
       passphraseRequired: await hasPassphrase(store),
       team: (await operatorsConfigured(store)) ? await teamOf(row) : null,
@@ -144,14 +183,52 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     send(res, status, approvalFormPage(form, nonce), nonce);
   };
 
-  const show = async (res: ServerResponse, row: ApprovalRow, token: string) => {
+  const show = async (req: IncomingMessage, res: ServerResponse, row: ApprovalRow, token: string) => {
     const expired = row.status === "expired" || (row.status === "pending" && isExpired(row, now()));
     if (expired) {
       const text = row.status === "expired" && row.outcome !== "expired unanswered" ? outcomeText(row) : "This request expired unanswered; nothing was released. Ask the agent to request approval again.";
       return send(res, 410, messagePage("Expired", text, "alert"));
     }
     if (row.status !== "pending") return send(res, 409, messagePage("Already decided", outcomeText(row)));
-    await showForm(res, 200, row, token);
+    await showForm(req, res, 200, row, token);
+  };
+
+  /** GET /approvals/<id>/login?token=…: off to the issuer, the attempt sealed in a cookie. Changes nothing else. */
+  const startLogin = async (req: IncomingMessage, res: ServerResponse, row: ApprovalRow, token: string) => {
+    const login = options.login!;
+    let start;
+    try {
+      start = await login.start(await redirectUri(req));
+    } catch (error) {
+      logger.warn({ err: error }, "the approval page's OIDC issuer could not be reached");
+      return send(res, 502, messagePage("Login unavailable", `The sign-in service (${login.issuerName}) could not be reached. Decide with your passphrase, or try again later.`, "alert"));
+    }
+    const flow: LoginFlow = { ...start.flow, approvalId: row.id, token };
+    // Behind an https public URL the cookies are Secure too; a loopback page is plain http.
+    const secure = (await redirectUri(req)).startsWith("https:");
+    const cookie = setCookie(FLOW_COOKIE, await seal(store, FLOW_COOKIE, flow, now(), FLOW_TTL_MS), FLOW_TTL_MS, secure);
+    res.writeHead(302, { location: start.authorizationUrl, "set-cookie": cookie, "cache-control": "no-store", "referrer-policy": "no-referrer" }).end();
+  };
+
+  /** GET /approvals/login/callback: the issuer's answer; a verified identity that names an operator becomes a short session. */
+  const finishLogin = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const login = options.login!;
+    const flow = await unseal<LoginFlow>(store, FLOW_COOKIE, cookieOf(req, FLOW_COOKIE), now());
+    if (!flow) return send(res, 400, messagePage("Login expired", "This login was not started in this browser, or took longer than 10 minutes. Open the approval link again and log in from there.", "alert"), undefined, [clearCookie(FLOW_COOKIE)]);
+    const refused = async (message: string, reason: string) => {
+      await auditRefusal(store, "channel:page", { event: "approval_refused", actor: "unverified:page", detail: { via: "page", reason, approval_id: flow.approvalId } }, now());
+      send(res, 403, messagePage("Not logged in", `${message} Nothing was recorded; you can still decide with your passphrase.`, "alert"), undefined, [clearCookie(FLOW_COOKIE)]);
+    };
+    const callback = await redirectUri(req);
+    const result = await login.finish(url.searchParams, flow, callback).catch((error: unknown) => ({ ok: false as const, message: `The sign-in could not be completed (${(error as Error).message}).` }));
+    if (!result.ok) return refused(result.message, "login_failed");
+    if (!(await store.operators.get(result.operator))) {
+      return refused(`You signed in as '${result.claim}', which names the operator '${result.operator}', but there is no such operator here (retivo-mcp operators add NAME).`, "login_unknown_operator");
+    }
+    logger.info({ operator: result.operator, issuer: login.issuer }, "operator logged in on the approval page");
+    const session: LoginSession = { operator: result.operator, issuer: login.issuer, subject: result.subject };
+    const cookies = [clearCookie(FLOW_COOKIE), setCookie(SESSION_COOKIE, await seal(store, SESSION_COOKIE, session, now(), SESSION_TTL_MS), SESSION_TTL_MS, callback.startsWith("https:"))];
+    res.writeHead(303, { location: `${APPROVAL_PATH_PREFIX}${encodeURIComponent(flow.approvalId)}?token=${encodeURIComponent(flow.token)}`, "set-cookie": cookies, "cache-control": "no-store", "referrer-policy": "no-referrer" }).end();
   };
 
   const decide = async (req: IncomingMessage, res: ServerResponse, id: string) => {
@@ -168,6 +245,7 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     }
     const decision = form.get("decision");
     if (decision !== "approve" && decision !== "deny") return send(res, 400, messagePage("Refused", "Choose approve or deny."));
+    const session = await sessionOf(req);
     const outcome = await answerApproval(
       store,
       id,
@@ -179,6 +257,7 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
         acknowledgedFlag: form.get("ack_flag") === "yes",
         passphrase: form.get("passphrase") ?? undefined,
         operator: form.get("operator") || undefined,
+        ...(session ? { loggedIn: { operator: session.operator, vouchedBy: `oidc:${session.issuer}` } } : {}),
       },
       now(),
     );
@@ -187,7 +266,7 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
       const latest = await store.approvals.get(id);
       // Still open: the same form again, the problem inline, what was typed kept (never the passphrase).
       if (latest?.status === "pending" && !isExpired(latest, now())) {
-        return showForm(res, 403, latest, form.get("token")!, { error: outcome.message, typedNote: form.get("note") ?? "", acknowledged: form.get("ack_flag") === "yes" });
+        return showForm(req, res, 403, latest, form.get("token")!, { error: outcome.message, typedNote: form.get("note") ?? "", acknowledged: form.get("ack_flag") === "yes" });
       }
       const status = outcome.reason === "expired" ? 410 : outcome.reason === "not_pending" ? 409 : 403;
       // Another human (on this page or another replica's) got there first: theirs stands, whatever it was.
@@ -215,16 +294,35 @@ export function createApprovalPageHandler(options: ApprovalPageOptions): Approva
     }
     if (!isSameOriginOrNone(req, publicBase)) return send(res, 403, messagePage("Refused", "Cross-site request refused. Nothing changed."));
     const url = new URL(req.url ?? "/", "http://localhost");
-    const id = url.pathname.startsWith(APPROVAL_PATH_PREFIX) ? decodeURIComponent(url.pathname.slice(APPROVAL_PATH_PREFIX.length)) : "";
-    if (!/^apr_[A-Za-z0-9_-]+$/.test(id)) return send(res, 404, messagePage("Not found", "No such approval page."));
     const failed = (error: unknown) => {
       logger.error({ err: error }, "approval page failed");
       if (!res.headersSent) send(res, 500, messagePage("Error", "Something failed; nothing was approved."));
     };
+    if (options.login && url.pathname === LOGIN_CALLBACK_PATH && req.method === "GET") {
+      finishLogin(req, res, url).catch(failed);
+      return;
+    }
+    const rest = url.pathname.startsWith(APPROVAL_PATH_PREFIX) ? url.pathname.slice(APPROVAL_PATH_PREFIX.length) : "";
+    const loginStart = options.login && rest.endsWith("/login") && req.method === "GET";
+    const id = decodeURIComponent(loginStart ? rest.slice(0, -"/login".length) : rest);
+    if (!/^apr_[A-Za-z0-9_-]+$/.test(id)) return send(res, 404, messagePage("Not found", "No such approval page."));
+    if (loginStart) {
+      const token = url.searchParams.get("token");
+      void authorizedRow(id, token)
+        .then((row) =>
+          !row || !token
+            ? send(res, 404, messagePage("Not found", "Unknown or invalid approval link."))
+            : row.status !== "pending"
+              ? send(res, 409, messagePage("Already decided", outcomeText(row)))
+              : startLogin(req, res, row, token),
+        )
+        .catch(failed);
+      return;
+    }
     if (req.method === "GET" || req.method === "HEAD") {
       const token = url.searchParams.get("token");
       void authorizedRow(id, token)
-        .then((row) => (row && token ? show(res, row, token) : send(res, 404, messagePage("Not found", "Unknown or invalid approval link."))))
+        .then((row) => (row && token ? show(req, res, row, token) : send(res, 404, messagePage("Not found", "Unknown or invalid approval link."))))
         .catch(failed);
       return;
     }

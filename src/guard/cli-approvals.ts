@@ -127,10 +127,11 @@ async function release(store: Store, row: ApprovalRow, deps: ApprovalsCommandDep
 async function operatorProblem(store: Store, operator: string | undefined, row: ApprovalRow, hint: Hint, sub: string): Promise<string | undefined> {
   const named = await operatorsConfigured(store);
   if (!named) return operator === undefined ? undefined : "--as names an operator, but this store has none (add them with 'retivo-mcp operators add NAME'). Nothing changed.";
-  if (operator === undefined) {
-    const names = (await store.operators.list()).map((o) => o.name).filter((name) => name !== row.excluded_operator);
-    return `Name the operator who decides: ${hint(`${sub} ${row.id} --as NAME`)} (one of: ${names.map((name) => oneLine(name, 40)).join(", ")}). Nothing changed.`;
-  }
+  const names = (await store.operators.list()).map((o) => o.name).filter((name) => name !== row.excluded_operator);
+  const oneOf = `one of: ${names.map((name) => oneLine(name, 40)).join(", ")}`;
+  if (operator === undefined) return `Name the operator who decides: ${hint(`${sub} ${row.id} --as NAME`)} (${oneOf}). Nothing changed.`;
+  // The terminal is the human's own: naming who exists here tells nothing `operators list` would not.
+  if (!(await store.operators.get(operator))) return `No operator named ${oneLine(operator, 40)} (${oneOf}). Nothing changed.`;
   if (row.excluded_operator === operator) {
     return `${oneLine(operator, 40)} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing changed.`;
   }

@@ -11,6 +11,7 @@
 import { factsOf, type ApprovalRow, type DecisionResult, type Store } from "../store/index.js";
 import { oneLine } from "../text/sanitize.js";
 import { guardEvent } from "./guard-audit.js";
+import { passphraseInDatabase } from "./passphrase.js";
 
 export type DecisionChannel = "cli" | "page" | "form" | "client" | "webhook";
 
@@ -33,7 +34,7 @@ export interface OperatorDecision {
 
 export type DecisionOutcome =
   | { ok: true; result: Extract<DecisionResult, { kind: "approved" | "counted" | "denied" }>; row: ApprovalRow }
-  | { ok: false; reason: "not_found" | "not_pending" | "flag_not_acknowledged" | "unknown_operator" | "repeated" | "excluded"; message: string; row?: ApprovalRow };
+  | { ok: false; reason: "not_found" | "not_pending" | "flag_not_acknowledged" | "unknown_operator" | "repeated" | "excluded" | "passphrase_required"; message: string; row?: ApprovalRow };
 
 /** The actor of a decision in the audit log and on the request: the operator, or the anonymous channel's actor. */
 export function deciderOf(decision: Pick<OperatorDecision, "operator" | "anonymousActor" | "channel">): string {
@@ -45,6 +46,16 @@ export async function recordOperatorDecision(store: Store, decision: OperatorDec
   if (!row) return { ok: false, reason: "not_found", message: `No approval request ${decision.approvalId}.` };
   if (decision.answer === "approve" && factsOf(row).facts.flagged && !decision.acknowledgedFlag) {
     return { ok: false, reason: "flag_not_acknowledged", message: "This intervention is flagged: acknowledge the flag to approve it.", row };
+  }
+  // Where the database keeps the guard it records approvals only with a passphrase it checks itself (human-answer.ts
+  // approveInDatabase): an approval vouched for by anything else (a login, a signed webhook) would be refused there.
+  if (decision.answer === "approve" && (await passphraseInDatabase(store))) {
+    return {
+      ok: false,
+      reason: "passphrase_required",
+      message: "This store's database keeps the guard: an approval counts only with the operator's passphrase, on the approval page or with `retivo-mcp approvals approve ID --as NAME`. Nothing was recorded.",
+      row,
+    };
   }
   if (decision.operator !== null && !(await store.operators.get(decision.operator))) {
     return { ok: false, reason: "unknown_operator", message: `There is no operator named ${oneLine(decision.operator, 60)}; nothing was recorded.`, row };

@@ -27,6 +27,7 @@ export type GuardAuditEvent =
   | "approval_passphrase_set"
   | "approval_reminder"
   | "approval_escalated"
+  | "approval_notice_failed"
   | "operator_added"
   | "operator_removed"
   | "operator_passphrase_set";

@@ -29,10 +29,14 @@ import { operatorsConfigured } from "./operators.js";
 import { isTeamTier, tierViewOf } from "./tier-text.js";
 import { pendingApprovalFor } from "./pending.js";
 import { ApprovalPageHost } from "./page-server.js";
-import { createReleaser, type GuardedExecutor, type ReleaseOutcome } from "./release.js";
-import { keepIfUsable, sweepExpired } from "./sweep.js";
+import { createReleaser, type GuardedExecutor, type ReleaseOutcome, type Releaser } from "./release.js";
+import { keepIfUsable, sweepApprovals } from "./sweep.js";
+import { createNotices, logSink, type NoticeSink, type Notices } from "./notices.js";
 import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
+import { createDecisionsEndpoint } from "./webhook-decisions.js";
+import { createPageLogin } from "./page-login.js";
+import { createWebhookSink } from "./webhook-sink.js";
 import { oneLine } from "../text/sanitize.js";
 import { tierOf, verdictFor, type Policy } from "./policy.js";
 import { mentionsOffer } from "../writer/text-scan.js";
@@ -62,6 +66,8 @@ export interface GuardDeps {
   offersIn?: (intervention: GuardRequest["intervention"]) => Promise<boolean>;
   /** The data set the backend acts on: a test key's, or live. */
   dataSet?: "live" | "test";
+  /** Where new requests, reminders, escalations and outcomes are told (default: one log line each on stderr). */
+  noticeSinks?: NoticeSink[];
 }
 
 /** The guard plus its approval page, which an HTTP transport may mount. */
@@ -93,10 +99,30 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
   const { store, config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
-  const releaser = createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now });
+  const webhookSink = config.approvalWebhook ? createWebhookSink({ store, logger, webhook: config.approvalWebhook, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }) : undefined;
+  const notices = createNotices(store, deps.noticeSinks ?? [logSink(logger), ...(webhookSink ? [webhookSink] : [])], logger, now);
+  const releaser = withOutcomeNotices(createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now }), notices);
+  const onAnswered = (id: string) => {
+    notifiers.fire(id);
+    // Releases are told by the releaser; a denial or a void made here on the page is told here.
+    void store.approvals
+      .get(id)
+      .then((row) => (row && (row.status === "denied" || row.status === "void") ? notices.emit("outcome", row) : undefined))
+      .catch((error: unknown) => logger.warn({ err: error, approvalId: id }, "could not tell the outcome of a page answer"));
+  };
   // The handler asks the host (declared next; asked only once requests arrive) for the public base URL the transport mounted it behind.
-  const handler = createApprovalPageHandler({ store, logger, now, releaser, onAnswered: (id) => notifiers.fire(id), publicBase: () => pages.publicBase() });
+  const handler = createApprovalPageHandler({
+    store,
+    logger,
+    now,
+    releaser,
+    onAnswered,
+    publicBase: () => pages.publicBase(),
+    ...(config.pageLogin ? { login: createPageLogin(config.pageLogin), baseUrl: () => pages.baseUrl() } : {}),
+  });
   const pages = new ApprovalPageHost(handler);
+  const webhook = config.approvalWebhook;
+  const decisions = webhook ? createDecisionsEndpoint({ store, logger, now, releaser, secret: webhook.secret, onAnswered }) : undefined;
   const cli = approvalsCommand(config.dbPath);
   let loop: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
@@ -160,14 +186,19 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
     );
   };
 
+  /** The page link, for the team's notices: only where the page demands proof (a passphrase), since otherwise the link itself approves. */
+  const teamPageUrl = async (row: ApprovalRow): Promise<string | undefined> =>
+    (await isSecured(store)) ? approvalPageUrl(await pages.baseUrl(), row.id, await pageTokenFor(store, row.id)) : undefined;
+
   const tick = async () => {
     await releaser.releaseAll();
-    await sweepExpired(store, now());
+    await sweepApprovals(store, now(), notices, teamPageUrl);
     await flushEndedRefusalWindows(store, now());
   };
 
   return {
     approvalPage: { handler, mount: (baseUrl, publicBase) => pages.mount(baseUrl, publicBase), baseUrl: () => pages.baseUrl() },
+    ...(decisions ? { decisionsEndpoint: decisions } : {}),
 
     async authorize(request, session) {
       if (config.approval.policy === "deny") {
@@ -185,6 +216,8 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
         return refuse(row, request, session, `A human denied this ${request.action} of ${request.intervention.id} (request ${row.id}, ${row.decided_by ?? "human"}).${note} Nothing changed; it stays denied unless the intervention changes.`);
       }
       if (row?.status === "approved") return decided(await releaser.release(row.id), request, session);
+      // The agent's last request for this very version ran out: this call says so, and asks anew.
+      const lapsed = row ? undefined : (await store.approvals.requestsOf(request.intervention.id, request.action, session.principal)).find((r) => r.action_hash === hash);
       if (!row) {
         // The tier is decided once, here, and stored with the request: editing the policy never changes an open one.
         const verdict = verdictFor(deps.policy, {
@@ -229,6 +262,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
               },
             }),
         );
+        await notices.emit("requested", row, await teamPageUrl(row));
       }
       const opened = row;
       const pageUrl = async () => approvalPageUrl(await pages.baseUrl(), opened.id, await pageTokenFor(store, opened.id));
@@ -240,7 +274,8 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       // The link reaches the model here, so it is offered only when the page demands the passphrase.
       const shownUrl = (await isSecured(store)) && latest.channel !== "url" ? await pageUrl() : null;
       const tier = await tierViewOf(store, latest);
-      return { kind: "pending", pending: pendingApprovalFor(latest, shownUrl, cli, isTeamTier(tier) ? tier : undefined) };
+      const pending = pendingApprovalFor(latest, shownUrl, cli, isTeamTier(tier) ? tier : undefined);
+      return { kind: "pending", pending: lapsed?.status === "expired" ? { ...pending, replaces: { approval_id: lapsed.id, outcome: lapsed.outcome ?? "expired" } } : pending };
     },
 
     async releasedBy(action, interventionId) {
@@ -281,8 +316,21 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       await ticking;
       await flushRefusalSummaries(store, now());
       notifiers.clear();
+      await webhookSink?.close();
       await pages.close();
     },
+  };
+}
+
+/** The team hears what a release did: executed, failed, or void. */
+function withOutcomeNotices(releaser: Releaser, notices: Notices): Releaser {
+  const told = async (outcome: ReleaseOutcome): Promise<ReleaseOutcome> => {
+    if (outcome.kind !== "not_approved") await notices.emit("outcome", outcome.row);
+    return outcome;
+  };
+  return {
+    release: async (approvalId) => told(await releaser.release(approvalId)),
+    releaseAll: async () => Promise.all((await releaser.releaseAll()).map(told)),
   };
 }
 

@@ -36,6 +36,8 @@ export interface HumanAnswer {
   passphrase?: string;
   /** The named operator answering (page and CLI), required once operators exist. */
   operator?: string;
+  /** Page only: the operator a verified OIDC login names (page-login.ts), deciding without a passphrase. */
+  loggedIn?: { operator: string; vouchedBy: string };
   /** CLI only: whether it runs in an interactive terminal (a denial from a pipe proves no human). */
   interactive?: boolean;
 }
@@ -79,18 +81,22 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
     if (named) {
       const proof = await operatorPrecondition(store, row, answer, now);
       if (proof.refusal) return refuseAnswer(store, row, answer, proof.refusal, now);
-      return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "approve", vouchedBy: "passphrase", recordedAnswer: answer.answer }));
+      // Where the database holds passphrases it checks this one itself; a login cannot vouch there (decision.ts refuses it).
+      if (proof.vouchedBy === "passphrase" && (await passphraseInDatabase(store))) {
+        return approveInDatabase(store, row, answer, note, now, { operator: proof.operator, by: proof.operator });
+      }
+      return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "approve", vouchedBy: proof.vouchedBy, recordedAnswer: answer.answer }));
     }
     const refusal = await approvalPrecondition(store, row, answer, now);
     if (refusal) return refuseAnswer(store, row, answer, refusal, now);
-    if (await passphraseInDatabase(store)) return approveInDatabase(store, row, answer, note, now);
+    if (await passphraseInDatabase(store)) return approveInDatabase(store, row, answer, note, now, { operator: DEFAULT_OPERATOR, by: actorOf(answer) });
     const vouchedBy = (await hasPassphrase(store)) ? "passphrase" : answer.via === "form" ? "client form" : answer.via === "cli" ? "terminal" : "page link";
     return outcomeOf(await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: actorOf(answer), answer: "approve", vouchedBy, recordedAnswer: answer.answer }));
   }
-  if (answer.via !== "client" && named && answer.operator) {
+  if (answer.via !== "client" && named && (answer.operator || answer.loggedIn)) {
     const proof = await operatorPrecondition(store, row, answer, now);
     // A named operator's proven rejection ends the request for that version; an unproven one is recorded as unverified.
-    if (!proof.refusal) return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "reject", vouchedBy: "passphrase", recordedAnswer: answer.answer }));
+    if (!proof.refusal) return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "reject", vouchedBy: proof.vouchedBy, recordedAnswer: answer.answer }));
     if (proof.refusal.reason === "excluded" || proof.refusal.reason === "unknown_operator") return refuseAnswer(store, row, answer, proof.refusal, now);
   } else if (answer.via === "client" || (!named && (await denialIsProven(store, answer.via, answer, now)))) {
     return outcomeOf(await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: actorOf(answer), answer: "reject", vouchedBy: answer.via === "client" ? "client report" : "channel", recordedAnswer: answer.answer }));
@@ -112,9 +118,17 @@ function outcomeOf(outcome: DecisionOutcome): AnswerOutcome {
  * the request's tier, and gives their own passphrase on the page or in the
  * terminal (counted on that operator's own throttle there).
  */
-async function operatorPrecondition(store: Store, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<{ operator: string; refusal?: undefined } | { refusal: Refusal }> {
+async function operatorPrecondition(store: Store, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<{ operator: string; vouchedBy: string; refusal?: undefined } | { refusal: Refusal }> {
   if (answer.via === "form" || answer.via === "client") {
     return { refusal: { ok: false, reason: "operator_required", message: "Named operators decide this store's requests: answer on the approval page or with `retivo-mcp approvals approve ID --as NAME`." } };
+  }
+  if (answer.loggedIn && answer.via === "page") {
+    const { operator, vouchedBy } = answer.loggedIn;
+    if (row.excluded_operator === operator) {
+      return { refusal: { ok: false, reason: "excluded", message: `${oneLine(operator, 60)} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.` } };
+    }
+    // Whether the operator still exists is the decision function's check, made in the same breath as recording.
+    return { operator, vouchedBy };
   }
   if (!answer.operator) return { refusal: { ok: false, reason: "operator_required", message: "Name the operator who decides (`--as NAME` in the terminal, the operator field on the page)." } };
   if (row.excluded_operator === answer.operator) {
@@ -122,7 +136,7 @@ async function operatorPrecondition(store: Store, row: ApprovalRow, answer: Huma
   }
   if (!answer.passphrase) return { refusal: { ok: false, reason: "passphrase_required", message: "The operator's passphrase is required." } };
   const proof = await proveOperatorByPassphrase(store, answer.operator, answer.passphrase, answer.via, now);
-  if (proof.ok) return { operator: proof.operator.name };
+  if (proof.ok) return { operator: proof.operator.name, vouchedBy: "passphrase" };
   // An unknown name is answered like a wrong passphrase, so the page does not tell an agent which operators exist.
   if (proof.reason === "unknown_operator") return { refusal: wrongPassphrase(row, answer.via, { ok: false, reason: "wrong", consecutive: 0, lockedUntil: null }) };
   return { refusal: passphraseRefusal(row, answer.via, proof) };
@@ -130,24 +144,47 @@ async function operatorPrecondition(store: Store, row: ApprovalRow, answer: Huma
 
 /**
  * The approval itself where the database holds the passphrase: it checks the
- * passphrase again and makes the request approved, the only way this
- * process's role may (the precondition above has throttled and checked it).
+ * passphrase again, records the decision and counts the quorum
+ * (retivo_decide_approval), the only way this process's role may record an
+ * approval (the precondition above has throttled and checked it). `operator`
+ * is whose passphrase the database checks (a named operator, or the single
+ * anonymous one), `by` the name the decision is recorded under.
  */
-async function approveInDatabase(store: Store, row: ApprovalRow, answer: HumanAnswer, note: string | null, now: Date): Promise<AnswerOutcome> {
-  const actor = actorOf(answer);
-  const decision: DatabaseAnswer = { by: actor, answer: answer.answer, note, now };
+async function approveInDatabase(store: Store, row: ApprovalRow, answer: HumanAnswer, note: string | null, now: Date, who: { operator: string; by: string }): Promise<AnswerOutcome> {
+  const named = who.operator !== DEFAULT_OPERATOR;
+  const decision: DatabaseAnswer = { by: who.by, channel: answer.via, answer: answer.answer, note, now };
   const event: AuditEvent = guardEvent({
     event: "approval_answered",
-    actor,
+    actor: who.by,
     approval: row,
-    detail: { via: answer.via, answer: answer.answer, approved: true, note, acknowledged_flag: answer.acknowledgedFlag ?? false },
+    detail: {
+      via: answer.via,
+      answer: answer.answer,
+      approved: true,
+      note,
+      acknowledged_flag: answer.acknowledgedFlag ?? false,
+      // As recordOperatorDecision writes a team decision; the database appends approvals_given and quorum_reached.
+      ...(named || row.required_approvals > 1 ? { operator: named ? who.operator : null, vouched_by: `database passphrase of ${who.operator}`, approvals_required: row.required_approvals } : {}),
+    },
   });
-  const outcome = await store.databaseGuard!.approve(row.id, DEFAULT_OPERATOR, answer.passphrase ?? "", decision, event);
-  if (outcome === "approved") return { ok: true, row: (await store.approvals.get(row.id))! };
-  if (outcome === "not_open") {
-    return { ok: false, reason: "not_pending", message: `Approval request ${row.id} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
+  const outcome = await store.databaseGuard!.approve(row.id, who.operator, answer.passphrase ?? "", decision, event);
+  const shown = oneLine(who.by, 60);
+  switch (outcome) {
+    case "approved":
+    case "counted": {
+      const approvers = (await store.approvals.decisionsOf(row.id)).filter((d) => d.answer === "approve").map((d) => d.operator);
+      return { ok: true, row: (await store.approvals.get(row.id))!, approvers };
+    }
+    case "repeated":
+      return { ok: false, reason: "repeated", message: `${shown} has already decided request ${row.id}; a second decision by the same operator is not counted. Nothing changed.`, row };
+    case "excluded":
+      return { ok: false, reason: "excluded", message: `${shown} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.`, row };
+    case "not_open":
+      return { ok: false, reason: "not_pending", message: `Approval request ${row.id} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
+    case "no_passphrase":
+    case "wrong_passphrase":
+      return { ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved.", row };
   }
-  return { ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved.", row };
 }
 
 /**

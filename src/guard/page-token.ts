@@ -25,6 +25,11 @@ function pageKey(store: Store): Promise<Buffer> {
   return key;
 }
 
+/** A key of its own for `purpose` (the page's sealed cookies), derived from the same store key. */
+export async function pageSubkey(store: Store, purpose: string): Promise<Buffer> {
+  return createHmac("sha256", await pageKey(store)).update(`key\n${purpose}`).digest();
+}
+
 async function derive(store: Store, purpose: "link" | "csrf", approvalId: string): Promise<string> {
   return createHmac("sha256", await pageKey(store)).update(`${purpose}\n${approvalId}`).digest("base64url");
 }

@@ -19,7 +19,10 @@
  * On a PostgreSQL store whose database holds the passphrase (`retivo-mcp db
  * init`), the database checks it (bcrypt, against a hash this process cannot
  * read) and is the only path to an approved request; the throttle here
- * still counts every try.
+ * still counts every try. There the named operators' passphrases live in the
+ * database too (keyed by the operator's name): the scrypt column of the
+ * readable `operators` table is never trusted in that mode, since the
+ * server's own role could write it.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { DEFAULT_OPERATOR } from "../domain/operator.js";
@@ -187,6 +190,10 @@ export async function attemptOperatorPassphrase(
   upgrade: (record: string) => Promise<void>,
   now = new Date(),
 ): Promise<PassphraseAttempt> {
+  if (await passphraseInDatabase(store)) {
+    // An operator the database holds no passphrase for never passes here: check() answers false for them.
+    return attemptAgainst(store, async (c) => store.databaseGuard!.check(operator.name, c), candidate, failuresKey(channel, operator.name), now);
+  }
   const current = operator.passphrase ? (JSON.parse(operator.passphrase) as StoredPassphrase) : undefined;
   if (!current) return { ok: false, reason: "wrong", consecutive: 0, lockedUntil: null };
   return attemptAgainst(store, (c) => matches(current, c), candidate, failuresKey(channel, operator.name), now, async (right) => {

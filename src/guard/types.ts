@@ -55,6 +55,8 @@ export interface PendingApproval {
   /** For the human, shown by the agent verbatim. */
   instructions: string;
   approval_url: string | null;
+  /** The earlier request for this very action that expired: the agent is told, and this one asks anew. */
+  replaces?: { approval_id: string; outcome: string };
 }
 
 export type GuardDecision =
@@ -92,6 +94,12 @@ export interface ApprovalGuard {
    * extra arguments there are attempts to approve on the human's behalf.
    */
   recordRefusedArguments(toolName: string, args: unknown, unknownKeys: string[], session: GuardSession): Promise<void>;
+  /**
+   * With the approval webhook configured: `POST /approvals/{id}/decisions`,
+   * signed decisions from where the team works. Served by the HTTP transport
+   * on any address (the signature, not the network, vouches for it).
+   */
+  decisionsEndpoint?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Present on the real guard: see ApprovalPageMount. */
   approvalPage?: ApprovalPageMount;
   /** Starts the loop that releases approved requests and expires stale ones. */

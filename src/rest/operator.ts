@@ -3,14 +3,24 @@
  * the store has an operator passphrase, they must present it too: otherwise
  * any process that can start `retivo-mcp api` with a key of its own (an agent
  * with a shell) could release messages the passphrase is meant to guard.
+ * Once named operators exist, the caller names one (X-Retivo-Operator) and
+ * gives that operator's passphrase, throttled on that operator's own REST
+ * counter.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import { ApprovalRefusedError, RateLimitedError } from "../errors.js";
 import { auditGuard, auditRefusal } from "../guard/guard-audit.js";
 import { attemptPassphrase, hasPassphrase } from "../guard/passphrase.js";
+import { operatorsConfigured, proveOperatorByPassphrase } from "../guard/operators.js";
 import type { Store } from "../store/index.js";
 
 export const PASSPHRASE_HEADER = "x-retivo-operator-passphrase";
+export const OPERATOR_HEADER = "x-retivo-operator";
+
+const headerOf = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const given = headers[name];
+  return Array.isArray(given) ? given[0] : given;
+};
 
 /**
  * The test data set only ever simulates deliveries, so it needs no passphrase.
@@ -28,9 +38,17 @@ export async function requireOperatorPassphrase(
   tenant: string,
   attempt: { interventionId: string | undefined; key: string },
 ): Promise<void> {
-  if (tenant === "test" || !(await hasPassphrase(store))) return;
-  const given = headers[PASSPHRASE_HEADER];
-  const candidate = Array.isArray(given) ? given[0] : given;
+  if (tenant === "test") return;
+  const named = await operatorsConfigured(store);
+  if (!named && !(await hasPassphrase(store))) return;
+  const candidate = headerOf(headers, PASSPHRASE_HEADER);
+  const operator = headerOf(headers, OPERATOR_HEADER);
+  if (named && (!operator || !candidate)) {
+    throw new ApprovalRefusedError(
+      "This store has named operators: approve and rollback need one of them. Nothing changed.",
+      `Send the operator's name in the ${OPERATOR_HEADER} header and their passphrase in ${PASSPHRASE_HEADER} (the human operator types it; agents must not hold it).`,
+    );
+  }
   if (!candidate) {
     throw new ApprovalRefusedError(
       "This store has an operator passphrase: approve and rollback need it. Nothing changed.",
@@ -38,7 +56,9 @@ export async function requireOperatorPassphrase(
     );
   }
   // Its own throttle: guessing through the REST server is no shortcut, and never locks the human's terminal.
-  const result = await attemptPassphrase(store, candidate, "rest");
+  const proof = named ? await proveOperatorByPassphrase(store, operator!, candidate, "rest") : undefined;
+  // An unknown operator is refused like a wrong passphrase: the REST server does not tell who exists.
+  const result = proof === undefined ? await attemptPassphrase(store, candidate, "rest") : proof.ok ? ({ ok: true } as const) : proof.reason === "unknown_operator" ? ({ ok: false, reason: "wrong", lockedUntil: null } as const) : proof;
   if (result.ok) return;
   const entry = {
     event: "approval_refused" as const,

@@ -16,7 +16,7 @@ import {
 } from "../api/schemas.js";
 import type { StatusResponse } from "../api/schemas.js";
 import type { GuardedActionOptions, InterventionsBackend } from "../backend/types.js";
-import { WouldMoveError } from "../domain/status-machine.js";
+import { WouldMoveError, type GuardedAction } from "../domain/status-machine.js";
 import { InvalidInputError } from "../errors.js";
 import type { RestKey } from "./keys.js";
 
@@ -32,8 +32,8 @@ export interface RouteContext {
   body: () => Promise<unknown>;
   /** A request header (first value). */
   header: (name: string) => string | undefined;
-  /** Throws unless the caller presented the operator passphrase (when the store has one). */
-  requireOperator: () => Promise<void>;
+  /** Throws unless the caller presented the operator passphrase (when the store has one) and the approval policy lets one operator do `action` alone. */
+  requireOperator: (action: GuardedAction) => Promise<void>;
 }
 
 export interface Route {
@@ -75,14 +75,14 @@ const actorOf = (key: RestKey) => `rest:${key.label}`;
  * noOpOnly: a no-op answers as usual, a move throws WouldMoveError and
  * changes nothing.
  */
-async function asOperator(context: RouteContext, run: (options: GuardedActionOptions) => Promise<StatusResponse>): Promise<StatusResponse> {
+async function asOperator(context: RouteContext, action: GuardedAction, run: (options: GuardedActionOptions) => Promise<StatusResponse>): Promise<StatusResponse> {
   const actor = actorOf(context.key);
   try {
     return await run({ actor, noOpOnly: true });
   } catch (error) {
     if (!(error instanceof WouldMoveError)) throw error;
   }
-  await context.requireOperator();
+  await context.requireOperator(action);
   return run({ actor });
 }
 
@@ -135,7 +135,7 @@ export const ROUTES: readonly Route[] = [
     pattern: /^\/api\/interventions\/([^/]+)\/approve$/,
     async handle(context) {
       const id = idOf(context);
-      return statusReply(await asOperator(context, (options) => context.backend.approve(id, options)));
+      return statusReply(await asOperator(context, "approve", (options) => context.backend.approve(id, options)));
     },
   },
   {
@@ -161,7 +161,7 @@ export const ROUTES: readonly Route[] = [
       const id = idOf(context);
       // The body may be `{}` or absent: the reason is optional.
       const { reason } = parse(RollbackRequestSchema, (await context.body()) ?? {}, "body");
-      return statusReply(await asOperator(context, (options) => context.backend.rollback(id, reason, options)));
+      return statusReply(await asOperator(context, "rollback", (options) => context.backend.rollback(id, reason, options)));
     },
   },
   {

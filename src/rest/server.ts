@@ -18,7 +18,9 @@ import { errorReply, MethodNotAllowedError } from "./errors.js";
 import { readJsonBody, sendJson } from "./io.js";
 import { generateTestKey, KeyRing, type RestKey } from "./keys.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { readPolicy } from "../guard/policy.js";
 import { requireOperatorPassphrase } from "./operator.js";
+import { requireSoleOperatorAllowed } from "./sole-operator.js";
 import { ROUTES, type Route } from "./routes.js";
 
 export interface RestServerOptions {
@@ -50,6 +52,8 @@ const TENANTS: readonly ["live", "test"] = ["live", "test"];
 
 export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
   const { config, logger } = options;
+  // Read once at start, as `serve` does: a bad file stops the server before it opens anything.
+  const policy = config.approval.policyFile ? readPolicy(config.approval.policyFile) : undefined;
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore(config));
   const writer = options.writer ?? createWriter(config.llm, logger);
@@ -107,7 +111,10 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
           const value = request.headers[name];
           return Array.isArray(value) ? value[0] : value;
         },
-        requireOperator: () => requireOperatorPassphrase(store, request.headers, tenant, { interventionId: id, key: label }),
+        requireOperator: async (action) => {
+          await requireOperatorPassphrase(store, request.headers, tenant, { interventionId: id, key: label });
+          if (id) await requireSoleOperatorAllowed(policy, store, backends.get(tenant)!, { tenant, action, interventionId: id, keyLabel: label });
+        },
       });
       sendJson(response, result.status, result.body, result.headers);
     } catch (error) {

@@ -14,6 +14,7 @@ import type { GuardedAction } from "../domain/status-machine.js";
 import type { ApprovalRow, NewApproval } from "./ops/approvals.js";
 import type { DecisionResult, DecisionRow, NewDecision } from "./ops/decisions.js";
 import type { OperatorRow } from "./ops/operators.js";
+import type { ReminderKind } from "./ops/approval-reminders.js";
 import type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 import type { CreateRecord, TransitionRequest } from "./ops/changes.js";
 import type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
@@ -27,6 +28,7 @@ export type { ListPage, ListQuery } from "../domain/list.js";
 export type { ApprovalRow, ApprovalStatus, ApprovalTier, NewApproval } from "./ops/approvals.js";
 export type { DecisionResult, DecisionRow, NewDecision } from "./ops/decisions.js";
 export type { OperatorRow } from "./ops/operators.js";
+export type { ReminderKind } from "./ops/approval-reminders.js";
 export type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 export type { ApprovalToSpend, CreateRecord, TransitionRequest } from "./ops/changes.js";
 export type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
@@ -118,6 +120,8 @@ export interface ApprovalsPort {
    */
   recordDecision(decision: NewDecision, audit: (result: DecisionResult) => AuditEvent | undefined): Promise<DecisionResult>;
   decisionsOf(id: string): Promise<DecisionRow[]>;
+  /** Claims the pending requests whose reminder (or escalation) is due and unsent, auditing each in the claim's transaction. */
+  claimDueReminders(kind: ReminderKind, now: Date, audit: (row: ApprovalRow) => AuditEvent): Promise<ApprovalRow[]>;
   /** Spends an approved request right before an upstream call (API mode; the local store spends it in the transition). */
   consume(id: string, now: Date): Promise<boolean>;
   recordOutcome(id: string, status: "executed" | "failed", outcome: string): Promise<void>;
@@ -134,6 +138,11 @@ export interface OperatorsPort {
   /** False when there was no such operator; audited with it. */
   remove(name: string, audit: AuditEvent): Promise<boolean>;
   setPassphrase(name: string, passphrase: string, audit: AuditEvent): Promise<boolean>;
+}
+
+export interface WebhookNoncesPort {
+  /** Takes a signed webhook decision's nonce until `expiresAt`; false when it was seen before (a replay). */
+  claim(nonce: string, expiresAt: Date, now: Date): Promise<boolean>;
 }
 
 export interface GuardSettingsPort {
@@ -164,12 +173,16 @@ export interface SeedPort {
   insertCustomer(tenantId: string, customer: Customer): Promise<void>;
 }
 
-/** What retivo_decide_approval answers: approved, or why not (no passphrase stored, a wrong one, a request no longer pending). */
-export type DatabaseApproval = "approved" | "no_passphrase" | "wrong_passphrase" | "not_open";
+/**
+ * What retivo_decide_approval answers: approved (the N-th distinct approval), counted (fewer so far), or why nothing
+ * changed (the operator decided already, the tier bars them, the request is no longer pending, no passphrase stored, a wrong one).
+ */
+export type DatabaseApproval = "approved" | "counted" | "repeated" | "excluded" | "not_open" | "no_passphrase" | "wrong_passphrase";
 
-/** The approval the database records: who answered (human:cli, human:page …), their answer (accept …) and note. */
+/** The approval the database records: who answered (the operator's name, or human:cli, human:page …), where, their answer (accept …) and note. */
 export interface DatabaseAnswer {
   by: string;
+  channel: string;
   answer: string;
   note: string | null;
   now: Date;
@@ -185,7 +198,7 @@ export interface DatabaseGuardPort {
   /** Whether the database holds a passphrase for `operator`: then every approval needs it, checked there. */
   passphraseSet(operator: string): Promise<boolean>;
   check(operator: string, passphrase: string): Promise<boolean>;
-  /** Checks the passphrase and marks a pending, unexpired request approved with its audit row, in one transaction. */
+  /** Checks the passphrase and records the operator's approval of a pending, unexpired request, counting the quorum, with its audit row, in one transaction. */
   approve(id: string, operator: string, passphrase: string, answer: DatabaseAnswer, audit: AuditEvent): Promise<DatabaseApproval>;
   /** Replaces the passphrase given the current one (an administrator's session needs none); false when the current one is wrong. */
   setPassphrase(operator: string, current: string | null, next: string, now: Date): Promise<boolean>;
@@ -203,6 +216,7 @@ export interface Store {
   readonly approvals: ApprovalsPort;
   readonly operators: OperatorsPort;
   readonly guardSettings: GuardSettingsPort;
+  readonly webhookNonces: WebhookNoncesPort;
   readonly audit: AuditPort;
   readonly seed: SeedPort;
   /** Present on PostgreSQL: the database's own guard (used once a passphrase is stored there). */

@@ -4,6 +4,7 @@
  * Engine-independent: the same binding serves SQLite and PostgreSQL.
  */
 import * as approvals from "./ops/approvals.js";
+import * as reminders from "./ops/approval-reminders.js";
 import * as audit from "./ops/audit.js";
 import * as catalog from "./ops/catalog.js";
 import * as changes from "./ops/changes.js";
@@ -17,6 +18,7 @@ import * as settings from "./ops/guard-settings.js";
 import * as interventions from "./ops/interventions.js";
 import * as rateLimits from "./ops/rate-limits.js";
 import * as seed from "./ops/seed.js";
+import * as nonces from "./ops/webhook-nonces.js";
 import type { Store } from "./port.js";
 import type { Engine } from "./sql.js";
 
@@ -106,6 +108,8 @@ export function storeOver(engine: Engine): Store {
           return result;
         }),
       decisionsOf: (id) => read((tx) => decisions.decisionsOf(tx, id)),
+      claimDueReminders: (kind, now, auditOf) =>
+        write((tx) => reminders.claimDueReminders(tx, kind, now, 50, (row) => audit.appendAudit(tx, auditOf(row), now))),
       consume: (id, now) => write((tx) => approvals.consumeApprovalRow(tx, id, now)),
       recordOutcome: (id, status, outcome) => write((tx) => approvals.recordOutcome(tx, id, status, outcome)),
       countFailedAttempt: (id) => write((tx) => approvals.countFailedAttempt(tx, id)),
@@ -124,6 +128,9 @@ export function storeOver(engine: Engine): Store {
       put: (key, value, now) => write((tx) => settings.putSetting(tx, key, value, now)),
       settle: (key, value, now) => write((tx) => settings.settleSetting(tx, key, value, now)),
       update: (key, change, now) => write((tx) => settings.updateSetting(tx, key, change, now)),
+    },
+    webhookNonces: {
+      claim: (nonce, expiresAt, now) => write((tx) => nonces.claimWebhookNonce(tx, nonce, expiresAt, now)),
     },
     audit: {
       append: (event, now) => write((tx) => audit.appendAudit(tx, event, now)),

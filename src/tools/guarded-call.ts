@@ -64,6 +64,7 @@ export async function runGuarded(action: GuardedAction, id: string, reason: stri
       },
     },
     text:
+      (pending.replaces ? `The earlier approval request ${pending.replaces.approval_id} ${pending.replaces.outcome}; nothing was released, and a new request was opened. ` : "") +
       `Waiting for a human: nothing happens to ${id} until one decides (approval ${pending.approval_id}, expires ${pending.expires_at}). ` +
       `Show the human this, verbatim: "${pending.instructions}" ` +
       `Afterwards, call ${TOOL[action]} for ${id} again to learn the outcome.`,

@@ -11,35 +11,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { passphraseRecord } from "../../src/guard/passphrase.js";
 import { openStore, type StoreLocation } from "../../src/store/index.js";
 import { REAL_SERVER_URL, startPglite, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
-import { CLI, cliEnv, openPage, postPage, requireBuiltCli, runCliInPty } from "./helpers.js";
-
-const PASSPHRASES: Record<string, string> = { alice: "alice correct horse", bob: "bob battery staple", carol: "carol purple monkey" };
-
-export const TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS = {
-  principals: { local: "carol" },
-  rules: [
-    {
-      name: "live webhooks with offers",
-      match: { action: "approve", data_set: "live", channel: "webhook", offers: true },
-      require: 2,
-      requester_may_approve: false,
-    },
-  ],
-};
-
-interface Pending {
-  id: string;
-  status: string;
-  approval?: { approval_id: string; instructions: string; approval_url: string | null };
-}
+import { cliEnv, openPage, postPage, requireBuiltCli, runCliInPty, runCliPiped } from "./helpers.js";
+import { addOperators, agentOver, approveInPty, call, PASSPHRASES, textOf, TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS, webhookWithOffer, type Pending } from "./team-support.js";
 
 let dir: string | undefined;
 let client: Client | undefined;
@@ -54,74 +31,47 @@ afterEach(async () => {
   dir = undefined;
 });
 
-/** Arranged through the store's own setters, as `operators add` would leave them. */
-async function addOperators(location: StoreLocation, names: string[]): Promise<void> {
+async function auditOf(location: StoreLocation, interventionId: string): Promise<{ event: string; actor: string }[]> {
   const store = await openStore(location);
   try {
-    for (const name of names) {
-      const event = { tenant_id: "live", event: "operator_added", actor: "test", detail: { operator: name } };
-      await store.operators.add({ name, passphrase: await passphraseRecord(PASSPHRASES[name]!), principal: null, created_at: new Date().toISOString() }, event);
-    }
+    return await store.audit.trail(interventionId);
   } finally {
     await store.close();
   }
 }
 
-async function agentOver(env: Record<string, string>): Promise<Client> {
-  const agent = new Client({ name: "team-agent", version: "1.0" }, { capabilities: {} });
-  await agent.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, "serve"], env: { PATH: process.env.PATH ?? "", ...env }, stderr: "pipe" }));
-  return agent;
-}
-
-async function call(agent: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await agent.callTool({ name, arguments: args })) as CallToolResult;
-}
-
-const textOf = (result: CallToolResult) => (result.content as { text: string }[]).map((c) => c.text).join("\n");
-
-/** A live webhook intervention whose message carries its playbook's offer: what the policy's rule is about. */
-async function webhookWithOffer(agent: Client, playbookId: string): Promise<string> {
-  const created = await call(agent, "create_intervention", { user_id: "user-1", playbook_id: playbookId, channel: "webhook" });
-  expect(created.isError ?? false).toBe(false);
-  return (created.structuredContent as { id: string }).id;
-}
-
-function churnPlaybookIn(dbPath: string): string {
-  const db = new Database(dbPath, { readonly: true });
+async function churnPlaybookOf(location: StoreLocation): Promise<string> {
+  const store = await openStore(location);
   try {
-    return db.prepare("SELECT id FROM playbooks WHERE tenant_id = 'live' AND name = 'Churn Risk Rescue'").pluck().get() as string;
+    return (await store.catalog.playbooks("live")).find((p) => p.name === "Churn Risk Rescue")!.id;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-function approveInPty(approvalId: string, operator: string, env: Record<string, string>) {
-  return runCliInPty(`approvals approve ${approvalId} --as ${operator}`, env, [
-    { expect: /Approve and release this message\? \[y\/N\] $/, send: "y\r" },
-    { expect: /Note for the audit log \(optional\): $/, send: `${operator} checked it\r` },
-    { expect: new RegExp(`Passphrase of ${operator}: $`), send: `${PASSPHRASES[operator]}\r` },
-  ], 40_000);
-}
+const engines: { name: string; location: () => Promise<Record<string, string>> }[] = [
+  { name: "SQLite", location: async () => ({}) },
+  {
+    name: REAL_SERVER_URL ? "PostgreSQL (real server)" : "PostgreSQL (PGlite)",
+    location: async () => {
+      database = REAL_SERVER_URL ? await startRealServer(REAL_SERVER_URL) : await startPglite();
+      await database.reset();
+      return { RETIVO_DATABASE_URL: database.url };
+    },
+  },
+];
 
-function auditIn(dbPath: string, interventionId: string): { event: string; actor: string }[] {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare("SELECT event, actor FROM audit_log WHERE intervention_id = ? ORDER BY seq").all(interventionId) as { event: string; actor: string }[];
-  } finally {
-    db.close();
-  }
-}
-
-describe("2 of 3 operators for live webhooks with offers", () => {
+for (const engine of engines) describe(`2 of 3 operators for live webhooks with offers: ${engine.name}`, () => {
   it("counts one approval per operator, bars the requester's own, and releases once at the second", async () => {
     dir = mkdtempSync(join(tmpdir(), "retivo-team-"));
     const policyFile = join(dir, "policy.json");
     writeFileSync(policyFile, JSON.stringify(TWO_OF_THREE_FOR_LIVE_WEBHOOKS_WITH_OFFERS));
-    const env = cliEnv(dir, { RETIVO_POLICY: policyFile });
-    await addOperators({ dbPath: env.RETIVO_DB! }, ["alice", "bob", "carol"]);
+    const env = cliEnv(dir, { RETIVO_POLICY: policyFile, ...(await engine.location()) });
+    const location = { dbPath: env.RETIVO_DB!, databaseUrl: env.RETIVO_DATABASE_URL };
+    await addOperators(location, ["alice", "bob", "carol"]);
     client = await agentOver(env);
 
-    const id = await webhookWithOffer(client, churnPlaybookIn(env.RETIVO_DB!));
+    const id = await webhookWithOffer(client, await churnPlaybookOf(location));
     const first = (await call(client, "approve_intervention", { intervention_id: id })).structuredContent as unknown as Pending;
     expect(first.status).toBe("planned");
     const approvalId = first.approval!.approval_id;
@@ -140,6 +90,9 @@ describe("2 of 3 operators for live webhooks with offers", () => {
     const still = (await call(client, "approve_intervention", { intervention_id: id })).structuredContent as unknown as Pending;
     expect(still).toMatchObject({ status: "planned", approval: { approval_id: approvalId } });
     expect(still.approval!.instructions).toContain("needs 2 of: alice, bob; 1 given (alice)");
+    const listed = await runCliPiped(["approvals", "list"], env);
+    expect(listed.stdout).toContain(approvalId);
+    expect(listed.stdout).toContain("needs 2 of: alice, bob; 1 given (alice); not carol (the requester's own)");
 
     // The same operator again: not counted.
     const again = await approveInPty(approvalId, "alice", env);
@@ -166,7 +119,7 @@ describe("2 of 3 operators for live webhooks with offers", () => {
     const done = await call(client, "approve_intervention", { intervention_id: id });
     expect(done.structuredContent).toEqual({ id, status: "approved" });
     expect(textOf(done)).toContain("approved by alice, bob");
-    const trail = auditIn(env.RETIVO_DB!, id);
+    const trail = await auditOf(location, id);
     expect(trail.filter((e) => e.event === "approval_answered").map((e) => e.actor)).toEqual(["alice", "bob"]);
     expect(trail.filter((e) => e.event === "approved")).toHaveLength(1);
     expect(trail.filter((e) => e.event === "approval_executed")).toHaveLength(1);
@@ -175,20 +128,8 @@ describe("2 of 3 operators for live webhooks with offers", () => {
     const shown = await runCliInPty(`approvals show ${approvalId}`, env, []);
     expect(shown.output).toMatch(/alice approved \(cli, passphrase\)/);
     expect(shown.output).toMatch(/bob approved \(page, passphrase\)/);
-  }, 120_000);
+  }, 240_000);
 });
-
-const engines: { name: string; location: () => Promise<Record<string, string>> }[] = [
-  { name: "SQLite", location: async () => ({}) },
-  {
-    name: REAL_SERVER_URL ? "PostgreSQL (real server)" : "PostgreSQL (PGlite)",
-    location: async () => {
-      database = REAL_SERVER_URL ? await startRealServer(REAL_SERVER_URL) : await startPglite();
-      await database.reset();
-      return { RETIVO_DATABASE_URL: database.url };
-    },
-  },
-];
 
 for (const engine of engines) {
   describe(`two operators at once from two processes: ${engine.name}`, () => {
@@ -220,6 +161,6 @@ for (const engine of engines) {
       } finally {
         await store.close();
       }
-    }, 120_000);
+    }, 240_000);
   });
 }

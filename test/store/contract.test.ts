@@ -332,6 +332,18 @@ for (const kind of ENGINE_KINDS) {
       expect(await a.store.guardSettings.get("no such key")).toBeUndefined();
     });
 
+    it("takes a webhook nonce once across two engines, and frees it only after it expired", async () => {
+      const nonce = `nonce-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+      const expires = new Date(NOW.getTime() + 6 * 60_000);
+      const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).store.webhookNonces.claim(nonce, expires, NOW)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      // Still inside its window: a replay, however much later within it.
+      expect(await a.store.webhookNonces.claim(nonce, expires, new Date(expires.getTime() - 1))).toBe(false);
+      // Past its expiry the row is dropped by the next claim; no timestamp that old passes the window anyway.
+      expect(await b.store.webhookNonces.claim(`${nonce}-other`, new Date(LATER.getTime() + 60_000), LATER)).toBe(true);
+      expect(await a.store.webhookNonces.claim(nonce, new Date(LATER.getTime() + 60_000), LATER)).toBe(true);
+    });
+
     it("counts wrong passphrases on one approval from two engines without losing one", async () => {
       const tenantId = await seededTenant(a.store);
       const [row] = await rowsIn(a.store, tenantId, "planned");

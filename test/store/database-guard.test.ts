@@ -4,9 +4,11 @@
  * SQL is refused by the database itself, and the passphrase's hash cannot be
  * read; the legitimate path (the human's passphrase in `retivo-mcp approvals
  * approve`, checked inside the database) approves, the action executes once,
- * and the audit chain verifies. Against the real server only (PGlite has no
- * second role to refuse anything to), in a database and with roles of this
- * run's own, all dropped afterwards.
+ * and the audit chain verifies. Named operators' passphrases live in the
+ * database too, and it counts their quorum (2 of 3) itself; as the server's
+ * role, an approve decision cannot be inserted to fill it. Against the real
+ * server only (PGlite has no second role to refuse anything to), in a
+ * database and with roles of this run's own, all dropped afterwards.
  */
 import { randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
@@ -17,13 +19,18 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureSeeded } from "../../src/backend/local/seed.js";
 import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
-import { openStore, toIntervention, type ApprovalRow, type Store } from "../../src/store/index.js";
+import { openStore, toIntervention, type ApprovalRow, type ApprovalTier, type Store } from "../../src/store/index.js";
 import { CLI, openPage, postPage, requireBuiltCli, runCliInPty } from "../guard/helpers.js";
+import { recordOperatorDecision } from "../../src/guard/decision.js";
+import { passphraseRecord } from "../../src/guard/passphrase.js";
 import { startHarness } from "../support/harness.js";
 import { spawnServer } from "../reliability/support/spawned.js";
 import { HOW_TO_RUN_REAL, REAL_SERVER_URL, startRealServer, type PostgresTarget } from "./support/postgres.js";
 
 const PASSPHRASE = "correct horse battery staple";
+/** The single passphrase once the test that changes it has run (the operators' tests come after it). */
+const SINGLE_PASSPHRASE_AFTER_CHANGE = "a brand new operator phrase";
+const OPERATOR_PASSPHRASES: Record<string, string> = { alice: "alice keeps the first key", bob: "bob holds the second key", carol: "carol asked for this one" };
 const suffix = randomBytes(4).toString("hex");
 const roles = { owner: `retivo_t${suffix}_owner`, server: `retivo_t${suffix}_server` };
 
@@ -104,11 +111,11 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     return page.interventions.map((row) => row.id);
   }
 
-  async function pendingApproval(id: string): Promise<ApprovalRow> {
+  async function pendingApproval(id: string, tier?: ApprovalTier): Promise<ApprovalRow> {
     const intervention = toIntervention((await store.interventions.get("live", id))!);
     const facts = actionFactsOf("approve", intervention);
     return store.approvals.insert(
-      { tenantId: "live", facts, display: displayFactsOf(intervention), hash: actionHash(facts), principal: "local", client: { name: "agent", version: "1" }, backendId: "local", channel: "page", now: new Date(), ttlMs: 600_000 },
+      { tenantId: "live", facts, display: displayFactsOf(intervention), hash: actionHash(facts), principal: "local", client: { name: "agent", version: "1" }, backendId: "local", channel: "page", now: new Date(), ttlMs: 600_000, tier },
       (row) => ({ tenant_id: "live", event: "approval_requested", intervention_id: id, actor: "agent:test", detail: { approval: row.id } }),
     );
   }
@@ -155,7 +162,7 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     // The guard's functions: no first passphrase without the owner, no approval with a wrong one.
     expect((await sql.query("SELECT retivo_set_passphrase('default', NULL, 'an agent''s own phrase', 'now') AS set")).rows[0].set).toBe(false);
     expect((await sql.query("SELECT retivo_set_passphrase('default', 'a wrong current one', 'an agent''s own phrase', 'now') AS set")).rows[0].set).toBe(false);
-    const guess = await sql.query("SELECT retivo_decide_approval($1, 'default', 'a guessed passphrase', 'human:cli', 'accept', NULL, $2, 'human:cli', '{}') AS outcome", [
+    const guess = await sql.query("SELECT retivo_decide_approval($1, 'default', 'a guessed passphrase', 'human:cli', 'accept', NULL, $2, 'cli', 'human:cli', '{}') AS outcome", [
       approval.id,
       new Date().toISOString(),
     ]);
@@ -233,7 +240,7 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
 
   it("changes the passphrase in the terminal only with the current one, and the database then checks the new one", async () => {
     const env = { RETIVO_DATABASE_URL: serverUrl, RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent" };
-    const next = "a brand new operator phrase";
+    const next = SINGLE_PASSPHRASE_AFTER_CHANGE;
     const steps = (current: string) => [
       { expect: /Current operator passphrase: $/, send: `${current}\r` },
       { expect: /New operator passphrase.*: $/, send: `${next}\r` },
@@ -248,5 +255,174 @@ describe.skipIf(!REAL_SERVER_URL)("the database keeps the guard (real PostgreSQL
     expect(right.output).toMatch(/Operator passphrase set/);
     expect(right.code).toBe(0);
     expect([await check(PASSPHRASE), await check(next)]).toEqual([false, true]);
+  }, 60_000);
+  /** A planned, unflagged intervention no request has been made for yet (earlier tests leave theirs behind). */
+  async function untouched(): Promise<string> {
+    const asked = new Set((await sql.query<{ id: string }>("SELECT DISTINCT intervention_id AS id FROM approvals")).rows.map((row) => row.id));
+    return (await plannedUnflagged()).find((id) => !asked.has(id))!;
+  }
+
+  const cliEnv = (url: string) => ({ RETIVO_DATABASE_URL: url, RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent" });
+
+  /** `operators add NAME` in a terminal: authorised by the single passphrase (the first) or an existing operator's. */
+  function addOperator(url: string, name: string, authorisedBy?: string) {
+    const authorise = authorisedBy
+      ? [
+          { expect: /an existing operator's name: $/, send: `${authorisedBy}\r` },
+          { expect: /Their passphrase: $/, send: `${OPERATOR_PASSPHRASES[authorisedBy]}\r` },
+        ]
+      : [{ expect: /the single one set so far\): $/, send: `${SINGLE_PASSPHRASE_AFTER_CHANGE}\r` }];
+    return runCliInPty(`operators add ${name}`, cliEnv(url), [
+      ...authorise,
+      { expect: /New passphrase for .*: $/, send: `${OPERATOR_PASSPHRASES[name]}\r` },
+      { expect: /Repeat it: $/, send: `${OPERATOR_PASSPHRASES[name]}\r` },
+    ]);
+  }
+
+  function approveAs(approvalId: string, name: string, passphrase = OPERATOR_PASSPHRASES[name]!) {
+    return runCliInPty(`approvals approve ${approvalId} --as ${name}`, cliEnv(serverUrl), [
+      { expect: /\[y\/N\] $/, send: "y\r" },
+      { expect: /Note.*: $/, send: "\r" },
+      { expect: /Passphrase of .*: $/, send: `${passphrase}\r` },
+    ]);
+  }
+
+  const passphraseIn = async (name: string) => (await sql.query("SELECT retivo_passphrase_set($1) AS set", [name])).rows[0].set as boolean;
+  const twoOfThree = (excluded: string | null): ApprovalTier => ({ rule: "live-offers", required: 2, excludedOperator: excluded, remindAfterMs: null, escalateAfterMs: null });
+
+  it("counts the single anonymous passphrase once, whatever channel it names", async () => {
+    const approval = await pendingApproval(await untouched(), twoOfThree(null));
+    const decide = (by: string) =>
+      sql.query("SELECT retivo_decide_approval($1, 'default', $2, $3, 'approve', NULL, $4, 'cli', $3, '{}') AS outcome", [approval.id, SINGLE_PASSPHRASE_AFTER_CHANGE, by, new Date().toISOString()]);
+    expect((await decide("human:cli")).rows[0].outcome).toBe("counted");
+    expect((await decide("human:page")).rows[0].outcome).toBe("repeated");
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "pending", decided_by: null });
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => d.operator)).toEqual(["human:cli"]);
+  });
+
+  it("stores named operators' passphrases in the database, the first only from the administrator's session", async () => {
+    const refused = await addOperator(serverUrl, "alice");
+    expect(refused.output).toMatch(/first passphrase is stored only from the database owner's or an administrator's session/);
+    expect(refused.code).toBe(1);
+    expect([await store.operators.list(), await passphraseIn("alice")]).toEqual([[], false]);
+
+    expect((await addOperator(database.url, "alice")).output).toMatch(/Operator alice added/);
+    expect((await addOperator(database.url, "bob", "alice")).output).toMatch(/Operator bob added/);
+    expect((await addOperator(database.url, "carol", "bob")).output).toMatch(/Operator carol added/);
+    // Nothing the server's role could read or write stands in for a passphrase.
+    expect((await sql.query("SELECT name, passphrase FROM operators ORDER BY name")).rows).toEqual(["alice", "bob", "carol"].map((name) => ({ name, passphrase: null })));
+    expect([await passphraseIn("alice"), await passphraseIn("bob"), await passphraseIn("carol")]).toEqual([true, true, true]);
+    const listed = await run(["operators", "list"], cliEnv(serverUrl));
+    expect(listed.stdout).toMatch(/^alice\s+database/m);
+
+    // A passphrase the server's role writes into the readable table approves nothing: the database checks its own.
+    await sql.query("UPDATE operators SET passphrase = $1 WHERE name = 'carol'", [await passphraseRecord("an agent's own phrase")]);
+    const approval = await pendingApproval(await untouched());
+    expect((await approveAs(approval.id, "carol", "an agent's own phrase")).output).toMatch(/Wrong passphrase/);
+    await sql.query("UPDATE operators SET passphrase = NULL WHERE name = 'carol'");
+    expect((await store.approvals.get(approval.id))!.status).toBe("pending");
+  }, 120_000);
+
+  it("counts a 2-of-3 quorum in the database: one counted, the same again not, the requester's operator refused, the second releases once", async () => {
+    const id = await untouched();
+    const approval = await pendingApproval(id, twoOfThree("carol"));
+
+    const first = await approveAs(approval.id, "alice");
+    expect(first.output).toMatch(/Your approval is counted; nothing is released yet/);
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "pending", decided_by: null });
+    expect((await approveAs(approval.id, "alice")).output).toMatch(/alice has already decided request .*not counted/);
+    expect((await approveAs(approval.id, "carol")).output).toMatch(/carol runs the agent that asked for this/);
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => [d.operator, d.answer, d.vouched_by])).toEqual([["alice", "approve", "database passphrase of alice"]]);
+    expect((await store.interventions.get("live", id))!.status).toBe("planned");
+
+    const second = await approveAs(approval.id, "bob");
+    expect(second.output).toContain("Released:");
+    expect(second.code).toBe(0);
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "executed", decided_by: "alice, bob" });
+    expect((await store.interventions.get("live", id))!.status).toBe("approved");
+    const trail = await store.audit.trail(id);
+    expect(trail.filter((e) => e.event === "approved")).toHaveLength(1);
+    const answered = trail.filter((e) => e.event === "approval_answered");
+    expect(answered.map((e) => [e.actor, JSON.parse(e.detail).approvals_given, JSON.parse(e.detail).quorum_reached])).toEqual([
+      ["alice", 1, false],
+      ["bob", 2, true],
+    ]);
+    const verify = await run(["audit", "verify"], cliEnv(serverUrl));
+    expect([verify.code, verify.stdout]).toEqual([0, expect.stringMatching(/Audit chain intact/)]);
+  }, 120_000);
+
+  it("refuses, as the server's role, a forged approve decision and then the step to approved; a rejection it may record", async () => {
+    const id = await untouched();
+    const approval = await pendingApproval(id, twoOfThree(null));
+    expect((await approveAs(approval.id, "alice")).output).toMatch(/Your approval is counted/);
+    const before = await store.audit.verify();
+    const now = new Date().toISOString();
+    const refused = async (statement: string, params: unknown[], why: RegExp) => expect(sql.query(statement, params)).rejects.toThrow(why);
+
+    await refused(
+      "INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at) VALUES ($1, 'bob', 'approve', 'cli', 'passphrase', NULL, $2)",
+      [approval.id, now],
+      /only the operator's passphrase records an approval/,
+    );
+    await refused("UPDATE approval_decisions SET operator = 'bob' WHERE approval_id = $1", [approval.id], /permission denied for table approval_decisions/);
+    await refused("DELETE FROM approval_decisions WHERE approval_id = $1", [approval.id], /permission denied for table approval_decisions/);
+    await refused("UPDATE approvals SET status = 'approved', decided_by = 'alice, bob' WHERE id = $1", [approval.id], /only the operator's passphrase approves/);
+    // The function itself: a wrong passphrase counts nothing, and alice's passphrase records alice whatever name is passed.
+    const decide = (operator: string, passphrase: string, by: string) =>
+      sql.query("SELECT retivo_decide_approval($1, $2, $3, $4, 'approve', NULL, $5, 'cli', $4, '{}') AS outcome", [approval.id, operator, passphrase, by, now]);
+    expect((await decide("bob", "a guessed passphrase", "bob")).rows[0].outcome).toBe("wrong_passphrase");
+    expect((await decide("alice", OPERATOR_PASSPHRASES.alice!, "bob")).rows[0].outcome).toBe("repeated");
+    // Once named operators exist, the single anonymous passphrase approves nothing.
+    expect((await decide("default", SINGLE_PASSPHRASE_AFTER_CHANGE, "human:cli")).rows[0].outcome).toBe("excluded");
+
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "pending", decided_by: null });
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => d.operator)).toEqual(["alice"]);
+    expect((await store.interventions.get("live", id))!.status).toBe("planned");
+    expect((await store.audit.verify()).ok).toBe(true);
+    expect(before.ok).toBe(true);
+
+    // An approval vouched for by anything but a passphrase the database checks (a signed webhook, a login) is refused, clearly.
+    const vouchedElsewhere = await recordOperatorDecision(store, { approvalId: approval.id, operator: "bob", answer: "approve", channel: "webhook", vouchedBy: "webhook-signature", now: new Date() });
+    expect(vouchedElsewhere).toMatchObject({ ok: false, reason: "passphrase_required", message: expect.stringMatching(/database keeps the guard.*Nothing was recorded/) });
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => d.operator)).toEqual(["alice"]);
+
+    // A named operator's proven denial goes through the server's own SQL (a rejection needs no database vouching) and ends the request.
+    const denied = await runCliInPty(`approvals deny ${approval.id} --as bob`, cliEnv(serverUrl), [{ expect: /Passphrase of bob .*: $/, send: `${OPERATOR_PASSPHRASES.bob}\r` }]);
+    expect(denied.output).toMatch(/Denied apr_/);
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "denied", decided_by: "bob", answer: "deny" });
+    expect((await store.approvals.decisionsOf(approval.id)).map((d) => [d.operator, d.answer])).toEqual([
+      ["alice", "approve"],
+      ["bob", "reject"],
+    ]);
+
+    // Anyone may stop a request: the server's role records a rejection (here rolled back, to leave the request as it was).
+    await sql.query("BEGIN");
+    try {
+      await sql.query("INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at) VALUES ($1, 'carol', 'reject', 'cli', 'passphrase', NULL, $2)", [approval.id, now]);
+    } finally {
+      await sql.query("ROLLBACK");
+    }
+  }, 120_000);
+  it("checks a named operator's passphrase on the approval page in the database, and releases once", async () => {
+    const h = await startHarness({ env: { RETIVO_DATABASE_URL: serverUrl } });
+    try {
+      const id = await untouched();
+      const pending = await h.ok<{ approval: { approval_id: string; approval_url: string | null } }>("approve_intervention", { intervention_id: id });
+      const link = pending.approval.approval_url!;
+      const page = await openPage(link);
+      const fields = { token: page.token, csrf: page.csrf, decision: "approve", operator: "bob" };
+      // alice's passphrase does not pass for bob, nor the single anonymous one.
+      expect((await postPage(link, { ...fields, passphrase: OPERATOR_PASSPHRASES.alice! })).status).toBe(403);
+      expect((await postPage(link, { ...fields, passphrase: SINGLE_PASSPHRASE_AFTER_CHANGE })).status).toBe(403);
+      expect((await store.approvals.get(pending.approval.approval_id))!).toMatchObject({ status: "pending", failed_attempts: 2 });
+      expect((await postPage(link, { ...fields, passphrase: OPERATOR_PASSPHRASES.bob! })).status).toBe(200);
+      expect(await h.ok("approve_intervention", { intervention_id: id })).toMatchObject({ id, status: "approved" });
+      expect(await store.approvals.get(pending.approval.approval_id)).toMatchObject({ status: "executed", decided_by: "bob" });
+      expect((await store.approvals.decisionsOf(pending.approval.approval_id)).map((d) => [d.operator, d.channel, d.vouched_by])).toEqual([["bob", "page", "database passphrase of bob"]]);
+      expect((await store.audit.trail(id)).filter((e) => e.event === "approved")).toHaveLength(1);
+      expect((await store.audit.verify()).ok).toBe(true);
+    } finally {
+      await h.close();
+    }
   }, 60_000);
 });

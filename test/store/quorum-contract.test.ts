@@ -120,3 +120,57 @@ for (const kind of ENGINE_KINDS) {
     });
   });
 }
+
+for (const kind of ENGINE_KINDS) {
+  describe.skipIf(kind.skip !== undefined)(`reminders claimed once: ${kind.name}`, () => {
+    let target: StoreUnderTest;
+    let a: Opened;
+    let b: Opened;
+
+    beforeAll(async () => {
+      target = await kind.start();
+      a = await target.open();
+      b = await target.open();
+    }, 60_000);
+    afterAll(() => target?.close());
+
+    it("sends each due reminder and escalation once across two engines, none before it is due or after expiry", async () => {
+      const { data } = demoDataSet({ tenantId: "rem", seed: 7, now: NOW });
+      await a.store.seed.seedTenant(data, NOW);
+      const page = await a.store.interventions.list("rem", { limit: 1, status: "planned" as never });
+      const row = (await a.store.interventions.get("rem", page.interventions[0]!.id))!;
+      const facts = actionFactsOf("approve", toIntervention(row));
+      const approval = await a.store.approvals.insert(
+        {
+          tenantId: "rem",
+          facts,
+          display: displayFactsOf(toIntervention(row)),
+          hash: actionHash(facts),
+          principal: "local",
+          client: { name: "quorum", version: "1" },
+          backendId: "local",
+          channel: "terminal",
+          now: NOW,
+          ttlMs: 60_000,
+          tier: { rule: "quick", required: 1, excludedOperator: null, remindAfterMs: 10_000, escalateAfterMs: 20_000 },
+        },
+        (r) => ({ tenant_id: "rem", event: "approval_requested", intervention_id: row.id, actor: "t", detail: { approval: r.id } }),
+      );
+      const at = (ms: number) => new Date(NOW.getTime() + ms);
+      const event = (r: { id: string }) => ({ tenant_id: "rem", event: "approval_reminder", intervention_id: row.id, actor: "t", detail: { approval: r.id } });
+      expect(await a.store.approvals.claimDueReminders("reminder", at(9_000), event)).toEqual([]);
+      const both = await Promise.all([a.store.approvals.claimDueReminders("reminder", at(11_000), event), b.store.approvals.claimDueReminders("reminder", at(11_000), event)]);
+      expect(both.flat().map((r) => r.id)).toEqual([approval.id]);
+      expect(await a.store.approvals.claimDueReminders("reminder", at(12_000), event)).toEqual([]);
+      expect(await b.store.approvals.claimDueReminders("escalation", at(15_000), event)).toEqual([]);
+      expect((await b.store.approvals.claimDueReminders("escalation", at(21_000), event)).map((r) => r.escalated_at)).toEqual([at(21_000).toISOString()]);
+      expect((await a.store.audit.trail(row.id)).filter((e) => e.event === "approval_reminder")).toHaveLength(2);
+      // Past its expiry nothing is reminded (a fresh request whose reminder time falls after it).
+      const late = await a.store.approvals.insert(
+        { ...{ tenantId: "rem", facts, display: displayFactsOf(toIntervention(row)), hash: actionHash(facts), principal: "other", client: { name: "q", version: "1" }, backendId: "local", channel: "terminal" }, now: NOW, ttlMs: 5_000, tier: { rule: "late", required: 1, excludedOperator: null, remindAfterMs: 6_000, escalateAfterMs: null } },
+        (r) => ({ tenant_id: "rem", event: "approval_requested", intervention_id: row.id, actor: "t", detail: { approval: r.id } }),
+      );
+      expect((await a.store.approvals.claimDueReminders("reminder", at(7_000), event)).map((r) => r.id)).not.toContain(late.id);
+    });
+  });
+}

@@ -20,7 +20,12 @@ import Provider from "oidc-provider";
 
 export interface RegisteredClient {
   id: string;
-  /** A confidential client (client credentials); without one, a public client with PKCE and `redirectUri`. */
+  /**
+   * A confidential client: with `redirectUri`, a web app signing people in
+   * (authorization code + PKCE, client_secret_basic, like the approval
+   * page's login); without, a machine (client credentials). Without a
+   * secret, a public client with PKCE and `redirectUri`.
+   */
   secret?: string;
   redirectUri?: string;
   /** The scopes this client may be granted, space-separated. */
@@ -59,6 +64,8 @@ export interface AuthorizationServerOptions {
   signingKey?: JWK;
   /** Accounts a human can sign in as, with the scopes each may grant. */
   accounts?: Record<string, string>;
+  /** Claims of an account's ID token besides `sub` (default: `preferred_username` is the account's name). */
+  claims?: Record<string, Record<string, string>>;
 }
 
 export async function startAuthorizationServer(clients: RegisteredClient[], options: AuthorizationServerOptions = {}): Promise<AuthorizationServer> {
@@ -73,7 +80,9 @@ export async function startAuthorizationServer(clients: RegisteredClient[], opti
   const providerWith = (keys: JWK[]) => new Provider(issuer, {
     clients: clients.map((client) => ({
       client_id: client.id,
-      ...(client.secret
+      ...(client.secret && client.redirectUri
+        ? { client_secret: client.secret, grant_types: ["authorization_code"], response_types: ["code"], redirect_uris: [client.redirectUri], token_endpoint_auth_method: "client_secret_basic" }
+        : client.secret
         ? { client_secret: client.secret, grant_types: ["client_credentials"], response_types: [], redirect_uris: [] }
         : { token_endpoint_auth_method: "none", grant_types: ["authorization_code"], response_types: ["code"], redirect_uris: [client.redirectUri!], application_type: "native" }),
       scope: client.scope,
@@ -84,7 +93,10 @@ export async function startAuthorizationServer(clients: RegisteredClient[], opti
     jwks: { keys },
     scopes: SCOPES,
     ttl: { ClientCredentials: (_ctx, _token, client) => ttlOf(client.clientId) },
-    findAccount: (_ctx, id) => (accounts[id] === undefined ? undefined : { accountId: id, claims: () => ({ sub: id }) }),
+    findAccount: (_ctx, id) => (accounts[id] === undefined ? undefined : { accountId: id, claims: () => ({ sub: id, ...(options.claims?.[id] ?? { preferred_username: id }) }) }),
+    claims: { openid: ["sub"], profile: ["preferred_username", "email"] },
+    // Keycloak, Auth0 and Entra put the profile claims in the ID token itself; so does this one.
+    conformIdTokenClaims: false,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
@@ -128,6 +140,13 @@ export async function startAuthorizationServer(clients: RegisteredClient[], opti
   }
 
   httpServer.on("request", (req, res) => {
+    // The login page a browser sees: one field, the account to sign in as.
+    if (req.method === "GET" && req.url?.startsWith("/interaction/")) {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(
+        `<!DOCTYPE html><title>Sign in</title><form method="post"><label>Account <input name="account" autofocus></label><button type="submit">Sign in</button></form>`,
+      );
+      return;
+    }
     if (req.method === "POST" && req.url?.startsWith("/interaction/")) {
       signIn(req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
       return;

@@ -10,10 +10,14 @@
  *   store/ops/audit.ts hashes), the head moved. One statement per append, and
  *   the only way a role without rights on audit_log and audit_head appends.
  * - The operator passphrase lives as a bcrypt hash (pgcrypto `crypt`) in the
- *   schema `retivo_private`, which the server role cannot even look into.
- *   `retivo_decide_approval` checks it and marks a request approved; it is
- *   the only way a role that does not own `approvals` can. Every function
- *   takes the operator's name (today the one anonymous operator, 'default').
+ *   schema `retivo_private`, which the server role cannot even look into,
+ *   one per operator name (the single anonymous operator is 'default').
+ *   `retivo_decide_approval` checks it, records the operator's approval and
+ *   counts the quorum under the request's lock, marking the request approved
+ *   at the N-th distinct approval: the only way a role that does not own
+ *   `approvals` can record an approval or make a request approved.
+ * - A trigger on `approval_decisions` lets every other role insert
+ *   rejections only (anyone may stop a request), and change or delete none.
  * - A trigger on `approvals` refuses, to every role but the table's owner
  *   (the functions run as the owner), an approved insert, the step to
  *   approved, a step to executed that did not come from approved, any
@@ -103,27 +107,71 @@ export const DATABASE_GUARD_MIGRATION = `
   END
   $fn$;
 
-  -- 'approved', or why not: 'no_passphrase', 'wrong_passphrase', 'not_open' (answered, expired or gone).
+  -- Records one operator's approval and counts the quorum, the database's twin of store/ops/decisions.ts recordDecision
+  -- (which keeps doing it on SQLite and on a PostgreSQL store without this guard). Answers:
+  -- 'approved' (this was the N-th distinct approval), 'counted' (fewer than the request needs), 'repeated' (this operator
+  -- had decided it already), 'excluded' (the request's tier bars this operator, or named operators exist and this is the
+  -- anonymous one), 'not_open' (answered, expired or gone),
+  -- 'wrong_passphrase', 'no_passphrase'. Only 'approved' and 'counted' change anything; both append their audit row, whose
+  -- detail gets the count appended when the caller's detail carries approvals_required (a team decision).
   CREATE FUNCTION retivo_decide_approval(
-    p_id TEXT, p_operator TEXT, p_passphrase TEXT, p_by TEXT, p_answer TEXT, p_note TEXT, p_now TEXT, p_audit_actor TEXT, p_audit_detail TEXT
+    p_id TEXT, p_operator TEXT, p_passphrase TEXT, p_by TEXT, p_answer TEXT, p_note TEXT, p_now TEXT, p_channel TEXT, p_audit_actor TEXT, p_audit_detail TEXT
   ) RETURNS TEXT LANGUAGE plpgsql SECURITY DEFINER AS $fn$
   DECLARE
-    v_row approvals%ROWTYPE;
+    v_row    approvals%ROWTYPE;
+    v_count  INTEGER;
+    v_detail TEXT := p_audit_detail;
+    -- A named operator's decision is recorded under the name whose passphrase was checked, whatever p_by says; the single
+    -- anonymous operator's under the channel's actor (human:cli, human:page), as before operators.
+    v_decider TEXT := CASE WHEN p_operator = 'default' THEN p_by ELSE p_operator END;
+    v_vouched TEXT := 'database passphrase of ' || p_operator;
   BEGIN
     IF NOT retivo_passphrase_set(p_operator) THEN RETURN 'no_passphrase'; END IF;
     IF NOT retivo_check_passphrase(p_operator, p_passphrase) THEN RETURN 'wrong_passphrase'; END IF;
-    UPDATE approvals SET status = 'approved', decided_at = p_now, decided_by = p_by, answer = p_answer, note = p_note
-      WHERE id = p_id AND status = 'pending' AND expires_at > p_now
-      RETURNING * INTO v_row;
-    IF NOT FOUND THEN RETURN 'not_open'; END IF;
-    -- The spending transaction counts the decisions again (store/ops/decisions.ts), so this one is recorded too.
+    -- The same lock recordDecision takes, then the row's own: two operators deciding at once are counted one after the other.
+    PERFORM pg_advisory_xact_lock(hashtext('approval:' || p_id));
+    SELECT * INTO v_row FROM approvals WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND OR v_row.status <> 'pending' OR v_row.expires_at <= p_now THEN RETURN 'not_open'; END IF;
+    IF v_row.excluded_operator IS NOT NULL AND v_row.excluded_operator = v_decider THEN RETURN 'excluded'; END IF;
+    -- Once named operators exist, every approval names one: the single anonymous passphrase approves nothing any more.
+    IF p_operator = 'default' AND EXISTS (SELECT 1 FROM operators) THEN RETURN 'excluded'; END IF;
+    -- One passphrase, one decision: the anonymous one cannot count twice by naming two channels.
+    IF EXISTS (SELECT 1 FROM approval_decisions WHERE approval_id = p_id AND (operator = v_decider OR vouched_by = v_vouched)) THEN RETURN 'repeated'; END IF;
     INSERT INTO approval_decisions (approval_id, operator, answer, channel, vouched_by, note, at)
-      VALUES (p_id, p_by, 'approve', v_row.channel, 'passphrase checked by the database', p_note, p_now)
-      ON CONFLICT (approval_id, operator) DO NOTHING;
-    PERFORM retivo_append_audit(p_now, v_row.tenant_id, 'approval_answered', v_row.intervention_id, p_audit_actor, p_audit_detail);
-    RETURN 'approved';
+      VALUES (p_id, v_decider, 'approve', p_channel, v_vouched, p_note, p_now);
+    SELECT count(*) INTO v_count FROM approval_decisions WHERE approval_id = p_id AND answer = 'approve';
+    IF p_audit_detail::jsonb ? 'approvals_required' THEN
+      v_detail := left(p_audit_detail, length(p_audit_detail) - 1)
+        || ',"approvals_given":' || v_count || ',"quorum_reached":' || (v_count >= v_row.required_approvals)::text || '}';
+    END IF;
+    IF v_count >= v_row.required_approvals THEN
+      -- Who released it: the distinct approvers in the order they decided, as recordDecision writes it.
+      UPDATE approvals SET status = 'approved', decided_at = p_now, answer = p_answer, note = p_note,
+          decided_by = (SELECT string_agg(operator, ', ' ORDER BY at, operator) FROM approval_decisions WHERE approval_id = p_id AND answer = 'approve')
+        WHERE id = p_id;
+    END IF;
+    PERFORM retivo_append_audit(p_now, v_row.tenant_id, 'approval_answered', v_row.intervention_id, p_audit_actor, v_detail);
+    RETURN CASE WHEN v_count >= v_row.required_approvals THEN 'approved' ELSE 'counted' END;
   END
   $fn$;
+
+  -- A decision is recorded once and never changes; an approval is recorded only by retivo_decide_approval, which checked
+  -- the operator's passphrase (it runs as the owner). Everyone else may record rejections only: anyone may stop a request.
+  CREATE FUNCTION retivo_decisions_guard() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  BEGIN
+    IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+      RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+      RAISE EXCEPTION 'approval_decisions: a recorded decision never changes';
+    END IF;
+    IF NEW.answer <> 'reject' THEN
+      RAISE EXCEPTION 'approval_decisions: only the operator''s passphrase records an approval (retivo_decide_approval)';
+    END IF;
+    RETURN NEW;
+  END
+  $fn$;
+  CREATE TRIGGER decisions_guard BEFORE INSERT OR UPDATE OR DELETE ON approval_decisions FOR EACH ROW EXECUTE FUNCTION retivo_decisions_guard();
 
   CREATE FUNCTION retivo_approvals_guard() RETURNS trigger LANGUAGE plpgsql AS $fn$
   BEGIN
@@ -199,7 +247,7 @@ export const DATABASE_GUARD_MIGRATION = `
       'retivo_passphrase_set(text)',
       'retivo_check_passphrase(text, text)',
       'retivo_set_passphrase(text, text, text, text)',
-      'retivo_decide_approval(text, text, text, text, text, text, text, text, text)'
+      'retivo_decide_approval(text, text, text, text, text, text, text, text, text, text)'
     ] LOOP
       EXECUTE format('ALTER FUNCTION %s SET search_path = %s', v_fn, v_path);
       EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_fn);

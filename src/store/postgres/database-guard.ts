@@ -1,15 +1,15 @@
 /**
  * The database's own guard on a PostgreSQL store (migration 10): the
  * operator passphrase checked inside the database against a hash the
- * server's role cannot read, and the one path by which that role can make a
- * request approved. Each call is one statement: one round trip, one
+ * server's role cannot read, and the one path by which that role can record
+ * an approval (and so make a request approved once its quorum is in). Each call is one statement: one round trip, one
  * transaction.
  */
 import { canonicalJson } from "../../canonical.js";
 import type { DatabaseGuardPort, DatabaseApproval } from "../port.js";
 import type { Engine } from "../sql.js";
 
-const OUTCOMES = new Set<DatabaseApproval>(["approved", "no_passphrase", "wrong_passphrase", "not_open"]);
+const OUTCOMES = new Set<DatabaseApproval>(["approved", "counted", "repeated", "excluded", "not_open", "no_passphrase", "wrong_passphrase"]);
 
 export function databaseGuardOver(engine: Engine): DatabaseGuardPort {
   return {
@@ -21,7 +21,7 @@ export function databaseGuardOver(engine: Engine): DatabaseGuardPort {
     },
     async approve(id, operator, passphrase, answer, audit) {
       const row = await engine.write((tx) =>
-        tx.get<{ outcome: string }>("SELECT retivo_decide_approval(?, ?, ?, ?, ?, ?, ?, ?, ?) AS outcome", [
+        tx.get<{ outcome: string }>("SELECT retivo_decide_approval(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS outcome", [
           id,
           operator,
           passphrase,
@@ -29,6 +29,7 @@ export function databaseGuardOver(engine: Engine): DatabaseGuardPort {
           answer.answer,
           answer.note,
           answer.now.toISOString(),
+          answer.channel,
           audit.actor,
           canonicalJson(audit.detail ?? {}),
         ]),

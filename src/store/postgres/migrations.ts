@@ -332,4 +332,13 @@ export const MIGRATIONS: readonly string[] = [
     counted_at  ${TEXT} NOT NULL
   );
   `,
+  // 12: nonces of signed webhook decisions (see the SQLite migration)
+  `
+  CREATE TABLE approval_webhook_nonces (
+    nonce       ${TEXT} PRIMARY KEY,
+    seen_at     ${TEXT} NOT NULL,
+    expires_at  ${TEXT} NOT NULL
+  );
+  CREATE INDEX approval_webhook_nonces_by_expiry ON approval_webhook_nonces (expires_at);
+  `,
 ];

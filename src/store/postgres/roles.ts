@@ -30,7 +30,7 @@ const SERVER_FUNCTIONS = [
   "retivo_passphrase_set(text)",
   "retivo_check_passphrase(text, text)",
   "retivo_set_passphrase(text, text, text, text)",
-  "retivo_decide_approval(text, text, text, text, text, text, text, text, text)",
+  "retivo_decide_approval(text, text, text, text, text, text, text, text, text, text)",
 ];
 
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
@@ -75,6 +75,8 @@ END $owner$`,
     `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${server}`,
     `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${READ_ONLY_TABLES.join(", ")} FROM ${server}`,
     `REVOKE DELETE, TRUNCATE ON approvals FROM ${server}`,
+    // A decision is written once (the trigger refuses the rest): no role but the owner's functions rewrites or removes one.
+    `REVOKE UPDATE, DELETE, TRUNCATE ON approval_decisions FROM ${server}`,
     `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${server}`,
     // audit_log's own numbering: only retivo_append_audit (as the owner) draws from it.
     `DO $seq$ BEGIN EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM ${server}', pg_get_serial_sequence('audit_log', 'seq')); END $seq$`,

@@ -360,4 +360,16 @@ export const MIGRATIONS: readonly string[] = [
     counted_at  TEXT NOT NULL
   );
   `,
+  // 12: nonces of signed decisions that came through the approval webhook
+  // (POST /approvals/{id}/decisions). A nonce is refused the second time it
+  // is seen, on any replica; it is kept until its timestamp could no longer
+  // pass the 5-minute window anyway (`expires_at`), then dropped.
+  `
+  CREATE TABLE approval_webhook_nonces (
+    nonce       TEXT PRIMARY KEY,
+    seen_at     TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+  );
+  CREATE INDEX approval_webhook_nonces_by_expiry ON approval_webhook_nonces (expires_at);
+  `,
 ];

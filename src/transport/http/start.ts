@@ -19,6 +19,7 @@ import type { AddressInfo } from "node:net";
 import { isLoopbackHost } from "../../config.js";
 import { ConfigError } from "../../errors.js";
 import type { ApprovalPageMount } from "../../guard/types.js";
+import { DECISIONS_PATH } from "../../guard/webhook-decisions.js";
 import type { Runtime } from "../../runtime.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.js";
 import { staticTokenAuthenticator, type Authenticator } from "./authenticator.js";
@@ -39,6 +40,8 @@ export const DEFAULT_STREAMLESS_IDLE_TIMEOUT_MS = 5 * 60_000;
 /** A handler mounted under a path prefix, behind the Host/Origin checks. */
 export interface HttpRoute {
   prefix: string;
+  /** Matches the whole path instead of the prefix (a route inside another's prefix, listed before it). */
+  matches?: (path: string) => boolean;
   handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
   /** Require the MCP bearer token too (default false: for pages a human opens in a browser). */
   requireToken?: boolean;
@@ -144,6 +147,9 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
   // Off loopback only behind a public base URL: its host is the one the page then answers for.
   const canServeApprovalPage = isLoopbackHost(host) || host === "0.0.0.0" || host === "::" || config.publicUrl !== undefined;
   const routes: HttpRoute[] = [...(options.extraRoutes ?? [])];
+  const decisions = runtime.guard.decisionsEndpoint;
+  // Before the page's prefix; server-to-server, so Host and Origin are checked as for /mcp, and the signature vouches.
+  if (decisions) routes.push({ prefix: APPROVAL_PREFIX, matches: (path) => DECISIONS_PATH.test(path), handler: decisions });
   if (approvalPage && canServeApprovalPage) {
     routes.push({ prefix: APPROVAL_PREFIX, handler: (req, res) => approvalPage.handler(req, res), checksOrigin: true });
   }
@@ -157,7 +163,7 @@ export async function startHttpServer(runtime: Runtime, options: HttpServerOptio
     if (HEALTH_PATHS.has(path)) return health(req, res, path);
     const published = authenticator.publicRoute(path);
     if (published) return published(req, res);
-    const extra = routes.find((r) => path.startsWith(r.prefix));
+    const extra = routes.find((r) => (r.matches ? r.matches(path) : path.startsWith(r.prefix)));
     const boundary = extra?.checksOrigin ? checkHost(policy, req.headers.host) : checkBrowserBoundary(policy, req);
     if (boundary) return deny(res, boundary);
     if (extra) {

@@ -76,8 +76,14 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
   return true;
 }
 
+/** A killed process's deliveries wait for its lease to lapse: a short one keeps each round within seconds. */
+const LEASE_SECONDS = "3";
+
 function serve(dir: string, receiver: WebhookReceiver): Promise<Spawned> {
-  return spawnServer(dir, { confirmApprovals: true, env: { RETIVO_WEBHOOK_URL: receiver.url, RETIVO_WEBHOOK_SECRET: CAMPAIGN_SECRET } });
+  return spawnServer(dir, {
+    confirmApprovals: true,
+    env: { RETIVO_WEBHOOK_URL: receiver.url, RETIVO_WEBHOOK_SECRET: CAMPAIGN_SECRET, RETIVO_DELIVERY_LEASE_SECONDS: LEASE_SECONDS },
+  });
 }
 
 /** What a client saw acknowledged: creates, and approvals of those. */
