@@ -8,67 +8,28 @@
  * the sanitizer here once more, one line each, so nothing in it can pose as
  * a line of its own in the chat.
  */
-import { oneLine } from "../text/sanitize.js";
-
-/**
- * What this sink reads of a notice: the fields of the guard's ApprovalNotice
- * (notices.ts), stated structurally so the sink plugs into that sink list.
- */
-export interface NoticeToRelay {
-  kind: "requested" | "reminder" | "escalation" | "outcome";
-  request: {
-    approval_id: string;
-    action: string;
-    intervention_id: string;
-    channel: string;
-    status: string;
-    requested_by: string;
-    tier: string;
-    required: number;
-    given: string[];
-    eligible: string[];
-    rule: string | null;
-    expires_at: string;
-    outcome: string | null;
-  };
-  pageUrl?: string;
-  at: string;
-}
+import { oneLine as one } from "../text/sanitize.js";
+import type { ApprovalNotice, ApprovalNoticeKind, ApprovalNoticeView } from "./notices.js";
 
 export interface ApprovalWebhookPayload {
-  type: `approval.${NoticeToRelay["kind"]}`;
+  type: `approval.${ApprovalNoticeKind}`;
   delivery_id: string;
   text: string;
-  approval: {
-    id: string;
-    action: string;
-    intervention_id: string;
-    channel: string;
-    status: string;
-    requested_by: string;
-    tier: string;
-    required: number;
-    given: string[];
-    eligible: string[];
-    rule: string | null;
-    expires_at: string;
-    outcome: string | null;
-  };
+  /** The request as notices.ts views it, under `id`. */
+  approval: Omit<ApprovalNoticeView, "approval_id"> & { id: string };
   page_url: string | null;
   decisions_url: string | null;
   at: string;
 }
 
-const HEADLINE: Record<NoticeToRelay["kind"], string> = {
+const HEADLINE: Record<ApprovalNoticeKind, string> = {
   requested: "Approval needed",
   reminder: "Reminder: approval still needed",
   escalation: "Escalated: approval still needed",
   outcome: "Approval decided",
 };
 
-const one = (text: string, max: number) => oneLine(text, max);
-
-export function webhookPayloadOf(notice: NoticeToRelay, deliveryId: string, publicUrl: string | undefined): ApprovalWebhookPayload {
+export function webhookPayloadOf(notice: ApprovalNotice, deliveryId: string, publicUrl: string | undefined): ApprovalWebhookPayload {
   const r = notice.request;
   const id = one(r.approval_id, 60);
   const what = `${one(r.action, 20)} of ${one(r.intervention_id, 60)} (${one(r.channel, 20)})`;

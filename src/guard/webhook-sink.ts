@@ -14,7 +14,8 @@ import type { ApprovalWebhookConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Store } from "../store/index.js";
 import { auditGuard } from "./guard-audit.js";
-import { webhookPayloadOf, type NoticeToRelay } from "./webhook-payload.js";
+import type { ApprovalNotice } from "./notices.js";
+import { webhookPayloadOf } from "./webhook-payload.js";
 import { signedHeaders } from "./webhook-signature.js";
 
 export interface WebhookSinkOptions {
@@ -36,7 +37,7 @@ export interface WebhookSinkOptions {
 
 export interface WebhookSink {
   readonly name: "approval-webhook";
-  send(notice: NoticeToRelay): Promise<void>;
+  send(notice: ApprovalNotice): Promise<void>;
   /** Resolves when nothing is queued or in flight (tests, shutdown). */
   idle(): Promise<void>;
   /** Stops retrying: what is still queued is logged as undelivered. */
@@ -74,7 +75,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
     }
   };
 
-  const undelivered = async (notice: NoticeToRelay, deliveryId: string, attempts: number, error: string) => {
+  const undelivered = async (notice: ApprovalNotice, deliveryId: string, attempts: number, error: string) => {
     logger.warn({ approvalId: notice.request.approval_id, notice: notice.kind, deliveryId, attempts, error }, "the approval webhook notice could not be delivered");
     await auditGuard(store, {
       event: "approval_notice_failed",
@@ -84,7 +85,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
     }).catch((auditError: unknown) => logger.warn({ err: auditError }, "could not audit an undelivered approval notice"));
   };
 
-  const deliver = async (notice: NoticeToRelay) => {
+  const deliver = async (notice: ApprovalNotice) => {
     const deliveryId = `ntc_${randomBytes(12).toString("base64url")}`;
     const raw = JSON.stringify(webhookPayloadOf(notice, deliveryId, options.publicUrl));
     let last: Attempt = { ok: false, retry: true, error: "not sent" };

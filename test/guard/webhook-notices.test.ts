@@ -13,7 +13,7 @@ import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { tierLine, tierViewOf } from "../../src/guard/tier-text.js";
-import type { NoticeToRelay } from "../../src/guard/webhook-payload.js";
+import type { ApprovalNotice } from "../../src/guard/notices.js";
 import { createWebhookSink, type WebhookSink } from "../../src/guard/webhook-sink.js";
 import type { ApprovalRow, Store } from "../../src/store/index.js";
 import { startChatTool, type ChatTool } from "../support/chat-tool.js";
@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The notice the guard makes of a stored request (its fields as the guard's notices carry them). */
-async function noticeOf(store: Store, row: ApprovalRow, kind: NoticeToRelay["kind"], pageUrl?: string): Promise<NoticeToRelay> {
+async function noticeOf(store: Store, row: ApprovalRow, kind: ApprovalNotice["kind"], pageUrl?: string): Promise<ApprovalNotice> {
   const tier = await tierViewOf(store, row);
   return {
     kind,
@@ -63,7 +63,7 @@ async function noticeOf(store: Store, row: ApprovalRow, kind: NoticeToRelay["kin
   };
 }
 
-const HOSTILE: NoticeToRelay = {
+const HOSTILE: ApprovalNotice = {
   kind: "reminder",
   request: {
     approval_id: "apr_hostile",
