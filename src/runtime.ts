@@ -109,7 +109,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   const backendId = config.backend.kind === "api" ? `${backend.mode} ${config.backend.apiUrl}` : LOCAL_BACKEND;
   const dataSet = config.backend.kind === "api" ? config.backend.keyMode : "live";
   const offersIn = config.backend.kind === "local" ? (intervention: DetailedIntervention) => offersInMessage(store, LIVE_TENANT, intervention) : undefined;
-  const guard = createGuard({ store, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf, policy, dataSet, offersIn, ...(overrides.noticeSinks ? { noticeSinks: overrides.noticeSinks } : {}) });
+  const guard = await createGuard({ store, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf, policy, dataSet, offersIn, ...(overrides.noticeSinks ? { noticeSinks: overrides.noticeSinks } : {}) });
   // Any running server on the store executes what a human approved in the CLI or on a page:
   // the human's decision is the release. Not here if this server may not change anything.
   if (overrides.startReleaseLoop !== false && !config.readOnly && config.approval.policy !== "deny") guard.start?.();

@@ -34,9 +34,6 @@ import { keepIfUsable, sweepApprovals } from "./sweep.js";
 import { createNotices, logSink, type NoticeSink, type Notices } from "./notices.js";
 import { LOCAL_PRINCIPAL, type ApprovalGuard, type ApprovalPageMount, type GuardDecision, type GuardRequest, type GuardSession } from "./types.js";
 import { askByUrl, CompletionNotifiers } from "./url-channel.js";
-import { createDecisionsEndpoint } from "./webhook-decisions.js";
-import { createPageLogin } from "./page-login.js";
-import { createWebhookSink } from "./webhook-sink.js";
 import { oneLine } from "../text/sanitize.js";
 import { tierOf, verdictFor, type Policy } from "./policy.js";
 import { mentionsOffer } from "../writer/text-scan.js";
@@ -95,11 +92,17 @@ function isFinalDenial(row: ApprovalRow): boolean {
   return row.status === "denied" && (row.answer === "deny" || row.answer === "decline");
 }
 
-export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
+/**
+ * Async only for what is optional: the approval webhook (its sink and the
+ * decisions endpoint) and the page's OIDC login (jose) are loaded where they
+ * are configured, so a plain start does not pay for them.
+ */
+export async function createGuard(deps: GuardDeps): Promise<ApprovalGuardWithPage> {
   const { store, config, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const notifiers = new CompletionNotifiers();
-  const webhookSink = config.approvalWebhook ? createWebhookSink({ store, logger, webhook: config.approvalWebhook, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }) : undefined;
+  const webhook = config.approvalWebhook;
+  const webhookSink = webhook ? (await import("./webhook-sink.js")).createWebhookSink({ store, logger, webhook, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }) : undefined;
   const notices = createNotices(store, deps.noticeSinks ?? [logSink(logger), ...(webhookSink ? [webhookSink] : [])], logger, now);
   const releaser = withOutcomeNotices(createReleaser({ store, executor: deps.executor, backendId: deps.backendId, logger, now }), notices);
   const onAnswered = (id: string) => {
@@ -110,6 +113,7 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
       .then((row) => (row && (row.status === "denied" || row.status === "void") ? notices.emit("outcome", row) : undefined))
       .catch((error: unknown) => logger.warn({ err: error, approvalId: id }, "could not tell the outcome of a page answer"));
   };
+  const login = config.pageLogin ? (await import("./page-login.js")).createPageLogin(config.pageLogin) : undefined;
   // The handler asks the host (declared next; asked only once requests arrive) for the public base URL the transport mounted it behind.
   const handler = createApprovalPageHandler({
     store,
@@ -118,11 +122,10 @@ export function createGuard(deps: GuardDeps): ApprovalGuardWithPage {
     releaser,
     onAnswered,
     publicBase: () => pages.publicBase(),
-    ...(config.pageLogin ? { login: createPageLogin(config.pageLogin), baseUrl: () => pages.baseUrl() } : {}),
+    ...(login ? { login, baseUrl: () => pages.baseUrl() } : {}),
   });
   const pages = new ApprovalPageHost(handler);
-  const webhook = config.approvalWebhook;
-  const decisions = webhook ? createDecisionsEndpoint({ store, logger, now, releaser, secret: webhook.secret, onAnswered }) : undefined;
+  const decisions = webhook ? (await import("./webhook-decisions.js")).createDecisionsEndpoint({ store, logger, now, releaser, secret: webhook.secret, onAnswered }) : undefined;
   const cli = approvalsCommand(config.dbPath);
   let loop: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;

@@ -207,11 +207,13 @@ export function hostAllowed(host: string, allowed: readonly string[]): boolean {
 const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
 /** Typographic symbols Unicode also lists as pictographic; they read as text, not emoji. */
 const TEXT_SYMBOLS = new Set(["©", "®", "™"]);
-const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+// Made on first use: building a segmenter loads ICU's break rules (about 9 ms), which a server's start need not pay.
+let graphemes: Intl.Segmenter | undefined;
 
 /** Emoji as a reader counts them: a family, a flag or a skin-toned hand is one. */
 export function findEmoji(text: string): string[] {
   const found: string[] = [];
+  graphemes ??= new Intl.Segmenter("en", { granularity: "grapheme" });
   for (const { segment } of graphemes.segment(text)) {
     if (PICTOGRAPH.test(segment) && !TEXT_SYMBOLS.has(segment)) found.push(segment);
   }
