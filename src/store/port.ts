@@ -7,7 +7,7 @@
  * record a change are passed with it and commit with it.
  */
 import type { CompactIntervention } from "../api/compact.js";
-import type { CreateResponse } from "../api/schemas.js";
+import type { CreateResponse, DetailedIntervention } from "../api/schemas.js";
 import type { BrandContext, Customer, MessagePolicy, Playbook, TenantSettings } from "../domain/catalog.js";
 import type { ListPage, ListQuery } from "../domain/list.js";
 import type { GuardedAction } from "../domain/status-machine.js";
@@ -17,7 +17,7 @@ import type { OperatorRow } from "./ops/operators.js";
 import type { ReminderKind } from "./ops/approval-reminders.js";
 import type { AuditEvent, AuditRow, ChainVerdict } from "./ops/audit.js";
 import type { CreateRecord, TransitionRequest } from "./ops/changes.js";
-import type { DeliveryKind, DeliveryOutcome, DeliveryRow } from "./ops/deliveries.js";
+import type { DeliveryKind, DeliveryRow } from "./ops/deliveries.js";
 import type { Finish } from "./ops/dispatch.js";
 import type { LeaseTerms } from "./ops/delivery-leases.js";
 import type { RateDecision } from "./ops/rate-limits.js";
@@ -41,6 +41,8 @@ export type { SeededIntervention, TenantSeed } from "./ops/seed.js";
 
 export interface InterventionsPort {
   get(tenantId: string, id: string): Promise<InterventionRow | undefined>;
+  /** The API object get_intervention returns, with its delivery outcome, read in one statement. */
+  detail(tenantId: string, id: string): Promise<DetailedIntervention | undefined>;
   /** Any tenant's: the dispatcher owns several. */
   getAny(id: string): Promise<InterventionRow | undefined>;
   list(tenantId: string, query: ListQuery): Promise<ListPage>;
@@ -79,7 +81,6 @@ export interface CatalogPort {
 export interface DeliveriesPort {
   of(interventionId: string): Promise<DeliveryRow[]>;
   latest(interventionId: string, kind: DeliveryKind): Promise<DeliveryRow | undefined>;
-  outcomeOf(interventionId: string): Promise<DeliveryOutcome | undefined>;
 }
 
 export interface DispatchPort {

@@ -41,6 +41,13 @@ export interface Engine {
   readonly location: string;
   /** Statements that need no common snapshot (most reads). */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * A read whose result may be reused while the store is unchanged (the hot
+   * reads: a list page, one intervention). `key` names the read and all its
+   * inputs; a reused result is shared, so it comes back frozen. An engine that
+   * cannot tell whether anything changed simply reads.
+   */
+  readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T>;
   /** A read that must see one snapshot across several statements (verifying the audit chain). */
   snapshot<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** One atomic write: everything `work` does commits together or not at all. */

@@ -21,6 +21,20 @@ import * as seed from "./ops/seed.js";
 import * as nonces from "./ops/webhook-nonces.js";
 import type { Store } from "./port.js";
 import type { Engine } from "./sql.js";
+import type { ListQuery } from "../domain/list.js";
+
+/** Every input of a list page (the type fails to compile if ListQuery gains one), so two reads share a cached page only when they ask the same. */
+function listKey(tenantId: string, query: ListQuery): string {
+  const inputs: Record<keyof ListQuery, unknown> = {
+    limit: query.limit,
+    cursor: query.cursor,
+    status: query.status,
+    user_id: query.user_id,
+    channel: query.channel,
+    flagged: query.flagged,
+  };
+  return JSON.stringify(["listCompact", tenantId, inputs]);
+}
 
 export function storeOver(engine: Engine): Store {
   const read = engine.read.bind(engine);
@@ -30,9 +44,10 @@ export function storeOver(engine: Engine): Store {
     location: engine.location,
     interventions: {
       get: (tenantId, id) => read((tx) => interventions.findRow(tx, tenantId, id)),
+      detail: (tenantId, id) => engine.readCached(JSON.stringify(["detail", tenantId, id]), (tx) => interventions.findDetail(tx, tenantId, id)),
       getAny: (id) => read((tx) => interventions.findAnyRow(tx, id)),
       list: (tenantId, query) => read((tx) => interventions.listRows(tx, tenantId, query)),
-      listCompact: (tenantId, query) => read((tx) => interventions.listCompactRows(tx, tenantId, query)),
+      listCompact: (tenantId, query) => engine.readCached(listKey(tenantId, query), (tx) => interventions.listCompactRows(tx, tenantId, query)),
       idsByPrefix: (tenantId, prefix, statuses, limit) => read((tx) => interventions.idsByPrefix(tx, tenantId, prefix, statuses, limit)),
       versionsOf: (tenantId, ids) => read((tx) => interventions.versionsOf(tx, tenantId, ids)),
       countByStatus: (tenantId) => read((tx) => interventions.countByStatus(tx, tenantId)),
@@ -66,7 +81,6 @@ export function storeOver(engine: Engine): Store {
     deliveries: {
       of: (interventionId) => read((tx) => deliveries.deliveriesOf(tx, interventionId)),
       latest: (interventionId, kind) => read((tx) => deliveries.latestDelivery(tx, interventionId, kind)),
-      outcomeOf: (interventionId) => read((tx) => deliveries.deliveryOutcomeOf(tx, interventionId)),
     },
     dispatch: {
       due: (tenants, now) => read((tx) => claims.dueRows(tx, tenants, now.toISOString())),

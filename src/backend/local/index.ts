@@ -92,11 +92,9 @@ export class LocalBackend implements InterventionsBackend {
   }
 
   async get(id: string): Promise<DetailedIntervention> {
-    const row = await this.store.interventions.get(this.tenantId, id);
-    if (!row) throw notFound(id);
-    const deliveryOutcome = await this.store.deliveries.outcomeOf(id);
-    const intervention = toIntervention(row);
-    return deliveryOutcome ? { ...intervention, delivery_outcome: deliveryOutcome } : intervention;
+    const intervention = await this.store.interventions.detail(this.tenantId, id);
+    if (!intervention) throw notFound(id);
+    return intervention;
   }
 
   async create(request: CreateRequest, context?: OperationContext): Promise<CreateResponse> {

@@ -81,9 +81,9 @@ const OUTCOME_OF_RECORD: Record<string, DeliveryOutcome> = {
   cancelled: "cancelled",
 };
 
-export async function deliveryOutcomeOf(tx: Tx, interventionId: string): Promise<DeliveryOutcome | undefined> {
-  const latest = await latestDelivery(tx, interventionId, "delivery");
-  return latest ? OUTCOME_OF_RECORD[latest.outcome] : undefined;
+/** What a delivery record's outcome means to the API's `delivery_outcome`. */
+export function outcomeOfRecord(outcome: string): DeliveryOutcome | undefined {
+  return OUTCOME_OF_RECORD[outcome];
 }
 
 /** In-app delivery: the message in the user's inbox, once per intervention (a resumed delivery never shows twice). */

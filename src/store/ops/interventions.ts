@@ -9,6 +9,7 @@ import { InvalidInputError } from "../../errors.js";
 import { compactRow, preview, PREVIEW_CHARS, type CompactIntervention } from "../../api/compact.js";
 import type { ListPage, ListQuery } from "../../domain/list.js";
 import type { Tx } from "../sql.js";
+import { outcomeOfRecord } from "./deliveries.js";
 
 export interface InterventionRow {
   seq: number;
@@ -106,6 +107,23 @@ export function composedFlagReason(row: Pick<InterventionRow, "flag_reason" | "r
 
 export function findRow(tx: Tx, tenantId: string, id: string): Promise<InterventionRow | undefined> {
   return tx.get<InterventionRow>("SELECT * FROM interventions WHERE id = ? AND tenant_id = ?", [id, tenantId]);
+}
+
+/**
+ * What get_intervention shows, in one statement: the row and its latest
+ * delivery record's outcome, read together (one round trip on PostgreSQL,
+ * one read lock on SQLite).
+ */
+export async function findDetail(tx: Tx, tenantId: string, id: string): Promise<DetailedIntervention | undefined> {
+  const row = await tx.get<InterventionRow & { latest_delivery: string | null }>(
+    `SELECT *, (SELECT outcome FROM deliveries WHERE intervention_id = interventions.id AND kind = 'delivery' ORDER BY id DESC LIMIT 1) AS latest_delivery
+     FROM interventions WHERE id = ? AND tenant_id = ?`,
+    [id, tenantId],
+  );
+  if (!row) return undefined;
+  const intervention = toIntervention(row);
+  const outcome = row.latest_delivery === null ? undefined : outcomeOfRecord(row.latest_delivery);
+  return outcome ? { ...intervention, delivery_outcome: outcome } : intervention;
 }
 
 /** Any tenant's row: for the dispatcher, which owns several tenants. */

@@ -88,6 +88,11 @@ export class PostgresEngine implements Engine {
     return this.faultsNamed(() => work(this.txOver(this.pool)));
   }
 
+  /** Not cached: other replicas write the same database, and nothing here would tell. */
+  readCached<T>(_key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.read(work);
+  }
+
   snapshot<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.faultsNamed(() => this.inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", work));
   }

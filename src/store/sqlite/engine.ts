@@ -22,6 +22,7 @@ import type { Dialect, Engine, Tx } from "../sql.js";
 import { storeFaultOf } from "./faults.js";
 import { preparePrivateStore, SIDECARS, tightenSidecars } from "./files.js";
 import { MIGRATIONS } from "./migrations.js";
+import { ReadCache } from "./read-cache.js";
 
 export type SqliteDb = Database.Database;
 
@@ -96,6 +97,7 @@ export class SqliteEngine implements Engine {
   private readonly statements = new Map<string, Prepared>();
   private readonly queue: Queue;
   private readonly tx: Tx;
+  private readonly cache: ReadCache;
 
   constructor(
     /** The connection itself: for this engine's own modules, and for tests and benchmarks that set a file up. */
@@ -103,6 +105,7 @@ export class SqliteEngine implements Engine {
     readonly location: string,
   ) {
     this.queue = queueFor(location);
+    this.cache = new ReadCache(db);
     this.tx = {
       dialect: DIALECT,
       all: async <T>(sql: string, params: readonly unknown[] = []) => this.all(sql, params) as T[],
@@ -115,6 +118,10 @@ export class SqliteEngine implements Engine {
 
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.exclusive(() => work(this.tx));
+  }
+
+  readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.exclusive(() => this.cache.through(key, () => work(this.tx)));
   }
 
   snapshot<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
