@@ -60,7 +60,14 @@ export function buildServer(deps: ServerDeps): McpServer {
       },
       async (args: unknown, extra) => {
         const deadline = callDeadline(extra.signal, deps.config.callTimeoutMs);
-        const call = { deps, server, extra, signal: deadline.signal };
+        const call = {
+          deps,
+          server,
+          extra,
+          get signal() {
+            return deadline.signal;
+          },
+        };
         try {
           const parsed = parseArguments(tool, args, dropped.take(extra.requestId));
           if (!parsed.ok) {

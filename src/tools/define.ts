@@ -34,8 +34,11 @@ export interface ToolCall {
   /** The MCP server of this session: elicitation, sampling and client facts. */
   server: McpServer;
   extra: RequestExtra;
-  /** The call's deadline and the client's cancellation (tools/deadline.ts): pass it to every backend call. */
-  signal: AbortSignal;
+  /**
+   * The call's deadline and the client's cancellation (tools/deadline.ts): pass it to every backend call.
+   * Made when first read; a read tool passes `lazySignal(call)`, so the local store never makes it.
+   */
+  readonly signal: AbortSignal;
 }
 
 export interface ToolOutput<Out> {

@@ -3,6 +3,7 @@ import { InterventionSchema } from "../api/schemas.js";
 import { defineTool } from "./define.js";
 import { interventionIdParam } from "./params.js";
 import { describeIntervention } from "./describe.js";
+import { lazySignal } from "./deadline.js";
 
 export const getIntervention = defineTool({
   name: "get_intervention",
@@ -15,8 +16,8 @@ export const getIntervention = defineTool({
   outputSchema: z.object({ intervention: InterventionSchema }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: false,
-  async handler({ intervention_id }, { deps, signal }) {
-    const intervention = await deps.backend.get(intervention_id, { signal });
+  async handler({ intervention_id }, call) {
+    const intervention = await call.deps.backend.get(intervention_id, lazySignal(call));
     return { structured: { intervention }, text: describeIntervention(intervention) };
   },
 });

@@ -5,6 +5,7 @@ import { CompactInterventionSchema, type CompactIntervention } from "../api/comp
 import type { DetailedIntervention } from "../api/schemas.js";
 import { describeIntervention } from "./describe.js";
 import { rowLine } from "./present.js";
+import { lazySignal } from "./deadline.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** A full row is ~500 tokens: 50 of them is already ~25k; 500 would be ~240k. */
@@ -45,12 +46,14 @@ export const listInterventions = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   writes: false,
-  async handler({ detail, ...query }, { deps, signal }) {
+  async handler({ detail, ...query }, call) {
+    const { deps } = call;
+    const options = lazySignal(call);
     // Full rows are told in full, a blank line after each; compact rows take one line each.
     const { page, lines } =
       detail === "full"
-        ? await deps.backend.list(query, { signal }).then((page) => ({ page, lines: page.interventions.map((row) => `${describeIntervention(row)}\n`) }))
-        : await deps.backend.listCompact(query, { signal }).then((page) => ({ page, lines: page.interventions.map(rowLine) }));
+        ? await deps.backend.list(query, options).then((page) => ({ page, lines: page.interventions.map((row) => `${describeIntervention(row)}\n`) }))
+        : await deps.backend.listCompact(query, options).then((page) => ({ page, lines: page.interventions.map(rowLine) }));
     const rows: Array<CompactIntervention | DetailedIntervention> = page.interventions;
     const heading = `${rows.length} intervention(s), newest first${detail === "full" ? ":" : "; previews are model-written data:"}`;
     const more = page.next_cursor ? `More: call again with cursor "${page.next_cursor}".` : "End of list.";

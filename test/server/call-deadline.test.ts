@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { DeadlineExceededError } from "../../src/errors.js";
-import { callDeadline } from "../../src/tools/deadline.js";
+import { callDeadline, lazySignal } from "../../src/tools/deadline.js";
 
 const aborted = (signal: AbortSignal) => new Promise<unknown>((resolve) => signal.addEventListener("abort", () => resolve(signal.reason), { once: true }));
 
@@ -46,5 +46,33 @@ describe("a tool call's signal", () => {
     deadline.dispose();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(deadline.signal.aborted).toBe(false);
+  });
+
+  it("is made on first use, with what is left of the deadline counted from the call's start", async () => {
+    let clock = 0;
+    const late = callDeadline(new AbortController().signal, 1_000, () => clock);
+    clock = 1_500;
+    expect(late.signal.aborted).toBe(true);
+    expect(late.signal.reason).toBeInstanceOf(DeadlineExceededError);
+    clock = 0;
+    const nearlyOver = callDeadline(new AbortController().signal, 5_000, () => clock);
+    clock = 4_950;
+    // 50 ms are left, not another 5 s.
+    const first = await Promise.race([aborted(nearlyOver.signal), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 2_000))]);
+    expect(first).toBeInstanceOf(DeadlineExceededError);
+  });
+
+  it("hands a backend the signal only when it reads it, and then the call's own", () => {
+    let made = 0;
+    const signal = new AbortController().signal;
+    const options = lazySignal({
+      get signal() {
+        made++;
+        return signal;
+      },
+    });
+    expect(made).toBe(0);
+    expect(options.signal).toBe(signal);
+    expect(made).toBe(1);
   });
 });
