@@ -9,7 +9,7 @@ import { setMaxListeners } from "node:events";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { memoryOf } from "./lib/proc.js";
+import { cpuMsOf, memoryOf } from "./lib/proc.js";
 import { median, percentile, round } from "./lib/stats.js";
 
 export const CONCURRENCY = [1, 8, 64] as const;
@@ -20,6 +20,8 @@ export interface HttpTarget {
   pid: number;
   tool: string;
   args: Record<string, unknown>;
+  /** The processes serving the calls (replicas, nginx's workers, PostgreSQL's backends), for CPU per call; the first pid alone when absent. */
+  serverPids?: () => number[];
 }
 
 export interface HttpPoint {
@@ -29,6 +31,9 @@ export interface HttpPoint {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time the serving processes used per call, and the load generator's own, ms (from /proc: 10 ms ticks over thousands of calls). */
+  serverCpuMsPerCall: number;
+  clientCpuMsPerCall: number;
 }
 
 const WINDOW_MS = 3000;
@@ -80,6 +85,12 @@ async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> 
   let errors = 0;
   let measuring = false;
   let completed = 0;
+  let calls = 0;
+  const pids = target.serverPids?.() ?? [target.pid];
+  const serverCpu = () => pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+  const [server0, client0] = [serverCpu(), process.cpuUsage()];
+  let serverUsed = 0;
+  let client = { user: 0, system: 0 };
   const warmupEnds = performance.now() + WARMUP_MS;
   const ends = warmupEnds + WINDOW_MS;
   try {
@@ -95,6 +106,7 @@ async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> 
             errors++;
           }
           const end = performance.now();
+          calls++;
           if (start >= warmupEnds && end <= ends) {
             latencies.push(end - start);
             completed++;
@@ -102,9 +114,13 @@ async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> 
         }
       }),
     );
+    // Before the sessions close: closing them is not a call.
+    serverUsed = serverCpu() - server0;
+    client = process.cpuUsage(client0);
   } finally {
     await closeSessions(opened);
   }
+  const perCall = (ms: number) => round(ms / Math.max(1, calls), 3);
   return {
     server: target.label,
     sessions,
@@ -112,6 +128,8 @@ async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> 
     p50: round(percentile(latencies, 50), 2),
     p99: round(percentile(latencies, 99), 2),
     errors,
+    serverCpuMsPerCall: perCall(serverUsed),
+    clientCpuMsPerCall: perCall((client.user + client.system) / 1000),
   };
 }
 
@@ -137,6 +155,8 @@ export async function measureHttpLoad(targets: readonly HttpTarget[], rounds: nu
     p50: median(list.map((p) => p.p50)),
     p99: median(list.map((p) => p.p99)),
     errors: list.reduce((sum, p) => sum + p.errors, 0),
+    serverCpuMsPerCall: median(list.map((p) => p.serverCpuMsPerCall)),
+    clientCpuMsPerCall: median(list.map((p) => p.clientCpuMsPerCall)),
   }));
   const peakRssMb = Object.fromEntries(targets.map((t) => [t.label, round(memoryOf(t.pid).peakMb, 1)]));
   return { points, peakRssMb };

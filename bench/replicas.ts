@@ -27,6 +27,7 @@ import { measureHttpLoad, type HttpPoint } from "./http-load.js";
 import { CLI, ourEnv, ROOT, seedDemo, tempDir } from "./lib/fixture.js";
 import { startCountingProxy } from "./lib/pg-counting-proxy.js";
 import { freePort } from "./lib/ports.js";
+import { childrenOf, pidsNamed } from "./lib/proc.js";
 import { round } from "./lib/stats.js";
 import { childEnv } from "./lib/stdio-client.js";
 
@@ -227,7 +228,15 @@ export async function runReplicasBench(): Promise<void> {
     clusters.push(await cluster("PostgreSQL, 1 replica", nginxBin, ["pg-1"], { ...pgEnv, RETIVO_DATABASE_POOL_SIZE: "12" }));
     clusters.push(await cluster("PostgreSQL, 3 replicas", nginxBin, ["pg-a", "pg-b", "pg-c"], { ...pgEnv, RETIVO_DATABASE_POOL_SIZE: "4" }));
     const load = await measureHttpLoad(
-      clusters.map((c) => ({ label: c.label, port: Number(new URL(c.nginx.url).port), pid: c.replicas[0]!.pid, tool: "list_interventions", args: { limit: 10 } })),
+      clusters.map((c) => ({
+        label: c.label,
+        port: Number(new URL(c.nginx.url).port),
+        pid: c.replicas[0]!.pid,
+        tool: "list_interventions",
+        args: { limit: 10 },
+        // Everything that serves a call: the replicas, nginx's workers and, on PostgreSQL, every postgres process.
+        serverPids: () => [...c.replicas.map((r) => r.pid), ...childrenOf(c.nginx.pid), ...(c.label.startsWith("PostgreSQL") ? pidsNamed("postgres") : [])],
+      })),
       1,
       SESSIONS,
     );
@@ -288,6 +297,14 @@ function markdownOf(
     `| server | ${SESSIONS.map((n) => `${n} sessions: calls/s, p50, p99 (ms)`).join(" | ")} |`,
     `|---|${SESSIONS.map(() => "---").join("|")}|`,
     ...servers.map((s) => `| ${s} | ${SESSIONS.map((n) => points.find((p) => p.server === s && p.sessions === n)).map((p) => `${p!.callsPerSec}, ${p!.p50}, ${p!.p99}${p!.errors ? ` (${p!.errors} errors)` : ""}`).join(" | ")} |`),
+    "",
+    "## CPU per call (list_interventions): the serving processes (replicas, nginx's workers, PostgreSQL), and the load generator",
+    "",
+    "CPU time from /proc over every call of the run, so it holds on a busy machine where throughput does not: on 2 cores, 3 replicas can only match 1 if they spend no more CPU per call.",
+    "",
+    `| server | ${SESSIONS.map((n) => `${n} sessions: server ms, client ms`).join(" | ")} |`,
+    `|---|${SESSIONS.map(() => "---").join("|")}|`,
+    ...servers.map((s) => `| ${s} | ${SESSIONS.map((n) => points.find((p) => p.server === s && p.sessions === n)).map((p) => `${p!.serverCpuMsPerCall}, ${p!.clientCpuMsPerCall}`).join(" | ")} |`),
     "",
     "## Cost per tool call on PostgreSQL (idle background subtracted)",
     "",

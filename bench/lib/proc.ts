@@ -1,5 +1,5 @@
 /** Memory of a child process, read from /proc (Linux only). */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface Memory {
   /** Resident set size now, MB. */
@@ -16,4 +16,37 @@ function field(status: string, name: string): number {
 export function memoryOf(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return { rssMb: field(status, "VmRSS"), peakMb: field(status, "VmHWM") };
+}
+
+/** CPU time (user + system) a process has used so far, ms; 0 for one that is gone (Linux clock ticks are 10 ms). */
+export function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The direct children of a process (nginx's workers under its master). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Every process whose command name is `name` (all of PostgreSQL's backends and workers, say). */
+export function pidsNamed(name: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === name;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }

@@ -91,4 +91,17 @@ describe("reads reused while the SQLite file is unchanged", () => {
     expect(() => checks.push(checks[0])).toThrow(TypeError);
     expect((await store.interventions.detail("live", id))?.status).toBe("planned");
   });
+
+  it("stays bounded: the least recently used result goes first", async () => {
+    const { store } = await storeAndPlanned();
+    const kept = await store.interventions.listCompact("live", { limit: 1 });
+    const dropped = await store.interventions.listCompact("live", { limit: 2 });
+    for (let limit = 3; limit <= 65; limit++) {
+      await store.interventions.listCompact("live", { limit });
+      // Used again all along, so never the oldest.
+      expect(await store.interventions.listCompact("live", { limit: 1 })).toBe(kept);
+    }
+    expect(await store.interventions.listCompact("live", { limit: 1 })).toBe(kept);
+    expect(await store.interventions.listCompact("live", { limit: 2 })).not.toBe(dropped);
+  });
 });

@@ -13,8 +13,11 @@
  */
 import type Database from "better-sqlite3";
 
-/** Enough for every filter of the first pages and the interventions an agent is looking at. */
-const CAPACITY = 256;
+/**
+ * Enough for the filters and pages an agent moves between and the interventions it is looking at,
+ * while the worst case stays small (64 pages of 500 compact rows: a few MB).
+ */
+const CAPACITY = 64;
 
 const STAMP_SQL = "SELECT total_changes() || ':' || d.data_version || ':' || s.schema_version FROM pragma_data_version AS d, pragma_schema_version AS s";
 

@@ -23,6 +23,8 @@ export const HOW_TO_GET_NGINX = "nginx is not installed: apt-get install -y ngin
 
 export interface RunningNginx {
   url: string;
+  /** The master process (its workers are its children). */
+  pid: number;
   /** The rendered conf.d file, as an operator would install it. */
   config: string;
   errorLog(): string;
@@ -78,6 +80,7 @@ export async function startNginx(binary: string, port: number, replicas: { id: s
   }
   return {
     url,
+    pid: child.pid!,
     config,
     errorLog,
     async stop() {
