@@ -3,13 +3,19 @@
  * as long as the database file is unchanged, so an agent that asks again
  * before anything moved is answered from memory.
  *
- * "Unchanged" is SQLite's own account, read in one statement before every
- * cached read: `total_changes()` counts the rows this connection wrote,
- * `data_version` moves when any other connection (another process: the CLI,
- * a second server, `retivo-mcp api`) commits, and `schema_version` moves on
- * any change of the schema. That statement touches the file, so a file that
- * has become unreadable still fails the read as before. A cached result is
- * frozen: callers share it, and one that tried to change it would throw.
+ * "Unchanged" is SQLite's own account, read before every cached read:
+ * `total_changes()` counts the rows this connection wrote (through the port
+ * or beneath it), and `data_version` moves when any other connection
+ * (another process: the CLI, a second server, `retivo-mcp api`) commits,
+ * schema changes included. This connection's own schema changes are the
+ * migrations, which run before its first read. `data_version` reads the
+ * file's shared state, so a file that has become unreadable still fails the
+ * read as before. A cached result is frozen: callers share it, and one that
+ * tried to change it would throw.
+ *
+ * The check costs about 3.6 µs (`data_version` 3.5, `total_changes()` 0.1;
+ * `schema_version` as well would add 2.8), against about 8 µs for reading
+ * one intervention's row and 40 µs for a default list page.
  */
 import type Database from "better-sqlite3";
 
@@ -19,23 +25,26 @@ import type Database from "better-sqlite3";
  */
 const CAPACITY = 64;
 
-const STAMP_SQL = "SELECT total_changes() || ':' || d.data_version || ':' || s.schema_version FROM pragma_data_version AS d, pragma_schema_version AS s";
-
 export class ReadCache {
-  private stamp: string | undefined;
+  private written = -1;
+  private committedElsewhere = -1;
   private readonly entries = new Map<string, unknown>();
-  private readonly stampStatement;
+  private readonly ownWrites: Database.Statement;
+  private readonly dataVersion: Database.Statement;
 
   constructor(db: Database.Database) {
-    this.stampStatement = db.prepare(STAMP_SQL).pluck();
+    this.ownWrites = db.prepare("SELECT total_changes()").pluck();
+    this.dataVersion = db.prepare("PRAGMA data_version").pluck();
   }
 
   /** The cached result for `key`, read afresh by `work` when the store has changed or the key is new. Runs inside the engine's one-at-a-time queue. */
   async through<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const stamp = this.stampStatement.get() as string;
-    if (stamp !== this.stamp) {
+    const written = this.ownWrites.get() as number;
+    const committedElsewhere = this.dataVersion.get() as number;
+    if (written !== this.written || committedElsewhere !== this.committedElsewhere) {
       this.entries.clear();
-      this.stamp = stamp;
+      this.written = written;
+      this.committedElsewhere = committedElsewhere;
     }
     if (this.entries.has(key)) {
       const hit = this.entries.get(key) as T;
