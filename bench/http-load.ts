@@ -20,8 +20,12 @@ export interface HttpTarget {
   pid: number;
   tool: string;
   args: Record<string, unknown>;
-  /** The processes serving the calls (replicas, nginx's workers, PostgreSQL's backends), for CPU per call; the first pid alone when absent. */
-  serverPids?: () => number[];
+  /**
+   * The processes serving the calls (replicas, nginx's workers, PostgreSQL's backends), for CPU per
+   * call; the first pid alone when absent. Asked before and after the calls: a process that appeared
+   * in between (a pool's new connection) counts from zero.
+   */
+  serverPids?: () => Promise<Record<string, number[]>> | Record<string, number[]>;
 }
 
 export interface HttpPoint {
@@ -33,6 +37,7 @@ export interface HttpPoint {
   errors: number;
   /** CPU time the serving processes used per call, and the load generator's own, ms (from /proc: 10 ms ticks over thousands of calls). */
   serverCpuMsPerCall: number;
+  serverCpuMsPerCallByPart: Record<string, number>;
   clientCpuMsPerCall: number;
 }
 
@@ -86,10 +91,10 @@ async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> 
   let measuring = false;
   let completed = 0;
   let calls = 0;
-  const pids = target.serverPids?.() ?? [target.pid];
-  const serverCpu = () => pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
-  const [server0, client0] = [serverCpu(), process.cpuUsage()];
-  let serverUsed = 0;
+  const partsNow = async () => Object.entries((await target.serverPids?.()) ?? { server: [target.pid] });
+  const server0 = new Map((await partsNow()).flatMap(([, pids]) => pids).map((pid) => [pid, cpuMsOf(pid)]));
+  const client0 = process.cpuUsage();
+  const usedBy: Record<string, number> = {};
   let client = { user: 0, system: 0 };
   const warmupEnds = performance.now() + WARMUP_MS;
   const ends = warmupEnds + WINDOW_MS;
@@ -115,7 +120,7 @@ async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> 
       }),
     );
     // Before the sessions close: closing them is not a call.
-    serverUsed = serverCpu() - server0;
+    for (const [part, pids] of await partsNow()) usedBy[part] = pids.reduce((sum, pid) => sum + cpuMsOf(pid) - (server0.get(pid) ?? 0), 0);
     client = process.cpuUsage(client0);
   } finally {
     await closeSessions(opened);
@@ -128,7 +133,8 @@ async function oneRun(target: HttpTarget, sessions: number): Promise<HttpPoint> 
     p50: round(percentile(latencies, 50), 2),
     p99: round(percentile(latencies, 99), 2),
     errors,
-    serverCpuMsPerCall: perCall(serverUsed),
+    serverCpuMsPerCall: perCall(Object.values(usedBy).reduce((a, b) => a + b, 0)),
+    serverCpuMsPerCallByPart: Object.fromEntries(Object.entries(usedBy).map(([part, ms]) => [part, perCall(ms)])),
     clientCpuMsPerCall: perCall((client.user + client.system) / 1000),
   };
 }
@@ -156,6 +162,7 @@ export async function measureHttpLoad(targets: readonly HttpTarget[], rounds: nu
     p99: median(list.map((p) => p.p99)),
     errors: list.reduce((sum, p) => sum + p.errors, 0),
     serverCpuMsPerCall: median(list.map((p) => p.serverCpuMsPerCall)),
+    serverCpuMsPerCallByPart: list[0]!.serverCpuMsPerCallByPart,
     clientCpuMsPerCall: median(list.map((p) => p.clientCpuMsPerCall)),
   }));
   const peakRssMb = Object.fromEntries(targets.map((t) => [t.label, round(memoryOf(t.pid).peakMb, 1)]));

@@ -27,7 +27,7 @@ import { measureHttpLoad, type HttpPoint } from "./http-load.js";
 import { CLI, ourEnv, ROOT, seedDemo, tempDir } from "./lib/fixture.js";
 import { startCountingProxy } from "./lib/pg-counting-proxy.js";
 import { freePort } from "./lib/ports.js";
-import { childrenOf, pidsNamed } from "./lib/proc.js";
+import { childrenOf } from "./lib/proc.js";
 import { round } from "./lib/stats.js";
 import { childEnv } from "./lib/stdio-client.js";
 
@@ -73,6 +73,11 @@ async function stopCluster(c: Cluster): Promise<void> {
     replica.signal("SIGTERM");
     await replica.exited;
   }
+}
+
+/** The PostgreSQL backends serving connections to `database` (each replica's pool). */
+async function backendsOf(adminUrl: string, database: string): Promise<number[]> {
+  return (await admin<{ pid: number }>(adminUrl, "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database])).map((row) => row.pid);
 }
 
 /** Rows read and written in the database so far, by every backend (stats lag by up to a second: callers wait). */
@@ -234,8 +239,13 @@ export async function runReplicasBench(): Promise<void> {
         pid: c.replicas[0]!.pid,
         tool: "list_interventions",
         args: { limit: 10 },
-        // Everything that serves a call: the replicas, nginx's workers and, on PostgreSQL, every postgres process.
-        serverPids: () => [...c.replicas.map((r) => r.pid), ...childrenOf(c.nginx.pid), ...(c.label.startsWith("PostgreSQL") ? pidsNamed("postgres") : [])],
+        // Everything that serves a call: the replicas, nginx's workers and, on PostgreSQL, the backends of this
+        // database's connections (not those of other work on the same server).
+        serverPids: async () => ({
+          replicas: c.replicas.map((r) => r.pid),
+          nginx: childrenOf(c.nginx.pid),
+          postgres: c.label.startsWith("PostgreSQL") ? await backendsOf(adminUrl, database) : [],
+        }),
       })),
       1,
       SESSIONS,
@@ -304,7 +314,12 @@ function markdownOf(
     "",
     `| server | ${SESSIONS.map((n) => `${n} sessions: server ms, client ms`).join(" | ")} |`,
     `|---|${SESSIONS.map(() => "---").join("|")}|`,
-    ...servers.map((s) => `| ${s} | ${SESSIONS.map((n) => points.find((p) => p.server === s && p.sessions === n)).map((p) => `${p!.serverCpuMsPerCall}, ${p!.clientCpuMsPerCall}`).join(" | ")} |`),
+    ...servers.map(
+      (s) =>
+        `| ${s} | ${SESSIONS.map((n) => points.find((p) => p.server === s && p.sessions === n))
+          .map((p) => `${p!.serverCpuMsPerCall} (${Object.entries(p!.serverCpuMsPerCallByPart).map(([part, ms]) => `${part} ${ms}`).join(", ")}), ${p!.clientCpuMsPerCall}`)
+          .join(" | ")} |`,
+    ),
     "",
     "## Cost per tool call on PostgreSQL (idle background subtracted)",
     "",

@@ -1,5 +1,5 @@
 /** Memory of a child process, read from /proc (Linux only). */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 export interface Memory {
   /** Resident set size now, MB. */
@@ -35,18 +35,4 @@ export function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
-}
-
-/** Every process whose command name is `name` (all of PostgreSQL's backends and workers, say). */
-export function pidsNamed(name: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === name;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
