@@ -7,7 +7,7 @@
  * trips, counted by a proxy in front of PostgreSQL, and rows touched, from
  * pg_stat_database, idle background subtracted); and what a replica's death
  * costs (seconds until its webhook delivery is taken over, and until its
- * client works again on another replica). One run of each; the machine is
+ * client works again on another replica). Throughput: the median of three runs after two warm-up runs per cluster; the machine is
  * shared, so the report carries its load average.
  *
  * Needs a PostgreSQL server (RETIVO_TEST_DATABASE_URL: a database of its own
@@ -32,6 +32,9 @@ import { round } from "./lib/stats.js";
 import { childEnv } from "./lib/stdio-client.js";
 
 const SESSIONS = [8, 64];
+/** Discarded runs per cluster before measuring, and measured runs per point (their median is reported). */
+const WARM_ROUNDS = 2;
+const LOAD_ROUNDS = 3;
 const TAKEOVER_LEASE_S = 5;
 const COST_CALLS = 20;
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -232,24 +235,24 @@ export async function runReplicasBench(): Promise<void> {
     // The same number of database connections in all (12), as an operator sizing one server would.
     clusters.push(await cluster("PostgreSQL, 1 replica", nginxBin, ["pg-1"], { ...pgEnv, RETIVO_DATABASE_POOL_SIZE: "12" }));
     clusters.push(await cluster("PostgreSQL, 3 replicas", nginxBin, ["pg-a", "pg-b", "pg-c"], { ...pgEnv, RETIVO_DATABASE_POOL_SIZE: "4" }));
-    const load = await measureHttpLoad(
-      clusters.map((c) => ({
-        label: c.label,
-        port: Number(new URL(c.nginx.url).port),
-        pid: c.replicas[0]!.pid,
-        tool: "list_interventions",
-        args: { limit: 10 },
-        // Everything that serves a call: the replicas, nginx's workers and, on PostgreSQL, the backends of this
-        // database's connections (not those of other work on the same server).
-        serverPids: async () => ({
-          replicas: c.replicas.map((r) => r.pid),
-          nginx: childrenOf(c.nginx.pid),
-          postgres: c.label.startsWith("PostgreSQL") ? await backendsOf(adminUrl, database) : [],
-        }),
-      })),
-      1,
-      SESSIONS,
-    );
+    const targets = clusters.map((c) => ({
+      label: c.label,
+      port: Number(new URL(c.nginx.url).port),
+      pid: c.replicas[0]!.pid,
+      tool: "list_interventions",
+      args: { limit: 10 },
+      // Everything that serves a call: the replicas, nginx's workers and, on PostgreSQL, the backends of this
+      // database's connections (not those of other work on the same server).
+      serverPids: async () => ({
+        replicas: c.replicas.map((r) => r.pid),
+        nginx: childrenOf(c.nginx.pid),
+        postgres: c.label.startsWith("PostgreSQL") ? await backendsOf(adminUrl, database) : [],
+      }),
+    }));
+    // Freshly started processes run cold code: three replicas would pay V8's warm-up three times, a third
+    // of the calls each, inside the measured runs. Warm every cluster first, then take the median of rounds.
+    await measureHttpLoad(targets, WARM_ROUNDS, [Math.max(...SESSIONS)]);
+    const load = await measureHttpLoad(targets, LOAD_ROUNDS, SESSIONS);
     for (const c of clusters.splice(0)) await stopCluster(c);
 
     log("cost per call …");
@@ -300,7 +303,7 @@ function markdownOf(
   const lines = [
     "# Replicas benchmark",
     "",
-    `One run of each, ${cpus().length} cores, 1-minute load average ${load1m} at the end (the machine was shared with other work).`,
+    `The median of ${LOAD_ROUNDS} runs of each point after ${WARM_ROUNDS} warm-up runs per cluster, ${cpus().length} cores, 1-minute load average ${load1m} at the end (the machine was shared with other work).`,
     "",
     "## Throughput through nginx (list_interventions, limit 10)",
     "",
