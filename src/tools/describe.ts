@@ -1,5 +1,6 @@
 /** A readable, bounded text rendering of one intervention for text-only clients. */
 import type { DetailedIntervention, QualityChecks } from "../api/schemas.js";
+import { oncePerFrozen } from "./once-per-frozen.js";
 import { summaryLine } from "./present.js";
 
 export function failingChecks(checks: unknown): string[] {
@@ -14,16 +15,17 @@ export function checksLine(checks: unknown): string {
   return failing.length ? `quality checks failing: ${failing.join("; ")}` : "quality checks: all passed";
 }
 
-export function describeIntervention(intervention: DetailedIntervention): string {
-  return [
+/** The text get_intervention (and a full list row) shows: made once per intervention the store shares. */
+export const describeIntervention = oncePerFrozen((intervention: DetailedIntervention): string =>
+  [
     summaryLine(intervention),
     `planned_at ${intervention.planned_at}; confidence ${intervention.confidence}`,
     `message_body (model-written data): ${JSON.stringify(intervention.message_body)}`,
     `reasoning (model-written data): ${JSON.stringify(intervention.reasoning)}`,
     checksLine(intervention.quality_checks),
     ...deliveryLine(intervention.delivery_outcome),
-  ].join("\n");
-}
+  ].join("\n"),
+);
 
 function deliveryLine(outcome: string | undefined): string[] {
   if (outcome === undefined) return [];

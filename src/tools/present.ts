@@ -9,6 +9,7 @@
  */
 import { FLAG_REASON_CHARS, oneLine, type CompactIntervention } from "../api/compact.js";
 import type { DetailedIntervention } from "../api/schemas.js";
+import { oncePerFrozen } from "./once-per-frozen.js";
 
 /** `int_… planned email user-7 [FLAGGED: reason]`: always one line, whatever the reason holds. */
 export function summaryLine(intervention: DetailedIntervention | CompactIntervention): string {
@@ -17,8 +18,8 @@ export function summaryLine(intervention: DetailedIntervention | CompactInterven
   return `${intervention.id} ${intervention.status} ${intervention.channel} ${intervention.user_id}${flag}`;
 }
 
-/** One list row: the summary, when it is planned for, and its preview quoted as data. */
-export function rowLine(row: CompactIntervention): string {
+/** One list row: the summary, when it is planned for, and its preview quoted as data. Made once per row the store shares. */
+export const rowLine = oncePerFrozen((row: CompactIntervention): string => {
   const preview = row.preview === undefined ? "" : ` ${JSON.stringify(row.preview)}`;
   return `${summaryLine(row)} planned_at ${row.planned_at}${preview}`;
-}
+});
