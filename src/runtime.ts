@@ -109,7 +109,16 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, over
   const backendId = config.backend.kind === "api" ? `${backend.mode} ${config.backend.apiUrl}` : LOCAL_BACKEND;
   const dataSet = config.backend.kind === "api" ? config.backend.keyMode : "live";
   const offersIn = config.backend.kind === "local" ? (intervention: DetailedIntervention) => offersInMessage(store, LIVE_TENANT, intervention) : undefined;
-  const guard = await createGuard({ store, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf, policy, dataSet, offersIn, ...(overrides.noticeSinks ? { noticeSinks: overrides.noticeSinks } : {}) });
+  let guard: ApprovalGuard;
+  try {
+    guard = await createGuard({ store, config, logger, executor: backend, backendMode: backend.mode, backendId, recipientOf, policy, dataSet, offersIn, ...(overrides.noticeSinks ? { noticeSinks: overrides.noticeSinks } : {}) });
+  } catch (error) {
+    // A guard that cannot start (its page login's settings, say) leaves nothing running behind the error.
+    await dispatcher?.stop();
+    await backend.close();
+    await store.close();
+    throw error;
+  }
   // Any running server on the store executes what a human approved in the CLI or on a page:
   // the human's decision is the release. Not here if this server may not change anything.
   if (overrides.startReleaseLoop !== false && !config.readOnly && config.approval.policy !== "deny") guard.start?.();

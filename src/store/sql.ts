@@ -44,8 +44,9 @@ export interface Engine {
   /**
    * A read whose result may be reused while the store is unchanged (the hot
    * reads: a list page, one intervention). `key` names the read and all its
-   * inputs; a reused result is shared, so it comes back frozen. An engine that
-   * cannot tell whether anything changed simply reads.
+   * inputs. A reused result is shared, so callers never change one: the SQLite
+   * engine hands it out frozen. An engine that cannot tell whether anything
+   * changed (PostgreSQL, shared by replicas) simply reads.
    */
   readCached<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T>;
   /** A read that must see one snapshot across several statements (verifying the audit chain). */

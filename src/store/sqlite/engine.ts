@@ -100,7 +100,10 @@ export class SqliteEngine implements Engine {
   private readonly cache: ReadCache;
 
   constructor(
-    /** The connection itself: for this engine's own modules, and for tests and benchmarks that set a file up. */
+    /**
+     * The connection itself: for this engine's own modules, and for tests and benchmarks that set a file up.
+     * Rows written through it are seen by the read cache; a schema change through it after the first read is not.
+     */
     readonly db: SqliteDb,
     readonly location: string,
   ) {
