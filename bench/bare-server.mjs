@@ -5,9 +5,10 @@
  * With --replay FILE it also has a tool `replay` that answers with the
  * CallToolResult stored in FILE, unchanged: the floor for a call that
  * returns those very bytes, so a ratio against it isolates our own work
- * from the cost of the payload itself.
+ * from the cost of the payload itself. With --replay-get FILE, a tool
+ * `replay_get` does the same for our get_intervention result.
  *
- *   node bench/bare-server.mjs [--replay FILE]  stdio
+ *   node bench/bare-server.mjs [--replay FILE] [--replay-get FILE]  stdio
  *   node bench/bare-server.mjs --http --port P  Streamable HTTP at 127.0.0.1:P/mcp (stateful sessions)
  */
 import { randomUUID } from "node:crypto";
@@ -19,13 +20,15 @@ import { createMcpExpressApp } from "@modelcontextprotocol/sdk/server/express.js
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 
 const args = process.argv.slice(2);
-const replayFile = args.includes("--replay") ? args[args.indexOf("--replay") + 1] : undefined;
-const replayed = replayFile ? JSON.parse(readFileSync(replayFile, "utf8")) : undefined;
+const stored = (flag) => (args.includes(flag) ? JSON.parse(readFileSync(args[args.indexOf(flag) + 1], "utf8")) : undefined);
+const replayed = stored("--replay");
+const replayedGet = stored("--replay-get");
 
 function newServer() {
   const server = new McpServer({ name: "bare", version: "1.0.0" }, { capabilities: { tools: {} } });
   server.registerTool("noop", { description: "Does nothing." }, async () => ({ content: [{ type: "text", text: "ok" }] }));
   if (replayed) server.registerTool("replay", { description: "Answers with the stored result." }, async () => replayed);
+  if (replayedGet) server.registerTool("replay_get", { description: "Answers with the stored get result." }, async () => replayedGet);
   return server;
 }
 

@@ -46,7 +46,7 @@ export function markdown(r: Report): string {
     row(["tool", "retivo-mcp p50", "p99", "generic OpenAPI p50", "p99", "note"]),
     row(["---", "---:", "---:", "---:", "---:", "---"]),
   ];
-  const floors: Record<string, string> = { noop: "bare SDK no-op", replay: "bare SDK, our list page's bytes" };
+  const floors: Record<string, string> = { noop: "bare SDK no-op", replay: "bare SDK, our list page's bytes", replay_get: "bare SDK, our get result's bytes" };
   for (const bare of r.latency.filter((l) => l.server === "bare")) {
     out.push(row([floors[bare.tool] ?? `bare SDK ${bare.tool}`, bare.p50, bare.p99, "", "", bare.note ?? "the floor"]));
   }

@@ -64,7 +64,10 @@ async function main(): Promise<void> {
     // The same-bytes floor: our default list page, as the client received it, replayed by the bare server.
     const replayFile = join(fixture.dir, "list-page.json");
     writeFileSync(replayFile, JSON.stringify(await ours.call("list_interventions")));
-    const bare = await spawnStdio(bareReplaying(replayFile));
+    // And our get result's bytes (the intervention the latency phase reads), for the same comparison on get.
+    const getFile = join(fixture.dir, "get-result.json");
+    writeFileSync(getFile, JSON.stringify(await ours.call("get_intervention", { intervention_id: targetsFor(dbPath, "live").take("planned", 1)[0]! })));
+    const bare = await spawnStdio(bareReplaying(replayFile, getFile));
     const genericSession = generic ? await spawnStdio(generic.command).catch((e: Error) => (notes.push(`generic stdio: ${e.message}`), undefined)) : undefined;
     let latency: ToolLatency[];
     let surface: SurfaceSize[];

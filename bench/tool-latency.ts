@@ -97,6 +97,7 @@ export async function measureToolLatency(servers: LatencyServers, ourTargets: Ta
   for (let r = 0; r < rounds; r++) {
     record("bare|noop", await timeCalls(READS, WARMUP, async () => expectOk("bare", "noop", await servers.bare.call("noop"))));
     record("bare|replay", await timeCalls(READS, WARMUP, async () => expectOk("bare", "replay", await servers.bare.call("replay"))));
+    record("bare|replay_get", await timeCalls(READS, WARMUP, async () => expectOk("bare", "replay_get", await servers.bare.call("replay_get"))));
     for (const c of ourCases) {
       const base = next(`ours|${c.tool}`, c.count + (r === 0 ? WARMUP : 0));
       const samples = await timeCalls(c.count, r === 0 ? WARMUP : 0, async (i) =>
@@ -119,6 +120,7 @@ export async function measureToolLatency(servers: LatencyServers, ourTargets: Ta
   const notes = new Map<string, string | undefined>([
     ...ourCases.map((c) => [c.tool, c.note] as const),
     ["replay", "the floor for list: our default list page's exact result, returned by the bare server"],
+    ["replay_get", "our get_intervention result's exact bytes, returned by the bare server (a diagnostic: get's own work is the difference)"],
   ]);
   return [...runs.entries()].map(([key, summaries]) => {
     const [server, tool] = key.split("|") as [string, string];

@@ -45,8 +45,11 @@ export function ourStdio(dir: string, dbPath: string): ServerCommand {
 
 export const bareStdio: ServerCommand = { label: "bare SDK", args: [BARE] };
 
-/** The bare server that also answers `replay` with the result stored in `file` (see bare-server.mjs). */
-export const bareReplaying = (file: string): ServerCommand => ({ label: "bare SDK", args: [BARE, "--replay", file] });
+/** The bare server that also answers `replay` with the result stored in `file`, and `replay_get` with `getFile`'s (see bare-server.mjs). */
+export const bareReplaying = (file: string, getFile?: string): ServerCommand => ({
+  label: "bare SDK",
+  args: [BARE, "--replay", file, ...(getFile ? ["--replay-get", getFile] : [])],
+});
 
 export interface Background {
   port: number;
