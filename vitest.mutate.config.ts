@@ -30,6 +30,7 @@ const RELEVANT = [
   "test/writer/check-edges.test.ts",
   "test/writer/text-scan-vectors.test.ts",
   "test/contract/local.test.ts",
+  "test/text/*.test.ts",
 ];
 const chosen = process.env.MUTATE_TESTS?.split(",")
   .map((glob) => glob.trim())

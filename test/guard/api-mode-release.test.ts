@@ -141,12 +141,25 @@ describe("API mode: the running server releases what the human approved", () => 
     await answerApproval(h!.runtime.store, pending.approval.approval_id, { approve: true, via: "cli", answer: "approve", interactive: true });
     const releasers = Array.from({ length: 8 }, () => createReleaser({ store: h!.runtime.store, executor: h!.runtime.backend, backendId: `api-test ${proxy!.url}`, logger: silentLogger() }));
     const outcomes = await Promise.all(releasers.map((r) => r.release(pending.approval.approval_id)));
-    expect(outcomes.filter((o) => o.kind === "executed")).toHaveLength(1);
+    expect(outcomes.map((o) => o.kind).sort()).toEqual(["executed", ...Array<string>(7).fill("not_approved")]);
     expect(proxy!.puts()).toEqual([`PUT /api/interventions/${id}/approve`]);
     expect(remoteStatus()).toBe("approved");
+    expect(approvalRows(h!.runtime, id)[0]).toMatchObject({ status: "executed", outcome: `${id} is now approved` });
+    expect(auditOf(h!.runtime, id).find((e) => e.event === "approval_executed")).toMatchObject({ actor: "system:guard", detail: { approval_id: pending.approval.approval_id, status: "approved" } });
     // A late release that reads 'approved' sends nothing: a PUT on a stale read could re-approve a pause.
     expect((await releasers[0]!.release(pending.approval.approval_id)).kind).not.toBe("executed");
     expect(proxy!.puts()).toHaveLength(1);
+  });
+
+  it("rolls back over the API with the reason the human approved", async () => {
+    await apiModeServer(false);
+    const id = dbOf(restStore!).prepare("SELECT id FROM interventions WHERE tenant_id = 'test' AND status = 'delivered' AND channel = 'in_app' ORDER BY seq DESC LIMIT 1").pluck().get() as string;
+    const pending = await h!.ok<Pending>("rollback_intervention", { intervention_id: id, reason: "sent to the wrong segment" });
+    await answerApproval(h!.runtime.store, pending.approval.approval_id, { approve: true, via: "cli", answer: "approve", interactive: true });
+    const releaser = createReleaser({ store: h!.runtime.store, executor: h!.runtime.backend, backendId: `api-test ${proxy!.url}`, logger: silentLogger() });
+    expect(await releaser.release(pending.approval.approval_id)).toMatchObject({ kind: "executed", status: "rolled_back" });
+    expect(proxy!.puts()).toEqual([`PUT /api/interventions/${id}/rollback`]);
+    expect(dbOf(restStore!).prepare("SELECT status, rollback_reason FROM interventions WHERE id = ?").get(id)).toEqual({ status: "rolled_back", rollback_reason: "sent to the wrong segment" });
   });
 
   it("asks the human again when the intervention passes through the same state later (no version in the API)", async () => {
