@@ -56,7 +56,7 @@ export function markdown(r: Report): string {
   }
   out.push(
     "",
-    "## list_interventions by store size (in-process MCP client, ms)",
+    "## list_interventions by store size (in-process MCP client, ms; a row written before each call, untimed, so every page is read from the store)",
     "",
     row(["rows", "filter", "p50", "p99", "store only p50", "rows returned"]),
     row(["---:", "---", "---:", "---:", "---:", "---:"]),

@@ -37,10 +37,15 @@ export function round(value: number, digits = 2): number {
 }
 
 /** Times `fn` `count` times after `warmup` untimed calls; returns each call's milliseconds. */
-export async function timeCalls(count: number, warmup: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn(i);
+/** `before` runs ahead of each call, untimed (a write that makes the next read a cache miss, say). */
+export async function timeCalls(count: number, warmup: number, fn: (i: number) => Promise<unknown>, before?: () => void): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) {
+    before?.();
+    await fn(i);
+  }
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
+    before?.();
     const start = performance.now();
     await fn(warmup + i);
     samples.push(performance.now() - start);
