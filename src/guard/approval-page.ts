@@ -26,6 +26,7 @@ import { tierLine, tierViewOf } from "./tier-text.js";
 import type { PageLogin } from "./page-login.js";
 import { clearCookie, cookieOf, FLOW_COOKIE, FLOW_TTL_MS, seal, SESSION_COOKIE, SESSION_TTL_MS, setCookie, unseal } from "./page-cookies.js";
 import { auditRefusal } from "./guard-audit.js";
+import { readSmallBody } from "./request-body.js";
 
 export type ApprovalPageHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -127,20 +128,9 @@ function send(res: ServerResponse, status: number, html: string, nonce?: string,
   res.end(html);
 }
 
-function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  return new Promise((resolve) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(new URLSearchParams(Buffer.concat(chunks).toString("utf8"))));
-    req.on("error", () => resolve(undefined));
-  });
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  const text = await readSmallBody(req, MAX_BODY_BYTES);
+  return text === undefined ? undefined : new URLSearchParams(text);
 }
 
 export function createApprovalPageHandler(options: ApprovalPageOptions): ApprovalPageHandler {

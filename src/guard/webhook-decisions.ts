@@ -21,6 +21,7 @@ import { outcomeText } from "./outcome-text.js";
 import type { Releaser } from "./release.js";
 import { tierLine, tierViewOf } from "./tier-text.js";
 import { isFresh, isValidSignature, REPLAY_WINDOW_MS, SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./webhook-signature.js";
+import { readSmallBody } from "./request-body.js";
 
 export const DECISIONS_PATH = /^\/approvals\/(apr_[A-Za-z0-9_-]+)\/decisions$/;
 const MAX_BODY_BYTES = 16 * 1024;
@@ -50,22 +51,6 @@ type Refusal = { status: number; error: string; message: string };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
-}
-
-function readRaw(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", () => resolve(undefined));
-  });
 }
 
 const header = (req: IncomingMessage, name: string) => {
@@ -108,7 +93,7 @@ export function createDecisionsEndpoint(options: DecisionsEndpointOptions): (req
     if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) {
       return sendJson(res, 415, { error: "unsupported_media_type", message: "Send the decision as application/json. Nothing changed." });
     }
-    const raw = await readRaw(req);
+    const raw = await readSmallBody(req, MAX_BODY_BYTES);
     if (raw === undefined) return sendJson(res, 413, { error: "body_too_large", message: `The body must be at most ${MAX_BODY_BYTES} bytes. Nothing changed.` });
     const row = await store.approvals.get(approvalId);
     const timestamp = header(req, TIMESTAMP_HEADER);
