@@ -17,11 +17,11 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { nginxBinary, startNginx, type RunningNginx } from "../test/replicas/support/nginx.js";
 import { startReplica, type Replica } from "../test/replicas/support/replica.js";
 import { openSession, sessionOn, type Session } from "../test/replicas/support/session.js";
+import { queryOnce } from "../test/replicas/support/sql.js";
 import { startWebhookReceiver } from "../test/support/webhook-receiver.js";
 import { measureHttpLoad, type HttpPoint } from "./http-load.js";
 import { CLI, ourEnv, ROOT, seedDemo, tempDir } from "./lib/fixture.js";
@@ -53,15 +53,6 @@ interface ToolCost {
   rowsWrittenPerCall: number;
 }
 
-async function admin<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function cluster(label: string, nginxBin: string, ids: string[], env: Record<string, string>): Promise<Cluster> {
   const replicas: Replica[] = [];
@@ -80,12 +71,12 @@ async function stopCluster(c: Cluster): Promise<void> {
 
 /** The PostgreSQL backends serving connections to `database` (each replica's pool). */
 async function backendsOf(adminUrl: string, database: string): Promise<number[]> {
-  return (await admin<{ pid: number }>(adminUrl, "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database])).map((row) => row.pid);
+  return (await queryOnce<{ pid: number }>(adminUrl, "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database])).map((row) => row.pid);
 }
 
 /** Rows read and written in the database so far, by every backend (stats lag by up to a second: callers wait). */
 async function rowsSoFar(adminUrl: string, database: string): Promise<{ read: number; written: number }> {
-  const [row] = await admin<{ read: string; written: string }>(
+  const [row] = await queryOnce<{ read: string; written: string }>(
     adminUrl,
     "SELECT tup_returned + tup_fetched AS read, tup_inserted + tup_updated + tup_deleted AS written FROM pg_stat_database WHERE datname = $1",
     [database],
@@ -102,9 +93,9 @@ async function measureCosts(adminUrl: string, database: string, databaseUrl: str
   const replica = await startReplica("cost-1", await freePort(), { ...baseEnv, RETIVO_DATABASE_URL: viaProxy.toString() });
   const session = await openSession(`http://${replica.address}`, "cost", "form");
   try {
-    const [playbook] = await admin<{ id: string; constraints: string }>(databaseUrl, "SELECT id, constraints FROM playbooks WHERE tenant_id = 'live' AND status = 'active' ORDER BY id LIMIT 1");
+    const [playbook] = await queryOnce<{ id: string; constraints: string }>(databaseUrl, "SELECT id, constraints FROM playbooks WHERE tenant_id = 'live' AND status = 'active' ORDER BY id LIMIT 1");
     const channel = (JSON.parse(playbook!.constraints) as { channels: string[] }).channels[0]!;
-    const users = (await admin<{ id: string }>(databaseUrl, "SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 100")).map((u) => u.id);
+    const users = (await queryOnce<{ id: string }>(databaseUrl, "SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id LIMIT 100")).map((u) => u.id);
     const window = async (calls: number, work: (i: number) => Promise<unknown>) => {
       await sleep(1200);
       const [trips0, rows0, t0] = [proxy.roundTrips(), await rowsSoFar(adminUrl, database), performance.now()];
@@ -164,8 +155,8 @@ async function measureTakeover(nginxBin: string, databaseUrl: string, baseEnv: R
   });
   const sessions: Session[] = [];
   try {
-    const [playbook] = await admin<{ id: string }>(databaseUrl, "SELECT id FROM playbooks WHERE tenant_id = 'live' AND status = 'active' AND constraints LIKE '%webhook%' ORDER BY id LIMIT 1");
-    const [user] = await admin<{ id: string }>(databaseUrl, "SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id DESC LIMIT 1");
+    const [playbook] = await queryOnce<{ id: string }>(databaseUrl, "SELECT id FROM playbooks WHERE tenant_id = 'live' AND status = 'active' AND constraints LIKE '%webhook%' ORDER BY id LIMIT 1");
+    const [user] = await queryOnce<{ id: string }>(databaseUrl, "SELECT id FROM customers WHERE tenant_id = 'live' AND opted_out = 0 AND paused = 0 ORDER BY id DESC LIMIT 1");
     for (const id of ["tk-a", "tk-b"]) sessions.push(await sessionOn(c.nginx.url, id, "form"));
     const created = await sessions[0]!.call("create_intervention", { user_id: user!.id, playbook_id: playbook!.id, channel: "webhook" });
     const interventionId = (created.structuredContent as { id: string }).id;
@@ -173,7 +164,7 @@ async function measureTakeover(nginxBin: string, databaseUrl: string, baseEnv: R
     receiver.answer((post) => (post.body.intervention_id === interventionId && postsFor().length === 1 ? { delayMs: 60_000 } : { status: 204 }));
     await sessions[0]!.call("approve_intervention", { intervention_id: interventionId });
     while (postsFor().length === 0) await sleep(20);
-    const [lease] = await admin<{ owner: string }>(databaseUrl, "SELECT owner FROM delivery_leases WHERE work_key = $1", [interventionId]);
+    const [lease] = await queryOnce<{ owner: string }>(databaseUrl, "SELECT owner FROM delivery_leases WHERE work_key = $1", [interventionId]);
     const victim = c.replicas.find((r) => r.pid === Number(lease!.owner.split(":")[1]))!;
     let orphan = sessions.find((s) => s.replica === victim.id)!;
     const killedAt = performance.now();
@@ -217,7 +208,7 @@ export async function runReplicasBench(): Promise<void> {
   if (!nginxBin) throw new Error("the replicas bench needs nginx (apt-get install -y nginx-light)");
   const began = performance.now();
   const database = `retivo_bench_${Date.now().toString(36)}`;
-  await admin(adminUrl, `CREATE DATABASE ${database}`);
+  await queryOnce(adminUrl, `CREATE DATABASE ${database}`);
   const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString();
   const fixture = tempDir("replicas");
   const sqlitePath = join(fixture.dir, "retivo.db");
@@ -288,7 +279,7 @@ export async function runReplicasBench(): Promise<void> {
   } finally {
     for (const c of clusters) await stopCluster(c);
     fixture.dispose();
-    await admin(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await queryOnce(adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   }
 }
 

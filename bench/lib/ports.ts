@@ -1,16 +1,7 @@
-/** Free loopback ports and waiting for a server to listen on one. */
-import { createServer, connect } from "node:net";
+/** Free loopback ports (the tests' own helper) and waiting for a server to listen on one. */
+import { connect } from "node:net";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "../../test/support/ports.js";
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -9,26 +9,18 @@
  * without the CSRF token are refused, and nothing is recorded. Last, the
  * same login in a real Chromium: link, the issuer's login page, back, approve.
  */
-import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAuthorizationServer, type AuthorizationServer } from "../support/authorization-server.js";
 import { chromiumPath, launchBrowser, NO_BROWSER } from "../support/browser.js";
 import { startChatTool, type ChatTool } from "../support/chat-tool.js";
 import type { HttpHarness } from "../transport/helpers.js";
 import { decisionsUrl, pendingApproval, teamServer, WEBHOOK_SECRET as SECRET } from "./team-server.js";
+import { freePort } from "../support/ports.js";
 const CLIENT_SECRET = "the approval page's client secret";
 let as: AuthorizationServer;
 let port: number;
 let h: HttpHarness | undefined;
 let chat: ChatTool | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port: free } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return free;
-}
 
 beforeAll(async () => {
   port = await freePort();

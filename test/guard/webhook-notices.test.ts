@@ -9,7 +9,6 @@
  * signed decision back, which counts.
  */
 import { Writable } from "node:stream";
-import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { tierLine, tierViewOf } from "../../src/guard/tier-text.js";
@@ -19,6 +18,7 @@ import type { ApprovalRow, Store } from "../../src/store/index.js";
 import { startChatTool, type ChatTool } from "../support/chat-tool.js";
 import type { HttpHarness } from "../transport/helpers.js";
 import { pendingApproval, teamServer, WEBHOOK_SECRET } from "./team-server.js";
+import { freePort } from "../support/ports.js";
 
 let chat: ChatTool | undefined;
 let h: HttpHarness | undefined;
@@ -29,14 +29,6 @@ afterEach(async () => {
   await chat?.close();
   sink = h = chat = undefined;
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The notice the guard makes of a stored request (its fields as the guard's notices carry them). */
 async function noticeOf(store: Store, row: ApprovalRow, kind: ApprovalNotice["kind"], pageUrl?: string): Promise<ApprovalNotice> {

@@ -18,7 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { runCliPiped } from "../guard/helpers.js";
 import { REAL_SERVER_URL } from "../store/support/postgres.js";
-import { freePort, startReplica, type Replica } from "./support/replica.js";
+import { freePort } from "../support/ports.js";
+import { queryOnce } from "./support/sql.js";
+import { startReplica, type Replica } from "./support/replica.js";
 import { openSession, textOf, type Session } from "./support/session.js";
 
 const CLUSTER = ["15", "main"];
@@ -41,15 +43,7 @@ let dir: string;
 let replicas: Replica[] = [];
 const sessions: Session[] = [];
 
-async function sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T>(text: string, values: unknown[] = []) => queryOnce<T>(database.url, text, values);
 
 async function admin(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: REAL_SERVER_URL });

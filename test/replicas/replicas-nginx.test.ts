@@ -21,7 +21,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -30,7 +29,9 @@ import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-r
 import { runCliInPty, runCliPiped } from "../guard/helpers.js";
 import { REAL_SERVER_URL, startPglite, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
 import { HOW_TO_GET_NGINX, nginxBinary, startNginx, type RunningNginx } from "./support/nginx.js";
-import { freePort, startReplica, type Replica } from "./support/replica.js";
+import { freePort } from "../support/ports.js";
+import { queryOnce } from "./support/sql.js";
+import { startReplica, type Replica } from "./support/replica.js";
 
 const NGINX = nginxBinary();
 if (!NGINX) console.warn(`replica tests skipped: ${HOW_TO_GET_NGINX}`);
@@ -58,15 +59,7 @@ function env(): Record<string, string> {
   };
 }
 
-async function sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T>(text: string, values: unknown[] = []) => queryOnce<T>(database.url, text, values);
 
 /** A real MCP client through nginx that re-initialises when its session is gone (404), as the spec asks. */
 class Worker {

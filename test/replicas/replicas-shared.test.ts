@@ -15,13 +15,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import { runCliPiped } from "../guard/helpers.js";
 import { REAL_SERVER_URL, startPglite, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
 import { HOW_TO_GET_NGINX, nginxBinary, startNginx, type RunningNginx } from "./support/nginx.js";
 import { decideOnPage, formFields, openLink } from "./support/page-client.js";
-import { freePort, startReplica, type Replica } from "./support/replica.js";
+import { freePort } from "../support/ports.js";
+import { queryOnce } from "./support/sql.js";
+import { startReplica, type Replica } from "./support/replica.js";
 import { sessionOn, textOf, type Session } from "./support/session.js";
 
 const NGINX = nginxBinary();
@@ -51,15 +52,7 @@ function env(): Record<string, string> {
   };
 }
 
-async function sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T>(text: string, values: unknown[] = []) => queryOnce<T>(database.url, text, values);
 
 const audited = async (id: string, event: string) =>
   Number((await sql<{ n: string }>("SELECT COUNT(*) AS n FROM audit_log WHERE intervention_id = $1 AND event = $2", [id, event]))[0]!.n);

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { CLI } from "../reliability/support/spawned.js";
 import { REAL_SERVER_URL, startPglite, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
-import { freePort } from "./support/replica.js";
+import { freePort } from "../support/ports.js";
 
 const KEY = "rt_test_replicas0000000000000000rest";
 /** Another key, with a budget of its own, for the create case. */

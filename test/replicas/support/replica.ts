@@ -3,16 +3,7 @@
  * loopback port (the balancer's config names it) and a PostgreSQL store.
  */
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { CLI } from "../../reliability/support/spawned.js";
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface Replica {
   id: string;

@@ -7,11 +7,11 @@
  * runs on one server never collide; each case starts from an empty schema.
  */
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { PGlite } from "@electric-sql/pglite";
 import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
+import { freePort } from "../../support/ports.js";
 
 export const REAL_SERVER_URL = process.env.RETIVO_TEST_DATABASE_URL?.trim() || undefined;
 export const HOW_TO_RUN_REAL =
@@ -23,14 +23,6 @@ export interface PostgresTarget {
   /** Drops everything the previous case made: the next case migrates an empty schema. */
   reset(): Promise<void>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function resetOver(url: string): Promise<void> {
