@@ -46,8 +46,9 @@ export class ReadCache {
       this.written = written;
       this.committedElsewhere = committedElsewhere;
     }
-    if (this.entries.has(key)) {
-      const hit = this.entries.get(key) as T;
+    // Nothing undefined is ever kept, so a lookup alone tells a hit.
+    const hit = this.entries.get(key) as T | undefined;
+    if (hit !== undefined) {
       // Most recently used last, so the oldest goes first when the cache is full.
       this.entries.delete(key);
       this.entries.set(key, hit);
