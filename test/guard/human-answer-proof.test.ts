@@ -49,7 +49,7 @@ async function withOperators(): Promise<Store> {
   for (const [name, passphrase] of [
     ["alice", ALICE],
     ["bob", "bob's own long passphrase"],
-  ]) {
+  ] as const) {
     await s.operators.add({ name, passphrase: await passphraseRecord(passphrase), principal: null, created_at: new Date().toISOString() }, { tenant_id: "live", event: "operator_added", actor: "test", detail: { operator: name } });
   }
   return s;
@@ -108,7 +108,7 @@ describe("answering with the single operator passphrase set", { timeout: 120_000
   it("counts down the tries left on a request, voids it at the fifth wrong one, and says so", async () => {
     const s = await withPassphrase();
     const id = await newRequest(s);
-    const wrong = (via: "page" | "cli") => answerApproval(s, id, approve(via, { passphrase: "not the passphrase" }));
+    const wrong = async (via: "page" | "cli") => (await answerApproval(s, id, approve(via, { passphrase: "not the passphrase" }))) as { message?: string };
     expect(await wrong("page")).toEqual({ ok: false, reason: "wrong_passphrase", message: "Wrong passphrase; nothing was approved. 4 attempts left for this request.", row: expect.objectContaining({ id }) });
     expect((await wrong("cli")).message).toBe("Wrong passphrase; nothing was approved. 3 attempts left for this request.");
     expect((await wrong("page")).message).toBe("Wrong passphrase; nothing was approved. 2 attempts left for this request.");
