@@ -13,6 +13,12 @@ export function successResult(output: ToolOutput<Record<string, unknown>>): Call
   return { content: [{ type: "text", text: output.text }], structuredContent: output.structured };
 }
 
+/** A result that breaks its tool's output schema: a fault of ours, logged, and worded for the client as the SDK words it. */
+export function invalidOutputResult(toolName: string, problems: string, logger: Logger): CallToolResult {
+  logger.error({ tool: toolName, problems }, "tool result breaks its output schema");
+  return { isError: true, content: [{ type: "text", text: `Output validation error: Invalid structured content for tool ${toolName}: ${problems}` }] };
+}
+
 export function errorResult(toolName: string, error: unknown, logger: Logger): CallToolResult {
   if (error instanceof StoreUnavailableError) {
     // The operator's line: the file and the cause, no stack (nothing in the code is wrong).

@@ -13,9 +13,9 @@ import type { ToolDefinition, ToolDeps } from "../tools/define.js";
 import { ANY_ARGUMENTS, parseArguments } from "../tools/arguments.js";
 import { DroppedArgumentKeys } from "./dropped-keys.js";
 import { guardSessionFor } from "../tools/guard-session.js";
-import { checkedSynchronously } from "./output-validation.js";
+import { outputCheck } from "./output-validation.js";
 import { publishToolList } from "./publish.js";
-import { errorResult, successResult } from "./result.js";
+import { errorResult, invalidOutputResult, successResult } from "./result.js";
 import { callDeadline } from "../tools/deadline.js";
 import { finishProgress } from "../tools/writer-context.js";
 import { instructionsFor } from "./instructions.js";
@@ -48,6 +48,7 @@ export function buildServer(deps: ServerDeps): McpServer {
     return connect(transport);
   };
   for (const tool of tools) {
+    const problemsOf = outputCheck(tool.outputSchema);
     server.registerTool(
       tool.name,
       {
@@ -55,7 +56,7 @@ export function buildServer(deps: ServerDeps): McpServer {
         description: tool.description,
         // Validation happens in the handler (tools/arguments.ts) so that refusals can be audited.
         inputSchema: ANY_ARGUMENTS,
-        outputSchema: checkedSynchronously(tool.outputSchema),
+        // No outputSchema for the SDK to check against: the handler checks each result (output-validation.ts).
         annotations: tool.annotations,
       },
       async (args: unknown, extra) => {
@@ -76,7 +77,8 @@ export function buildServer(deps: ServerDeps): McpServer {
           }
           const output = await tool.handler(parsed.value as never, call);
           finishProgress(extra, `${tool.name} done`);
-          return successResult(output as never);
+          const problems = problemsOf(output.structured);
+          return problems ? invalidOutputResult(tool.name, problems, deps.logger) : successResult(output as never);
         } catch (error) {
           finishProgress(extra, `${tool.name} failed`);
           logToolErrorToClient(server, tool.name, error, extra.sessionId);

@@ -4,6 +4,11 @@ import { defineTool } from "./define.js";
 import { interventionIdParam } from "./params.js";
 import { describeIntervention } from "./describe.js";
 import { lazySignal } from "./deadline.js";
+import { oncePerFrozen } from "./once-per-frozen.js";
+import type { DetailedIntervention } from "../api/schemas.js";
+
+/** The result for an intervention the store shares, made once and frozen, so its output check runs once too. */
+const resultOf = oncePerFrozen((intervention: DetailedIntervention) => Object.freeze({ intervention }));
 
 export const getIntervention = defineTool({
   name: "get_intervention",
@@ -18,6 +23,6 @@ export const getIntervention = defineTool({
   writes: false,
   async handler({ intervention_id }, call) {
     const intervention = await call.deps.backend.get(intervention_id, lazySignal(call));
-    return { structured: { intervention }, text: describeIntervention(intervention) };
+    return { structured: resultOf(intervention), text: describeIntervention(intervention) };
   },
 });
