@@ -1,0 +1,155 @@
+/**
+ * answerApproval (src/guard/human-answer.ts) where the database keeps the
+ * guard (PostgreSQL after `db init`), in-process so mutation testing sees it:
+ * the passphrase is checked inside the database, which records the approval
+ * and counts the quorum; a form, a wrong passphrase or a login approves
+ * nothing there, and the audit row says whose passphrase the database
+ * checked. test/store/database-guard.test.ts drives the same paths through the
+ * built CLI and the page. Against the real server only (PGlite has no second
+ * role), in a database and with roles of this run's own, dropped afterwards.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
+import { guardEvent } from "../../src/guard/guard-audit.js";
+import { answerApproval, type HumanAnswer } from "../../src/guard/human-answer.js";
+import { attemptPassphrase, hasPassphrase, passphraseInDatabase, setPassphrase } from "../../src/guard/passphrase.js";
+import { initDatabase } from "../../src/store/postgres/db-init.js";
+import { openStore, type ApprovalTier, type Store } from "../../src/store/index.js";
+import type { DetailedIntervention } from "../../src/api/schemas.js";
+import { HOW_TO_RUN_REAL, REAL_SERVER_URL, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
+
+const PASSPHRASE = "the database keeps this one";
+const ALICE = "alice keeps her own key";
+const suffix = randomBytes(4).toString("hex");
+const roles = { owner: `retivo_h${suffix}_owner`, server: `retivo_h${suffix}_server` };
+
+if (!REAL_SERVER_URL) console.log(`human answers with the database's guard: ${HOW_TO_RUN_REAL}`);
+
+describe.skipIf(!REAL_SERVER_URL)("answering where the database keeps the guard (real PostgreSQL server)", { timeout: 60_000 }, () => {
+  let database: PostgresTarget;
+  let store: Store;
+  let admin: Store;
+  let audit: pg.Client;
+
+  beforeAll(async () => {
+    database = await startRealServer(REAL_SERVER_URL!);
+    const { serverUrl } = await initDatabase(database.url, roles, randomBytes(12).toString("hex"), async () => PASSPHRASE);
+    store = await openStore({ dbPath: "", databaseUrl: serverUrl });
+    admin = await openStore({ dbPath: "", databaseUrl: database.url });
+    audit = new pg.Client({ connectionString: serverUrl });
+    await audit.connect();
+  }, 120_000);
+
+  afterAll(async () => {
+    await audit?.end();
+    await store?.close();
+    await admin?.close();
+    await database?.close();
+    const client = new pg.Client({ connectionString: REAL_SERVER_URL });
+    await client.connect();
+    try {
+      for (const role of [roles.server, roles.owner]) await client.query(`DROP ROLE IF EXISTS ${role}`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  let serial = 0;
+  async function newRequest(tier?: Partial<ApprovalTier>): Promise<string> {
+    const intervention = {
+      id: `int_dbanswer${suffix}${String(++serial).padStart(4, "0")}`,
+      user_id: "user-1",
+      playbook_id: "00000000-0000-4000-8000-000000000001",
+      status: "planned",
+      channel: "email",
+      message_body: "Hi Maya, a quick note.",
+      reasoning: "test",
+      confidence: 0.7,
+      planned_at: "2026-01-01T00:00:00.000Z",
+      flagged: false,
+      flag_reason: null,
+      quality_checks: null,
+      version: 1,
+    } as unknown as DetailedIntervention;
+    const facts = actionFactsOf("approve", intervention);
+    const row = await store.approvals.insert(
+      {
+        tenantId: "live",
+        facts,
+        display: displayFactsOf(intervention),
+        hash: actionHash(facts),
+        principal: "local",
+        client: { name: "agent", version: "1" },
+        backendId: "local",
+        channel: "page",
+        now: new Date(),
+        ttlMs: 600_000,
+        tier: { rule: null, required: 1, excludedOperator: null, remindAfterMs: null, escalateAfterMs: null, ...tier },
+      },
+      (inserted) => guardEvent({ event: "approval_requested", actor: "agent:test", approval: inserted, detail: {} }),
+    );
+    return row.id;
+  }
+
+  const answered = async (id: string) =>
+    (await audit.query<{ actor: string; detail: Record<string, unknown> }>("SELECT actor, detail::jsonb AS detail FROM audit_log WHERE event = 'approval_answered' AND detail::jsonb ->> 'approval_id' = $1 ORDER BY seq", [id])).rows;
+  const approve = (via: HumanAnswer["via"], more: Partial<HumanAnswer> = {}): HumanAnswer => ({ approve: true, via, answer: "approve", clientName: "c", interactive: true, ...more });
+
+  it("finds the single passphrase in the database, and checks it there", async () => {
+    expect(await passphraseInDatabase(store)).toBe(true);
+    expect(await hasPassphrase(store)).toBe(true);
+    expect(await attemptPassphrase(store, "a guess at it", "cli")).toMatchObject({ ok: false, reason: "wrong" });
+    expect(await attemptPassphrase(store, PASSPHRASE, "cli")).toEqual({ ok: true });
+    // The server's role cannot set one of its own, with or without a current one it does not know.
+    await expect(setPassphrase(store, "an agent's own phrase here", new Date(), "a wrong current one")).rejects.toThrow("The current passphrase is wrong; nothing changed.");
+  });
+
+  it("approves with the single passphrase through the database, recording the human's channel, and the audit says so", async () => {
+    const id = await newRequest();
+    expect(await answerApproval(store, id, approve("form"))).toMatchObject({ ok: false, reason: "passphrase_required" });
+    expect(await answerApproval(store, id, approve("cli", { passphrase: "not the passphrase" }))).toMatchObject({ ok: false, reason: "wrong_passphrase" });
+    expect(await store.approvals.get(id)).toMatchObject({ status: "pending" });
+
+    const outcome = await answerApproval(store, id, approve("cli", { passphrase: PASSPHRASE, note: " checked " }));
+    expect(outcome).toEqual({ ok: true, row: expect.objectContaining({ id, status: "approved" }), approvers: ["human:cli"] });
+    expect(await store.approvals.decisionsOf(id)).toEqual([expect.objectContaining({ operator: "human:cli", answer: "approve", channel: "cli", note: "checked" })]);
+    const [row] = await answered(id);
+    expect(row!.actor).toBe("human:cli");
+    expect(row!.detail).toMatchObject({ via: "cli", answer: "approve", approved: true, note: "checked", acknowledged_flag: false });
+    expect(row!.detail).not.toHaveProperty("vouched_by");
+  });
+
+  it("counts the single passphrase once on a two-human request, whatever channel brings it again", async () => {
+    const id = await newRequest({ rule: "two", required: 2 });
+    expect(await answerApproval(store, id, approve("cli", { passphrase: PASSPHRASE }))).toEqual({ ok: true, row: expect.objectContaining({ status: "pending" }), approvers: ["human:cli"] });
+    const [row] = await answered(id);
+    expect(row!.detail).toMatchObject({ operator: null, vouched_by: "database passphrase of default", approvals_required: 2 });
+    expect(await answerApproval(store, id, approve("page", { passphrase: PASSPHRASE }))).toEqual({
+      ok: false,
+      reason: "repeated",
+      message: `human:page has already decided request ${id}; a second decision by the same operator is not counted. Nothing changed.`,
+      row: expect.objectContaining({ id }),
+    });
+    expect(await store.approvals.get(id)).toMatchObject({ status: "pending" });
+  });
+
+  it("approves as a named operator with their passphrase checked in the database; a login vouches for nothing there", async () => {
+    await admin.operators.add({ name: "alice", passphrase: null, principal: null, created_at: new Date().toISOString() }, { tenant_id: "live", event: "operator_added", actor: "test", detail: { operator: "alice" } });
+    expect(await admin.databaseGuard!.setPassphrase("alice", null, ALICE, new Date())).toBe(true);
+
+    const id = await newRequest();
+    // The single passphrase approves nothing once operators exist.
+    expect(await answerApproval(store, id, approve("cli", { passphrase: PASSPHRASE }))).toMatchObject({ ok: false, reason: "operator_required" });
+    expect(await answerApproval(store, id, approve("cli", { operator: "alice", passphrase: PASSPHRASE }))).toMatchObject({ ok: false, reason: "wrong_passphrase" });
+    expect(await answerApproval(store, id, approve("page", { loggedIn: { operator: "alice", vouchedBy: "oidc:https://id.example" } }))).toMatchObject({ ok: false, reason: "passphrase_required" });
+    expect(await store.approvals.get(id)).toMatchObject({ status: "pending" });
+
+    expect(await answerApproval(store, id, approve("page", { operator: "alice", passphrase: ALICE }))).toEqual({ ok: true, row: expect.objectContaining({ status: "approved" }), approvers: ["alice"] });
+    expect(await store.approvals.decisionsOf(id)).toEqual([expect.objectContaining({ operator: "alice", channel: "page" })]);
+    const [row] = await answered(id);
+    expect(row!.actor).toBe("alice");
+    expect(row!.detail).toMatchObject({ via: "page", approved: true, operator: "alice", vouched_by: "database passphrase of alice", approvals_required: 1 });
+  });
+});
