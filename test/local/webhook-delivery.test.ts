@@ -112,6 +112,24 @@ describe("delivery ids and signed timestamps", () => {
     expect(retraction!.deliveryId).not.toBe(delivery!.deliveryId);
     expect(receiver.effects.map((e) => e.event)).toEqual(["intervention.delivered", "intervention.retracted"]);
   });
+
+  it("a retraction whose first POST fails is retried with the id the rollback recorded, and takes effect once", async () => {
+    const id = dueWebhook();
+    await dispatcher().runOnce();
+    let failures = 1;
+    receiver.answer((post) => (post.body.event === "intervention.retracted" && failures-- > 0 ? { status: 503 } : { status: 204 }));
+    await backend.rollback(id, "wrong audience", { actor: "test:operator" });
+    // Recorded by the rollback itself, in its transaction: the id every attempt and any resume reuses.
+    const [queued] = (await store.deliveries.of(id)).filter((d) => d.kind === "retraction");
+    expect(queued).toMatchObject({ channel: "webhook", attempt: 1, delivery_id: expect.stringMatching(/^whd_[a-z0-9]{24}$/) });
+    expect(queued!.detail).toBe(`signed retraction event queued for the webhook endpoint (delivery ${queued!.delivery_id})`);
+    await dispatchers[0]!.idle();
+    const retractions = receiver.posts.filter((p) => p.body.event === "intervention.retracted");
+    expect(retractions.map((p) => p.deliveryId)).toEqual([queued!.delivery_id, queued!.delivery_id]);
+    expect(retractions.every((p) => p.signatureValid && p.idempotencyKey === queued!.delivery_id)).toBe(true);
+    expect(outcomes(id, "retraction")).toEqual(["pending", "retrying", "accepted"]);
+    expect(receiver.effects.map((e) => e.event)).toEqual(["intervention.delivered", "intervention.retracted"]);
+  });
 });
 
 describe("an answer that never comes", () => {
