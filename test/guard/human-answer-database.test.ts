@@ -11,13 +11,11 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
-import { guardEvent } from "../../src/guard/guard-audit.js";
 import { answerApproval, type HumanAnswer } from "../../src/guard/human-answer.js";
 import { attemptPassphrase, hasPassphrase, passphraseInDatabase, setPassphrase } from "../../src/guard/passphrase.js";
 import { initDatabase } from "../../src/store/postgres/db-init.js";
 import { openStore, type ApprovalTier, type Store } from "../../src/store/index.js";
-import type { DetailedIntervention } from "../../src/api/schemas.js";
+import { openRequest, plannedIntervention } from "./store-requests.js";
 import { HOW_TO_RUN_REAL, REAL_SERVER_URL, startRealServer, type PostgresTarget } from "../store/support/postgres.js";
 
 const PASSPHRASE = "the database keeps this one";
@@ -57,41 +55,7 @@ describe.skipIf(!REAL_SERVER_URL)("answering where the database keeps the guard 
   });
 
   let serial = 0;
-  async function newRequest(tier?: Partial<ApprovalTier>): Promise<string> {
-    const intervention = {
-      id: `int_dbanswer${suffix}${String(++serial).padStart(4, "0")}`,
-      user_id: "user-1",
-      playbook_id: "00000000-0000-4000-8000-000000000001",
-      status: "planned",
-      channel: "email",
-      message_body: "Hi Maya, a quick note.",
-      reasoning: "test",
-      confidence: 0.7,
-      planned_at: "2026-01-01T00:00:00.000Z",
-      flagged: false,
-      flag_reason: null,
-      quality_checks: null,
-      version: 1,
-    } as unknown as DetailedIntervention;
-    const facts = actionFactsOf("approve", intervention);
-    const row = await store.approvals.insert(
-      {
-        tenantId: "live",
-        facts,
-        display: displayFactsOf(intervention),
-        hash: actionHash(facts),
-        principal: "local",
-        client: { name: "agent", version: "1" },
-        backendId: "local",
-        channel: "page",
-        now: new Date(),
-        ttlMs: 600_000,
-        tier: { rule: null, required: 1, excludedOperator: null, remindAfterMs: null, escalateAfterMs: null, ...tier },
-      },
-      (inserted) => guardEvent({ event: "approval_requested", actor: "agent:test", approval: inserted, detail: {} }),
-    );
-    return row.id;
-  }
+  const newRequest = (tier?: Partial<ApprovalTier>) => openRequest(store, plannedIntervention(`int_dbanswer${suffix}${String(++serial).padStart(4, "0")}`), { tier, ttlMs: 600_000 });
 
   const answered = async (id: string) =>
     (await audit.query<{ actor: string; detail: Record<string, unknown> }>("SELECT actor, detail::jsonb AS detail FROM audit_log WHERE event = 'approval_answered' AND detail::jsonb ->> 'approval_id' = $1 ORDER BY seq", [id])).rows;

@@ -11,17 +11,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
-import { guardEvent } from "../../src/guard/guard-audit.js";
 import { answerApproval, type HumanAnswer } from "../../src/guard/human-answer.js";
 import { passphraseRecord, setPassphrase } from "../../src/guard/passphrase.js";
 import { openStore, type ApprovalTier, type Store } from "../../src/store/index.js";
 import { dbOf } from "../support/sqlite.js";
-import type { DetailedIntervention } from "../../src/api/schemas.js";
+import { openRequest, plannedIntervention } from "./store-requests.js";
 
 const PASSPHRASE = "correct horse battery";
 const ALICE = "alice's own long passphrase";
-const MINUTE = 60_000;
 
 let store: Store | undefined;
 let dir: string | undefined;
@@ -57,29 +54,9 @@ async function withOperators(): Promise<Store> {
 
 let serial = 0;
 /** A fresh pending request for an intervention of its own, valid for a day. */
-async function newRequest(s: Store, options: { flagged?: boolean; tier?: Partial<ApprovalTier> } = {}): Promise<string> {
-  const intervention = {
-    id: `int_answerproof${String(++serial).padStart(8, "0")}`,
-    user_id: "user-1",
-    playbook_id: "00000000-0000-4000-8000-000000000001",
-    status: "planned",
-    channel: "email",
-    message_body: "Hi Maya, a quick note.",
-    reasoning: "test",
-    confidence: 0.7,
-    planned_at: "2026-01-01T00:00:00.000Z",
-    flagged: options.flagged ?? false,
-    flag_reason: options.flagged ? "claims a discount" : null,
-    quality_checks: null,
-    version: 1,
-  } as unknown as DetailedIntervention;
-  const facts = actionFactsOf("approve", intervention);
-  const tier: ApprovalTier = { rule: null, required: 1, excludedOperator: null, remindAfterMs: null, escalateAfterMs: null, ...options.tier };
-  const row = await s.approvals.insert(
-    { tenantId: "live", facts, display: displayFactsOf(intervention), hash: actionHash(facts), principal: "local", client: { name: "test-client", version: "1" }, backendId: "local", channel: "terminal", now: new Date(), ttlMs: 24 * 60 * MINUTE, tier },
-    (inserted) => guardEvent({ event: "approval_requested", actor: "agent:test-client", approval: inserted, detail: {} }),
-  );
-  return row.id;
+function newRequest(s: Store, options: { flagged?: boolean; tier?: Partial<ApprovalTier> } = {}): Promise<string> {
+  const flag = options.flagged ? { flagged: true, flag_reason: "claims a discount" } : {};
+  return openRequest(s, plannedIntervention(`int_answerproof${String(++serial).padStart(8, "0")}`, flag), { tier: options.tier });
 }
 
 const refusals = (s: Store) =>

@@ -7,13 +7,11 @@
  * A wrong guess is audited as an unverified attempt, never as a human.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { actionFactsOf, actionHash, displayFactsOf } from "../../src/domain/action-hash.js";
-import { guardEvent } from "../../src/guard/guard-audit.js";
 import { answerApproval, type AnswerOutcome } from "../../src/guard/human-answer.js";
 import { attemptPassphrase, lockoutMs, LOCKOUT_MAX_MS, MIN_PASSPHRASE_LENGTH, SCRYPT_COST, setPassphrase } from "../../src/guard/passphrase.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { dbOf } from "../support/sqlite.js";
-import type { DetailedIntervention } from "../../src/api/schemas.js";
+import { openRequest, plannedIntervention } from "./store-requests.js";
 
 const PASSPHRASE = "correct horse battery";
 const MINUTE = 60_000;
@@ -23,42 +21,10 @@ afterEach(async () => {
   db = undefined;
 });
 
-const intervention = {
-  id: "int_lockout000000000001",
-  user_id: "user-1",
-  playbook_id: "00000000-0000-4000-8000-000000000001",
-  status: "planned",
-  channel: "email",
-  message_body: "Hi Maya, a quick note.",
-  reasoning: "test",
-  confidence: 0.7,
-  planned_at: "2026-01-01T00:00:00.000Z",
-  flagged: false,
-  flag_reason: null,
-  quality_checks: null,
-  version: 1,
-} as unknown as DetailedIntervention;
+const intervention = plannedIntervention("int_lockout000000000001");
 
 /** A fresh pending request (each one allows five wrong tries of its own), valid for a day. */
-async function newRequest(store: Store, now: Date): Promise<string> {
-  const facts = actionFactsOf("approve", intervention);
-  const row = await store.approvals.insert(
-    {
-      tenantId: "live",
-      facts,
-      display: displayFactsOf(intervention),
-      hash: actionHash(facts),
-      principal: "local",
-      client: { name: "test-client", version: "1" },
-      backendId: "local",
-      channel: "terminal",
-      now,
-      ttlMs: 24 * 60 * MINUTE,
-    },
-    (inserted) => guardEvent({ event: "approval_requested", actor: "agent:test-client", approval: inserted, detail: {} }),
-  );
-  return row.id;
-}
+const newRequest = (store: Store, now: Date) => openRequest(store, intervention, { now });
 
 function approveWith(store: Store, id: string, passphrase: string, at: Date, via: "page" | "cli" = "page"): Promise<AnswerOutcome> {
   return answerApproval(store, id, { approve: true, via, answer: "approve", note: null, passphrase }, at);
