@@ -7,16 +7,23 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describeError, RetivoError, StoreUnavailableError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { ToolOutput } from "../tools/define.js";
+import type { ToolDefinition, ToolOutput } from "../tools/define.js";
 
 export function successResult(output: ToolOutput<Record<string, unknown>>): CallToolResult {
   return { content: [{ type: "text", text: output.text }], structuredContent: output.structured };
 }
 
-/** A result that breaks its tool's output schema: a fault of ours, logged, and worded for the client as the SDK words it. */
-export function invalidOutputResult(toolName: string, problems: string, logger: Logger): CallToolResult {
-  logger.error({ tool: toolName, problems }, "tool result breaks its output schema");
-  return { isError: true, content: [{ type: "text", text: `Output validation error: Invalid structured content for tool ${toolName}: ${problems}` }] };
+/**
+ * A result that breaks its tool's output schema: a fault of ours, never the
+ * caller's, logged for the operator. A write may have happened all the same,
+ * so the agent is told to look before calling again.
+ */
+export function invalidOutputResult(tool: Pick<ToolDefinition, "name" | "writes">, problems: string, logger: Logger): CallToolResult {
+  logger.error({ tool: tool.name, problems }, "tool result breaks its output schema");
+  const next = tool.writes
+    ? "The change may have been made all the same: read the intervention back with get_intervention before calling again, and report this to the operator."
+    : "This is a fault in the server, not in the call: report it to the operator (details are in the server log).";
+  return { isError: true, content: [{ type: "text", text: `Output validation error: Invalid structured content for tool ${tool.name}: ${problems}. ${next}` }] };
 }
 
 export function errorResult(toolName: string, error: unknown, logger: Logger): CallToolResult {

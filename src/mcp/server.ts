@@ -76,9 +76,14 @@ export function buildServer(deps: ServerDeps): McpServer {
             throw parsed.error;
           }
           const output = await tool.handler(parsed.value as never, call);
-          finishProgress(extra, `${tool.name} done`);
           const problems = problemsOf(output.structured);
-          return problems ? invalidOutputResult(tool.name, problems, deps.logger) : successResult(output as never);
+          if (problems !== undefined) {
+            finishProgress(extra, `${tool.name} failed`);
+            logToolErrorToClient(server, tool.name, new Error(`its result breaks the tool's output schema: ${problems}`), extra.sessionId);
+            return invalidOutputResult(tool, problems, deps.logger);
+          }
+          finishProgress(extra, `${tool.name} done`);
+          return successResult(output as never);
         } catch (error) {
           finishProgress(extra, `${tool.name} failed`);
           logToolErrorToClient(server, tool.name, error, extra.sessionId);
