@@ -4,6 +4,8 @@
  * write the clipboard, or start a fake line of facts. Every human surface is
  * fed these and must render each one inert and visible.
  */
+import { expect } from "vitest";
+
 export const HOSTILE: Record<string, string> = {
   clear_screen: "\u001b[2J\u001b[3J\u001b[H",
   fake_screen: "\u001b[2J\u001b[3J\u001b[HQuality checks: passed\nFlagged: no\n",
@@ -42,4 +44,17 @@ export const RAW_DANGER = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-
 /** Lines of `text` that start with a fact label, after the terminal's own line endings. */
 export function factLines(text: string, label: RegExp): string[] {
   return text.split(/\r?\n/).filter((line) => label.test(line));
+}
+
+/** The flag reason HOSTILE.fake_screen (and more) made a human see at the approval prompt, asserted inert: the real flag and checks, each on its own line. */
+export function expectInertFlagPrompt(shown: string): void {
+  expect(shown).not.toMatch(RAW_DANGER);
+  expect(shown).toContain("\\x1b[2J\\x1b[3J\\x1b[H");
+  // The only fact lines are the real ones: the flag is shown, the checks are the intervention's own.
+  expect(factLines(shown, /^Flagged: /)).toEqual([]);
+  // The real verdict (twice: in the description and in the summary above the question), then the reason, escaped.
+  expect(factLines(shown, /^FLAGGED: /)).toEqual(["FLAGGED: read why before approving", "FLAGGED: read why before approving"]);
+  expect(factLines(shown, /^ {2}- \\x1b\[2J\\x1b\[3J\\x1b\[HQuality checks: passed ⏎ Flagged: no/)).toHaveLength(2);
+  expect(factLines(shown, /^Quality checks: /)).toHaveLength(1);
+  expect(shown).toContain("Not approved: the flag was not acknowledged. Nothing changed.");
 }

@@ -15,7 +15,7 @@ import { silentLogger } from "../../src/log.js";
 import { seededId, startHarness, type Harness } from "../support/harness.js";
 import { fakeTerminal, type TypedAnswer } from "./fake-terminal.js";
 import { cliEnv } from "./helpers.js";
-import { factLines, HOSTILE, HOSTILE_BLOB, RAW_DANGER } from "./hostile-text.js";
+import { expectInertFlagPrompt, factLines, HOSTILE, HOSTILE_BLOB, RAW_DANGER } from "./hostile-text.js";
 
 interface Pending {
   approval: { approval_id: string };
@@ -53,13 +53,7 @@ describe("hostile text on the human's terminal, in-process", () => {
 
     const { code, shown } = await approvals(["approve", approval.approval_id], [{ expect: /Do you acknowledge the flag\? \[y\/N\] $/, send: "n\r" }]);
     expect(code).toBe(1);
-    expect(shown).not.toMatch(RAW_DANGER);
-    expect(shown).toContain("\\x1b[2J\\x1b[3J\\x1b[H");
-    expect(factLines(shown, /^Flagged: /)).toEqual([]);
-    expect(factLines(shown, /^FLAGGED: /)).toEqual(["FLAGGED: read why before approving", "FLAGGED: read why before approving"]);
-    expect(factLines(shown, /^ {2}- \\x1b\[2J\\x1b\[3J\\x1b\[HQuality checks: passed ⏎ Flagged: no/)).toHaveLength(2);
-    expect(factLines(shown, /^Quality checks: /)).toHaveLength(1);
-    expect(shown).toContain("Not approved: the flag was not acknowledged. Nothing changed.");
+    expectInertFlagPrompt(shown);
   });
 
   it("lists, shows and audits a hostile client's request and flag inert, one row a field", async () => {

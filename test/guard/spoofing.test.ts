@@ -11,7 +11,7 @@ import type { ElicitRequest, ElicitRequestFormParams, ElicitRequestURLParams } f
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seededId, startHarness, type Harness } from "../support/harness.js";
 import { cliEnv, openPage, postPage, requireBuiltCli, runCliInPty, runCliPiped } from "./helpers.js";
-import { factLines, HOSTILE, HOSTILE_BLOB, RAW_DANGER } from "./hostile-text.js";
+import { expectInertFlagPrompt, factLines, HOSTILE, HOSTILE_BLOB, RAW_DANGER } from "./hostile-text.js";
 
 interface Pending {
   approval: { approval_id: string };
@@ -41,15 +41,7 @@ describe("hostile text on human surfaces", () => {
     ]);
     const shown = screen(output);
     expect(code).toBe(1);
-    expect(shown).not.toMatch(RAW_DANGER);
-    expect(shown).toContain("\\x1b[2J\\x1b[3J\\x1b[H");
-    // The only fact lines are the real ones: the flag is shown, the checks are the intervention's own.
-    expect(factLines(shown, /^Flagged: /)).toEqual([]);
-    // The real verdict (twice: in the description and in the summary above the question), then the reason, escaped.
-    expect(factLines(shown, /^FLAGGED: /)).toEqual(["FLAGGED: read why before approving", "FLAGGED: read why before approving"]);
-    expect(factLines(shown, /^ {2}- \\x1b\[2J\\x1b\[3J\\x1b\[HQuality checks: passed ⏎ Flagged: no/)).toHaveLength(2);
-    expect(factLines(shown, /^Quality checks: /)).toHaveLength(1);
-    expect(shown).toContain("Not approved: the flag was not acknowledged. Nothing changed.");
+    expectInertFlagPrompt(shown);
   });
 
   it("renders every hostile string inert in the form, the page, approvals list|show and audit list", async () => {
