@@ -3,7 +3,7 @@
  * session changed it and held its lock, and the transition's compare-and-set
  * waited for that lock. When the other session commits, the transition must
  * be told it lost (ConflictError) and change nothing: no status, no audit
- * row. SQLite cannot interleave two writers there (one writer at a time), so
+ * row. The same for the consent flag an approval sets when the user opted out. SQLite cannot interleave two writers there (one writer at a time), so
  * this runs against the real server only, in a database of its own.
  */
 import pg from "pg";
@@ -39,33 +39,58 @@ describe.skipIf(!REAL_SERVER_URL)("a transition racing another session (real Pos
   const someoneWaits = async () =>
     (await other.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n > 0;
 
-  it("tells the loser it lost and changes nothing, when the other session's change commits while it waits", async () => {
-    const { interventions } = await store.interventions.list("live", { status: "planned", flagged: false, limit: 1 });
-    const id = interventions[0]!.id;
-    const before = (await store.interventions.get("live", id))!;
-    const audited = await auditRows(id);
-
-    // Another process flags it (a new version) and has not committed yet.
+  /** Runs `change` while another session holds a new, uncommitted version of `id`, and commits it once `change` waits for it. */
+  async function racing(id: string, change: () => Promise<unknown>): Promise<unknown> {
     await other.query("BEGIN");
     await other.query("UPDATE interventions SET version = version + 1 WHERE id = $1", [id]);
-    const pausing = store.interventions.transition({ tenantId: "live", id, action: "pause", actor: "operator:test", now: new Date() });
-    const settled = pausing.then(
-      () => "moved",
+    const settled = change().then(
+      () => "went through",
       (error: Error) => error,
     );
     for (let waited = 0; !(await someoneWaits()); waited += 20) {
-      if (waited > 10_000) throw new Error("the transition never waited for the other session's lock");
+      if (waited > 10_000) throw new Error("the change never waited for the other session's lock");
       await sleep(20);
     }
     await other.query("COMMIT");
+    return settled;
+  }
 
-    const outcome = await settled;
+  async function plannedIds(n: number): Promise<string[]> {
+    const { interventions } = await store.interventions.list("live", { status: "planned", flagged: false, limit: 50 });
+    const asked = new Set((await other.query<{ id: string }>("SELECT DISTINCT intervention_id AS id FROM audit_log WHERE event IN ('paused', 'flagged')")).rows.map((r) => r.id));
+    return interventions.filter((row) => !asked.has(row.id)).slice(0, n).map((row) => row.id);
+  }
+
+  it("tells the loser it lost and changes nothing, when the other session's change commits while it waits", async () => {
+    const [id] = await plannedIds(1);
+    const before = (await store.interventions.get("live", id!))!;
+    const audited = await auditRows(id!);
+
+    // Another process flags it (a new version) and has not committed yet.
+    const outcome = await racing(id!, () => store.interventions.transition({ tenantId: "live", id: id!, action: "pause", actor: "operator:test", now: new Date() }));
     expect(outcome).toBeInstanceOf(Error);
     expect((outcome as Error).message).toBe(`${id} changed while this action ran.`);
-    expect(await store.interventions.get("live", id)).toMatchObject({ status: "planned", version: before.version + 1 });
-    expect(await auditRows(id)).toBe(audited);
+    expect(await store.interventions.get("live", id!)).toMatchObject({ status: "planned", version: before.version + 1 });
+    expect(await auditRows(id!)).toBe(audited);
 
     // Read again, the same pause goes through.
-    expect(await store.interventions.transition({ tenantId: "live", id, action: "pause", actor: "operator:test", now: new Date() })).toMatchObject({ status: "paused", moved: true });
+    expect(await store.interventions.transition({ tenantId: "live", id: id!, action: "pause", actor: "operator:test", now: new Date() })).toMatchObject({ status: "paused", moved: true });
+  });
+
+  it("does the same for the consent flag an approval sets once the user opted out", async () => {
+    const [id] = await plannedIds(1);
+    const before = (await store.interventions.get("live", id!))!;
+    await other.query("UPDATE customers SET opted_out = 1 WHERE tenant_id = 'live' AND id = $1", [before.user_id]);
+    const audited = await auditRows(id!);
+
+    const outcome = await racing(id!, () => store.interventions.assertApprovable("live", id!, new Date()));
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toBe(`${id} changed while its consent was checked.`);
+    expect(await store.interventions.get("live", id!)).toMatchObject({ status: "planned", flagged: 0, version: before.version + 1 });
+    expect(await auditRows(id!)).toBe(audited);
+
+    // Read again, the approval is refused for the opt-out, and the flag is set.
+    await expect(store.interventions.assertApprovable("live", id!, new Date())).rejects.toThrow(/opted out/);
+    expect(await store.interventions.get("live", id!)).toMatchObject({ flagged: 1, flag_reason: `consent: ${before.user_id} opted out after this was planned` });
   });
 });
