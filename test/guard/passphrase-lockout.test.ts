@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { answerApproval, type AnswerOutcome } from "../../src/guard/human-answer.js";
-import { attemptPassphrase, lockoutMs, LOCKOUT_MAX_MS, MIN_PASSPHRASE_LENGTH, SCRYPT_COST, setPassphrase } from "../../src/guard/passphrase.js";
+import { attemptPassphrase, lockoutMs, LOCKOUT_MAX_MS, MIN_PASSPHRASE_LENGTH, passphraseRecord, SCRYPT_COST, setPassphrase } from "../../src/guard/passphrase.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { dbOf } from "../support/sqlite.js";
 import { openRequest, plannedIntervention } from "./store-requests.js";
@@ -135,18 +135,28 @@ describe("the passphrase itself", () => {
     expect(Buffer.from(stored.salt, "base64")).toHaveLength(16);
     expect(Buffer.from(stored.hash, "base64")).toHaveLength(32);
     expect(JSON.stringify(stored)).not.toContain("twelve chars");
+    // A named operator's record is held to the same length.
+    await expect(passphraseRecord("elevenchars")).rejects.toThrow(/at least 12 characters/);
+    expect(JSON.parse(await passphraseRecord("twelve chars"))).toMatchObject({ algo: "scrypt", N: 2 ** 17, r: 8, p: 1 });
   });
 
-  it("still accepts a hash made with weaker parameters, and upgrades it on the next correct entry", async () => {
-    db = await openStore({ dbPath: ":memory:" });
+  it("still accepts a hash made with weaker parameters (fewer iterations, or a smaller block), and upgrades it on the next correct entry", async () => {
     const { scryptSync, randomBytes } = await import("node:crypto");
-    const salt = randomBytes(16);
-    const old = { algo: "scrypt", N: 2 ** 15, r: 8, p: 1, salt: salt.toString("base64"), hash: scryptSync(PASSPHRASE.normalize("NFKC"), salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }).toString("base64") };
-    dbOf(db).prepare("INSERT INTO guard_settings (key, value, updated_at) VALUES ('operator_passphrase', ?, ?)").run(JSON.stringify(old), new Date().toISOString());
-    expect(await attemptPassphrase(db, "wrong wrong wrong", "cli")).toMatchObject({ ok: false });
-    expect(await attemptPassphrase(db, PASSPHRASE, "cli")).toEqual({ ok: true });
-    const upgraded = JSON.parse(dbOf(db).prepare("SELECT value FROM guard_settings WHERE key = 'operator_passphrase'").pluck().get() as string);
-    expect(upgraded).toMatchObject({ N: 2 ** 17 });
-    expect(await attemptPassphrase(db, PASSPHRASE, "cli")).toEqual({ ok: true });
+    for (const cost of [
+      { N: 2 ** 15, r: 8, p: 1 },
+      { N: 2 ** 17, r: 4, p: 1 },
+    ]) {
+      db = await openStore({ dbPath: ":memory:" });
+      const salt = randomBytes(16);
+      const old = { algo: "scrypt", ...cost, salt: salt.toString("base64"), hash: scryptSync(PASSPHRASE.normalize("NFKC"), salt, 32, { ...cost, maxmem: 256 * 1024 * 1024 }).toString("base64") };
+      dbOf(db).prepare("INSERT INTO guard_settings (key, value, updated_at) VALUES ('operator_passphrase', ?, ?)").run(JSON.stringify(old), new Date().toISOString());
+      expect(await attemptPassphrase(db, "wrong wrong wrong", "cli")).toMatchObject({ ok: false });
+      expect(await attemptPassphrase(db, PASSPHRASE, "cli")).toEqual({ ok: true });
+      const upgraded = JSON.parse(dbOf(db).prepare("SELECT value FROM guard_settings WHERE key = 'operator_passphrase'").pluck().get() as string);
+      expect(upgraded, JSON.stringify(cost)).toMatchObject({ N: 2 ** 17, r: 8, p: 1 });
+      expect(await attemptPassphrase(db, PASSPHRASE, "cli")).toEqual({ ok: true });
+      await db.close();
+      db = undefined;
+    }
   });
 });
