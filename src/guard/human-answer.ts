@@ -97,7 +97,8 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
     const proof = await operatorPrecondition(store, row, answer, now);
     // A named operator's proven rejection ends the request for that version; an unproven one is recorded as unverified.
     if (!proof.refusal) return outcomeOf(await recordOperatorDecision(store, { ...base, operator: proof.operator, answer: "reject", vouchedBy: proof.vouchedBy, recordedAnswer: answer.answer }));
-    if (proof.refusal.reason === "excluded" || proof.refusal.reason === "unknown_operator") return refuseAnswer(store, row, answer, proof.refusal, now);
+    // An unknown name comes back as a wrong passphrase (see operatorPrecondition), recorded below as unverified like one.
+    if (proof.refusal.reason === "excluded") return refuseAnswer(store, row, answer, proof.refusal, now);
   } else if (answer.via === "client" || (!named && (await denialIsProven(store, answer.via, answer, now)))) {
     return outcomeOf(await recordOperatorDecision(store, { ...base, operator: null, anonymousActor: actorOf(answer), answer: "reject", vouchedBy: answer.via === "client" ? "client report" : "channel", recordedAnswer: answer.answer }));
   }

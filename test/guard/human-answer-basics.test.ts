@@ -77,5 +77,9 @@ describe("answerApproval", () => {
     const typed = await pending();
     expect((await answerApproval(h!.runtime.store, typed, { approve: false, via: "cli", answer: "deny", interactive: true })).ok).toBe(true);
     expect(await h!.runtime.store.approvals.decisionsOf(typed)).toEqual([expect.objectContaining({ answer: "reject", vouched_by: "channel" })]);
+    // With no operators configured, an operator's name sent along (a hand-made page post) changes nothing.
+    const named = await pending();
+    expect((await answerApproval(h!.runtime.store, named, { approve: false, via: "page", answer: "deny", operator: "alice", passphrase: "anything at all" })).ok).toBe(true);
+    expect(await h!.runtime.store.approvals.decisionsOf(named)).toEqual([expect.objectContaining({ answer: "reject", vouched_by: "channel", operator: "human:page" })]);
   });
 });

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { answerApproval, type HumanAnswer } from "../../src/guard/human-answer.js";
+import { REFUSALS_PER_WINDOW } from "../../src/guard/guard-audit.js";
 import { passphraseRecord, setPassphrase } from "../../src/guard/passphrase.js";
 import { openStore, type ApprovalTier, type Store } from "../../src/store/index.js";
 import { dbOf } from "../support/sqlite.js";
@@ -70,16 +71,30 @@ describe("answering with the single operator passphrase set", { timeout: 120_000
     const id = await newRequest(s);
     const required = { ok: false, reason: "passphrase_required", message: "The operator passphrase is required to approve." };
     expect(await answerApproval(s, id, approve("form"))).toMatchObject(required);
+    // Even were a form to carry the passphrase: the client relays a form, so it never counts.
+    expect(await answerApproval(s, id, approve("form", { passphrase: PASSPHRASE }))).toMatchObject(required);
     expect(await answerApproval(s, id, approve("page"))).toMatchObject(required);
     expect(await answerApproval(s, id, approve("cli", { passphrase: "" }))).toMatchObject(required);
     expect(await answerApproval(s, id, approve("page", { passphrase: PASSPHRASE.toUpperCase() }))).toMatchObject({ reason: "wrong_passphrase" });
     expect(await s.approvals.get(id)).toMatchObject({ status: "pending", failed_attempts: 1 });
     expect(refusals(s)).toMatchObject([
       { actor: "unverified:form", via: "form", reason: "passphrase_required" },
+      { actor: "unverified:form", via: "form", reason: "passphrase_required" },
       { actor: "unverified:page", via: "page", reason: "passphrase_required" },
       { actor: "unverified:cli", via: "cli", reason: "passphrase_required" },
       { actor: "unverified:page", via: "page", reason: "wrong_passphrase", consecutive_failures: 1, locked_until: null },
     ]);
+  });
+
+  it("budgets the refusals that cost nothing per channel, so a flood on the page leaves the terminal's on record", async () => {
+    const s = await withPassphrase();
+    const id = await newRequest(s);
+    const now = new Date();
+    for (let i = 0; i < REFUSALS_PER_WINDOW + 5; i++) await answerApproval(s, id, approve("page"), now);
+    expect(await answerApproval(s, id, approve("cli"), now)).toMatchObject({ reason: "passphrase_required" });
+    const recorded = refusals(s);
+    expect(recorded.filter((r) => r.via === "page")).toHaveLength(REFUSALS_PER_WINDOW);
+    expect(recorded.at(-1)).toMatchObject({ actor: "unverified:cli", via: "cli", reason: "passphrase_required" });
   });
 
   it("counts down the tries left on a request, voids it at the fifth wrong one, and says so", async () => {
@@ -208,6 +223,18 @@ describe("answering with named operators", { timeout: 120_000 }, () => {
     ]);
     expect(await answerApproval(s, id, approve("page", { operator: "alice", passphrase: ALICE, note: "  fine  " }))).toEqual({ ok: true, row: expect.objectContaining({ status: "approved" }), approvers: ["alice"] });
     expect(await s.approvals.decisionsOf(id)).toEqual([expect.objectContaining({ operator: "alice", answer: "approve", channel: "page", vouched_by: "passphrase", note: "fine" })]);
+  });
+
+  it("counts one operator once on a request that needs two, and says so when they answer again", async () => {
+    const s = await withOperators();
+    const id = await newRequest(s, { tier: { rule: "two", required: 2 } });
+    expect(await answerApproval(s, id, approve("cli", { operator: "alice", passphrase: ALICE }))).toEqual({ ok: true, row: expect.objectContaining({ status: "pending" }), approvers: ["alice"] });
+    expect(await answerApproval(s, id, approve("page", { operator: "alice", passphrase: ALICE }))).toMatchObject({ ok: false, reason: "repeated" });
+    expect(await answerApproval(s, id, approve("page", { operator: "bob", passphrase: "bob's own long passphrase" }))).toEqual({
+      ok: true,
+      row: expect.objectContaining({ status: "approved" }),
+      approvers: ["alice", "bob"],
+    });
   });
 
   it("takes a verified login on the page without a passphrase, and refuses the operator the policy excludes", async () => {
