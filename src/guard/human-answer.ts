@@ -76,7 +76,7 @@ export async function answerApproval(store: Store, approvalId: string, answer: H
   const base = { approvalId: row.id, channel: answer.via, note, acknowledgedFlag: answer.acknowledgedFlag ?? false, now } as const;
   if (answer.approve) {
     if (factsOf(row).facts.flagged && !answer.acknowledgedFlag) {
-      return refuseAnswer(store, row, answer, { ok: false, reason: "flag_not_acknowledged", message: "This intervention is flagged: acknowledge the flag to approve it." }, now);
+      return refuseAnswer(store, row, answer, { reason: "flag_not_acknowledged", message: "This intervention is flagged: acknowledge the flag to approve it." }, now);
     }
     if (named) {
       const proof = await operatorPrecondition(store, row, answer, now);
@@ -121,25 +121,25 @@ function outcomeOf(outcome: DecisionOutcome): AnswerOutcome {
  */
 async function operatorPrecondition(store: Store, row: ApprovalRow, answer: HumanAnswer, now: Date): Promise<{ operator: string; vouchedBy: string; refusal?: undefined } | { refusal: Refusal }> {
   if (answer.via === "form" || answer.via === "client") {
-    return { refusal: { ok: false, reason: "operator_required", message: "Named operators decide this store's requests: answer on the approval page or with `retivo-mcp approvals approve ID --as NAME`." } };
+    return { refusal: { reason: "operator_required", message: "Named operators decide this store's requests: answer on the approval page or with `retivo-mcp approvals approve ID --as NAME`." } };
   }
   if (answer.loggedIn && answer.via === "page") {
     const { operator, vouchedBy } = answer.loggedIn;
     if (row.excluded_operator === operator) {
-      return { refusal: { ok: false, reason: "excluded", message: `${oneLine(operator, 60)} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.` } };
+      return { refusal: { reason: "excluded", message: `${oneLine(operator, 60)} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.` } };
     }
     // Whether the operator still exists is the decision function's check, made in the same breath as recording.
     return { operator, vouchedBy };
   }
-  if (!answer.operator) return { refusal: { ok: false, reason: "operator_required", message: "Name the operator who decides (`--as NAME` in the terminal, the operator field on the page)." } };
+  if (!answer.operator) return { refusal: { reason: "operator_required", message: "Name the operator who decides (`--as NAME` in the terminal, the operator field on the page)." } };
   if (row.excluded_operator === answer.operator) {
-    return { refusal: { ok: false, reason: "excluded", message: `${oneLine(answer.operator, 60)} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.` } };
+    return { refusal: { reason: "excluded", message: `${oneLine(answer.operator, 60)} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.` } };
   }
-  if (!answer.passphrase) return { refusal: { ok: false, reason: "passphrase_required", message: "The operator's passphrase is required." } };
+  if (!answer.passphrase) return { refusal: { reason: "passphrase_required", message: "The operator's passphrase is required." } };
   const proof = await proveOperatorByPassphrase(store, answer.operator, answer.passphrase, answer.via, now);
   if (proof.ok) return { operator: proof.operator.name, vouchedBy: "passphrase" };
   // An unknown name is answered like a wrong passphrase, so the page does not tell an agent which operators exist.
-  if (proof.reason === "unknown_operator") return { refusal: wrongPassphrase(row, answer.via, { ok: false, reason: "wrong", consecutive: 0, lockedUntil: null }) };
+  if (proof.reason === "unknown_operator") return { refusal: wrongPassphrase(row, answer.via, { consecutive: 0, lockedUntil: null }) };
   return { refusal: passphraseRefusal(row, answer.via, proof) };
 }
 
@@ -212,7 +212,8 @@ async function denialIsProven(store: Store, via: "form" | "page" | "cli", answer
   return (await attemptPassphrase(store, answer.passphrase, via, now)).ok;
 }
 
-type Refusal = Extract<AnswerOutcome, { ok: false }> & { consecutive_failures?: number; locked_until?: string | null };
+/** Why an answer is refused, before refuseAnswer audits it and makes it the outcome; with the throttle's state for a passphrase. */
+type Refusal = { reason: AnswerRefusal; message: string; consecutive_failures?: number; locked_until?: string | null };
 
 /**
  * Audits a refused approval as what it is: with a wrong or missing passphrase
@@ -220,7 +221,7 @@ type Refusal = Extract<AnswerOutcome, { ok: false }> & { consecutive_failures?: 
  * that channel, never a human. Too many wrong passphrases void the request.
  */
 async function refuseAnswer(store: Store, row: ApprovalRow, answer: HumanAnswer, refusal: Refusal, now: Date): Promise<AnswerOutcome> {
-  const { ok: _ok, reason, message, ...throttle } = refusal;
+  const { reason, message, ...throttle } = refusal;
   const unverified = reason === "wrong_passphrase" || reason === "passphrase_required" || reason === "passphrase_throttled";
   const actor = unverified ? `unverified:${answer.via}` : `human:${answer.via}`;
   const entry = { event: "approval_refused" as const, actor, approval: row, detail: { via: answer.via, reason, ...throttle } };
@@ -245,7 +246,7 @@ async function approvalPrecondition(store: Store, row: ApprovalRow, answer: Huma
   if (!(await hasPassphrase(store))) return undefined;
   // A form answer passes through the agent's client: it never counts once a passphrase exists.
   if (answer.via === "form" || answer.via === "client" || answer.passphrase === undefined || answer.passphrase === "") {
-    return { ok: false, reason: "passphrase_required", message: "The operator passphrase is required to approve." };
+    return { reason: "passphrase_required", message: "The operator passphrase is required to approve." };
   }
   const attempt = await attemptPassphrase(store, answer.passphrase, answer.via, now);
   return attempt.ok ? undefined : passphraseRefusal(row, answer.via, attempt);
@@ -255,7 +256,6 @@ function passphraseRefusal(row: ApprovalRow, channel: PassphraseChannel, attempt
   const where = channel === "cli" ? "in the terminal" : "on the approval page";
   if (attempt.reason === "locked") {
     return {
-      ok: false,
       reason: "passphrase_throttled",
       message:
         `Too many wrong operator passphrases ${where}: attempts there are refused until ${attempt.lockedUntil}. Nothing was approved.` +
@@ -266,12 +266,11 @@ function passphraseRefusal(row: ApprovalRow, channel: PassphraseChannel, attempt
   return wrongPassphrase(row, channel, attempt);
 }
 
-function wrongPassphrase(row: ApprovalRow, channel: PassphraseChannel, attempt: Extract<PassphraseAttempt, { reason: "wrong" }>): Refusal {
+function wrongPassphrase(row: ApprovalRow, channel: PassphraseChannel, attempt: Pick<Extract<PassphraseAttempt, { reason: "wrong" }>, "consecutive" | "lockedUntil">): Refusal {
   const where = channel === "cli" ? "in the terminal" : "on the approval page";
   const lockout = attempt.lockedUntil ? ` Too many wrong passphrases in a row ${where}: further attempts there are refused until ${attempt.lockedUntil}.` : "";
   const left = Math.max(0, MAX_PASSPHRASE_ATTEMPTS - (row.failed_attempts + 1));
   return {
-    ok: false,
     reason: "wrong_passphrase",
     message: `Wrong passphrase; nothing was approved.${left > 0 ? ` ${left} attempt${left === 1 ? "" : "s"} left for this request.` : ""}${lockout}`,
     consecutive_failures: attempt.consecutive,
