@@ -69,7 +69,7 @@ describe.skipIf(!REAL_SERVER_URL)("a transition racing another session (real Pos
     // Another process flags it (a new version) and has not committed yet.
     const outcome = await racing(id!, () => store.interventions.transition({ tenantId: "live", id: id!, action: "pause", actor: "operator:test", now: new Date() }));
     expect(outcome).toBeInstanceOf(Error);
-    expect((outcome as Error).message).toBe(`${id} changed while this action ran.`);
+    expect(outcome).toMatchObject({ message: `${id} changed while this action ran.`, hint: "Read it again and retry if still wanted.", code: "conflict" });
     expect(await store.interventions.get("live", id!)).toMatchObject({ status: "planned", version: before.version + 1 });
     expect(await auditRows(id!)).toBe(audited);
 
@@ -85,7 +85,7 @@ describe.skipIf(!REAL_SERVER_URL)("a transition racing another session (real Pos
 
     const outcome = await racing(id!, () => store.interventions.assertApprovable("live", id!, new Date()));
     expect(outcome).toBeInstanceOf(Error);
-    expect((outcome as Error).message).toBe(`${id} changed while its consent was checked.`);
+    expect(outcome).toMatchObject({ message: `${id} changed while its consent was checked.`, hint: "Read it again and retry if still wanted.", code: "conflict" });
     expect(await store.interventions.get("live", id!)).toMatchObject({ status: "planned", flagged: 0, version: before.version + 1 });
     expect(await auditRows(id!)).toBe(audited);
 
