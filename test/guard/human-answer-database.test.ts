@@ -68,6 +68,11 @@ describe.skipIf(!REAL_SERVER_URL)("answering where the database keeps the guard 
     expect(await attemptPassphrase(store, PASSPHRASE, "cli")).toEqual({ ok: true });
     // The server's role cannot set one of its own, with or without a current one it does not know.
     await expect(setPassphrase(store, "an agent's own phrase here", new Date(), "a wrong current one")).rejects.toThrow("The current passphrase is wrong; nothing changed.");
+    // With the current one it may: the database checks it, then the new one is the one that counts.
+    await setPassphrase(store, "a replacement phrase here", new Date(), PASSPHRASE);
+    expect(await attemptPassphrase(store, PASSPHRASE, "page")).toMatchObject({ ok: false, reason: "wrong" });
+    await setPassphrase(store, PASSPHRASE, new Date(), "a replacement phrase here");
+    expect(await attemptPassphrase(store, PASSPHRASE, "page")).toEqual({ ok: true });
   });
 
   it("approves with the single passphrase through the database, recording the human's channel, and the audit says so", async () => {
