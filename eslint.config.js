@@ -22,7 +22,7 @@ const STORE_ROOM = [SDK, MCP, TOOLS, GUARD, BACKENDS, TRANSPORT, { group: ["**/w
 const room = (files, ...patterns) => ({ files, rules: { "no-restricted-imports": ["error", { patterns }] } });
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "bench/results/", "reports/", ".stryker-tmp/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "bench/results/", "reports/", ".stryker-tmp/", ".scratch/"] },
   ...tseslint.configs.recommended,
   {
     rules: {
