@@ -30,7 +30,7 @@ import { Writable } from "node:stream";
 let h: Harness | undefined;
 const guards: ApprovalGuardWithPage[] = [];
 afterEach(async () => {
-  for (const guard of guards.splice(0)) await guard.close();
+  for (const guard of guards.splice(0)) await guard.close?.();
   await h?.close();
   h = undefined;
 });
@@ -610,12 +610,12 @@ describe("what the policy decides on", () => {
   it("audits a request without a rule with neither rule nor count, and keeps the server's own expiry", async () => {
     await harness();
     const clock = new Date("2026-12-01T09:00:00.000Z");
-    const guard = await guardWith({ now: () => clock, backendMode: "api" });
+    const guard = await guardWith({ now: () => clock, backendMode: "api-live" });
     const [id] = seeded("planned");
     await guard.authorize(await requestOf(id!), sessionOf({ principal: "token:ci" }));
     const requested = auditOf(h!.runtime, id!).find((entry) => entry.event === "approval_requested")!;
     const { approval_id: _id, action_hash: _hash, ...rest } = requested.detail;
-    expect(rest).toEqual({ action: "approve", channel: "terminal", client: "triage-agent 2.1", backend: "api", principal: "token:ci" });
+    expect(rest).toEqual({ action: "approve", channel: "terminal", client: "triage-agent 2.1", backend: "api-live", principal: "token:ci" });
     expect(approvalsOf(id!)[0]!.expires_at).toBe(new Date(clock.getTime() + h!.runtime.config.approval.ttlMs).toISOString());
   });
 
@@ -745,7 +745,7 @@ describe("the release loop and closing", () => {
     const approvalId = first.kind === "pending" ? first.pending.approval_id : "";
     guard.start!();
     guard.start!();
-    await guard.close();
+    await guard.close!();
     await approveInTerminal(approvalId);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await h!.runtime.backend.get(id!)).status).toBe("planned");
@@ -758,7 +758,7 @@ describe("the release loop and closing", () => {
     for (let i = 0; i < 33; i++) await guard.recordRefusedArguments("approve_intervention", { intervention_id: id }, ["approved"], sessionOf({ principal: "token:flood" }));
     const suppressed = () => dbOf(h!.runtime).prepare("SELECT detail FROM audit_log WHERE event = 'approval_refusals_suppressed'").all() as Array<{ detail: string }>;
     expect(suppressed()).toHaveLength(0);
-    await guard.close();
+    await guard.close!();
     expect(suppressed()).toHaveLength(1);
     expect(JSON.parse(suppressed()[0]!.detail)).toMatchObject({ count: 3, source: "token:flood" });
   });
