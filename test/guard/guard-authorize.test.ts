@@ -11,19 +11,19 @@
  * run of guard.ts can afford to run for every mutant.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { ElicitRequestFormParams, ElicitRequestURLParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { createGuard, type ApprovalGuardWithPage, type GuardDeps } from "../../src/guard/guard.js";
 import { answerApproval } from "../../src/guard/human-answer.js";
 import { passphraseRecord, setPassphrase } from "../../src/guard/passphrase.js";
 import type { ApprovalNotice, NoticeSink } from "../../src/guard/notices.js";
 import type { GuardedExecutor } from "../../src/guard/release.js";
-import type { GuardRequest, GuardSession } from "../../src/guard/types.js";
+import type { GuardRequest } from "../../src/guard/types.js";
 import { parsePolicy } from "../../src/guard/policy.js";
 import { silentLogger } from "../../src/log.js";
 import { ApprovalRefusedError } from "../../src/errors.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import { dbOf } from "../support/sqlite.js";
 import { auditOf } from "./helpers.js";
+import { ended, sessionOf, type SessionScript } from "./guard-session.js";
 import { pino } from "pino";
 import { Writable } from "node:stream";
 
@@ -72,47 +72,6 @@ async function guardWith(more: Partial<GuardDeps> = {}): Promise<ApprovalGuardWi
   guards.push(guard);
   return guard;
 }
-
-interface SessionScript {
-  principal?: string;
-  clientName?: string;
-  form?: (params: ElicitRequestFormParams) => ElicitResult | Promise<ElicitResult>;
-  url?: (params: ElicitRequestURLParams) => ElicitResult | Promise<ElicitResult>;
-  signal?: AbortSignal;
-}
-
-/** A session whose client shows what `script` answers for, and nothing else. */
-function sessionOf(script: SessionScript = {}): GuardSession & { forms: ElicitRequestFormParams[]; urls: ElicitRequestURLParams[] } {
-  const forms: ElicitRequestFormParams[] = [];
-  const urls: ElicitRequestURLParams[] = [];
-  return {
-    principal: script.principal ?? "local",
-    client: { name: script.clientName ?? "triage-agent", version: "2.1" },
-    supportsFormElicitation: script.form !== undefined,
-    supportsUrlElicitation: script.url !== undefined,
-    forms,
-    urls,
-    async elicitForm(params) {
-      forms.push(params as ElicitRequestFormParams);
-      if (!script.form) throw new Error("this client shows no forms");
-      return script.form(params as ElicitRequestFormParams);
-    },
-    async elicitUrl(params) {
-      urls.push(params);
-      if (!script.url) throw new Error("this client opens no pages");
-      return script.url(params);
-    },
-    notifyUrlElicitationComplete: async () => undefined,
-    signal: script.signal ?? new AbortController().signal,
-  };
-}
-
-/** A session that is over before the page could answer: the URL channel returns at once. */
-const ended = () => {
-  const controller = new AbortController();
-  controller.abort();
-  return controller.signal;
-};
 
 /** Seeded interventions in `status`, unflagged unless asked, newest first. */
 function seeded(status: string, flagged = false): string[] {

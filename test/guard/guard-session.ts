@@ -1,0 +1,49 @@
+/**
+ * A GuardSession the test controls, for tests that call the guard in-process
+ * (guard-authorize, page-http): who asks, what their client can show (a form,
+ * a page link, neither) and what the human answers there.
+ */
+import type { ElicitRequestFormParams, ElicitRequestURLParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import type { GuardSession } from "../../src/guard/types.js";
+
+export interface SessionScript {
+  principal?: string;
+  clientName?: string;
+  form?: (params: ElicitRequestFormParams) => ElicitResult | Promise<ElicitResult>;
+  url?: (params: ElicitRequestURLParams) => ElicitResult | Promise<ElicitResult>;
+  signal?: AbortSignal;
+}
+
+/** A session whose client shows what `script` answers for, and nothing else. */
+export function sessionOf(script: SessionScript = {}): GuardSession & { forms: ElicitRequestFormParams[]; urls: ElicitRequestURLParams[] } {
+  const forms: ElicitRequestFormParams[] = [];
+  const urls: ElicitRequestURLParams[] = [];
+  return {
+    principal: script.principal ?? "local",
+    client: { name: script.clientName ?? "triage-agent", version: "2.1" },
+    supportsFormElicitation: script.form !== undefined,
+    supportsUrlElicitation: script.url !== undefined,
+    forms,
+    urls,
+    async elicitForm(params) {
+      forms.push(params as ElicitRequestFormParams);
+      if (!script.form) throw new Error("this client shows no forms");
+      return script.form(params as ElicitRequestFormParams);
+    },
+    async elicitUrl(params) {
+      urls.push(params);
+      if (!script.url) throw new Error("this client opens no pages");
+      return script.url(params);
+    },
+    notifyUrlElicitationComplete: async () => undefined,
+    signal: script.signal ?? new AbortController().signal,
+  };
+}
+
+/** A session that is over before the page could answer: the URL channel returns at once. */
+export const ended = () => {
+  const controller = new AbortController();
+  controller.abort();
+  return controller.signal;
+};
+
