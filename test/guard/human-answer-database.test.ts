@@ -104,6 +104,85 @@ describe.skipIf(!REAL_SERVER_URL)("answering where the database keeps the guard 
     expect(await store.approvals.get(id)).toMatchObject({ status: "pending" });
   });
 
+  /**
+   * The store, with `meanwhile` run through the database's own owner right before the database decides: what
+   * another process may do between this process's checks and the database's (a human denying, the policy's
+   * exclusion, the passphrase changed or removed).
+   */
+  const racedBy = (meanwhile: (owner: pg.Client) => Promise<void>): Store => {
+    const guard = store.databaseGuard!;
+    return {
+      ...store,
+      databaseGuard: {
+        ...guard,
+        approve: async (...args: Parameters<typeof guard.approve>) => {
+          const owner = new pg.Client({ connectionString: database.url });
+          await owner.connect();
+          try {
+            await meanwhile(owner);
+          } finally {
+            await owner.end();
+          }
+          return guard.approve(...args);
+        },
+      },
+    };
+  };
+
+  it("says a request answered elsewhere meanwhile was not approved here, with the request as it stands", async () => {
+    const id = await newRequest();
+    const raced = racedBy((owner) => owner.query("UPDATE approvals SET status = 'denied', answer = 'deny', decided_by = 'human:page', decided_at = $2 WHERE id = $1", [id, new Date().toISOString()]).then(() => undefined));
+    expect(await answerApproval(raced, id, approve("cli", { passphrase: PASSPHRASE }))).toEqual({
+      ok: false,
+      reason: "not_pending",
+      message: `Approval request ${id} was answered or expired meanwhile; nothing changed.`,
+      row: expect.objectContaining({ id, status: "denied", decided_by: "human:page" }),
+    });
+    expect(await store.approvals.decisionsOf(id)).toEqual([]);
+    expect(await answered(id)).toEqual([]);
+  });
+
+  it("refuses the requester's own operator when the database finds them excluded meanwhile", async () => {
+    const id = await newRequest();
+    const raced = racedBy((owner) => owner.query("UPDATE approvals SET excluded_operator = 'human:cli' WHERE id = $1", [id]).then(() => undefined));
+    expect(await answerApproval(raced, id, approve("cli", { passphrase: PASSPHRASE }))).toEqual({
+      ok: false,
+      reason: "excluded",
+      message: "human:cli runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.",
+      row: expect.objectContaining({ id }),
+    });
+    expect(await store.approvals.get(id)).toMatchObject({ status: "pending" });
+  });
+
+  it("approves nothing when the passphrase was changed or removed after this process checked it", async () => {
+    const changed = await newRequest();
+    const replaced = racedBy(async () => setPassphrase(store, "a phrase set meanwhile", new Date(), PASSPHRASE));
+    expect(await answerApproval(replaced, changed, approve("page", { passphrase: PASSPHRASE }))).toEqual({
+      ok: false,
+      reason: "wrong_passphrase",
+      message: "Wrong passphrase (it changed meanwhile); nothing was approved.",
+      row: expect.objectContaining({ id: changed }),
+    });
+    await setPassphrase(store, PASSPHRASE, new Date(), "a phrase set meanwhile");
+
+    const removed = await newRequest();
+    let saved: Record<string, unknown> | undefined;
+    const cleared = racedBy(async (owner) => {
+      saved = (await owner.query("DELETE FROM retivo_private.operator_passphrases WHERE operator = 'default' RETURNING *")).rows[0] as Record<string, unknown>;
+    });
+    try {
+      expect(await answerApproval(cleared, removed, approve("cli", { passphrase: PASSPHRASE }))).toMatchObject({ ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved." });
+    } finally {
+      const owner = new pg.Client({ connectionString: database.url });
+      await owner.connect();
+      const columns = Object.keys(saved!);
+      await owner.query(`INSERT INTO retivo_private.operator_passphrases (${columns.join(", ")}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")})`, Object.values(saved!));
+      await owner.end();
+    }
+    expect(await store.approvals.get(removed)).toMatchObject({ status: "pending" });
+    expect(await answerApproval(store, removed, approve("cli", { passphrase: PASSPHRASE }))).toMatchObject({ ok: true });
+  });
+
   it("approves as a named operator with their passphrase checked in the database; a login vouches for nothing there", async () => {
     await admin.operators.add({ name: "alice", passphrase: null, principal: null, created_at: new Date().toISOString() }, { tenant_id: "live", event: "operator_added", actor: "test", detail: { operator: "alice" } });
     expect(await admin.databaseGuard!.setPassphrase("alice", null, ALICE, new Date())).toBe(true);
