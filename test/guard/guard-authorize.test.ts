@@ -722,3 +722,94 @@ describe("the release loop and closing", () => {
     expect(JSON.parse(suppressed()[0]!.detail)).toMatchObject({ count: 3, source: "token:flood" });
   });
 });
+
+describe("asking on the approval page (URL elicitation)", () => {
+  it("records a client's decline or dismissal of the page as the client's, and refuses", async () => {
+    await harness();
+    const guard = await guardWith();
+    const [declined, dismissed] = seeded("planned");
+    const first = sessionOf({ url: () => ({ action: "decline" }) });
+    expect((await refusal(guard.authorize(await requestOf(declined!), first))).message).toBe(`The human declined to open the approval page (${declined}). Nothing changed.`);
+    expect((await refusal(guard.authorize(await requestOf(dismissed!), sessionOf({ url: () => ({ action: "cancel" }) })))).message).toBe(`The human dismissed the approval page (${dismissed}). Nothing changed.`);
+    const [row] = approvalsOf(declined!);
+    expect(first.urls[0]).toMatchObject({ mode: "url", elicitationId: row!.id, message: expect.stringMatching(new RegExp(`^APPROVE intervention ${declined}: .+\\. Open the local approval page to review the exact message and approve or deny it\\.$`)) });
+    expect(first.completed).toEqual([row!.id]);
+    const answeredRow = auditOf(h!.runtime, declined!).find((entry) => entry.event === "approval_answered")!;
+    expect(answeredRow).toMatchObject({ actor: "client:triage-agent", detail: expect.objectContaining({ via: "client", answer: "url_decline", approved: false }) });
+    // A client's report is no human's denial: the next call asks again.
+    expect(await guard.authorize(await requestOf(declined!), sessionOf())).toMatchObject({ kind: "pending" });
+  });
+
+  it("keeps the request open, and logs why, when the page cannot be offered", async () => {
+    await harness();
+    const { logger, lines } = recordingLogger();
+    const guard = await guardWith({ logger });
+    const [id] = seeded("planned");
+    const session = sessionOf({
+      url: () => {
+        throw new Error("no browser");
+      },
+    });
+    expect(await guard.authorize(await requestOf(id!), session)).toMatchObject({ kind: "pending" });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "The approval page could not be offered (no browser)." }));
+    expect(session.completed).toEqual([]);
+  });
+
+  it("waits for the human's answer on the page: a denial with its note refuses, and the client is told it is complete", async () => {
+    await harness();
+    const guard = await guardWith({ urlWaitMs: 10_000 });
+    const [id] = seeded("planned");
+    const session = sessionOf({
+      url: () => {
+        setTimeout(() => void denyInTerminal(approvalsOf(id!)[0]!.id, "not\nthis week"), 50);
+        return { action: "accept" };
+      },
+    });
+    const error = await refusal(guard.authorize(await requestOf(id!), session));
+    expect(error.message).toBe(`A human denied the request on the approval page (${id}). Their note: "not ⏎ this week". Nothing changed.`);
+    expect(session.completed).toEqual([approvalsOf(id!)[0]!.id]);
+    const plain = seeded("planned")[1]!;
+    const quiet = sessionOf({
+      url: () => {
+        setTimeout(() => void denyInTerminal(approvalsOf(plain)[0]!.id, null), 50);
+        return { action: "accept" };
+      },
+    });
+    expect((await refusal(guard.authorize(await requestOf(plain), quiet))).message).toBe(`A human denied the request on the approval page (${plain}). Nothing changed.`);
+  });
+
+  it("executes what the human approves during the wait", async () => {
+    await harness();
+    const guard = await guardWith({ urlWaitMs: 10_000 });
+    const [id] = seeded("planned");
+    const session = sessionOf({
+      url: () => {
+        setTimeout(() => void approveInTerminal(approvalsOf(id!)[0]!.id), 50);
+        return { action: "accept" };
+      },
+    });
+    expect(await guard.authorize(await requestOf(id!), session)).toMatchObject({ kind: "executed", status: "approved" });
+    expect(session.completed).toEqual([approvalsOf(id!)[0]!.id]);
+  });
+
+  it("returns pending once its wait is over with no answer", async () => {
+    await harness();
+    const guard = await guardWith({ urlWaitMs: 200 });
+    const [id] = seeded("planned");
+    const started = Date.now();
+    const session = sessionOf({ url: () => ({ action: "accept" }) });
+    expect(await guard.authorize(await requestOf(id!), session)).toMatchObject({ kind: "pending", pending: { approval_url: null } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(session.completed).toEqual([]);
+  });
+
+  it("says the request expired when it runs out during the wait", async () => {
+    await harness();
+    const ttlMs = h!.runtime.config.approval.ttlMs;
+    // Made so that it expires 300 ms from now, while the call still waits.
+    const guard = await guardWith({ urlWaitMs: 10_000, now: () => new Date(Date.now() - ttlMs + 300) });
+    const [id] = seeded("planned");
+    const error = await refusal(guard.authorize(await requestOf(id!), sessionOf({ url: () => ({ action: "accept" }) })));
+    expect(error.message).toBe("The approval request expired unanswered. Nothing changed.");
+  });
+});

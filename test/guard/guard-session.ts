@@ -15,9 +15,11 @@ export interface SessionScript {
 }
 
 /** A session whose client shows what `script` answers for, and nothing else. */
-export function sessionOf(script: SessionScript = {}): GuardSession & { forms: ElicitRequestFormParams[]; urls: ElicitRequestURLParams[] } {
+export function sessionOf(script: SessionScript = {}): GuardSession & { forms: ElicitRequestFormParams[]; urls: ElicitRequestURLParams[]; completed: string[] } {
   const forms: ElicitRequestFormParams[] = [];
   const urls: ElicitRequestURLParams[] = [];
+  /** The elicitation ids the client was told are complete. */
+  const completed: string[] = [];
   return {
     principal: script.principal ?? "local",
     client: { name: script.clientName ?? "triage-agent", version: "2.1" },
@@ -25,6 +27,7 @@ export function sessionOf(script: SessionScript = {}): GuardSession & { forms: E
     supportsUrlElicitation: script.url !== undefined,
     forms,
     urls,
+    completed,
     async elicitForm(params) {
       forms.push(params as ElicitRequestFormParams);
       if (!script.form) throw new Error("this client shows no forms");
@@ -35,7 +38,7 @@ export function sessionOf(script: SessionScript = {}): GuardSession & { forms: E
       if (!script.url) throw new Error("this client opens no pages");
       return script.url(params);
     },
-    notifyUrlElicitationComplete: async () => undefined,
+    notifyUrlElicitationComplete: async (elicitationId) => void completed.push(elicitationId),
     signal: script.signal ?? new AbortController().signal,
   };
 }
