@@ -26,6 +26,10 @@ import { auditOf } from "./helpers.js";
 import { ended, sessionOf, type SessionScript } from "./guard-session.js";
 import { pino } from "pino";
 import { Writable } from "node:stream";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { approvalPageUrl } from "../../src/guard/approval-page.js";
+import { pageTokenFor } from "../../src/guard/page-token.js";
 
 let h: Harness | undefined;
 const guards: ApprovalGuardWithPage[] = [];
@@ -447,7 +451,8 @@ describe("what a human's answer means for the calling agent", () => {
 
   it("refuses, naming the request's status, when a human denied it while the form was failing", async () => {
     await harness();
-    const guard = await guardWith();
+    const sink = recordingSink();
+    const guard = await guardWith({ noticeSinks: [sink] });
     const [id] = seeded("planned");
     const session = sessionOf({
       form: async () => {
@@ -460,6 +465,8 @@ describe("what a human's answer means for the calling agent", () => {
     const [row] = approvalsOf(id!);
     expect(error.message).toBe(`Approval request ${row!.id} is denied. Nothing changed.`);
     expect(refusedRows(id!)[0]!.detail).toMatchObject({ approval_id: row!.id });
+    // The release found nothing to run: it tells the team nothing (the terminal's denial is its own to tell).
+    expect(sink.sent.map((notice) => notice.kind)).toEqual(["requested"]);
   });
 });
 
@@ -652,7 +659,7 @@ describe("arguments refused before the guard", () => {
 });
 
 describe("the release loop and closing", () => {
-  const until = async (check: () => Promise<boolean> | boolean, ms = 5000) => {
+  const until = async (check: () => Promise<boolean> | boolean, ms = 1500) => {
     const end = Date.now() + ms;
     while (!(await check())) {
       if (Date.now() > end) throw new Error("timed out");
@@ -675,6 +682,35 @@ describe("the release loop and closing", () => {
       ["requested", "pending"],
       ["outcome", "executed"],
     ]);
+    // And on the next ticks too.
+    const [, next] = seeded("planned");
+    const second = await guard.authorize(await requestOf(next!), sessionOf());
+    await approveInTerminal(second.kind === "pending" ? second.pending.approval_id : "");
+    await until(async () => (await h!.runtime.backend.get(next!)).status === "approved");
+  });
+
+  it("logs a tick that failed and carries on", async () => {
+    await harness();
+    const { logger, lines } = recordingLogger();
+    const real = h!.runtime.store;
+    let failures = 1;
+    const flaky = {
+      ...real,
+      approvals: {
+        ...real.approvals,
+        listApprovedUnexecuted: async (...args: Parameters<typeof real.approvals.listApprovedUnexecuted>) => {
+          if (failures-- > 0) throw new Error("database is busy");
+          return real.approvals.listApprovedUnexecuted(...args);
+        },
+      },
+    };
+    const guard = await guardWith({ store: flaky, logger, releaseEveryMs: 20 });
+    const [id] = seeded("planned");
+    const first = await guard.authorize(await requestOf(id!), sessionOf());
+    await approveInTerminal(first.kind === "pending" ? first.pending.approval_id : "");
+    guard.start!();
+    await until(async () => (await h!.runtime.backend.get(id!)).status === "approved");
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: "approval release loop failed; retrying", err: expect.objectContaining({ message: "database is busy" }) }));
   });
 
   it("expires stale requests and sums up a suppressed flood of refusals once its window ends", async () => {
@@ -811,5 +847,191 @@ describe("asking on the approval page (URL elicitation)", () => {
     const [id] = seeded("planned");
     const error = await refusal(guard.authorize(await requestOf(id!), sessionOf({ url: () => ({ action: "accept" }) })));
     expect(error.message).toBe("The approval request expired unanswered. Nothing changed.");
+  });
+});
+
+describe("the guard's own edges", () => {
+  it("takes a form's decline as final for this version, naming the client that relayed it", async () => {
+    await harness();
+    const guard = await guardWith();
+    const [id] = seeded("planned");
+    await refusal(guard.authorize(await requestOf(id!), sessionOf({ form: () => ({ action: "decline" }) })));
+    const [row] = approvalsOf(id!);
+    const error = await refusal(guard.authorize(await requestOf(id!), sessionOf()));
+    expect(error.message).toBe(`A human denied this approve of ${id} (request ${row!.id}, form:triage-agent). Nothing changed; it stays denied unless the intervention changes.`);
+    expect(approvalsOf(id!)).toHaveLength(1);
+  });
+
+  it("asks anew about a new version when an older one was denied", async () => {
+    await harness();
+    const guard = await guardWith();
+    const [id] = seeded("planned");
+    const first = await guard.authorize(await requestOf(id!), sessionOf());
+    await denyInTerminal(first.kind === "pending" ? first.pending.approval_id : "", "not like this");
+    await h!.runtime.backend.flag(id!, "reworded");
+    const second = await guard.authorize(await requestOf(id!), sessionOf());
+    expect(second.kind).toBe("pending");
+    expect(approvalsOf(id!).map((row) => row.status)).toEqual(["denied", "pending"]);
+  });
+
+  it("elicits nothing from a client it asks in the terminal, whatever the client can show", async () => {
+    await harness();
+    const guard = await guardWith();
+    const [id] = seeded("planned");
+    const session = sessionOf({ principal: "token:ci", form: () => ({ action: "accept", content: { confirm: true } }), url: () => ({ action: "accept" }) });
+    expect(await guard.authorize(await requestOf(id!), session)).toMatchObject({ kind: "pending" });
+    expect(session.forms).toEqual([]);
+    expect(session.urls).toEqual([]);
+  });
+
+  it("runs an approved request without showing the page again", async () => {
+    await harness();
+    const guard = await guardWith({ urlWaitMs: 50 });
+    const [id] = seeded("planned");
+    const first = sessionOf({ url: () => ({ action: "accept" }) });
+    const asked = await guard.authorize(await requestOf(id!), first);
+    await approveInTerminal(asked.kind === "pending" ? asked.pending.approval_id : "");
+    const again = sessionOf({ url: () => ({ action: "accept" }) });
+    expect(await guard.authorize(await requestOf(id!), again)).toMatchObject({ kind: "executed" });
+    expect(again.urls).toEqual([]);
+  });
+
+  it("does not call an expired request for an older version a lapse of this one", async () => {
+    await harness();
+    let clock = new Date();
+    const guard = await guardWith({ now: () => clock });
+    const [id] = seeded("planned");
+    await guard.authorize(await requestOf(id!), sessionOf());
+    clock = new Date(clock.getTime() + h!.runtime.config.approval.ttlMs + 1000);
+    await h!.runtime.backend.flag(id!, "reworded");
+    const decision = await guard.authorize(await requestOf(id!), sessionOf());
+    expect(approvalsOf(id!).map((row) => row.status)).toEqual(["expired", "pending"]);
+    expect(decision.kind === "pending" && decision.pending.replaces).toBeUndefined();
+  });
+
+  it("logs nothing of its own for a request left pending without a note", async () => {
+    await harness();
+    const { logger, lines } = recordingLogger();
+    const guard = await guardWith({ logger });
+    const [id] = seeded("planned");
+    await guard.authorize(await requestOf(id!), sessionOf());
+    expect(lines).toEqual([]);
+  });
+
+  it("strips the trailing full stop of why a request is void before saying so", async () => {
+    await harness();
+    const backend = h!.runtime.backend;
+    const { ConflictError } = await import("../../src/errors.js");
+    const refusing: GuardedExecutor = {
+      spendsApprovals: backend.spendsApprovals,
+      get: (id) => backend.get(id),
+      approve: async () => {
+        throw new ConflictError("it moved meanwhile. ", "read it again");
+      },
+      rollback: (...args) => backend.rollback(...args),
+    };
+    const guard = await guardWith({ executor: refusing });
+    const [id] = seeded("planned");
+    const first = await guard.authorize(await requestOf(id!), sessionOf());
+    const approvalId = first.kind === "pending" ? first.pending.approval_id : "";
+    await approveInTerminal(approvalId);
+    expect((await refusal(guard.authorize(await requestOf(id!), sessionOf()))).message).toBe(`The approval request ${approvalId} is void: it moved meanwhile. Nothing changed.`);
+  });
+
+  it("points a form-only client at the page alone when no terminal can see the store", async () => {
+    await harness();
+    await setPassphrase(h!.runtime.store, "correct horse battery");
+    const guard = await guardWith({ config: { ...h!.runtime.config, dbPath: ":memory:" } });
+    const [id] = seeded("planned");
+    const session = sessionOf({ form: () => ({ action: "accept", content: {} }) });
+    const decision = await guard.authorize(await requestOf(id!), session);
+    expect(decision.kind === "pending" && decision.pending.instructions).not.toContain("approvals approve");
+    expect(session.forms[0]!.message).toMatch(/A human must approve with the passphrase: open http:\/\/127\.0\.0\.1:\d+\/approvals\/apr_[\w-]+\?token=[\w-]+\. Accept once you have done so; decline to refuse\.$/);
+  });
+
+  it("tells the team by a log line when no other sink is configured", async () => {
+    await harness();
+    const { logger, lines } = recordingLogger();
+    const guard = await createGuard({ store: h!.runtime.store, config: h!.runtime.config, logger, executor: h!.runtime.backend, backendMode: "local", backendId: "local" });
+    guards.push(guard);
+    const [id] = seeded("planned");
+    await guard.authorize(await requestOf(id!), sessionOf());
+    expect(lines).toEqual([expect.objectContaining({ notice: "requested", intervention: id, msg: `approval requested: approve of ${id} (needs 1 human; none given yet)` })]);
+  });
+
+  it("with the approval webhook configured, posts the team's notices there and serves signed decisions", async () => {
+    await harness();
+    const received: Array<{ headers: Record<string, unknown>; body: Record<string, unknown> }> = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        received.push({ headers: req.headers, body: JSON.parse(body) as Record<string, unknown> });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((done) => receiver.listen(0, "127.0.0.1", done));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const config = { ...h!.runtime.config, approvalWebhook: { url, secret: "a shared secret of the team" }, publicUrl: "https://mcp.example.com" };
+      const guard = await createGuard({ store: h!.runtime.store, config, logger: silentLogger(), executor: h!.runtime.backend, backendMode: "local", backendId: "local" });
+      guards.push(guard);
+      expect(typeof guard.decisionsEndpoint).toBe("function");
+      const [id] = seeded("planned");
+      const decision = await guard.authorize(await requestOf(id!), sessionOf());
+      const approvalId = decision.kind === "pending" ? decision.pending.approval_id : "";
+      const end = Date.now() + 5000;
+      while (received.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(received).toHaveLength(1);
+      expect(received[0]!.headers["x-retivo-signature"]).toMatch(/^v1=[0-9a-f]{64}$/);
+      expect(received[0]!.body).toMatchObject({ type: "approval.requested", approval: { id: approvalId }, decisions_url: `https://mcp.example.com/approvals/${approvalId}/decisions` });
+    } finally {
+      await new Promise<void>((done) => receiver.close(() => done()));
+    }
+  });
+
+  it("has no decisions endpoint without the webhook", async () => {
+    await harness();
+    expect((await guardWith()).decisionsEndpoint).toBeUndefined();
+  });
+});
+
+describe("answers on the guard's own page", () => {
+  const pageOf = async (guard: ApprovalGuardWithPage, approvalId: string) => approvalPageUrl(await guard.approvalPage.baseUrl(), approvalId, await pageTokenFor(h!.runtime.store, approvalId));
+  async function answerOnPage(url: string, decision: string, more: Record<string, string> = {}): Promise<number> {
+    const page = await fetch(url);
+    const html = await page.text();
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? "";
+    const body = new URLSearchParams({ token: field("token"), csrf: field("csrf"), decision, ...more });
+    return (await fetch(url.split("?")[0]!, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body })).status;
+  }
+  const until = async (check: () => boolean) => {
+    const end = Date.now() + 5000;
+    while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+
+  it("tells the team a denial and a void made on the page, and a release once", async () => {
+    await harness();
+    await setPassphrase(h!.runtime.store, "correct horse battery");
+    const sink = recordingSink();
+    const guard = await guardWith({ noticeSinks: [sink] });
+    const [denied, voided, released] = seeded("planned");
+    const ids: Record<string, string> = {};
+    for (const id of [denied!, voided!, released!]) {
+      const decision = await guard.authorize(await requestOf(id), sessionOf());
+      ids[id] = decision.kind === "pending" ? decision.pending.approval_id : "";
+    }
+    expect(await answerOnPage(await pageOf(guard, ids[released!]!), "approve", { passphrase: "correct horse battery" })).toBe(200);
+    expect(await answerOnPage(await pageOf(guard, ids[denied!]!), "deny", { passphrase: "correct horse battery" })).toBe(200);
+    // The fifth wrong passphrase voids the request (and locks the page's channel for a while, so it comes last).
+    for (let i = 0; i < 5; i++) await answerOnPage(await pageOf(guard, ids[voided!]!), "approve", { passphrase: `wrong passphrase ${i}` });
+    await until(() => sink.sent.filter((notice) => notice.kind === "outcome").length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const outcomes = sink.sent.filter((notice) => notice.kind === "outcome").map((notice) => [notice.request.approval_id, notice.request.status]);
+    expect(outcomes).toEqual([
+      [ids[released!], "executed"],
+      [ids[denied!], "denied"],
+      [ids[voided!], "void"],
+    ]);
   });
 });
