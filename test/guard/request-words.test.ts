@@ -12,13 +12,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionFactsOf, actionHash, displayFactsOf, type Recipient } from "../../src/domain/action-hash.js";
 import type { DetailedIntervention } from "../../src/api/schemas.js";
-import { describeView, headline, headlineOf, summaryLines } from "../../src/guard/describe.js";
+import { describeApprovalRow, describeView, headline, headlineOf, summaryLines } from "../../src/guard/describe.js";
 import { guardEvent } from "../../src/guard/guard-audit.js";
 import { outcomeText, rollbackEffect } from "../../src/guard/outcome-text.js";
 import { pendingApprovalFor } from "../../src/guard/pending.js";
 import { flagReasonsInWords, localTime, relativeTime, when, writtenBy } from "../../src/guard/plain-words.js";
 import { requestViewOf } from "../../src/guard/request-view.js";
-import { isTeamTier, tierLine, type TierView } from "../../src/guard/tier-text.js";
+import { isTeamTier, tierLine, tierViewOf, type TierView } from "../../src/guard/tier-text.js";
 import { openStore, type ApprovalRow, type Store } from "../../src/store/index.js";
 import { plannedIntervention } from "./store-requests.js";
 
@@ -119,6 +119,17 @@ describe("plain words", () => {
       "Flagged for review by an agent or operator: the tone is off",
     ]);
     expect(flagReasonsInWords("Something a person wrote; with a semicolon", NOW, "UTC")).toEqual(["Something a person wrote; with a semicolon"]);
+    // Only a whole objection is translated: text around one stays as it was written.
+    expect(flagReasonsInWords("Held by hand, decision engine would skip (opted_out)", NOW, "UTC")).toEqual(["Held by hand, decision engine would skip (opted_out)"]);
+    expect(flagReasonsInWords("decision engine would skip (opted_out) and then some", NOW, "UTC")).toEqual(["decision engine would skip (opted_out) and then some"]);
+    expect(flagReasonsInWords("decision engine would wait (not-cooldown_until:2026-12-06T00:00:00Z)", NOW, "UTC")).toEqual(["The decision engine would wait: not-cooldown_until:2026-12-06T00:00:00Z."]);
+    const engine = (code: string) => flagReasonsInWords(`decision engine would skip (${code})`, NOW, "UTC")[0];
+    expect(engine("no_matching_playbook")).toBe("The decision engine would not plan this: no playbook's entry conditions match this user.");
+    expect(engine("channel_not_allowed")).toBe("The decision engine would not plan this: the playbook does not allow this channel.");
+    expect(engine("frequency_cap")).toBe("The decision engine would not plan this: this user already got as many messages as the playbook allows per week.");
+    expect(engine("kill_switch_active")).toBe("The decision engine would not plan this: the kill switch is active.");
+    expect(engine("unknown_user")).toBe("The decision engine would not plan this: the user does not exist.");
+    expect(engine("user_paused")).toBe("The decision engine would not plan this: this user is paused.");
     expect(flagReasonsInWords("flagged for review: x", NOW, "UTC")).toEqual(["flagged for review: x"]);
     expect(flagReasonsInWords("a; flagged for review: b", NOW, "UTC")).toEqual(["a", "Flagged for review by an agent or operator: b"]);
   });
@@ -185,7 +196,7 @@ describe("the request view", () => {
 
   it("gives a verdict: passed, passed with warnings, failed, flagged", async () => {
     expect((await viewOf({ more: { quality_checks: checks(["footer", true, "error"]) } as never })).verdict).toEqual({ tone: "ok", headline: "Every required quality check passed; not flagged", reasons: [] });
-    expect((await viewOf({ more: { quality_checks: checks(["footer", true, "error"], ["tone", false, "warn"]) } as never })).verdict.reasons).toEqual(["1 warning: tone"]);
+    expect((await viewOf({ more: { quality_checks: checks(["footer", true, "error"], ["tone", false, "warn"], ["length", true, "warn"]) } as never })).verdict.reasons).toEqual(["1 warning: tone"]);
     expect((await viewOf({ more: { quality_checks: checks(["tone", false, "warn"], ["length", false, "info"]) } as never })).verdict.reasons).toEqual(["2 warnings: tone, length"]);
     expect((await viewOf({ more: { quality_checks: checks(["offer_allowed", false, "error"], ["tone", false, "warn"]) } as never })).verdict).toEqual({
       tone: "danger",
@@ -271,8 +282,16 @@ describe("the text of a request", () => {
   });
 
   it("labels the verdict unless it is a warning in red, lists failed checks, and a rollback's reason", async () => {
-    const failed = describeView(await viewOf({ more: { subject: null, quality_checks: checks(["offer_allowed", false, "error"]) } as never })).split("\n");
-    expect(failed).toContain("A required quality check FAILED");
+    const failedView = await viewOf({ more: { subject: null, quality_checks: checks(["footer", true, "error"], ["offer_allowed", false, "error"]) } as never });
+    const failed = describeView(failedView).split("\n");
+    expect(failed.slice(0, 6)).toEqual([
+      `APPROVE intervention ${failedView.interventionId}: release this email to user user-1`,
+      "",
+      "A required quality check FAILED",
+      "  - Quality check failed (offer_allowed): offer_allowed detail",
+      "",
+      "Message body, as the recipient will see it (written by the offline template,",
+    ]);
     expect(failed).toContain("Quality checks: FAILED");
     expect(failed).toContain("  - FAIL offer_allowed (error): offer_allowed detail");
     expect(failed.some((line) => line.startsWith("Subject:"))).toBe(false);
@@ -285,6 +304,16 @@ describe("the text of a request", () => {
     expect(rollback.some((line) => line.includes("(status sent, version n/a)"))).toBe(true);
     const noReason = describeView(await viewOf({ action: "rollback", more: { status: "sent" } as never })).split("\n");
     expect(noReason).toContain("Rollback reason given by the agent: (none)");
+  });
+
+  it("describes a stored request as of now, to the width asked for", async () => {
+    const row = await rowOf();
+    const text = describeApprovalRow(row, { width: 40 });
+    expect(text.split("\n")[0]).toBe("APPROVE intervention");
+    expect(text).toContain(row.intervention_id);
+    for (const line of text.split("\n")) expect(line.length).toBeLessThanOrEqual(40);
+    expect(text).toContain(row.id);
+    expect(text).toContain("ago)");
   });
 
   it("keeps every line within the width asked for", async () => {
@@ -330,7 +359,7 @@ describe("what happened to a request", () => {
     expect(outcomeText({ ...approve, status: "void", outcome: null })).toBe("Not released: the request is void. Nothing changed.");
     expect(outcomeText({ ...approve, status: "expired", outcome: "expired unanswered" })).toBe("Not released: the request expired unanswered. Nothing changed.");
     expect(outcomeText({ ...approve, status: "expired", outcome: null })).toBe("Not released: the request expired. Nothing changed.");
-    expect(outcomeText({ ...approve, status: "failed", outcome: "upstream 503." })).toBe("Approved, but executing it failed: upstream 503. Nothing was released.");
+    expect(outcomeText({ ...approve, status: "failed", outcome: "upstream 503. " })).toBe("Approved, but executing it failed: upstream 503. Nothing was released.");
     expect(outcomeText({ ...approve, status: "failed", outcome: null })).toBe("Approved, but executing it failed: unknown error. Nothing was released.");
     const rollback = await rowOf({ action: "rollback", more: { status: "sent", channel: "webhook" } as never });
     expect(outcomeText({ ...rollback, status: "executed", decided_by: "bob" })).toBe(`Rolled back: ${rollback.intervention_id} is rolled back (by bob); a signed retraction event is sent to the webhook endpoint.`);
@@ -345,6 +374,23 @@ describe("what happened to a request", () => {
 });
 
 describe("the tier in words", () => {
+  it("reads the tier off a stored request: who may approve, who did, and the rule", async () => {
+    for (const name of ["alice", "bob", "carol"]) await store.operators.add({ name, passphrase: "scrypt$unused", principal: null, created_at: NOW.toISOString() }, { tenant_id: "live", event: "operator_added", actor: "test", detail: { operator: name } });
+    const intervention = plannedIntervention("int_wordstier00000001");
+    const facts = actionFactsOf("approve", intervention);
+    const row = await store.approvals.insert(
+      { tenantId: "live", facts, display: displayFactsOf(intervention), hash: actionHash(facts), principal: "local", client: { name: "a", version: "1" }, backendId: "local", channel: "terminal", now: NOW, ttlMs: HOUR, tier: { rule: "three of them", required: 3, excludedOperator: "carol", remindAfterMs: null, escalateAfterMs: null } },
+      (inserted) => guardEvent({ event: "approval_requested", actor: "agent:test", approval: inserted, detail: {} }),
+    );
+    const { recordOperatorDecision } = await import("../../src/guard/decision.js");
+    await recordOperatorDecision(store, { approvalId: row.id, operator: "alice", answer: "approve", channel: "cli", vouchedBy: "passphrase", now: NOW });
+    await recordOperatorDecision(store, { approvalId: row.id, operator: "bob", answer: "reject", channel: "cli", vouchedBy: "passphrase", now: NOW });
+    const view = await tierViewOf(store, (await store.approvals.get(row.id))!);
+    expect(view).toEqual({ required: 3, eligible: ["alice", "bob"], given: ["alice"], excluded: "carol", rule: "three of them" });
+    const plain = await tierViewOf(store, await rowOf());
+    expect(plain).toEqual({ required: 1, eligible: ["alice", "bob", "carol"], given: [], excluded: null, rule: null });
+  });
+
   const tier = (more: Partial<TierView>): TierView => ({ required: 1, eligible: [], given: [], excluded: null, rule: null, ...more });
   it("counts humans without operators, and names operators, approvals given and who is barred", () => {
     expect(tierLine(tier({}))).toBe("needs 1 human; none given yet");
