@@ -147,6 +147,12 @@ export async function createGuard(deps: GuardDeps): Promise<ApprovalGuardWithPag
     throw new ApprovalRefusedError(message, hint);
   };
 
+  /** A human's denial of this version, with their note: final until the intervention changes. */
+  const refuseDenied = (row: ApprovalRow, request: GuardRequest, session: GuardSession): Promise<never> => {
+    const note = row.note ? ` Their note: "${oneLine(row.note, 300)}".` : "";
+    return refuse(row, request, session, `A human denied this ${request.action} of ${request.intervention.id} (request ${row.id}, ${row.decided_by ?? "human"}).${note} Nothing changed; it stays denied unless the intervention changes.`);
+  };
+
   /** What a release outcome means for the calling tool. */
   const decided = async (outcome: ReleaseOutcome, request: GuardRequest, session: GuardSession): Promise<GuardDecision> => {
     const row = outcome.row;
@@ -214,10 +220,7 @@ export async function createGuard(deps: GuardDeps): Promise<ApprovalGuardWithPag
       const facts = actionFactsOf(request.action, request.intervention, request.reason);
       const hash = actionHash(facts);
       let row = await requestFor(request, session, hash);
-      if (row && isFinalDenial(row)) {
-        const note = row.note ? ` Their note: "${oneLine(row.note, 300)}".` : "";
-        return refuse(row, request, session, `A human denied this ${request.action} of ${request.intervention.id} (request ${row.id}, ${row.decided_by ?? "human"}).${note} Nothing changed; it stays denied unless the intervention changes.`);
-      }
+      if (row && isFinalDenial(row)) return refuseDenied(row, request, session);
       if (row?.status === "approved") return decided(await releaser.release(row.id), request, session);
       // The agent's last request for this very version ran out: this call says so, and asks anew.
       const lapsed = row ? undefined : (await store.approvals.requestsOf(request.intervention.id, request.action, session.principal)).find((r) => r.action_hash === hash);
@@ -273,6 +276,8 @@ export async function createGuard(deps: GuardDeps): Promise<ApprovalGuardWithPag
       if (outcome.kind === "refused") return refuse(await store.approvals.get(row.id), request, session, outcome.message);
       if (outcome.kind === "pending" && outcome.note) logger.info({ approvalId: row.id }, outcome.note);
       const latest = (await store.approvals.get(row.id)) ?? row;
+      // A human denied it (in the terminal, say) while this call asked: the agent hears it as the denial it is.
+      if (isFinalDenial(latest)) return refuseDenied(latest, request, session);
       if (latest.status !== "pending") return decided(await releaser.release(row.id), request, session);
       // The link reaches the model here, so it is offered only when the page demands the passphrase.
       const shownUrl = (await isSecured(store)) && latest.channel !== "url" ? await pageUrl() : null;

@@ -179,10 +179,13 @@ async function approveInDatabase(store: Store, row: ApprovalRow, answer: HumanAn
     case "repeated":
       return { ok: false, reason: "repeated", message: `${shown} has already decided request ${row.id}; a second decision by the same operator is not counted. Nothing changed.`, row };
     case "excluded":
+      // The database also refuses the single passphrase once named operators exist: they were added meanwhile.
+      if (!named) return { ok: false, reason: "operator_required", message: "Named operators were added meanwhile: name the operator who decides (`--as NAME` in the terminal, the operator field on the page). Nothing was recorded.", row };
       return { ok: false, reason: "excluded", message: `${shown} runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.`, row };
     case "not_open":
       return { ok: false, reason: "not_pending", message: `Approval request ${row.id} was answered or expired meanwhile; nothing changed.`, row: await store.approvals.get(row.id) };
     case "no_passphrase":
+      return { ok: false, reason: "passphrase_required", message: "The passphrase was removed meanwhile; nothing was approved.", row };
     case "wrong_passphrase":
       return { ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved.", row };
   }

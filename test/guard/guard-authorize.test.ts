@@ -10,11 +10,10 @@
  * cover the same paths through a real client; this file is what a mutation
  * run of guard.ts can afford to run for every mutant.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createGuard, type ApprovalGuardWithPage, type GuardDeps } from "../../src/guard/guard.js";
 import { answerApproval } from "../../src/guard/human-answer.js";
 import { passphraseRecord, setPassphrase } from "../../src/guard/passphrase.js";
-import type { ApprovalNotice, NoticeSink } from "../../src/guard/notices.js";
 import type { GuardedExecutor } from "../../src/guard/release.js";
 import type { GuardRequest } from "../../src/guard/types.js";
 import { parsePolicy } from "../../src/guard/policy.js";
@@ -22,10 +21,9 @@ import { silentLogger } from "../../src/log.js";
 import { ApprovalRefusedError } from "../../src/errors.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import { dbOf } from "../support/sqlite.js";
+import { recordingLogger, recordingSink } from "./recorders.js";
 import { auditOf } from "./helpers.js";
-import { ended, sessionOf, type SessionScript } from "./guard-session.js";
-import { pino } from "pino";
-import { Writable } from "node:stream";
+import { endedSignal, guardRequestOf, seededIds, sessionOf, type SessionScript } from "./guard-session.js";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { approvalPageUrl } from "../../src/guard/approval-page.js";
@@ -44,24 +42,6 @@ async function harness(): Promise<Harness> {
   return h;
 }
 
-/** Every notice the guard sends, in order. */
-function recordingSink(): NoticeSink & { sent: ApprovalNotice[] } {
-  const sent: ApprovalNotice[] = [];
-  return { name: "recording", sent, send: async (notice) => void sent.push(notice) };
-}
-
-/** A logger whose lines the test can read. */
-function recordingLogger(): { logger: GuardDeps["logger"]; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: "info" }, stream), lines };
-}
-
 async function guardWith(more: Partial<GuardDeps> = {}): Promise<ApprovalGuardWithPage> {
   const guard = await createGuard({
     store: h!.runtime.store,
@@ -77,14 +57,8 @@ async function guardWith(more: Partial<GuardDeps> = {}): Promise<ApprovalGuardWi
   return guard;
 }
 
-/** Seeded interventions in `status`, unflagged unless asked, newest first. */
-function seeded(status: string, flagged = false): string[] {
-  return (dbOf(h!.runtime).prepare(`SELECT id FROM interventions WHERE tenant_id = 'live' AND status = ? AND flagged = ? ORDER BY seq DESC`).all(status, flagged ? 1 : 0) as Array<{ id: string }>).map((r) => r.id);
-}
-
-async function requestOf(id: string, action: GuardRequest["action"] = "approve", reason?: string): Promise<GuardRequest> {
-  return { action, intervention: await h!.runtime.backend.get(id), ...(reason ? { reason } : {}) };
-}
+const seeded = (status: string, flagged = false) => seededIds(h!.runtime, status, flagged);
+const requestOf = (id: string, action: GuardRequest["action"] = "approve", reason?: string) => guardRequestOf(h!.runtime, id, action, reason);
 
 /** The ApprovalRefusedError `promise` rejects with. */
 async function refusal(promise: Promise<unknown>): Promise<ApprovalRefusedError> {
@@ -187,7 +161,7 @@ describe("a request nobody has answered yet", () => {
     expect(url).toMatch(new RegExp(`^${base.replace(/[.?]/g, "\\$&")}/approvals/${approvalsOf(terminalId!)[0]!.id}\\?token=[A-Za-z0-9_-]{20,}$`));
     expect(onTerminal.kind === "pending" && onTerminal.pending.instructions).toContain(`open ${url}`);
 
-    const session = sessionOf({ url: () => ({ action: "accept" }), signal: ended() });
+    const session = sessionOf({ url: () => ({ action: "accept" }), signal: endedSignal() });
     const onPage = await guard.authorize(await requestOf(urlId!), session);
     expect(onPage).toMatchObject({ kind: "pending", pending: { approval_url: null } });
     // The client was handed the link itself, with the same token scheme.
@@ -251,6 +225,7 @@ describe("a request nobody has answered yet", () => {
     const firstId = first.kind === "pending" ? first.pending.approval_id : "";
     await h!.runtime.store.approvals.close(firstId, "void", new Date(), "voided by hand", { tenant_id: "live", event: "approval_voided", actor: "test", intervention_id: id!, detail: {} });
     const second = await guard.authorize(await requestOf(id!), sessionOf());
+    expect(second.kind).toBe("pending");
     expect(second.kind === "pending" && second.pending.approval_id).not.toBe(firstId);
     expect(second.kind === "pending" && second.pending.replaces).toBeUndefined();
   });
@@ -288,7 +263,7 @@ describe("what a human's answer means for the calling agent", () => {
       expect(error.message).toBe(`A human denied this approve of ${id} (request ${approvalId}, human:cli).${quoted} Nothing changed; it stays denied unless the intervention changes.`);
       expect(error.hint).toBe("Do not retry on your own: ask the human whether they still want this.");
       const [audited] = refusedRows(id);
-      expect(audited).toMatchObject({ actor: `agent:${"x".repeat(250)}`.slice(0, audited!.actor.length), intervention_id: id });
+      expect(audited).toMatchObject({ actor: `agent:${"x".repeat(100)}`, intervention_id: id });
       expect(audited!.detail).toMatchObject({ approval_id: approvalId, reason: error.message, action: "approve", client: `${"x".repeat(250)} 2.1`.slice(0, 200) });
       expect(String(audited!.detail.client)).toHaveLength(200);
       // Still one request: a denial is final for this version, nothing new is asked.
@@ -363,17 +338,19 @@ describe("what a human's answer means for the calling agent", () => {
       const [id] = seeded(action === "approve" ? "planned" : "sent");
       const reason = action === "rollback" ? "wrong segment" : undefined;
       // The human approves on the page while the client has it open; another server releases it at once.
+      let releasedElsewhere: unknown;
       const session = sessionOf({
         url: async () => {
           const [row] = approvalsOf(id!);
           await approveInTerminal(row!.id);
-          expect(await elsewhere.authorize(await requestOf(id!, action, reason), sessionOf())).toMatchObject({ kind: "executed" });
+          releasedElsewhere = await elsewhere.authorize(await requestOf(id!, action, reason), sessionOf());
           return { action: "accept" };
         },
-        signal: ended(),
+        signal: endedSignal(),
       });
       const decision = await guard.authorize(await requestOf(id!, action, reason), session);
       const [row] = approvalsOf(id!);
+      expect(releasedElsewhere).toEqual({ kind: "executed", approvalId: row!.id, status, decidedBy: "human:cli" });
       expect(decision).toEqual({ kind: "executed", approvalId: row!.id, status, decidedBy: "human:cli" });
     });
   }
@@ -449,7 +426,7 @@ describe("what a human's answer means for the calling agent", () => {
     expect((await backend.get(id!)).status).toBe("planned");
   });
 
-  it("refuses, naming the request's status, when a human denied it while the form was failing", async () => {
+  it("refuses, naming the request's status, when the request was voided while the form was failing", async () => {
     await harness();
     const sink = recordingSink();
     const guard = await guardWith({ noticeSinks: [sink] });
@@ -457,16 +434,31 @@ describe("what a human's answer means for the calling agent", () => {
     const session = sessionOf({
       form: async () => {
         const [row] = approvalsOf(id!);
-        await denyInTerminal(row!.id, null);
+        await h!.runtime.store.approvals.close(row!.id, "void", new Date(), "voided elsewhere", { tenant_id: "live", event: "approval_voided", actor: "system:test", intervention_id: id!, detail: {} });
         throw new Error("the form went away");
       },
     });
     const error = await refusal(guard.authorize(await requestOf(id!), session));
     const [row] = approvalsOf(id!);
-    expect(error.message).toBe(`Approval request ${row!.id} is denied. Nothing changed.`);
+    expect(error.message).toBe(`Approval request ${row!.id} is void. Nothing changed.`);
     expect(refusedRows(id!)[0]!.detail).toMatchObject({ approval_id: row!.id });
-    // The release found nothing to run: it tells the team nothing (the terminal's denial is its own to tell).
+    // The release found nothing to run, so it tells the team nothing more.
     expect(sink.sent.map((notice) => notice.kind)).toEqual(["requested"]);
+  });
+
+  it("reports a human's denial made in the terminal while the form was failing as their denial, with their note", async () => {
+    await harness();
+    const guard = await guardWith();
+    const [id] = seeded("planned");
+    const session = sessionOf({
+      form: async () => {
+        await denyInTerminal(approvalsOf(id!)[0]!.id, "not this week");
+        throw new Error("the form went away");
+      },
+    });
+    const error = await refusal(guard.authorize(await requestOf(id!), session));
+    const [row] = approvalsOf(id!);
+    expect(error.message).toBe(`A human denied this approve of ${id} (request ${row!.id}, human:cli). Their note: "not this week". Nothing changed; it stays denied unless the intervention changes.`);
   });
 });
 
@@ -659,34 +651,54 @@ describe("arguments refused before the guard", () => {
 });
 
 describe("the release loop and closing", () => {
-  const until = async (check: () => Promise<boolean> | boolean, ms = 1500) => {
-    const end = Date.now() + ms;
+  // The loop's interval is faked, so each tick happens when the test says; the store's I/O stays real.
+  beforeEach(() => void vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] }));
+  afterEach(() => void vi.useRealTimers());
+  const EVERY_MS = 20;
+
+  /** Runs the loop one interval at a time until `check` holds; fails naming `what` after ten seconds of real time. */
+  const tickUntil = async (what: string, check: () => Promise<boolean> | boolean) => {
+    const end = Date.now() + 10_000;
     while (!(await check())) {
-      if (Date.now() > end) throw new Error("timed out");
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (Date.now() > end) throw new Error(`the release loop never got there: ${what}`);
+      vi.advanceTimersByTime(EVERY_MS);
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
 
-  it("releases what a human approved elsewhere and tells the team, without any agent call", async () => {
+  it("releases what a human approved elsewhere and tells the team, without any agent call, tick after tick", async () => {
     await harness();
     const sink = recordingSink();
-    const guard = await guardWith({ releaseEveryMs: 20, noticeSinks: [sink] });
-    const [id] = seeded("planned");
+    const guard = await guardWith({ releaseEveryMs: EVERY_MS, noticeSinks: [sink] });
+    const [id, next] = seeded("planned");
     const first = await guard.authorize(await requestOf(id!), sessionOf());
-    const approvalId = first.kind === "pending" ? first.pending.approval_id : "";
     guard.start!();
-    await approveInTerminal(approvalId);
-    await until(async () => (await h!.runtime.backend.get(id!)).status === "approved");
-    await until(() => sink.sent.some((notice) => notice.kind === "outcome"));
+    await approveInTerminal(first.kind === "pending" ? first.pending.approval_id : "");
+    await tickUntil("the first release", async () => (await h!.runtime.backend.get(id!)).status === "approved");
+    await tickUntil("its notice", () => sink.sent.some((notice) => notice.kind === "outcome"));
     expect(sink.sent.map((notice) => [notice.kind, notice.request.status])).toEqual([
       ["requested", "pending"],
       ["outcome", "executed"],
     ]);
-    // And on the next ticks too.
-    const [, next] = seeded("planned");
     const second = await guard.authorize(await requestOf(next!), sessionOf());
     await approveInTerminal(second.kind === "pending" ? second.pending.approval_id : "");
-    await until(async () => (await h!.runtime.backend.get(next!)).status === "approved");
+    await tickUntil("a later release", async () => (await h!.runtime.backend.get(next!)).status === "approved");
+  });
+
+  it("ticks at the interval it is given", async () => {
+    await harness();
+    const guard = await guardWith({ releaseEveryMs: 5_000 });
+    const [id] = seeded("planned");
+    const first = await guard.authorize(await requestOf(id!), sessionOf());
+    await approveInTerminal(first.kind === "pending" ? first.pending.approval_id : "");
+    guard.start!();
+    vi.advanceTimersByTime(4_999);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await h!.runtime.backend.get(id!)).status).toBe("planned");
+    vi.advanceTimersByTime(1);
+    const end = Date.now() + 10_000;
+    while ((await h!.runtime.backend.get(id!)).status !== "approved" && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await h!.runtime.backend.get(id!)).status).toBe("approved");
   });
 
   it("logs a tick that failed and carries on", async () => {
@@ -704,12 +716,12 @@ describe("the release loop and closing", () => {
         },
       },
     };
-    const guard = await guardWith({ store: flaky, logger, releaseEveryMs: 20 });
+    const guard = await guardWith({ store: flaky, logger, releaseEveryMs: EVERY_MS });
     const [id] = seeded("planned");
     const first = await guard.authorize(await requestOf(id!), sessionOf());
     await approveInTerminal(first.kind === "pending" ? first.pending.approval_id : "");
     guard.start!();
-    await until(async () => (await h!.runtime.backend.get(id!)).status === "approved");
+    await tickUntil("the release after the failed tick", async () => (await h!.runtime.backend.get(id!)).status === "approved");
     expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: "approval release loop failed; retrying", err: expect.objectContaining({ message: "database is busy" }) }));
   });
 
@@ -717,33 +729,29 @@ describe("the release loop and closing", () => {
     await harness();
     let clock = new Date();
     const sink = recordingSink();
-    const guard = await guardWith({ releaseEveryMs: 20, now: () => clock, noticeSinks: [sink] });
+    const guard = await guardWith({ releaseEveryMs: EVERY_MS, now: () => clock, noticeSinks: [sink] });
     const [id] = seeded("planned");
     await guard.authorize(await requestOf(id!), sessionOf());
     for (let i = 0; i < 35; i++) await guard.recordRefusedArguments("approve_intervention", { intervention_id: id }, ["approved"], sessionOf({ principal: "token:flood" }));
     expect(refusedRows(id!)).toHaveLength(30);
     clock = new Date(clock.getTime() + h!.runtime.config.approval.ttlMs + 120_000);
     guard.start!();
-    await until(() => approvalsOf(id!)[0]!.status === "expired");
+    await tickUntil("the expiry", () => approvalsOf(id!)[0]!.status === "expired");
     const summary = () => dbOf(h!.runtime).prepare("SELECT detail FROM audit_log WHERE event = 'approval_refusals_suppressed'").get() as { detail: string } | undefined;
-    await until(() => summary() !== undefined);
+    await tickUntil("the refusals' summary", () => summary() !== undefined);
     expect(JSON.parse(summary()!.detail)).toMatchObject({ count: 5, source: "token:flood" });
-    await until(() => sink.sent.some((notice) => notice.kind === "outcome"));
+    await tickUntil("the expiry's notice", () => sink.sent.some((notice) => notice.kind === "outcome"));
     expect(sink.sent.at(-1)).toMatchObject({ kind: "outcome", request: { status: "expired" } });
   });
 
-  it("stops releasing once closed, even when started twice", async () => {
+  it("leaves no loop behind once closed, even when started twice", async () => {
     await harness();
-    const guard = await guardWith({ releaseEveryMs: 20 });
-    const [id] = seeded("planned");
-    const first = await guard.authorize(await requestOf(id!), sessionOf());
-    const approvalId = first.kind === "pending" ? first.pending.approval_id : "";
+    const guard = await guardWith({ releaseEveryMs: EVERY_MS });
     guard.start!();
     guard.start!();
+    expect(vi.getTimerCount()).toBe(1);
     await guard.close!();
-    await approveInTerminal(approvalId);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await h!.runtime.backend.get(id!)).status).toBe("planned");
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it("writes the summary of refusals it held back when it closes", async () => {
@@ -945,6 +953,7 @@ describe("the guard's own edges", () => {
     const [id] = seeded("planned");
     const session = sessionOf({ form: () => ({ action: "accept", content: {} }) });
     const decision = await guard.authorize(await requestOf(id!), session);
+    expect(decision.kind).toBe("pending");
     expect(decision.kind === "pending" && decision.pending.instructions).not.toContain("approvals approve");
     expect(session.forms[0]!.message).toMatch(/A human must approve with the passphrase: open http:\/\/127\.0\.0\.1:\d+\/approvals\/apr_[\w-]+\?token=[\w-]+\. Accept once you have done so; decline to refuse\.$/);
   });
@@ -1026,7 +1035,8 @@ describe("answers on the guard's own page", () => {
     // The fifth wrong passphrase voids the request (and locks the page's channel for a while, so it comes last).
     for (let i = 0; i < 5; i++) await answerOnPage(await pageOf(guard, ids[voided!]!), "approve", { passphrase: `wrong passphrase ${i}` });
     await until(() => sink.sent.filter((notice) => notice.kind === "outcome").length >= 3);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Closing waits for anything still being told; a second notice of any answer would be in by then.
+    await guard.close!();
     const outcomes = sink.sent.filter((notice) => notice.kind === "outcome").map((notice) => [notice.request.approval_id, notice.request.status]);
     expect(outcomes).toEqual([
       [ids[released!], "executed"],

@@ -1,10 +1,13 @@
 /**
  * A GuardSession the test controls, for tests that call the guard in-process
  * (guard-authorize, page-http): who asks, what their client can show (a form,
- * a page link, neither) and what the human answers there.
+ * a page link, neither) and what the human answers there; and the requests
+ * such a test hands the guard.
  */
 import type { ElicitRequestFormParams, ElicitRequestURLParams, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
-import type { GuardSession } from "../../src/guard/types.js";
+import type { GuardRequest, GuardSession } from "../../src/guard/types.js";
+import type { Runtime } from "../../src/runtime.js";
+import { dbOf } from "../support/sqlite.js";
 
 export interface SessionScript {
   principal?: string;
@@ -44,9 +47,19 @@ export function sessionOf(script: SessionScript = {}): GuardSession & { forms: E
 }
 
 /** A session that is over before the page could answer: the URL channel returns at once. */
-export const ended = () => {
+export const endedSignal = () => {
   const controller = new AbortController();
   controller.abort();
   return controller.signal;
 };
 
+
+/** The harness's seeded interventions in `status`, unflagged unless asked, newest first. */
+export function seededIds(runtime: Runtime, status: string, flagged = false): string[] {
+  return (dbOf(runtime).prepare("SELECT id FROM interventions WHERE tenant_id = 'live' AND status = ? AND flagged = ? ORDER BY seq DESC").all(status, flagged ? 1 : 0) as Array<{ id: string }>).map((r) => r.id);
+}
+
+/** What a guarded tool hands the guard: the action and the intervention freshly read. */
+export async function guardRequestOf(runtime: Runtime, id: string, action: GuardRequest["action"] = "approve", reason?: string): Promise<GuardRequest> {
+  return { action, intervention: await runtime.backend.get(id), ...(reason ? { reason } : {}) };
+}

@@ -142,28 +142,39 @@ describe.skipIf(!REAL_SERVER_URL)("answering where the database keeps the guard 
     expect(await answered(id)).toEqual([]);
   });
 
-  it("refuses the requester's own operator when the database finds them excluded meanwhile", async () => {
+  it("asks for a named operator when operators were added between this process's check and the database's", async () => {
     const id = await newRequest();
-    const raced = racedBy((owner) => owner.query("UPDATE approvals SET excluded_operator = 'human:cli' WHERE id = $1", [id]).then(() => undefined));
-    expect(await answerApproval(raced, id, approve("cli", { passphrase: PASSPHRASE }))).toEqual({
-      ok: false,
-      reason: "excluded",
-      message: "human:cli runs the agent that asked for this, and the approval policy needs someone else to decide it. Nothing was recorded.",
-      row: expect.objectContaining({ id }),
-    });
+    const raced = racedBy((owner) => owner.query("INSERT INTO operators (name, passphrase, principal, created_at) VALUES ('zed', NULL, NULL, $1)", [new Date().toISOString()]).then(() => undefined));
+    try {
+      expect(await answerApproval(raced, id, approve("cli", { passphrase: PASSPHRASE }))).toEqual({
+        ok: false,
+        reason: "operator_required",
+        message: "Named operators were added meanwhile: name the operator who decides (`--as NAME` in the terminal, the operator field on the page). Nothing was recorded.",
+        row: expect.objectContaining({ id }),
+      });
+    } finally {
+      const owner = new pg.Client({ connectionString: database.url });
+      await owner.connect();
+      await owner.query("DELETE FROM operators WHERE name = 'zed'");
+      await owner.end();
+    }
     expect(await store.approvals.get(id)).toMatchObject({ status: "pending" });
+    expect(await store.approvals.decisionsOf(id)).toEqual([]);
   });
 
   it("approves nothing when the passphrase was changed or removed after this process checked it", async () => {
     const changed = await newRequest();
     const replaced = racedBy(async () => setPassphrase(store, "a phrase set meanwhile", new Date(), PASSPHRASE));
-    expect(await answerApproval(replaced, changed, approve("page", { passphrase: PASSPHRASE }))).toEqual({
-      ok: false,
-      reason: "wrong_passphrase",
-      message: "Wrong passphrase (it changed meanwhile); nothing was approved.",
-      row: expect.objectContaining({ id: changed }),
-    });
-    await setPassphrase(store, PASSPHRASE, new Date(), "a phrase set meanwhile");
+    try {
+      expect(await answerApproval(replaced, changed, approve("page", { passphrase: PASSPHRASE }))).toEqual({
+        ok: false,
+        reason: "wrong_passphrase",
+        message: "Wrong passphrase (it changed meanwhile); nothing was approved.",
+        row: expect.objectContaining({ id: changed }),
+      });
+    } finally {
+      await setPassphrase(store, PASSPHRASE, new Date(), "a phrase set meanwhile");
+    }
 
     const removed = await newRequest();
     let saved: Record<string, unknown> | undefined;
@@ -171,7 +182,12 @@ describe.skipIf(!REAL_SERVER_URL)("answering where the database keeps the guard 
       saved = (await owner.query("DELETE FROM retivo_private.operator_passphrases WHERE operator = 'default' RETURNING *")).rows[0] as Record<string, unknown>;
     });
     try {
-      expect(await answerApproval(cleared, removed, approve("cli", { passphrase: PASSPHRASE }))).toMatchObject({ ok: false, reason: "wrong_passphrase", message: "Wrong passphrase (it changed meanwhile); nothing was approved." });
+      expect(await answerApproval(cleared, removed, approve("cli", { passphrase: PASSPHRASE }))).toEqual({
+        ok: false,
+        reason: "passphrase_required",
+        message: "The passphrase was removed meanwhile; nothing was approved.",
+        row: expect.objectContaining({ id: removed }),
+      });
     } finally {
       const owner = new pg.Client({ connectionString: database.url });
       await owner.connect();

@@ -8,16 +8,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { agentActor, auditRefusal, flushEndedRefusalWindows, flushRefusalSummaries, guardEvent, REFUSAL_WINDOW_MS, REFUSALS_PER_WINDOW } from "../../src/guard/guard-audit.js";
-import { createNotices, logSink, noticeViewOf, type ApprovalNotice, type NoticeSink } from "../../src/guard/notices.js";
+import { createNotices, logSink, noticeViewOf, type NoticeSink } from "../../src/guard/notices.js";
 import { answerApproval } from "../../src/guard/human-answer.js";
 import { keepIfUsable, sweepApprovals, sweepExpired } from "../../src/guard/sweep.js";
 import { silentLogger } from "../../src/log.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { dbOf } from "../support/sqlite.js";
+import { recordingLogger, recordingSink } from "./recorders.js";
 import { openRequest, plannedIntervention } from "./store-requests.js";
 
 const NOW = new Date("2026-12-01T10:00:00.000Z");
@@ -41,22 +40,6 @@ async function fresh(): Promise<Store> {
 let serial = 0;
 const newRequest = (s: Store, options: Parameters<typeof openRequest>[2] = {}) =>
   openRequest(s, plannedIntervention(`int_notices${String(++serial).padStart(10, "0")}`), { now: NOW, ttlMs: 60 * MINUTE, ...options });
-
-function recordingSink(name = "recording"): NoticeSink & { sent: ApprovalNotice[] } {
-  const sent: ApprovalNotice[] = [];
-  return { name, sent, send: async (notice) => void sent.push(notice) };
-}
-
-function recordingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: "info" }, stream), lines };
-}
 
 const auditRows = (s: Store, event: string) =>
   (dbOf(s).prepare("SELECT actor, intervention_id, detail FROM audit_log WHERE event = ? ORDER BY seq").all(event) as Array<{ actor: string; intervention_id: string | null; detail: string }>).map((row) => ({ ...row, detail: JSON.parse(row.detail) as Record<string, unknown> }));

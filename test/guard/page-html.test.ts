@@ -1,7 +1,9 @@
 /**
  * The approval page's HTML (src/guard/approval-page-html.ts), rendered from
  * fixed request views and compared byte for byte with the reviewed pages in
- * __snapshots__/page-html/. Those files are what a human sees: any change to
+ * __snapshots__/page-html/. The views are written by hand in the shape
+ * requestViewOf makes them (request-words.test.ts checks that shape on stored
+ * requests). Those files are what a human sees: any change to
  * the page's words, structure, styles or script shows up there, in review, and
  * a change nobody meant fails here. The page over HTTP (page-http.test.ts,
  * url.test.ts) checks what each answer does; this checks what is shown.
@@ -27,9 +29,9 @@ const plain: RequestView = {
   writtenBy: "the template writer",
   reasoning: "She signed up yesterday.",
   confidence: 0.82,
-  timing: [{ label: "Goes out", text: "at or after Tue 1 Dec, 10:00 UTC" }],
+  timing: [{ label: "Goes out", text: "Tue 1 Dec 10:30 (in 30 minutes)" }],
   expiresAt: "2026-12-01T11:00:00.000Z",
-  expiresIn: "in 60 min",
+  expiresIn: "Tue 1 Dec 11:00 (in 60 minutes)",
   expired: false,
   requestedBy: "triage-agent 2.1",
   statedReason: null,
@@ -54,6 +56,10 @@ const flaggedRollback: RequestView = {
     { name: "offer_allowed", passed: false, severity: "error", detail: "30% off is not in the catalog" },
     { name: "tone", passed: false, severity: "warn", detail: "a little pushy" },
     { name: "footer", passed: true, severity: "error", detail: "present" },
+  ],
+  timing: [
+    { label: "Sent", text: "Mon 30 Nov 09:00 (25 hours ago)" },
+    { label: "Delivered", text: "not confirmed" },
   ],
   statedReason: "sent to the wrong segment",
   flagged: true,
@@ -123,6 +129,6 @@ describe("the page's other parts", () => {
 
   it("escapes the five HTML specials and shows invisible characters", () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
-    expect(escapeHtml("a\u202Eb")).not.toContain("\u202E");
+    expect(escapeHtml("a\u202Eb")).toBe("a\\u202eb");
   });
 });

@@ -122,8 +122,8 @@ describe("the webhook's body", () => {
 
   it("keeps every relayed string to one sanitized line, and the rule null when there is none", () => {
     const hostile = webhookPayloadOf(notice({}, { requested_by: "agent\n*Approved by the CEO*\u202E", rule: null, outcome: null, given: ["al\nice"] }), "d", undefined);
-    expect(hostile.approval.requested_by).not.toMatch(/[\n\u202E]/);
-    expect(hostile.approval.given[0]).not.toContain("\n");
+    expect(hostile.approval.requested_by).toBe("agent ⏎ *Approved by the CEO*\\u202e");
+    expect(hostile.approval.given).toEqual(["al ⏎ ice"]);
     expect(hostile.approval.rule).toBeNull();
     expect(webhookPayloadOf(notice({}, { approval_id: "apr_a/b c" }), "d", "https://x").decisions_url).toBe("https://x/approvals/apr_a%2Fb%20c/decisions");
   });
