@@ -8,9 +8,9 @@
  * mutation run of the page can afford per mutant.
  */
 import { createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { approvalPageUrl, createApprovalPageHandler } from "../../src/guard/approval-page.js";
@@ -18,11 +18,13 @@ import { silentLogger } from "../../src/log.js";
 import { answerApproval } from "../../src/guard/human-answer.js";
 import { passphraseRecord, setPassphrase } from "../../src/guard/passphrase.js";
 import { pageTokenFor } from "../../src/guard/page-token.js";
+import { ApprovalPageHost, startLoopbackApprovalServer } from "../../src/guard/page-server.js";
 import type { ApprovalGuardWithPage } from "../../src/guard/guard.js";
 import type { GuardRequest } from "../../src/guard/types.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import { dbOf } from "../support/sqlite.js";
 import { guardRequestOf, seededIds, sessionOf } from "./guard-session.js";
+import { recordingSink } from "./recorders.js";
 import { openStore } from "../../src/store/index.js";
 
 let h: Harness | undefined;
@@ -37,10 +39,14 @@ afterEach(async () => {
   dir = undefined;
 });
 
+/** Every notice the server's guard sends. */
+let notices: ReturnType<typeof recordingSink>;
 async function harness(env: Record<string, string> = {}): Promise<Harness> {
-  h = await startHarness({ env, overrides: { startReleaseLoop: false } });
+  notices = recordingSink();
+  h = await startHarness({ env, overrides: { startReleaseLoop: false, noticeSinks: [notices] } });
   return h;
 }
+const outcomesTold = () => notices.sent.filter((notice) => notice.kind === "outcome").map((notice) => notice.request.status);
 
 const guard = () => h!.runtime.guard as ApprovalGuardWithPage;
 
@@ -97,6 +103,12 @@ async function post(url: string, fields: Record<string, string>, headers: Record
 
 async function decide(url: string, decision: string, more: Record<string, string> = {}): Promise<Answer> {
   return post(url, { ...(await fieldsOf(url)), decision, ...more });
+}
+
+/** Waits (real time, ten seconds at most) for what the page tells after it answered. */
+async function waitFor(check: () => boolean): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 const stored = (approvalId: string) => h!.runtime.store.approvals.get(approvalId);
@@ -205,6 +217,7 @@ describe("answering on the page", () => {
     expect(released).toMatchObject({ status: 200, title: "Released", role: "status" });
     expect(released.text).toMatch(new RegExp(`^Released: ${id} is approved \\(by human:page\\) and goes out at or after `));
     expect(await call(url)).toMatchObject({ status: 409, title: "Already decided", role: "status", text: released.text });
+    expect(outcomesTold()).toEqual(["executed"]);
     // The same form posted again (a double click, a back button) is told it was decided, and changes nothing.
     expect(await post(url, { ...fields, decision: "approve" })).toMatchObject({ status: 409, title: "Already decided", role: "alert", text: released.text });
   });
@@ -223,6 +236,8 @@ describe("answering on the page", () => {
     const [id] = seeded("planned");
     const { approvalId, url } = await pending(id!);
     expect(await decide(url, "deny", { note: "not this week" })).toMatchObject({ status: 200, title: "Denied", role: "status", text: "Denied by human:page. Nothing was released." });
+    await waitFor(() => outcomesTold().length > 0);
+    expect(outcomesTold()).toEqual(["denied"]);
     expect(await stored(approvalId)).toMatchObject({ status: "denied", note: "not this week" });
   });
 
@@ -295,6 +310,8 @@ describe("answering on the page", () => {
     const fields = await fieldsOf(url);
     const fifth = await post(url, { ...fields, decision: "approve", passphrase: "wrong passphrase 5" });
     expect(fifth).toMatchObject({ status: 403, title: "Voided by the system", role: "alert" });
+    await waitFor(() => outcomesTold().length > 0);
+    expect(outcomesTold()).toEqual(["void"]);
     expect(fifth.text).toMatch(/^Not released: .+\. Nothing changed\.$/);
     expect((await stored(approvalId))!.status).toBe("void");
     expect(await post(url, { ...fields, decision: "approve", passphrase: "correct horse battery" })).toMatchObject({ status: 409, title: "Voided by the system", role: "alert" });
@@ -365,5 +382,136 @@ describe("who is served", () => {
     const path = `${local}/approvals/${approvalId}?token=${await pageTokenFor(h!.runtime.store, approvalId)}`;
     expect((await call(path, { headers: { host: "approvals.internal:80" } })).status).toBe(200);
     expect((await call(path, { headers: { host: "approvals.internal:443" } })).status).toBe(403);
+  });
+});
+
+/** A raw HTTP/1.0 request on a socket, for what node:http's client always adds (a Host header). */
+function rawRequest(url: string, text: string): Promise<string> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname, () => socket.end(text));
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+  });
+}
+
+describe("more of what is served, and how", () => {
+  it("builds links on any base URL, trailing slashes or not", () => {
+    expect(approvalPageUrl("http://127.0.0.1:9//", "apr_x", "t/k+n")).toBe("http://127.0.0.1:9/approvals/apr_x?token=t%2Fk%2Bn");
+    expect(approvalPageUrl("https://mcp.example.com/base", "apr_a b", "t")).toBe("https://mcp.example.com/base/approvals/apr_a%20b?token=t");
+  });
+
+  it("refuses a request without a Host header, and a path that only ends like an approval id", async () => {
+    await harness();
+    const [id] = seeded("planned");
+    const { approvalId, url } = await pending(id!);
+    const token = new URL(url).searchParams.get("token")!;
+    const answer = await rawRequest(url, `GET /approvals/${approvalId}?token=${token} HTTP/1.0\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.[01] 403 /);
+    const base = await guard().approvalPage.baseUrl();
+    expect(await call(`${base}/approvals/x/${approvalId}?token=${token}`)).toMatchObject({ status: 404, text: "No such approval page." });
+    expect(await call(`${base}/approvals/login/callback?code=x&state=y`)).toMatchObject({ status: 404, text: "No such approval page." });
+  });
+
+  it("takes a form with a charset, and Host and Origin without a port as port 80", async () => {
+    await harness();
+    const [a, b] = seeded("planned");
+    const first = await pending(a!);
+    const fields = await fieldsOf(first.url);
+    const body = new URLSearchParams({ ...fields, decision: "deny" }).toString();
+    expect(await call(first.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=UTF-8" }, body })).toMatchObject({ status: 200, title: "Denied" });
+    const second = await pending(b!);
+    const more = await fieldsOf(second.url);
+    expect(await post(second.url, { ...more, decision: "deny" }, { host: "127.0.0.1", origin: "http://127.0.0.1" })).toMatchObject({ status: 200, title: "Denied" });
+  });
+
+  it("serves an IPv4 peer seen through a dual-stack socket as loopback", async () => {
+    await harness();
+    server = createServer(guard().approvalPage.handler);
+    const listening = await new Promise<boolean>((done) => {
+      server!.once("error", () => done(false));
+      server!.listen(0, "::", () => done(true));
+    });
+    if (!listening) return; // no IPv6 on this machine: nothing is mapped
+    const port = (server.address() as AddressInfo).port;
+    guard().approvalPage.mount(`http://127.0.0.1:${port}`);
+    const [id] = seeded("planned");
+    const { url } = await pending(id!);
+    expect(url.startsWith(`http://127.0.0.1:${port}/`)).toBe(true);
+    expect((await call(url)).status).toBe(200);
+  });
+
+  it("behind a public URL with its own port, serves that port only", async () => {
+    await harness();
+    server = createServer(guard().approvalPage.handler);
+    await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
+    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    guard().approvalPage.mount(`${local}/`, "https://approvals.example.com:8443//");
+    expect(await guard().approvalPage.baseUrl()).toBe("https://approvals.example.com:8443");
+    const [id] = seeded("planned");
+    const { approvalId } = await pending(id!);
+    const path = `${local}/approvals/${approvalId}?token=${await pageTokenFor(h!.runtime.store, approvalId)}`;
+    expect((await call(path, { headers: { host: "approvals.example.com:8443" } })).status).toBe(200);
+    expect((await call(path, { headers: { host: "approvals.example.com:443" } })).status).toBe(403);
+  });
+
+  it("says a swept request expired unanswered in its own words, and a late answer on an expired one why", async () => {
+    await harness();
+    const [id, other] = seeded("planned");
+    const { approvalId, url } = await pending(id!);
+    await h!.runtime.store.approvals.close(approvalId, "expired", new Date(), "expired unanswered", { tenant_id: "live", event: "approval_expired", actor: "test", intervention_id: id!, detail: {} });
+    expect(await call(url)).toMatchObject({ status: 410, title: "Expired", text: "This request expired unanswered; nothing was released. Ask the agent to request approval again." });
+    // Past its expiry but not yet swept, a post is told when it expired.
+    const late = await pending(other!);
+    const fields = await fieldsOf(late.url);
+    const row = (await stored(late.approvalId))!;
+    const later = new Date(Date.parse(row.expires_at) + 1000);
+    const handler = createApprovalPageHandler({ store: h!.runtime.store, logger: silentLogger(), now: () => later, releaser: { release: async () => ({ kind: "not_approved", row: undefined }), releaseAll: async () => [] } });
+    server = createServer(handler);
+    await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
+    const own = late.url.replace(/^http:\/\/127\.0\.0\.1:\d+/, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    expect(await post(own, { ...fields, decision: "approve" })).toMatchObject({ status: 410, title: "Expired", text: `Approval request ${late.approvalId} expired at ${row.expires_at}; ask the agent to try again.` });
+  });
+
+  it("keeps the link's token on the form it shows again, and an empty note empty", async () => {
+    await harness();
+    await setPassphrase(h!.runtime.store, "correct horse battery");
+    const [id] = seeded("planned");
+    const { url } = await pending(id!);
+    const wrong = await decide(url, "approve", { passphrase: "wrong horse battery" });
+    expect(wrong.status).toBe(403);
+    expect(wrong.html).toContain(`name="token" value="${new URL(url).searchParams.get("token")}"`);
+    expect(wrong.html).toContain('<textarea id="note" name="note" rows="2" maxlength="500"></textarea>');
+  });
+});
+
+describe("the page's own loopback listener", () => {
+  it("listens on loopback only, refuses a port in use, and is gone once closed", async () => {
+    await harness();
+    const host = new ApprovalPageHost(guard().approvalPage.handler);
+    const base = await host.baseUrl();
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await host.baseUrl()).toBe(base);
+    const port = Number(new URL(base).port);
+    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal)?.address;
+    if (external) await expect(call(`http://${external}:${port}/approvals/`)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(startLoopbackApprovalServer(guard().approvalPage.handler, port)).rejects.toThrow(/EADDRINUSE/);
+    await host.close();
+    await expect(call(`${base}/approvals/`)).rejects.toThrow(/ECONNREFUSED/);
+    await host.close();
+  });
+
+  it("names the mounted URL once mounted, without its trailing slashes, and starts no listener", async () => {
+    await harness();
+    const host = new ApprovalPageHost(guard().approvalPage.handler);
+    host.mount("http://127.0.0.1:8123///");
+    expect(await host.baseUrl()).toBe("http://127.0.0.1:8123");
+    expect(host.publicBase()).toBeUndefined();
+    host.mount("http://127.0.0.1:8123", "https://mcp.example.com/");
+    expect(await host.baseUrl()).toBe("https://mcp.example.com");
+    expect(host.publicBase()).toBe("https://mcp.example.com");
+    await host.close();
   });
 });
