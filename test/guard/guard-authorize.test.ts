@@ -870,6 +870,17 @@ describe("the guard's own edges", () => {
     expect(approvalsOf(id!)).toHaveLength(1);
   });
 
+  it("refuses a version denied in the terminal without showing its form again", async () => {
+    await harness();
+    const guard = await guardWith();
+    const [id] = seeded("planned");
+    const first = await guard.authorize(await requestOf(id!), sessionOf());
+    await denyInTerminal(first.kind === "pending" ? first.pending.approval_id : "", null);
+    const session = sessionOf({ form: () => ({ action: "accept", content: { confirm: true } }) });
+    expect((await refusal(guard.authorize(await requestOf(id!), session))).message).toMatch(/^A human denied this approve of /);
+    expect(session.forms).toEqual([]);
+  });
+
   it("asks anew about a new version when an older one was denied", async () => {
     await harness();
     const guard = await guardWith();
