@@ -874,7 +874,13 @@ describe("the guard's own edges", () => {
     await harness();
     const guard = await guardWith();
     const [id] = seeded("planned");
-    const first = await guard.authorize(await requestOf(id!), sessionOf());
+    // Asked by a form the client could not show, then denied in the terminal.
+    const unshown = sessionOf({
+      form: () => {
+        throw new Error("not now");
+      },
+    });
+    const first = await guard.authorize(await requestOf(id!), unshown);
     await denyInTerminal(first.kind === "pending" ? first.pending.approval_id : "", null);
     const session = sessionOf({ form: () => ({ action: "accept", content: { confirm: true } }) });
     expect((await refusal(guard.authorize(await requestOf(id!), session))).message).toMatch(/^A human denied this approve of /);
