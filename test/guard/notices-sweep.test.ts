@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { agentActor, auditRefusal, flushEndedRefusalWindows, flushRefusalSummaries, guardEvent, REFUSAL_WINDOW_MS, REFUSALS_PER_WINDOW } from "../../src/guard/guard-audit.js";
 import { createNotices, logSink, noticeViewOf, type NoticeSink } from "../../src/guard/notices.js";
 import { answerApproval } from "../../src/guard/human-answer.js";
+import { recordOperatorDecision } from "../../src/guard/decision.js";
 import { keepIfUsable, sweepApprovals, sweepExpired } from "../../src/guard/sweep.js";
 import { silentLogger } from "../../src/log.js";
 import { openStore, type Store } from "../../src/store/index.js";
@@ -43,6 +44,7 @@ const newRequest = (s: Store, options: Parameters<typeof openRequest>[2] = {}) =
 
 const auditRows = (s: Store, event: string) =>
   (dbOf(s).prepare("SELECT actor, intervention_id, detail FROM audit_log WHERE event = ? ORDER BY seq").all(event) as Array<{ actor: string; intervention_id: string | null; detail: string }>).map((row) => ({ ...row, detail: JSON.parse(row.detail) as Record<string, unknown> }));
+const tenantsOf = (s: Store, event: string) => (dbOf(s).prepare("SELECT DISTINCT tenant_id FROM audit_log WHERE event = ?").all(event) as Array<{ tenant_id: string }>).map((row) => row.tenant_id);
 
 describe("notices", () => {
   it("tells every sink the request in the team's words, with the page link only when given", async () => {
@@ -83,9 +85,10 @@ describe("notices", () => {
     const s = await fresh();
     for (const name of ["alice", "bob"]) await s.operators.add({ name, passphrase: "scrypt$unused", principal: null, created_at: NOW.toISOString() }, { tenant_id: "live", event: "operator_added", actor: "test", detail: { operator: name } });
     const id = await newRequest(s, { tier: { rule: "two of them", required: 2, excludedOperator: "bob" } });
+    await recordOperatorDecision(s, { approvalId: id, operator: "alice", answer: "approve", channel: "page", vouchedBy: "passphrase", now: NOW });
     await s.approvals.close(id, "void", NOW, "the intervention changed", guardEvent({ event: "approval_voided", actor: "system:test", approval: (await s.approvals.get(id))!, detail: {} }));
     const view = await noticeViewOf(s, (await s.approvals.get(id))!);
-    expect(view).toMatchObject({ status: "void", required: 2, eligible: ["alice"], given: [], rule: "two of them", outcome: "the intervention changed", tier: "needs 2 of: alice; none given yet; not bob (the requester's own)" });
+    expect(view).toMatchObject({ status: "void", required: 2, eligible: ["alice"], given: ["alice"], rule: "two of them", outcome: "the intervention changed", tier: "needs 2 of: alice; 1 given (alice); not bob (the requester's own)" });
   });
 
   it("sends nothing without sinks, and a sink that fails neither stops the others nor the caller", async () => {
@@ -178,8 +181,13 @@ describe("the sweep", () => {
     expect(await keepIfUsable(s, row, "0".repeat(64), NOW)).toBe(false);
     expect(await s.approvals.get(id)).toMatchObject({ status: "void", outcome: "the intervention changed since the request was made" });
     expect(auditRows(s, "approval_voided")).toEqual([
-      expect.objectContaining({ actor: "system:guard", detail: expect.objectContaining({ approval_id: id, was: "pending", why: "the intervention changed since the request was made", current_hash: "0".repeat(64) }) }),
+      {
+        actor: "system:guard",
+        intervention_id: row.intervention_id,
+        detail: { approval_id: id, action: "approve", action_hash: row.action_hash, channel: "terminal", client: "test-client 1", was: "pending", why: "the intervention changed since the request was made", current_hash: "0".repeat(64) },
+      },
     ]);
+    expect(tenantsOf(s, "approval_voided")).toEqual(["live"]);
     const closed = (await s.approvals.get(id))!;
     expect(await keepIfUsable(s, closed, "1".repeat(64), new Date(NOW.getTime() + 10 * 60 * MINUTE))).toBe(true);
     expect(auditRows(s, "approval_voided")).toHaveLength(1);
@@ -250,6 +258,23 @@ describe("the refusal budget", () => {
     expect(auditRows(s, "approval_refusals_suppressed")).toEqual([]);
     await auditRefusal(s, "token:one-more", refusal(0), NOW);
     expect(auditRows(s, "approval_refusals_suppressed").map((row) => [row.detail.source, row.detail.count])).toEqual([["token:loud", 3]]);
+  });
+
+  it("writes nothing for a store that never refused anything", async () => {
+    const s = await fresh();
+    await flushRefusalSummaries(s, NOW);
+    await flushEndedRefusalWindows(s, new Date(NOW.getTime() + 10 * REFUSAL_WINDOW_MS));
+    expect(dbOf(s).prepare("SELECT count(*) AS n FROM audit_log").get()).toEqual({ n: 0 });
+  });
+
+  it("names a refusal's intervention when given, else the request's, else none, under the guard's tenant", async () => {
+    const s = await fresh();
+    const row = (await s.approvals.get(await newRequest(s)))!;
+    expect(guardEvent({ event: "approval_refused", actor: "a", approval: row }).intervention_id).toBe(row.intervention_id);
+    expect(guardEvent({ event: "approval_refused", actor: "a", approval: row, interventionId: "int_other000000000001" }).intervention_id).toBe("int_other000000000001");
+    expect(guardEvent({ event: "approval_refused", actor: "a", interventionId: null })).toMatchObject({ intervention_id: null, tenant_id: "live", detail: {} });
+    await auditRefusal(s, "token:x", { event: "approval_refused", actor: "a" }, NOW);
+    expect(tenantsOf(s, "approval_refused")).toEqual(["live"]);
   });
 
   it("names the agent by its client, capped", () => {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionFactsOf, actionHash, displayFactsOf, type Recipient } from "../../src/domain/action-hash.js";
 import type { DetailedIntervention } from "../../src/api/schemas.js";
 import { describeApprovalRow, describeView, headline, headlineOf, summaryLines } from "../../src/guard/describe.js";
+import { recordOperatorDecision } from "../../src/guard/decision.js";
 import { guardEvent } from "../../src/guard/guard-audit.js";
 import { outcomeText, rollbackEffect } from "../../src/guard/outcome-text.js";
 import { pendingApprovalFor } from "../../src/guard/pending.js";
@@ -393,7 +394,6 @@ describe("the tier in words", () => {
       { tenantId: "live", facts, display: displayFactsOf(intervention), hash: actionHash(facts), principal: "local", client: { name: "a", version: "1" }, backendId: "local", channel: "terminal", now: NOW, ttlMs: HOUR, tier: { rule: "three of them", required: 3, excludedOperator: "carol", remindAfterMs: null, escalateAfterMs: null } },
       (inserted) => guardEvent({ event: "approval_requested", actor: "agent:test", approval: inserted, detail: {} }),
     );
-    const { recordOperatorDecision } = await import("../../src/guard/decision.js");
     await recordOperatorDecision(store, { approvalId: row.id, operator: "alice", answer: "approve", channel: "cli", vouchedBy: "passphrase", now: NOW });
     await recordOperatorDecision(store, { approvalId: row.id, operator: "bob", answer: "reject", channel: "cli", vouchedBy: "passphrase", now: NOW });
     const view = await tierViewOf(store, (await store.approvals.get(row.id))!);
