@@ -71,6 +71,7 @@ describe("cookie headers", () => {
     expect(cookieOf(request("a=1; retivo_operator=abc.def ; b=2"), SESSION_COOKIE)).toBe("abc.def");
     expect(cookieOf(request("xretivo_operator=1; retivo_operator_2=2"), SESSION_COOKIE)).toBeUndefined();
     expect(cookieOf(request("=retivo_operator; retivo_operator"), SESSION_COOKIE)).toBeUndefined();
+    expect(cookieOf(request("retivo_operatorX"), SESSION_COOKIE)).toBeUndefined();
     expect(cookieOf(request("retivo_operator=a=b"), SESSION_COOKIE)).toBe("a=b");
     expect(cookieOf(request(), SESSION_COOKIE)).toBeUndefined();
   });

@@ -116,6 +116,7 @@ describe("the webhook's body", () => {
     expect(webhookPayloadOf(notice({ kind: "escalation" }), "d", undefined).text).toMatch(/^Escalated: approval still needed: /);
     const ended = webhookPayloadOf(notice({ kind: "outcome" }, { status: "void", outcome: "the intervention changed" }), "d", "https://mcp.example.com");
     expect(ended).toMatchObject({ type: "approval.outcome", text: "Approval decided: approve of int_r7m20jbsn2vs9y5iftwv (email), void: the intervention changed.", decisions_url: null, page_url: null });
+    expect(ended.approval.outcome).toBe("the intervention changed");
     expect(webhookPayloadOf(notice({ kind: "outcome" }, { status: "executed" }), "d", undefined).text).toBe("Approval decided: approve of int_r7m20jbsn2vs9y5iftwv (email), executed.");
     expect(webhookPayloadOf(notice(), "d", undefined).decisions_url).toBeNull();
   });
