@@ -18,6 +18,7 @@ import type { GuardedExecutor } from "../../src/guard/release.js";
 import type { GuardRequest } from "../../src/guard/types.js";
 import { parsePolicy } from "../../src/guard/policy.js";
 import { silentLogger } from "../../src/log.js";
+import { oneLine } from "../../src/text/sanitize.js";
 import { ApprovalRefusedError } from "../../src/errors.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import { dbOf } from "../support/sqlite.js";
@@ -764,6 +765,59 @@ describe("the release loop and closing", () => {
     await guard.close!();
     expect(suppressed()).toHaveLength(1);
     expect(JSON.parse(suppressed()[0]!.detail)).toMatchObject({ count: 3, source: "token:flood" });
+  });
+});
+
+describe("asking in the client's form", () => {
+  it("asks with exactly these fields: confirm unticked, the flag to acknowledge when flagged, an optional note", async () => {
+    await harness();
+    const guard = await guardWith();
+    const [plain] = seeded("planned");
+    const [flagged] = seeded("planned", true);
+    const session = sessionOf({ form: () => ({ action: "decline" }) });
+    await refusal(guard.authorize(await requestOf(plain!), session));
+    await refusal(guard.authorize(await requestOf(flagged!), session));
+    const note = { type: "string", title: "Note for the audit log (optional)", maxLength: 500 };
+    expect(session.forms[0]!.requestedSchema).toEqual({
+      type: "object",
+      properties: { confirm: { type: "boolean", title: "I approve: send this message", description: "Leave unticked to refuse.", default: false }, note },
+      required: ["confirm"],
+    });
+    expect(session.forms[0]!.message).toMatch(/\n\nTick the confirm box and accept to approve\. Decline to refuse\.$/);
+    const reason = (await h!.runtime.backend.get(flagged!)).flag_reason;
+    expect(session.forms[1]!.requestedSchema.properties).toEqual({
+      confirm: { type: "boolean", title: "I approve: send this message", description: "Leave unticked to refuse.", default: false },
+      acknowledge_flag: { type: "boolean", title: `I have read why it is flagged: ${oneLine(reason ?? "flagged")}`, default: false },
+      note,
+    });
+  });
+
+  it("names a rollback as one, and records an accepted form whose box was not ticked as refused, with its note", async () => {
+    await harness();
+    const guard = await guardWith();
+    const [id] = seeded("sent");
+    const session = sessionOf({ form: () => ({ action: "accept", content: { confirm: false, note: "  not sure  " } }) });
+    const error = await refusal(guard.authorize(await requestOf(id!, "rollback", "wrong segment"), session));
+    expect(error.message).toBe("The form was submitted but the confirm box was not ticked, so nothing was approved and nothing changed.");
+    expect((session.forms[0]!.requestedSchema.properties.confirm as { title: string }).title).toBe("I approve: roll back (retract) this message");
+    const answered = auditOf(h!.runtime, id!).find((entry) => entry.event === "approval_answered")!;
+    expect(answered).toMatchObject({ actor: "form:triage-agent", detail: expect.objectContaining({ via: "form", answer: "accept_unconfirmed", approved: false, note: "not sure" }) });
+    // A refusal of the client's own form is not a human's denial: the next call asks again.
+    expect(await guard.authorize(await requestOf(id!, "rollback", "wrong segment"), sessionOf())).toMatchObject({ kind: "pending" });
+  });
+
+  it("records a decline of the passphrase pointer as unverified (no passphrase was given), and keeps an accepted one open", async () => {
+    await harness();
+    await setPassphrase(h!.runtime.store, "correct horse battery");
+    const guard = await guardWith();
+    const [declined, accepted] = seeded("planned");
+    await refusal(guard.authorize(await requestOf(declined!), sessionOf({ form: () => ({ action: "decline" }) })));
+    const answered = auditOf(h!.runtime, declined!).find((entry) => entry.event === "approval_answered")!;
+    expect(answered).toMatchObject({ actor: "unverified:form", detail: expect.objectContaining({ via: "form", answer: "decline_unverified", approved: false }) });
+    const session = sessionOf({ form: () => ({ action: "accept", content: {} }) });
+    expect(await guard.authorize(await requestOf(accepted!), session)).toMatchObject({ kind: "pending" });
+    expect(session.forms[0]!.requestedSchema).toEqual({ type: "object", properties: {} });
+    expect(session.forms[0]!.message).toContain("An operator passphrase protects approvals on this server, so this form cannot approve.");
   });
 });
 
