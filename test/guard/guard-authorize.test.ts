@@ -806,6 +806,24 @@ describe("asking in the client's form", () => {
     expect(await guard.authorize(await requestOf(id!, "rollback", "wrong segment"), sessionOf())).toMatchObject({ kind: "pending" });
   });
 
+  it("reports what another answer given while the form was open decided: an approval runs, a denial refuses", async () => {
+    await harness();
+    const guard = await guardWith();
+    const [approved, denied] = seeded("planned");
+    const confirmAfter = (answer: (approvalId: string) => Promise<unknown>, id: string) =>
+      sessionOf({
+        form: async () => {
+          await answer(approvalsOf(id)[0]!.id);
+          return { action: "accept", content: { confirm: true } };
+        },
+      });
+    const ran = await guard.authorize(await requestOf(approved!), confirmAfter((approvalId) => approveInTerminal(approvalId), approved!));
+    expect(ran).toEqual({ kind: "executed", approvalId: approvalsOf(approved!)[0]!.id, status: "approved", decidedBy: "human:cli" });
+    const error = await refusal(guard.authorize(await requestOf(denied!), confirmAfter((approvalId) => denyInTerminal(approvalId, null), denied!)));
+    expect(error.message).toBe(`Approval request ${approvalsOf(denied!)[0]!.id} is already denied; nothing changed.`);
+    expect((await h!.runtime.backend.get(denied!)).status).toBe("planned");
+  });
+
   it("records a decline of the passphrase pointer as unverified (no passphrase was given), and keeps an accepted one open", async () => {
     await harness();
     await setPassphrase(h!.runtime.store, "correct horse battery");
