@@ -23,7 +23,8 @@ import { ApprovalRefusedError } from "../../src/errors.js";
 import { startHarness, type Harness } from "../support/harness.js";
 import { dbOf } from "../support/sqlite.js";
 import { recordingLogger, recordingSink } from "./recorders.js";
-import { auditOf } from "./helpers.js";
+import { auditOf, openPage, postPage } from "./helpers.js";
+import { sleep, until } from "../support/wait.js";
 import { endedSignal, guardRequestOf, seededIds, sessionOf, type SessionScript } from "./guard-session.js";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -663,7 +664,7 @@ describe("the release loop and closing", () => {
     while (!(await check())) {
       if (Date.now() > end) throw new Error(`the release loop never got there: ${what}`);
       vi.advanceTimersByTime(EVERY_MS);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
   };
 
@@ -694,11 +695,11 @@ describe("the release loop and closing", () => {
     await approveInTerminal(first.kind === "pending" ? first.pending.approval_id : "");
     guard.start!();
     vi.advanceTimersByTime(4_999);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     expect((await h!.runtime.backend.get(id!)).status).toBe("planned");
     vi.advanceTimersByTime(1);
     const end = Date.now() + 10_000;
-    while ((await h!.runtime.backend.get(id!)).status !== "approved" && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((await h!.runtime.backend.get(id!)).status !== "approved" && Date.now() < end) await sleep(20);
     expect((await h!.runtime.backend.get(id!)).status).toBe("approved");
   });
 
@@ -1078,8 +1079,7 @@ describe("the guard's own edges", () => {
       const [id] = seeded("planned");
       const decision = await guard.authorize(await requestOf(id!), sessionOf());
       const approvalId = decision.kind === "pending" ? decision.pending.approval_id : "";
-      const end = Date.now() + 5000;
-      while (received.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+      await until(() => received.length > 0);
       expect(received).toHaveLength(1);
       expect(received[0]!.headers["x-retivo-signature"]).toMatch(/^v1=[0-9a-f]{64}$/);
       expect(received[0]!.body).toMatchObject({ type: "approval.requested", approval: { id: approvalId }, decisions_url: `https://mcp.example.com/approvals/${approvalId}/decisions` });
@@ -1097,16 +1097,9 @@ describe("the guard's own edges", () => {
 describe("answers on the guard's own page", () => {
   const pageOf = async (guard: ApprovalGuardWithPage, approvalId: string) => approvalPageUrl(await guard.approvalPage.baseUrl(), approvalId, await pageTokenFor(h!.runtime.store, approvalId));
   async function answerOnPage(url: string, decision: string, more: Record<string, string> = {}): Promise<number> {
-    const page = await fetch(url);
-    const html = await page.text();
-    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? "";
-    const body = new URLSearchParams({ token: field("token"), csrf: field("csrf"), decision, ...more });
-    return (await fetch(url.split("?")[0]!, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body })).status;
+    const { token, csrf } = await openPage(url);
+    return (await postPage(url, { token, csrf, decision, ...more })).status;
   }
-  const until = async (check: () => boolean) => {
-    const end = Date.now() + 5000;
-    while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
-  };
 
   it("tells the team a denial and a void made on the page, and a release once", async () => {
     await harness();

@@ -123,12 +123,17 @@ export function cliEnv(dir: string, extra: Record<string, string> = {}): Record<
   return { RETIVO_DB: join(dir, "retivo.db"), RETIVO_DATA_DIR: dir, RETIVO_LLM: "template", HOME: dir, LOG_LEVEL: "silent", ...extra };
 }
 
+/** The hidden fields an approval page's forms carry, as a browser posts them back ("" where absent). */
+export function pageFields(html: string): { token: string; csrf: string } {
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? "";
+  return { token: field("token"), csrf: field("csrf") };
+}
+
 /** Loads the approval page and returns the hidden fields it carries. */
 export async function openPage(url: string): Promise<{ status: number; html: string; token: string; csrf: string }> {
   const response = await fetch(url);
   const html = await response.text();
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? "";
-  return { status: response.status, html, token: field("token"), csrf: field("csrf") };
+  return { status: response.status, html, ...pageFields(html) };
 }
 
 /** POSTs a form with node:http, which (unlike fetch) sends Host and Origin exactly as given. */

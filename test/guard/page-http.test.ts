@@ -25,6 +25,8 @@ import { startHarness, type Harness } from "../support/harness.js";
 import { dbOf } from "../support/sqlite.js";
 import { guardRequestOf, seededIds, sessionOf } from "./guard-session.js";
 import { recordingSink } from "./recorders.js";
+import { pageFields } from "./helpers.js";
+import { until } from "../support/wait.js";
 import { openStore } from "../../src/store/index.js";
 
 let h: Harness | undefined;
@@ -92,9 +94,7 @@ const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
 /** The page's hidden fields, as a browser would post them back. */
 async function fieldsOf(url: string): Promise<{ token: string; csrf: string }> {
-  const { html } = await call(url);
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? "";
-  return { token: field("token"), csrf: field("csrf") };
+  return pageFields((await call(url)).html);
 }
 
 async function post(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
@@ -103,12 +103,6 @@ async function post(url: string, fields: Record<string, string>, headers: Record
 
 async function decide(url: string, decision: string, more: Record<string, string> = {}): Promise<Answer> {
   return post(url, { ...(await fieldsOf(url)), decision, ...more });
-}
-
-/** Waits (real time, ten seconds at most) for what the page tells after it answered. */
-async function waitFor(check: () => boolean): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 const stored = (approvalId: string) => h!.runtime.store.approvals.get(approvalId);
@@ -236,7 +230,7 @@ describe("answering on the page", () => {
     const [id] = seeded("planned");
     const { approvalId, url } = await pending(id!);
     expect(await decide(url, "deny", { note: "not this week" })).toMatchObject({ status: 200, title: "Denied", role: "status", text: "Denied by human:page. Nothing was released." });
-    await waitFor(() => outcomesTold().length > 0);
+    await until(() => outcomesTold().length > 0, 10_000);
     expect(outcomesTold()).toEqual(["denied"]);
     expect(await stored(approvalId)).toMatchObject({ status: "denied", note: "not this week" });
   });
@@ -310,7 +304,7 @@ describe("answering on the page", () => {
     const fields = await fieldsOf(url);
     const fifth = await post(url, { ...fields, decision: "approve", passphrase: "wrong passphrase 5" });
     expect(fifth).toMatchObject({ status: 403, title: "Voided by the system", role: "alert" });
-    await waitFor(() => outcomesTold().length > 0);
+    await until(() => outcomesTold().length > 0, 10_000);
     expect(outcomesTold()).toEqual(["void"]);
     expect(fifth.text).toMatch(/^Not released: .+\. Nothing changed\.$/);
     expect((await stored(approvalId))!.status).toBe("void");
@@ -362,11 +356,7 @@ describe("who is served", () => {
     expect(await call(path, { headers: { host: "approvals.example.com.evil.net" } })).toMatchObject(offLoopback);
     expect(await call(path, { headers: { host: "other.example.com" } })).toMatchObject(offLoopback);
     // The public origin may post; the links name the public URL.
-    const fields = await (async () => {
-      const { html } = await call(path, { headers: { host: "approvals.example.com" } });
-      const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? "";
-      return { token: field("token"), csrf: field("csrf") };
-    })();
+    const fields = pageFields((await call(path, { headers: { host: "approvals.example.com" } })).html);
     expect(await post(path, { ...fields, decision: "deny" }, { host: "approvals.example.com", origin: "https://approvals.example.com" })).toMatchObject({ status: 200, title: "Denied" });
     expect(await guard().approvalPage.baseUrl()).toBe("https://approvals.example.com");
   });
