@@ -105,6 +105,16 @@ async function decide(url: string, decision: string, more: Record<string, string
   return post(url, { ...(await fieldsOf(url)), decision, ...more });
 }
 
+/** Serves the guard's page on a loopback server of the test's own, as an HTTP transport mounts it; its base URL. */
+async function serveOwnPage(): Promise<string> {
+  server = createServer(guard().approvalPage.handler);
+  await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** The request's page link on `base`, with its token. */
+const linkOn = async (base: string, approvalId: string) => approvalPageUrl(base, approvalId, await pageTokenFor(h!.runtime.store, approvalId));
+
 const stored = (approvalId: string) => h!.runtime.store.approvals.get(approvalId);
 
 describe("showing a request", () => {
@@ -341,14 +351,11 @@ describe("who is served", () => {
 
   it("behind a public URL, serves its host (with its port or none) from any peer, and refuses other ports and hosts", async () => {
     await harness();
-    server = createServer(guard().approvalPage.handler);
-    await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
-    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const local = await serveOwnPage();
     guard().approvalPage.mount(local, "https://approvals.example.com/");
     const [id] = seeded("planned");
     const { approvalId } = await pending(id!);
-    const token = await pageTokenFor(h!.runtime.store, approvalId);
-    const path = `${local}/approvals/${approvalId}?token=${token}`;
+    const path = await linkOn(local, approvalId);
     const offLoopback = { status: 403, title: "Refused", text: "The approval page answers only on loopback (127.0.0.1), or at the server&#39;s public URL." };
     expect((await call(path, { headers: { host: "approvals.example.com" } })).status).toBe(200);
     expect((await call(path, { headers: { host: "approvals.example.com:443" } })).status).toBe(200);
@@ -363,13 +370,11 @@ describe("who is served", () => {
 
   it("behind a plain-http public URL, takes port 80 as its port", async () => {
     await harness();
-    server = createServer(guard().approvalPage.handler);
-    await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
-    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const local = await serveOwnPage();
     guard().approvalPage.mount(local, "http://approvals.internal");
     const [id] = seeded("planned");
     const { approvalId } = await pending(id!);
-    const path = `${local}/approvals/${approvalId}?token=${await pageTokenFor(h!.runtime.store, approvalId)}`;
+    const path = await linkOn(local, approvalId);
     expect((await call(path, { headers: { host: "approvals.internal:80" } })).status).toBe(200);
     expect((await call(path, { headers: { host: "approvals.internal:443" } })).status).toBe(403);
   });
@@ -435,14 +440,12 @@ describe("more of what is served, and how", () => {
 
   it("behind a public URL with its own port, serves that port only", async () => {
     await harness();
-    server = createServer(guard().approvalPage.handler);
-    await new Promise<void>((done) => server!.listen(0, "127.0.0.1", done));
-    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const local = await serveOwnPage();
     guard().approvalPage.mount(`${local}/`, "https://approvals.example.com:8443//");
     expect(await guard().approvalPage.baseUrl()).toBe("https://approvals.example.com:8443");
     const [id] = seeded("planned");
     const { approvalId } = await pending(id!);
-    const path = `${local}/approvals/${approvalId}?token=${await pageTokenFor(h!.runtime.store, approvalId)}`;
+    const path = await linkOn(local, approvalId);
     expect((await call(path, { headers: { host: "approvals.example.com:8443" } })).status).toBe(200);
     expect((await call(path, { headers: { host: "approvals.example.com:443" } })).status).toBe(403);
   });
